@@ -1,0 +1,421 @@
+//! The knobs every simulator shares: added latency, a requests-per-second limit answered the
+//! vendor's way, seeded fault injection (5xx answers and dropped responses), a request log for
+//! assertions, deviation switches, and starting a router on a loopback port.
+//!
+//! A vendor simulator builds its axum `Router` and hands it to [`serve`] together with its
+//! [`VendorResponses`] (how that vendor words a 429 and a 5xx); everything else is here.
+
+use std::collections::BTreeSet;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use bytes::Bytes;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The largest request body a simulator reads (uploads included).
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Settings shared by every simulator.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to bind; the default `127.0.0.1:0` picks a free loopback port.
+    pub addr: SocketAddr,
+    /// Latency added before every answer.
+    pub latency: Duration,
+    /// Requests per second accepted before the vendor's 429 answer; `None` is unlimited.
+    pub rps: Option<f64>,
+    /// Share of requests (0.0..=1.0) answered with the vendor's 5xx before they are handled.
+    pub fault_rate: f64,
+    /// Share of requests (0.0..=1.0) that are handled but whose response is cut off mid-way,
+    /// as when a connection drops after the vendor applied the change.
+    pub drop_rate: f64,
+    /// Seed of the fault injector, so a run can be repeated.
+    pub seed: u64,
+    /// Vendor-plausible mistakes switched on, for proving that the conformance suite bites.
+    pub deviations: BTreeSet<Deviation>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            latency: Duration::ZERO,
+            rps: None,
+            fault_rate: 0.0,
+            drop_rate: 0.0,
+            seed: 0,
+            deviations: BTreeSet::new(),
+        }
+    }
+}
+
+impl SimConfig {
+    /// Whether a deviation switch is on.
+    pub fn deviates(&self, deviation: Deviation) -> bool {
+        self.deviations.contains(&deviation)
+    }
+}
+
+/// One vendor-plausible mistake a simulator can be told to make.
+///
+/// Each simulator implements the switches that make sense for its vendor; the conformance suite
+/// must report a failure for each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Deviation {
+    /// A stored field is missing when the pass is read back.
+    DropFieldOnRead,
+    /// A partial update answers success but changes nothing.
+    IgnorePatch,
+    /// A partial update reverts the fields it did not name.
+    RevertUntouchedOnPatch,
+    /// A list page boundary skips one item.
+    SkipItemAcrossPages,
+    /// A list page boundary repeats one item.
+    RepeatItemAcrossPages,
+    /// A deleted pass still answers 200 on read.
+    DeletedAnswers200,
+    /// An unknown field key is answered with the wrong error code.
+    WrongErrorForBadKey,
+    /// Webhook deliveries are signed with a secret other than the subscriber's.
+    WrongWebhookSecret,
+    /// The barcode is lost on read.
+    LoseBarcode,
+    /// A field's label changes on read.
+    ChangeLabel,
+    /// Search ignores case sensitivity rules and returns nothing.
+    SearchFindsNothing,
+    /// Invalid credentials are accepted.
+    AcceptBadCredentials,
+}
+
+impl Deviation {
+    /// Every switch, for tests that turn each on in turn.
+    pub const ALL: [Deviation; 12] = [
+        Deviation::DropFieldOnRead,
+        Deviation::IgnorePatch,
+        Deviation::RevertUntouchedOnPatch,
+        Deviation::SkipItemAcrossPages,
+        Deviation::RepeatItemAcrossPages,
+        Deviation::DeletedAnswers200,
+        Deviation::WrongErrorForBadKey,
+        Deviation::WrongWebhookSecret,
+        Deviation::LoseBarcode,
+        Deviation::ChangeLabel,
+        Deviation::SearchFindsNothing,
+        Deviation::AcceptBadCredentials,
+    ];
+}
+
+/// Which kind of fault the injector chose for a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answered with the vendor's 5xx before the request was handled.
+    ServerError,
+    /// Handled, then the response was cut off.
+    DropResponse,
+}
+
+/// One request as the simulator received it, with the status it answered.
+#[derive(Clone, Debug)]
+pub struct LoggedRequest {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path, percent-encoded as received.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// Request headers, names lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// Raw request body.
+    pub body: Bytes,
+    /// Status answered.
+    pub status: u16,
+    /// The fault injected, if any.
+    pub fault: Option<Fault>,
+}
+
+impl LoggedRequest {
+    /// The first value of a header (name compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the method changes state (anything but GET, HEAD and OPTIONS).
+    pub fn is_write(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
+}
+
+/// The shared, append-only log of requests a simulator received.
+#[derive(Clone, Debug, Default)]
+pub struct RequestLog(Arc<Mutex<Vec<LoggedRequest>>>);
+
+impl RequestLog {
+    fn lock(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+        // A poisoned log only means a handler panicked mid-push; the entries are still valid.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A copy of every entry so far.
+    pub fn entries(&self) -> Vec<LoggedRequest> {
+        self.lock().clone()
+    }
+
+    /// How many requests were received.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no request was received.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// How many state-changing requests were received.
+    pub fn writes(&self) -> usize {
+        self.lock().iter().filter(|r| r.is_write()).count()
+    }
+
+    /// Forget every entry.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn push(&self, entry: LoggedRequest) {
+        self.lock().push(entry);
+    }
+}
+
+/// How a vendor words the answers the harness produces on its behalf.
+#[derive(Clone, Copy, Debug)]
+pub struct VendorResponses {
+    /// The vendor's 429 answer, given the number of seconds to wait.
+    pub rate_limited: fn(u64) -> Response,
+    /// The vendor's answer to an internal failure.
+    pub server_error: fn() -> Response,
+}
+
+/// A simulator running on a loopback port. Dropping it stops the server.
+#[derive(Debug)]
+pub struct RunningSim {
+    addr: SocketAddr,
+    base_url: String,
+    log: RequestLog,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningSim {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL a client is configured with, including the vendor's path prefix
+    /// (for example `http://127.0.0.1:PORT/v1`), with no trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The request log.
+    pub fn log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    /// Stop accepting connections and wait for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Wait until the server stops (it runs until shut down or dropped).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+struct Harness {
+    config: SimConfig,
+    responses: VendorResponses,
+    log: RequestLog,
+    rng: Mutex<StdRng>,
+    bucket: Mutex<TokenBucket>,
+}
+
+/// A token bucket holding one second's worth of requests.
+struct TokenBucket {
+    tokens: f64,
+    last: Instant,
+}
+
+impl Harness {
+    fn take_token(&self) -> Result<(), u64> {
+        let Some(rps) = self.config.rps else {
+            return Ok(());
+        };
+        let mut bucket = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let capacity = rps.max(1.0);
+        bucket.tokens =
+            (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * rps).min(capacity);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - bucket.tokens) / rps;
+            Err(wait.ceil().max(1.0) as u64)
+        }
+    }
+
+    fn draw_fault(&self) -> Option<Fault> {
+        if self.config.fault_rate <= 0.0 && self.config.drop_rate <= 0.0 {
+            return None;
+        }
+        let mut rng = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let roll: f64 = rng.random();
+        if roll < self.config.fault_rate {
+            Some(Fault::ServerError)
+        } else if roll < self.config.fault_rate + self.config.drop_rate {
+            Some(Fault::DropResponse)
+        } else {
+            None
+        }
+    }
+}
+
+async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) -> Response {
+    if !h.config.latency.is_zero() {
+        tokio::time::sleep(h.config.latency).await;
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .unwrap_or_default();
+    let mut entry = LoggedRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: body.clone(),
+        status: 0,
+        fault: None,
+    };
+
+    let response = if let Err(wait) = h.take_token() {
+        (h.responses.rate_limited)(wait)
+    } else {
+        match h.draw_fault() {
+            Some(Fault::ServerError) => {
+                entry.fault = Some(Fault::ServerError);
+                (h.responses.server_error)()
+            }
+            fault => {
+                let response = next
+                    .run(Request::from_parts(parts, Body::from(body)))
+                    .await;
+                if fault == Some(Fault::DropResponse) {
+                    entry.fault = fault;
+                    cut_off(response)
+                } else {
+                    response
+                }
+            }
+        }
+    };
+    entry.status = response.status().as_u16();
+    h.log.push(entry);
+    response
+}
+
+/// Keep the head of a response but make its body fail, so the connection is aborted after the
+/// handler has applied the change: the client sees a broken response, not an answer.
+fn cut_off(response: Response) -> Response {
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let failing = futures::stream::once(async {
+        Err::<Bytes, io::Error>(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "simulated dropped connection",
+        ))
+    });
+    Response::from_parts(parts, Body::from_stream(failing))
+}
+
+/// Start `router` on `config.addr` behind the shared harness. `prefix` is the vendor's base path
+/// (`/v1`, `/api/v1`), used only to report the base URL.
+pub async fn serve(
+    router: Router,
+    prefix: &str,
+    config: &SimConfig,
+    responses: VendorResponses,
+) -> io::Result<RunningSim> {
+    let listener = TcpListener::bind(config.addr).await?;
+    let addr = listener.local_addr()?;
+    let log = RequestLog::default();
+    let harness = Arc::new(Harness {
+        config: config.clone(),
+        responses,
+        log: log.clone(),
+        rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
+        bucket: Mutex::new(TokenBucket {
+            tokens: config.rps.unwrap_or(0.0).max(1.0),
+            last: Instant::now(),
+        }),
+    });
+    let app = router.layer(middleware::from_fn_with_state(harness, harness_layer));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(err) = server.await {
+            tracing::error!(%err, "simulator stopped with an error");
+        }
+    });
+    Ok(RunningSim {
+        addr,
+        base_url: format!("http://{addr}{prefix}"),
+        log,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}

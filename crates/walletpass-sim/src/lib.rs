@@ -1,0 +1,15 @@
+//! Faithful local simulators of the three vendor APIs that walletpass speaks to.
+//!
+//! Each simulator is an axum server bound to a loopback address, with its state in memory,
+//! built from the vendor's public documentation (`shared/vendor-docs/`): the same paths, auth
+//! headers, status codes, error bodies, pagination and id formats. Any HTTP client (ours, curl,
+//! the vendor's own SDKs) can talk to it.
+//!
+//! The knobs every simulator shares (latency, a requests-per-second limit answered the vendor's
+//! way, seeded fault injection, a request log, deviation switches) live in [`harness`].
+
+pub mod harness;
+
+pub use harness::{
+    Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig, VendorResponses, serve,
+};
