@@ -9,6 +9,9 @@
 //! way, seeded fault injection, a request log, deviation switches) live in [`harness`].
 
 pub mod harness;
+pub mod passinstance;
+pub mod passninja;
+pub mod ubpass;
 
 pub use harness::{
     Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig, VendorResponses, serve,

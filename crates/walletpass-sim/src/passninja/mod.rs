@@ -1,0 +1,1 @@
+//! The PassNinja simulator (work in progress): see `shared/vendor-docs/passninja-api.txt`.

@@ -1,0 +1,1 @@
+//! The ubpass simulator (work in progress): see `shared/vendor-docs/ubpass-openapi.json`.
