@@ -1,0 +1,386 @@
+//! The routes of the 17 documented operations under `/api/v1`, the authentication layer
+//! (either `Authorization: Bearer` or `X-API-Key`), list pagination, and the unauthenticated
+//! download links that passes and bundles answer with.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::errors::ApiError;
+use super::input::{
+    NotificationTarget, PageQuery, batch_input, bundle_input, json_object, notification_input,
+    page_query, template_input, webhook_input,
+};
+use super::seed::{DEMO_API_KEY, DEMO_TOKEN, READ_ONLY_API_KEY};
+use super::state::{BundleRecord, NotificationRecord, Sim, WebhookRecord, new_id, now};
+use crate::harness::Deviation;
+
+type Answer = Result<Response, ApiError>;
+
+/// The whole application: the API under `/api/v1` and the download links.
+pub fn router(sim: Arc<Sim>) -> Router {
+    let api = Router::new()
+        .route("/batch", post(create_batch))
+        .route("/batch/{id}", get(get_batch))
+        .route("/bundles", get(list_bundles).post(create_bundle))
+        .route("/passes", get(list_passes).post(create_pass))
+        .route(
+            "/passes/{id}",
+            get(get_pass).put(update_pass).delete(delete_pass),
+        )
+        .route("/passes/{id}/void", post(void_pass))
+        .route(
+            "/push-notifications",
+            get(list_notifications).post(send_notification),
+        )
+        .route("/templates", get(list_templates).post(create_template))
+        .route("/templates/{id}", get(get_template))
+        .route("/webhooks", get(list_webhooks).post(create_webhook))
+        .fallback(unknown_route)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&sim),
+            authenticate,
+        ));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/p/{file}", get(download_pass))
+        .route("/b/{file}", get(download_bundle))
+        .fallback(unknown_route)
+        .with_state(sim)
+}
+
+/// What the presented credentials may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    Full,
+    ReadOnly,
+}
+
+fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    let key = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    if bearer == Some(DEMO_TOKEN) || key == Some(DEMO_API_KEY) {
+        return Some(Access::Full);
+    }
+    if key == Some(READ_ONLY_API_KEY) {
+        return Some(Access::ReadOnly);
+    }
+    let presented = headers.contains_key(header::AUTHORIZATION) || key.is_some();
+    (presented && sim.deviates(Deviation::AcceptBadCredentials)).then_some(Access::Full)
+}
+
+async fn authenticate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
+    if let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+    {
+        let _ = sim.origin.set(format!("http://{host}"));
+    }
+    match credentials(&sim, req.headers()) {
+        None => ApiError::unauthorized().into_response(),
+        Some(Access::ReadOnly) if !req.method().is_safe() => ApiError::forbidden(
+            "This API key is read-only and may not change passes, templates or webhooks",
+        )
+        .into_response(),
+        Some(_) => next.run(req).await,
+    }
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "Route not found")
+}
+
+fn query_map(raw: Option<String>) -> HashMap<String, String> {
+    url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// One page of `items` as `{data, pagination}`; `shifts` applies the page-boundary deviations.
+fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
+    let total = items.len();
+    let mut start = (q.page - 1).saturating_mul(q.limit);
+    if shifts && q.page > 1 {
+        if sim.deviates(Deviation::SkipItemAcrossPages) {
+            start += 1;
+        } else if sim.deviates(Deviation::RepeatItemAcrossPages) {
+            start -= 1;
+        }
+    }
+    let data: Vec<Value> = items.into_iter().skip(start).take(q.limit).collect();
+    json!({
+        "data": data,
+        "pagination": {
+            "page": q.page,
+            "limit": q.limit,
+            "total": total,
+            "totalPages": total.div_ceil(q.limit),
+        }
+    })
+}
+
+fn created(body: Value) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+fn ok(body: Value) -> Response {
+    Json(body).into_response()
+}
+
+async fn create_pass(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let obj = json_object(&body)?;
+    Ok(created(sim.create_pass(&obj)?))
+}
+
+async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
+    let query = query_map(raw);
+    let q = page_query(&query)?;
+    if let Some(status) = query.get("status")
+        && !["active", "voided", "expired"].contains(&status.as_str())
+    {
+        return Err(ApiError::invalid_field(
+            "status",
+            "must be one of active, voided, expired",
+        ));
+    }
+    let search = query.get("search").map(|s| s.to_lowercase());
+    let items: Vec<Value> = {
+        let store = sim.store();
+        store
+            .pass_order
+            .iter()
+            .filter_map(|id| store.passes.get(id))
+            .filter(|p| query.get("templateId").is_none_or(|t| *t == p.template_id))
+            .filter(|p| {
+                query
+                    .get("serialNumber")
+                    .is_none_or(|s| *s == p.serial_number)
+            })
+            .map(|p| sim.pass_json(p))
+            .filter(|p| query.get("status").is_none_or(|s| p["status"] == **s))
+            .filter(|p| match &search {
+                None => true,
+                Some(_) if sim.deviates(Deviation::SearchFindsNothing) => false,
+                Some(needle) => matches_search(p, needle),
+            })
+            .collect()
+    };
+    Ok(ok(page(&sim, items, q, true)))
+}
+
+/// Case-insensitive substring search over the serial number and the field values.
+fn matches_search(pass: &Value, needle: &str) -> bool {
+    let serial = pass["serialNumber"].as_str().unwrap_or_default();
+    if serial.to_lowercase().contains(needle) {
+        return true;
+    }
+    pass["fields"].as_object().is_some_and(|fields| {
+        fields.values().any(|f| match &f["value"] {
+            Value::String(s) => s.to_lowercase().contains(needle),
+            other => other.to_string().contains(needle),
+        })
+    })
+}
+
+async fn get_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+    Ok(ok(sim.get_pass(&id)?))
+}
+
+async fn update_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Answer {
+    let obj = json_object(&body)?;
+    Ok(ok(sim.replace_pass(&id, &obj)?))
+}
+
+async fn delete_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+    sim.delete_pass(&id)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn void_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+    Ok(ok(sim.void_pass(&id)?))
+}
+
+async fn create_template(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let input = template_input(&json_object(&body)?)?;
+    Ok(created(sim.create_template(input)))
+}
+
+async fn list_templates(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
+    let q = page_query(&query_map(raw))?;
+    let items = sim.store().templates.iter().map(|t| json!(t)).collect();
+    Ok(ok(page(&sim, items, q, false)))
+}
+
+async fn get_template(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+    let store = sim.store();
+    let template = store
+        .template(&id)
+        .ok_or_else(|| ApiError::not_found("Template", &id))?;
+    Ok(ok(json!(template)))
+}
+
+async fn create_webhook(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let input = webhook_input(&json_object(&body)?)?;
+    let record = WebhookRecord {
+        id: new_id("wh_"),
+        url: input.url,
+        events: input.events,
+        secret: input
+            .secret
+            .unwrap_or_else(|| format!("whsec_{}", uuid::Uuid::new_v4().simple())),
+        created_at: now(),
+    };
+    let answer = record.to_json(true);
+    sim.store().webhooks.push(record);
+    Ok(created(answer))
+}
+
+async fn list_webhooks(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
+    let q = page_query(&query_map(raw))?;
+    let items = sim
+        .store()
+        .webhooks
+        .iter()
+        .map(|w| w.to_json(false))
+        .collect();
+    Ok(ok(page(&sim, items, q, false)))
+}
+
+async fn create_bundle(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let input = bundle_input(&json_object(&body)?)?;
+    let record = {
+        let mut store = sim.store();
+        if let Some(missing) = input
+            .pass_ids
+            .iter()
+            .find(|id| !store.passes.contains_key(*id))
+        {
+            return Err(ApiError::not_found("Pass", missing));
+        }
+        let record = BundleRecord {
+            id: new_id("bndl_"),
+            name: input.name,
+            description: input.description,
+            pass_ids: input.pass_ids,
+            created_at: now(),
+        };
+        store.bundles.push(record.clone());
+        record
+    };
+    Ok(created(sim.bundle_json(&record)))
+}
+
+async fn list_bundles(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
+    let q = page_query(&query_map(raw))?;
+    let items = sim
+        .store()
+        .bundles
+        .iter()
+        .map(|b| sim.bundle_json(b))
+        .collect();
+    Ok(ok(page(&sim, items, q, false)))
+}
+
+async fn send_notification(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let input = notification_input(&json_object(&body)?)?;
+    let mut store = sim.store();
+    let (pass_id, bundle_id, recipients) = match input.target {
+        NotificationTarget::Pass(id) => {
+            if !store.passes.contains_key(&id) {
+                return Err(ApiError::not_found("Pass", &id));
+            }
+            (Some(id), None, 1)
+        }
+        NotificationTarget::Bundle(id) => {
+            let bundle = store
+                .bundles
+                .iter()
+                .find(|b| b.id == id)
+                .ok_or_else(|| ApiError::not_found("Bundle", &id))?;
+            let count = bundle.pass_ids.len();
+            (None, Some(id), count)
+        }
+    };
+    let record = NotificationRecord {
+        id: new_id("ntf_"),
+        pass_id,
+        bundle_id,
+        message: input.message,
+        status: "sent".to_owned(),
+        recipients,
+        created_at: now(),
+    };
+    store.notifications.push(record.clone());
+    Ok(created(json!(record)))
+}
+
+async fn list_notifications(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
+    let query = query_map(raw);
+    let q = page_query(&query)?;
+    let items = sim
+        .store()
+        .notifications
+        .iter()
+        .filter(|n| {
+            query
+                .get("passId")
+                .is_none_or(|p| n.pass_id.as_ref() == Some(p))
+        })
+        .map(|n| json!(n))
+        .collect();
+    Ok(ok(page(&sim, items, q, false)))
+}
+
+async fn create_batch(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
+    let input = batch_input(&json_object(&body)?)?;
+    Ok((StatusCode::ACCEPTED, Json(sim.submit_batch(input))).into_response())
+}
+
+async fn get_batch(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+    Ok(ok(sim.batch_status(&id)?))
+}
+
+async fn download_pass(State(sim): State<Arc<Sim>>, Path(file): Path<String>) -> Answer {
+    let id = file.strip_suffix(".pkpass").unwrap_or(&file);
+    if !sim.store().passes.contains_key(id) {
+        return Err(ApiError::not_found("Pass", id));
+    }
+    Ok(download(
+        "application/vnd.apple.pkpass",
+        format!("walletpass simulator placeholder for pass {id}"),
+    ))
+}
+
+async fn download_bundle(State(sim): State<Arc<Sim>>, Path(file): Path<String>) -> Answer {
+    let id = file.strip_suffix(".pkpasses").unwrap_or(&file);
+    if !sim.store().bundles.iter().any(|b| b.id == id) {
+        return Err(ApiError::not_found("Bundle", id));
+    }
+    Ok(download(
+        "application/vnd.apple.pkpasses",
+        format!("walletpass simulator placeholder for bundle {id}"),
+    ))
+}
+
+fn download(content_type: &'static str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
