@@ -1,0 +1,535 @@
+//! `/wallet-pass`: create (201), async create (202), get (200, an array as the spec says), list
+//! (`BXPagedList`), update (PATCH with the whole document) and the delete the vendor removed from
+//! its docs (204). Enforces a unique `passName` per workspace.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::model::{
+    APP_TYPES, PASS_STATUSES, PassMetadata, UploadInfo, WalletPassInput, check_id, parse_body,
+};
+use super::paging::{Boundary, QueryParams, page};
+use super::state::{InstallCounts, SimState, StoredPass, Workspace, iso, new_id};
+use super::uploads::asset_url;
+use crate::harness::Deviation;
+
+/// How long an asynchronously created pass reads as `Draft` before it is published.
+pub const ASYNC_DELAY: Duration = Duration::from_millis(200);
+
+/// The largest `passName`, `name` and `relevantText` length.
+const MAX_TEXT: usize = 255;
+
+/// Base of generated pass links (the documented example's host).
+const PASS_LINK_BASE: &str = "https://passes.example.com/download";
+
+type Answer = Result<(StatusCode, Json<Value>), ApiError>;
+
+/// A validated create / update body.
+struct ValidPass {
+    name: String,
+    metadata: PassMetadata,
+    uploads: Option<Vec<UploadInfo>>,
+    notification_header: Option<String>,
+    slug: Option<String>,
+    status: Option<String>,
+    account: Option<Map<String, Value>>,
+}
+
+fn too_long(s: &str) -> bool {
+    s.chars().count() > MAX_TEXT
+}
+
+/// Validate a body, collecting every problem into one `INVALID_INPUT` context.
+fn validate(input: WalletPassInput) -> Result<ValidPass, ApiError> {
+    let mut problems = Map::new();
+    let mut bad = |field: String, problem: &str| {
+        problems.entry(field).or_insert_with(|| json!(problem));
+    };
+    match input.pass_name.as_deref() {
+        None => bad("passName".into(), "must not be null"),
+        Some(n) if n.trim().is_empty() => bad("passName".into(), "must not be blank"),
+        Some(n) if too_long(n) => bad("passName".into(), "size must be between 0 and 255"),
+        Some(_) => {}
+    }
+    match &input.pass_metadata {
+        None => bad("passMetadata".into(), "must not be null"),
+        Some(meta) => {
+            for (i, loc) in meta.locations.iter().flatten().enumerate() {
+                let at = format!("passMetadata.locations[{i}]");
+                if loc.name.is_none() {
+                    bad(format!("{at}.name"), "must not be null");
+                }
+                if loc.name.as_deref().is_some_and(too_long) {
+                    bad(format!("{at}.name"), "size must be between 0 and 255");
+                }
+                if loc.latitude.is_none() {
+                    bad(format!("{at}.latitude"), "must not be null");
+                }
+                if loc.longitude.is_none() {
+                    bad(format!("{at}.longitude"), "must not be null");
+                }
+                match loc.relevant_text.as_deref() {
+                    None => bad(format!("{at}.relevantText"), "must not be null"),
+                    Some(t) if too_long(t) => bad(
+                        format!("{at}.relevantText"),
+                        "size must be between 0 and 255",
+                    ),
+                    Some(_) => {}
+                }
+            }
+            if let Some(app) = meta
+                .user_deep_link
+                .as_ref()
+                .and_then(|l| l.app_type.as_deref())
+                && !APP_TYPES.contains(&app)
+            {
+                bad(
+                    "passMetadata.userDeepLink.appType".into(),
+                    "must be one of [Website, Mobile App, Tiktok, Instagram, X, Youtube, Spotify]",
+                );
+            }
+        }
+    }
+    for (i, upload) in input.upload_info_list.iter().flatten().enumerate() {
+        match upload.file_name.as_deref() {
+            None => bad(format!("uploadInfoList[{i}].fileName"), "must not be null"),
+            Some(name) if !name.to_ascii_lowercase().ends_with(".png") => bad(
+                format!("uploadInfoList[{i}].fileName"),
+                "must be a png image",
+            ),
+            Some(_) => {}
+        }
+        if upload.key().is_none() {
+            bad(format!("uploadInfoList[{i}].uploadKey"), "must not be null");
+        }
+    }
+    if let Some(status) = input.status.as_deref()
+        && !PASS_STATUSES.contains(&status)
+    {
+        bad("status".into(), "must be one of [Draft, Published]");
+    }
+    if let Some(slug) = input.pass_link_slug.as_deref()
+        && !super::model::is_valid_id(slug)
+    {
+        bad("passLinkSlug".into(), "must match \"^[a-zA-Z0-9-_]+$\"");
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid_fields(problems));
+    }
+    Ok(ValidPass {
+        name: input.pass_name.unwrap_or_default(),
+        metadata: input.pass_metadata.unwrap_or_default(),
+        uploads: input.upload_info_list,
+        notification_header: input.notification_header,
+        slug: input.pass_link_slug,
+        status: input.status,
+        account: input.account,
+    })
+}
+
+fn duplicate_name() -> ApiError {
+    ApiError::invalid("passName", "must be unique within the workspace")
+}
+
+/// Options for rendering a pass.
+#[derive(Clone, Copy, Default)]
+struct Render {
+    assets: bool,
+    summary: bool,
+    read: bool,
+}
+
+/// Render a stored pass as `WalletPassInfo`.
+fn render(
+    state: &SimState,
+    ws_id: &str,
+    ws: &Workspace,
+    pass: &StoredPass,
+    opts: Render,
+    host: &str,
+) -> Value {
+    let account_id = pass
+        .account
+        .as_ref()
+        .and_then(|a| a.get("id"))
+        .and_then(Value::as_str)
+        .unwrap_or(&ws.account_id);
+    let mut out = Map::new();
+    out.insert("id".into(), json!(pass.id));
+    out.insert("createdTime".into(), json!(iso(pass.created)));
+    out.insert("updatedTime".into(), json!(iso(pass.updated)));
+    out.insert("createdBy".into(), json!(pass.created_by));
+    out.insert("updatedBy".into(), json!(pass.updated_by));
+    out.insert("workspaceId".into(), json!(ws_id));
+    out.insert("accountId".into(), json!(account_id));
+    if let Some(header) = &pass.notification_header {
+        out.insert("notificationHeader".into(), json!(header));
+    }
+    out.insert("passName".into(), json!(pass.pass_name));
+    out.insert("status".into(), json!(pass.visible_status()));
+    if !opts.summary {
+        let mut meta = pass.metadata.clone();
+        if opts.read {
+            apply_read_deviations(state, &mut meta);
+        }
+        out.insert(
+            "passMetadata".into(),
+            serde_json::to_value(&meta).unwrap_or_default(),
+        );
+        let uploads: Vec<UploadInfo> = pass
+            .uploads
+            .iter()
+            .map(|u| {
+                let mut u = u.clone();
+                if opts.assets {
+                    u.url = u.key().map(|k| asset_url(host, k));
+                }
+                u
+            })
+            .collect();
+        out.insert(
+            "uploadInfoList".into(),
+            serde_json::to_value(uploads).unwrap_or_default(),
+        );
+    }
+    out.insert(
+        "passLink".into(),
+        json!(format!("{PASS_LINK_BASE}/{}", pass.slug)),
+    );
+    out.insert("passLinkSlug".into(), json!(pass.slug));
+    if !opts.summary {
+        out.insert(
+            "googlePassLink".into(),
+            json!(format!("https://pay.google.com/gp/v/save/{}", pass.id)),
+        );
+        let c = pass.counts;
+        out.insert("appleIssuedCount".into(), json!(c.apple_issued));
+        out.insert("googleIssuedCount".into(), json!(c.google_issued));
+        out.insert(
+            "totalIssuedCount".into(),
+            json!(c.apple_issued + c.google_issued),
+        );
+        out.insert("appleActiveCount".into(), json!(c.apple_active));
+        out.insert("googleActiveCount".into(), json!(c.google_active));
+        out.insert(
+            "totalActiveCount".into(),
+            json!(c.apple_active + c.google_active),
+        );
+    }
+    Value::Object(out)
+}
+
+/// The deviations that corrupt a pass as it is read back.
+fn apply_read_deviations(state: &SimState, meta: &mut PassMetadata) {
+    if state.deviates(Deviation::DropFieldOnRead)
+        && let Some(fields) = meta.secondary_fields.as_mut()
+    {
+        fields.pop();
+    }
+    if state.deviates(Deviation::LoseBarcode) {
+        meta.qr_url = None;
+        meta.qr_text = None;
+    }
+    if state.deviates(Deviation::ChangeLabel) {
+        let field = meta
+            .secondary_fields
+            .as_mut()
+            .and_then(|f| f.first_mut())
+            .or(meta.top_field.as_mut());
+        if let Some(field) = field {
+            field.label = Some(format!(
+                "{} (changed)",
+                field.label.as_deref().unwrap_or("")
+            ));
+        }
+    }
+}
+
+fn host(headers: &HeaderMap) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned()
+}
+
+fn insert(
+    state: &SimState,
+    caller: &Caller,
+    valid: ValidPass,
+    ready_at: Option<Instant>,
+    host: &str,
+) -> Result<Value, ApiError> {
+    let mut store = state.lock();
+    let seq = store.next_seq();
+    let ws = store.workspace(&caller.workspace_id);
+    if ws.name_taken(&valid.name, None) {
+        return Err(duplicate_name());
+    }
+    let now = OffsetDateTime::now_utc();
+    let id = new_id();
+    let slug = valid
+        .slug
+        .unwrap_or_else(|| id.replace('-', "")[..12].to_owned());
+    ws.passes.push(StoredPass {
+        seq,
+        id: id.clone(),
+        created: now,
+        updated: now,
+        created_by: caller.user_id.clone(),
+        updated_by: caller.user_id.clone(),
+        pass_name: valid.name,
+        original_metadata: valid.metadata.clone(),
+        metadata: valid.metadata,
+        uploads: valid.uploads.unwrap_or_default(),
+        notification_header: valid.notification_header,
+        slug,
+        status: valid.status.unwrap_or_else(|| "Published".to_owned()),
+        ready_at,
+        account: valid.account,
+        counts: InstallCounts::default(),
+        deleted: false,
+    });
+    let ws = &store.workspaces[&caller.workspace_id];
+    let pass = ws
+        .pass(&id, false)
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    Ok(render(
+        state,
+        &caller.workspace_id,
+        ws,
+        pass,
+        Render::default(),
+        host,
+    ))
+}
+
+/// `POST /wallet-pass` → 201 `WalletPassInfo`.
+pub async fn create(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let valid = validate(parse_body(&body)?)?;
+    let pass = insert(&state, &caller, valid, None, &host(&headers))?;
+    Ok((StatusCode::CREATED, Json(pass)))
+}
+
+/// `POST /wallet-pass/async` → 202 `WalletPassInfo`, reading as `Draft` until processed.
+pub async fn create_async(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer {
+    let valid = validate(parse_body(&body)?)?;
+    let ready = Instant::now() + ASYNC_DELAY;
+    let pass = insert(&state, &caller, valid, Some(ready), &host(&headers))?;
+    Ok((StatusCode::ACCEPTED, Json(pass)))
+}
+
+/// `GET /wallet-pass/{id}` → 200 with an array holding the pass (the spec's response schema).
+pub async fn get(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Answer {
+    check_id("id", &id)?;
+    let mut store = state.lock();
+    let ws = store.workspace(&caller.workspace_id);
+    let ws = &*ws;
+    let include_deleted = state.deviates(Deviation::DeletedAnswers200);
+    let pass = ws
+        .pass(&id, include_deleted)
+        .ok_or_else(|| ApiError::not_found(&id))?;
+    let opts = Render {
+        read: true,
+        ..Render::default()
+    };
+    let body = render(
+        &state,
+        &caller.workspace_id,
+        ws,
+        pass,
+        opts,
+        &host(&headers),
+    );
+    Ok((StatusCode::OK, Json(json!([body]))))
+}
+
+/// `GET /wallet-pass` → 200 `{items, cursor, hasMore}`.
+pub async fn list(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    let q = QueryParams::parse(raw.as_deref());
+    let limit = q.limit()?;
+    let cursor = q.cursor()?;
+    let search = q.text("query")?.map(str::to_lowercase);
+    let name = q.text("passName")?.map(str::to_owned);
+    let statuses = q.enumerated("status", &PASS_STATUSES)?;
+    let mut ids = q.many("ids");
+    if let Some(id) = q.one("id") {
+        check_id("id", id)?;
+        ids.push(id.to_owned());
+    }
+    let opts = Render {
+        assets: q.flag("includePassAssets")?,
+        summary: q.flag("summary")?,
+        read: true,
+    };
+    let host = host(&headers);
+    let mut store = state.lock();
+    let ws = &*store.workspace(&caller.workspace_id);
+    let finds_nothing = state.deviates(Deviation::SearchFindsNothing) && search.is_some();
+    let items: Vec<(u64, Value)> = ws
+        .passes
+        .iter()
+        .filter(|p| !p.deleted && !finds_nothing)
+        .filter(|p| {
+            search
+                .as_deref()
+                .is_none_or(|s| p.pass_name.to_lowercase().contains(s))
+        })
+        .filter(|p| name.as_deref().is_none_or(|n| p.pass_name == n))
+        .filter(|p| ids.is_empty() || ids.contains(&p.id))
+        .filter(|p| statuses.is_empty() || statuses.iter().any(|s| s == p.visible_status()))
+        .map(|p| {
+            (
+                p.seq,
+                render(&state, &caller.workspace_id, ws, p, opts, &host),
+            )
+        })
+        .collect();
+    Ok((
+        StatusCode::OK,
+        Json(page(items, cursor, limit, boundary(&state))),
+    ))
+}
+
+/// The page-boundary deviation switched on, if any.
+pub fn boundary(state: &SimState) -> Boundary {
+    if state.deviates(Deviation::SkipItemAcrossPages) {
+        Boundary::SkipOne
+    } else if state.deviates(Deviation::RepeatItemAcrossPages) {
+        Boundary::RepeatOne
+    } else {
+        Boundary::Exact
+    }
+}
+
+/// `PATCH /wallet-pass/{id}` → 200 `WalletPassInfo`. `passName` and `passMetadata` are required
+/// and replace the stored ones whole; the optional top-level properties replace the stored ones
+/// only when present.
+pub async fn update(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    check_id("id", &id)?;
+    let valid = validate(parse_body(&body)?)?;
+    let host = host(&headers);
+    let mut store = state.lock();
+    let ws = store.workspace(&caller.workspace_id);
+    if ws.pass(&id, false).is_none() {
+        return Err(ApiError::not_found(&id));
+    }
+    if ws.name_taken(&valid.name, Some(&id)) {
+        return Err(duplicate_name());
+    }
+    let ignore = state.deviates(Deviation::IgnorePatch);
+    let revert = state.deviates(Deviation::RevertUntouchedOnPatch);
+    let pass = ws.pass_mut(&id).ok_or_else(|| ApiError::not_found(&id))?;
+    let mut updated = pass.clone();
+    updated.metadata = valid.metadata;
+    if revert {
+        revert_untouched(pass, &mut updated.metadata);
+    }
+    updated.pass_name = valid.name;
+    if let Some(uploads) = valid.uploads {
+        updated.uploads = uploads;
+    }
+    if valid.notification_header.is_some() {
+        updated.notification_header = valid.notification_header;
+    }
+    if let Some(slug) = valid.slug {
+        updated.slug = slug;
+    }
+    if let Some(status) = valid.status {
+        updated.status = status;
+        updated.ready_at = None;
+    }
+    if valid.account.is_some() {
+        updated.account = valid.account;
+    }
+    updated.updated = OffsetDateTime::now_utc();
+    updated.updated_by = caller.user_id.clone();
+    if !ignore {
+        *pass = updated.clone();
+    }
+    let ws = &store.workspaces[&caller.workspace_id];
+    let body = render(
+        &state,
+        &caller.workspace_id,
+        ws,
+        &updated,
+        Render::default(),
+        &host,
+    );
+    Ok((StatusCode::OK, Json(body)))
+}
+
+/// `RevertUntouchedOnPatch`: every secondary field sent unchanged goes back to its value at
+/// creation.
+fn revert_untouched(current: &StoredPass, next: &mut PassMetadata) {
+    let (Some(now), Some(orig)) = (
+        current.metadata.secondary_fields.as_ref(),
+        current.original_metadata.secondary_fields.as_ref(),
+    ) else {
+        return;
+    };
+    for field in next.secondary_fields.iter_mut().flatten() {
+        let unchanged = now.iter().any(|f| f == field);
+        if let Some(original) = orig.iter().find(|o| o.key == field.key)
+            && unchanged
+        {
+            *field = original.clone();
+        }
+    }
+}
+
+/// `DELETE /wallet-pass/{id}` → 204 (from the removed-endpoints document).
+pub async fn delete(
+    State(state): State<Arc<SimState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    check_id("id", &id)?;
+    let keep_readable = state.deviates(Deviation::DeletedAnswers200);
+    let mut store = state.lock();
+    let ws = store.workspace(&caller.workspace_id);
+    let Some(pos) = ws.passes.iter().position(|p| p.id == id && !p.deleted) else {
+        return Err(ApiError::not_found(&id));
+    };
+    if keep_readable {
+        ws.passes[pos].deleted = true;
+    } else {
+        ws.passes.remove(pos);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
