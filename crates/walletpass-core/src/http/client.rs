@@ -1,0 +1,583 @@
+//! The provider HTTP client: builds requests under the base URL, sends them with auth, retries
+//! what is safe to retry, and turns error answers into [`Error`] through the backend's
+//! [`ErrorParser`].
+//!
+//! Retry rules: 429 and connection failures (the request never reached the vendor) are retried
+//! for every request; 408, 5xx, timeouts and broken responses are ambiguous (the vendor may have
+//! applied the request), so they are retried only for idempotent requests: GET, HEAD, PUT,
+//! DELETE, OPTIONS, or any request marked with [`RequestBuilder::idempotent`].
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use reqwest::Method;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use super::{AuthHeaders, BaseUrl, RetryPolicy};
+use crate::error::{Error, ErrorKind, Operation, Result};
+
+/// Turns a vendor's error answer (status, headers, body) into an [`Error`]. Each backend has
+/// one; the client then adds the provider, operation, status and `Retry-After`.
+pub trait ErrorParser: Send + Sync + 'static {
+    /// Build the error for a non-success answer.
+    fn parse(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error;
+}
+
+impl<F> ErrorParser for F
+where
+    F: Fn(StatusCode, &HeaderMap, &[u8]) -> Error + Send + Sync + 'static,
+{
+    fn parse(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+        self(status, headers, body)
+    }
+}
+
+/// The parser used when a backend sets none: the kind from the status, the body as message.
+fn default_parser(status: StatusCode, _: &HeaderMap, body: &[u8]) -> Error {
+    Error::new(
+        ErrorKind::from_status(status.as_u16()),
+        snippet(body).unwrap_or_else(|| status.to_string()),
+    )
+}
+
+/// The first 500 characters of a body, for messages.
+fn snippet(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        None
+    } else {
+        Some(text.chars().take(500).collect())
+    }
+}
+
+/// Builds an [`HttpClient`].
+pub struct HttpClientBuilder {
+    provider: &'static str,
+    base_url: Option<String>,
+    auth: AuthHeaders,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    rps: Option<f64>,
+    user_agent: String,
+    parser: Arc<dyn ErrorParser>,
+}
+
+impl HttpClientBuilder {
+    /// The base URL (https, or http to loopback).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The auth headers sent with every request.
+    pub fn auth(mut self, auth: AuthHeaders) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// The timeout of one attempt (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Send at most `rps` requests per second (retries included); `None` for no limit.
+    pub fn rate_limit(mut self, rps: Option<f64>) -> Self {
+        self.rps = rps;
+        self
+    }
+
+    /// The `User-Agent` header.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = agent.into();
+        self
+    }
+
+    /// The backend's error parser.
+    pub fn error_parser(mut self, parser: impl ErrorParser) -> Self {
+        self.parser = Arc::new(parser);
+        self
+    }
+
+    /// Check the settings and build the client.
+    pub fn build(self) -> Result<HttpClient> {
+        let config = |message: String| {
+            Error::new(ErrorKind::Config, message)
+                .with_provider(self.provider)
+                .with_operation(Operation::Configure)
+        };
+        let base = self
+            .base_url
+            .as_deref()
+            .ok_or_else(|| config("base_url: no base URL was configured".into()))
+            .and_then(|url| BaseUrl::parse(url).map_err(|e| e.with_provider(self.provider)))?;
+        let limiter = match self.rps {
+            None => None,
+            Some(rps) if rps.is_finite() && rps > 0.0 => {
+                let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rps))
+                    .ok_or_else(|| config(format!("rate_limit: {rps} requests/s is too high")))?
+                    .allow_burst(NonZeroU32::MIN);
+                Some(Arc::new(RateLimiter::direct(quota)))
+            }
+            Some(rps) => {
+                return Err(config(format!(
+                    "rate_limit: expected a positive number of requests per second, got {rps}"
+                )));
+            }
+        };
+        let inner = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent.clone())
+            .build()
+            .map_err(|e| config("could not build the HTTP client".into()).with_source(e))?;
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                provider: self.provider,
+                base,
+                auth: self.auth,
+                retry: self.retry,
+                limiter,
+                client: inner,
+                parser: self.parser,
+            }),
+        })
+    }
+}
+
+struct Inner {
+    provider: &'static str,
+    base: BaseUrl,
+    auth: AuthHeaders,
+    retry: RetryPolicy,
+    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+    client: reqwest::Client,
+    parser: Arc<dyn ErrorParser>,
+}
+
+/// One provider's HTTP client. Cheap to clone: clones share the connection pool and limiter.
+///
+/// ```no_run
+/// # async fn demo() -> walletpass_core::Result<()> {
+/// use walletpass_core::http::{HttpClient, Method};
+/// use walletpass_core::Operation;
+/// let client = HttpClient::builder("example").base_url("https://api.example.com/v1").build()?;
+/// let body: serde_json::Value = client
+///     .request(Operation::Get, Method::GET, &["passes", "abc"])
+///     .send_json()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.inner.provider)
+            .field("base_url", &self.inner.base)
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
+            .field("rate_limited", &self.inner.limiter.is_some())
+            .finish()
+    }
+}
+
+impl HttpClient {
+    /// A builder for `provider` (the name errors and spans carry).
+    pub fn builder(provider: &'static str) -> HttpClientBuilder {
+        HttpClientBuilder {
+            provider,
+            base_url: None,
+            auth: AuthHeaders::new(),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            rps: None,
+            user_agent: concat!("walletpass/", env!("CARGO_PKG_VERSION")).to_owned(),
+            parser: Arc::new(default_parser),
+        }
+    }
+
+    /// The provider name.
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base
+    }
+
+    /// Start a request for `segments` under the base URL (each segment percent-encoded).
+    pub fn request(
+        &self,
+        operation: Operation,
+        method: Method,
+        segments: &[&str],
+    ) -> RequestBuilder<'_> {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        RequestBuilder {
+            client: self,
+            operation,
+            method,
+            url: self.inner.base.join(segments),
+            headers: HeaderMap::new(),
+            body: None,
+            idempotent,
+            resource: None,
+            error: None,
+        }
+    }
+}
+
+/// A request being built; [`send`](Self::send) runs it with retries.
+pub struct RequestBuilder<'a> {
+    client: &'a HttpClient,
+    operation: Operation,
+    method: Method,
+    url: url::Url,
+    headers: HeaderMap,
+    body: Option<Bytes>,
+    idempotent: bool,
+    resource: Option<String>,
+    error: Option<Error>,
+}
+
+impl RequestBuilder<'_> {
+    /// Add a query parameter.
+    pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
+        self.url
+            .query_pairs_mut()
+            .append_pair(name, &value.to_string());
+        self
+    }
+
+    /// Add a query parameter when `value` is `Some`.
+    pub fn query_opt(self, name: &str, value: Option<impl fmt::Display>) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// Add a header.
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Add a header whose value is a secret (marked sensitive, never logged).
+    pub fn secret_header(mut self, name: HeaderName, value: &SecretString) -> Self {
+        use secrecy::ExposeSecret;
+        match HeaderValue::from_str(value.expose_secret()) {
+            Ok(mut v) => {
+                v.set_sensitive(true);
+                self.headers.insert(name, v);
+            }
+            Err(_) => {
+                self.error.get_or_insert(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("the {name} header value has characters a header cannot carry"),
+                ));
+            }
+        }
+        self
+    }
+
+    /// Send `body` as JSON.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(bytes.into());
+                self.headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+            }
+            Err(e) => {
+                self.error.get_or_insert(
+                    Error::new(
+                        ErrorKind::InvalidInput,
+                        "the request body could not be encoded",
+                    )
+                    .with_source(e),
+                );
+            }
+        }
+        self
+    }
+
+    /// Send one file as `multipart/form-data` under `field`. The body is built once, so a
+    /// retried upload sends the same bytes.
+    pub fn multipart_file(
+        mut self,
+        field: &str,
+        file_name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> Self {
+        let boundary = format!("walletpass-{}", uuid::Uuid::new_v4().simple());
+        let escape = |s: &str| s.replace(['"', '\r', '\n'], "_");
+        let mut body = Vec::with_capacity(data.len() + 256);
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\n",
+                escape(field),
+                escape(file_name)
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(format!("Content-Type: {content_type}\r\n\r\n").as_bytes());
+        body.extend_from_slice(data);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        match HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}")) {
+            Ok(v) => {
+                self.headers.insert(header::CONTENT_TYPE, v);
+                self.body = Some(body.into());
+            }
+            Err(e) => {
+                self.error.get_or_insert(
+                    Error::new(ErrorKind::InvalidInput, "invalid multipart content type")
+                        .with_source(e),
+                );
+            }
+        }
+        self
+    }
+
+    /// Mark whether the request may be repeated after an ambiguous failure (a timed-out POST
+    /// that the vendor may have applied). Set it for a create with a caller-chosen serial or an
+    /// idempotency key.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Name the resource the request is about, for error messages.
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// Send, retrying what is safe to retry, and return the first successful answer.
+    pub async fn send(self) -> Result<ApiResponse> {
+        let inner = &self.client.inner;
+        let decorate = |e: Error| {
+            let e = e.with_provider(inner.provider).or_operation(self.operation);
+            match (&self.resource, e.resource()) {
+                (Some(r), None) => e.with_resource(r.clone()),
+                _ => e,
+            }
+        };
+        if let Some(error) = self.error {
+            return Err(decorate(error));
+        }
+        let started = Instant::now();
+        let mut backoff = inner.retry.backoff();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = &inner.limiter {
+                limiter.until_ready().await;
+            }
+            let span = tracing::debug_span!(
+                "walletpass.http",
+                provider = inner.provider,
+                operation = %self.operation,
+                method = %self.method,
+                path = %self.url.path(),
+                attempt,
+                status = tracing::field::Empty,
+            );
+            let outcome = self.attempt_once().instrument(span.clone()).await;
+            let (error, retry_safe) = match outcome {
+                Attempt::Answer(response) if response.status.is_success() => {
+                    span.record("status", response.status.as_u16());
+                    return Ok(response);
+                }
+                Attempt::Answer(response) => {
+                    span.record("status", response.status.as_u16());
+                    let error = self.parse_error(&response);
+                    let safe = error.kind() == ErrorKind::RateLimited;
+                    (error, safe)
+                }
+                Attempt::NotSent(error) => (error, true),
+                Attempt::Ambiguous(error) => (error, false),
+            };
+            let error = decorate(error);
+            let retry = error.is_retryable() && (retry_safe || self.idempotent);
+            if !retry {
+                return Err(error);
+            }
+            let Some(wait) = backoff.next() else {
+                return Err(error);
+            };
+            let wait = error.retry_after().map_or(wait, |asked| asked.max(wait));
+            if started.elapsed() + wait > inner.retry.budget {
+                return Err(error);
+            }
+            tracing::debug!(
+                provider = inner.provider,
+                operation = %self.operation,
+                attempt,
+                kind = %error.kind(),
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Send and decode the JSON answer.
+    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+        let provider = self.client.inner.provider;
+        let operation = self.operation;
+        self.send()
+            .await?
+            .json()
+            .map_err(|e| e.with_provider(provider).or_operation(operation))
+    }
+
+    fn parse_error(&self, response: &ApiResponse) -> Error {
+        let inner = &self.client.inner;
+        let mut error = inner
+            .parser
+            .parse(response.status, &response.headers, &response.body);
+        if error.status().is_none() {
+            error = error.with_status(response.status.as_u16());
+        }
+        if error.retry_after().is_none()
+            && let Some(wait) = retry_after(&response.headers)
+        {
+            error = error.with_retry_after(wait);
+        }
+        error
+    }
+
+    async fn attempt_once(&self) -> Attempt {
+        let inner = &self.client.inner;
+        let mut headers = self.headers.clone();
+        inner.auth.apply(&mut headers);
+        let mut request = inner
+            .client
+            .request(self.method.clone(), self.url.clone())
+            .headers(headers);
+        if let Some(body) = &self.body {
+            request = request.body(body.clone());
+        }
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return classify(e),
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        match response.bytes().await {
+            Ok(body) => Attempt::Answer(ApiResponse {
+                status,
+                headers,
+                body,
+            }),
+            Err(e) => Attempt::Ambiguous(
+                Error::new(
+                    ErrorKind::Transport,
+                    format!("the connection broke while reading a {status} answer"),
+                )
+                .with_status(status.as_u16())
+                .with_source(e.without_url()),
+            ),
+        }
+    }
+}
+
+enum Attempt {
+    Answer(ApiResponse),
+    /// Failed before the request could reach the vendor: safe to retry.
+    NotSent(Error),
+    /// Failed after the request may have reached the vendor.
+    Ambiguous(Error),
+}
+
+fn classify(e: reqwest::Error) -> Attempt {
+    if e.is_connect() {
+        Attempt::NotSent(
+            Error::new(ErrorKind::Transport, "could not connect").with_source(e.without_url()),
+        )
+    } else if e.is_timeout() {
+        Attempt::Ambiguous(
+            Error::new(ErrorKind::Timeout, "the request timed out").with_source(e.without_url()),
+        )
+    } else if e.is_builder() {
+        Attempt::NotSent(
+            Error::new(ErrorKind::InvalidInput, "the request could not be built")
+                .with_source(e.without_url()),
+        )
+    } else {
+        Attempt::Ambiguous(
+            Error::new(ErrorKind::Transport, "the request failed").with_source(e.without_url()),
+        )
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc2822).ok()?;
+    let wait = when - time::OffsetDateTime::now_utc();
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// A successful (or, inside an [`ErrorParser`], failed) answer with its body read.
+#[derive(Clone, Debug)]
+pub struct ApiResponse {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// Decode the body as JSON; a [`ErrorKind::Decode`] error quoting the body otherwise.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "could not decode the {} answer: {e}; body: {}",
+                    self.status,
+                    snippet(&self.body).unwrap_or_default()
+                ),
+            )
+            .with_status(self.status.as_u16())
+            .with_source(e)
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! The HTTP plumbing every backend uses, written once: one `reqwest::Client` per provider, base
+//! URLs that must be https (plain http only to loopback), auth headers kept secret, per-request
+//! timeouts, retry with backoff and jitter within a time budget, `Retry-After`, an optional
+//! requests-per-second limiter, a backend hook that turns an error answer into [`Error`], and
+//! `tracing` spans that never carry secrets.
+//!
+//! [`Error`]: crate::Error
+
+mod auth;
+mod base_url;
+mod client;
+mod retry;
+
+pub use auth::AuthHeaders;
+pub use base_url::{BaseUrl, check_url_scheme, is_loopback_url};
+pub use client::{ApiResponse, ErrorParser, HttpClient, HttpClientBuilder, RequestBuilder};
+pub use reqwest::Method;
+pub use retry::RetryPolicy;
