@@ -1,0 +1,302 @@
+//! The shared HTTP plumbing against wiremock: retries, `Retry-After`, idempotency, the rate
+//! limiter, the loopback rule and secret redaction.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use walletpass_core::http::{AuthHeaders, HttpClient, Method, RetryPolicy};
+use walletpass_core::{ErrorKind, Operation};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const SECRET: &str = "sk_live_do_not_print_me";
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+        budget: Duration::from_secs(10),
+        jitter: false,
+    }
+}
+
+fn client(server: &MockServer) -> HttpClient {
+    HttpClient::builder("test")
+        .base_url(format!("{}/v1", server.uri()))
+        .auth(
+            AuthHeaders::new()
+                .with("x-api-key", SecretString::from(SECRET))
+                .unwrap(),
+        )
+        .retry(fast_retry())
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap()
+}
+
+/// Answers each request with the next template in turn (the last one repeats).
+struct Sequence(Vec<ResponseTemplate>, std::sync::atomic::AtomicUsize);
+
+impl Respond for Sequence {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let i = self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.0[i.min(self.0.len() - 1)].clone()
+    }
+}
+
+fn sequence(templates: Vec<ResponseTemplate>) -> Sequence {
+    Sequence(templates, Default::default())
+}
+
+#[tokio::test]
+async fn a_503_is_retried_then_succeeds_with_auth_on_every_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/passes/abc"))
+        .and(header("x-api-key", SECRET))
+        .respond_with(sequence(vec![
+            ResponseTemplate::new(503),
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})),
+        ]))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let body: serde_json::Value = client(&server)
+        .request(Operation::Get, Method::GET, &["passes", "abc"])
+        .send_json()
+        .await
+        .unwrap();
+    assert_eq!(body["ok"], true);
+}
+
+#[tokio::test]
+async fn retry_after_is_respected() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(sequence(vec![
+            ResponseTemplate::new(429).insert_header("Retry-After", "1"),
+            ResponseTemplate::new(200).set_body_string("{}"),
+        ]))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client(&server)
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    // The second attempt may not come before the header's one second.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_budget_fails_fast_with_the_wait_reported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(err.status(), Some(429));
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    for status in [400u16, 404, 401, 422] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status).set_body_string("nope"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .request(Operation::Get, Method::GET, &["x"])
+            .resource("x")
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::from_status(status));
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.provider(), "test");
+        assert_eq!(err.operation(), Some(Operation::Get));
+        assert_eq!(err.resource(), Some("x"));
+    }
+}
+
+#[tokio::test]
+async fn a_timed_out_post_is_not_repeated_unless_marked_idempotent() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Create, Method::POST, &["passes"])
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(sequence(vec![
+            ResponseTemplate::new(201).set_delay(Duration::from_secs(2)),
+            ResponseTemplate::new(201).set_body_string("{}"),
+        ]))
+        .mount(&server)
+        .await;
+    client(&server)
+        .request(Operation::Create, Method::POST, &["passes"])
+        .json(&serde_json::json!({}))
+        .idempotent(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_post_answered_500_is_not_repeated_but_a_429_is() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Create, Method::POST, &["passes"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    server.reset().await;
+    Mock::given(method("POST"))
+        .respond_with(sequence(vec![
+            ResponseTemplate::new(429),
+            ResponseTemplate::new(201).set_body_string("{}"),
+        ]))
+        .mount(&server)
+        .await;
+    client(&server)
+        .request(Operation::Create, Method::POST, &["passes"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_limiter_spaces_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .base_url(server.uri())
+        .rate_limit(Some(20.0))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..5 {
+        client
+            .request(Operation::Get, Method::GET, &["x"])
+            .send()
+            .await
+            .unwrap();
+    }
+    // Five requests at 20/s with a burst of one need at least four 50 ms gaps.
+    assert!(started.elapsed() >= Duration::from_millis(200));
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error_after_retries() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = HttpClient::builder("test")
+        .base_url(format!("http://{addr}"))
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = client
+        .request(Operation::Create, Method::POST, &["passes"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(std::error::Error::source(&err).is_some());
+}
+
+#[test]
+fn plain_http_to_a_remote_host_is_refused() {
+    let err = HttpClient::builder("test")
+        .base_url("http://api.example.com/v1")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("https"), "{err}");
+}
+
+#[tokio::test]
+async fn the_secret_never_appears_in_debug_or_errors() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("bad key"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    assert!(!format!("{client:?}").contains(SECRET));
+    let err = client
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    for shown in [format!("{err}"), format!("{err:?}"), format!("{err:#?}")] {
+        assert!(!shown.contains(SECRET), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn the_backend_parser_shapes_the_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({"code": "MR2"})))
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .base_url(server.uri())
+        .error_parser(
+            |status: http::StatusCode, _: &http::HeaderMap, body: &[u8]| {
+                let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+                walletpass_core::Error::new(ErrorKind::from_status(status.as_u16()), "parsed")
+                    .with_vendor_code(v["code"].as_str().unwrap_or_default())
+            },
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.vendor_code(), Some("MR2"));
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.message(), "parsed");
+}
