@@ -1,0 +1,1 @@
+//! Runnable examples live beside this crate: see `examples/*.rs` and the README.
