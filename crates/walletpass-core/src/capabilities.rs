@@ -107,6 +107,9 @@ pub struct Capabilities {
     pub locations: bool,
     /// Fields the model has no place for are kept (`PassContent::extra`).
     pub extra: bool,
+    /// A template fixes which field keys its passes may use: an unknown key is rejected with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), never stored or dropped.
+    pub fixed_field_keys: bool,
 }
 
 impl Capabilities {
@@ -154,6 +157,7 @@ impl Capabilities {
             images: false,
             locations: false,
             extra: false,
+            fixed_field_keys: false,
         }
     }
 
@@ -201,6 +205,7 @@ impl Capabilities {
             images: true,
             locations: true,
             extra: true,
+            fixed_field_keys: true,
         }
     }
 
