@@ -1,0 +1,619 @@
+//! Canonical values to Passinstance wire shapes and back: passes, fields and their values,
+//! barcodes, dates, templates, webhook subscriptions and event names, and the status words.
+
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use walletpass_core::{
+    Appearance, Barcode, BarcodeFormat, Color, Error, ErrorKind, Field, FieldKey, FieldSpec,
+    FieldValue, Fields, NewTemplate, Pass, PassContent, PassId, PassLinks, PassRef, PassStatus,
+    Placement, Platform, Template, TemplateId, WebhookEventKind, WebhookId, WebhookSubscription,
+};
+
+use crate::PROVIDER;
+use crate::wire::{
+    FieldBody, FieldSpecBody, PassBody, TemplateBody, WirePass, WireTemplate, WireWebhook,
+};
+
+/// The pass style sent when a new template names none (assumption A8).
+pub const DEFAULT_PASS_TYPE: &str = "generic";
+
+/// Top-level pass keys this crate manages; `extra` may not carry them.
+const PASS_KEYS: &[&str] = &[
+    "id",
+    "templateId",
+    "serialNumber",
+    "status",
+    "fields",
+    "customFields",
+    "barcodeFormat",
+    "barcodeMessage",
+    "barcodeAltText",
+    "relevantDate",
+    "expirationDate",
+    "downloadUrl",
+    "createdAt",
+    "updatedAt",
+    "voidedAt",
+];
+
+/// Top-level template keys this crate manages; `extra` may not carry them.
+const TEMPLATE_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "passType",
+    "organizationName",
+    "backgroundColor",
+    "foregroundColor",
+    "labelColor",
+    "fields",
+    "createdAt",
+];
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::invalid_field(field, message).with_provider(PROVIDER)
+}
+
+fn unsupported(what: &str, why: &str) -> Error {
+    Error::new(ErrorKind::Unsupported, format!("{what}: {why}"))
+        .with_provider(PROVIDER)
+        .with_field_error(what, why)
+}
+
+fn decode(message: String) -> Error {
+    Error::new(ErrorKind::Decode, message).with_provider(PROVIDER)
+}
+
+/// Check a template id: `tpl_` followed by letters, digits, `_` or `-` (the documented
+/// `tpl_abcdef1234567890`).
+pub fn check_template_id(id: &TemplateId) -> Result<(), Error> {
+    let ok = id.as_str().strip_prefix("tpl_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(
+            "template_id",
+            format!(
+                "'{id}' is not a Passinstance template id (expected tpl_ followed by letters and digits, such as tpl_abcdef1234567890)"
+            ),
+        ))
+    }
+}
+
+/// RFC 3339 text of a time.
+pub(crate) fn format_date(date: OffsetDateTime) -> String {
+    date.format(&Rfc3339).unwrap_or_else(|_| date.to_string())
+}
+
+/// Parse an RFC 3339 (or wider ISO 8601) time the vendor sent in `key`.
+pub(crate) fn parse_date(key: &str, text: &str) -> Result<OffsetDateTime, Error> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT))
+        .map_err(|e| decode(format!("{key}: '{text}' is not an ISO 8601 date-time")).with_source(e))
+}
+
+fn parse_date_opt(key: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
+    text.map(|t| parse_date(key, t)).transpose()
+}
+
+/// A field value as sent: numbers stay numbers, date-times become RFC 3339 text (A4).
+pub(crate) fn value_to_wire(key: &str, value: &FieldValue) -> Result<Value, Error> {
+    match value {
+        FieldValue::Text(t) => Ok(Value::String(t.clone())),
+        FieldValue::Number(n) => Ok(Value::Number(n.clone())),
+        FieldValue::DateTime(d) => Ok(Value::String(format_date(*d))),
+        FieldValue::Links(_) => Err(unsupported(
+            &format!("fields[{key}].value"),
+            "Passinstance field values are scalars; a list of links cannot be stored",
+        )),
+    }
+}
+
+/// A field value as read: text that is exactly an RFC 3339 time reads back as a date-time (A4).
+pub(crate) fn value_from_wire(value: &Value) -> FieldValue {
+    match value {
+        Value::String(s) => match OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(d) if format_date(d) == *s => FieldValue::DateTime(d),
+            _ => FieldValue::Text(s.clone()),
+        },
+        Value::Number(n) => FieldValue::Number(n.clone()),
+        Value::Null => FieldValue::Text(String::new()),
+        Value::Bool(b) => FieldValue::Text(b.to_string()),
+        other => FieldValue::Text(other.to_string()),
+    }
+}
+
+fn placement_name(p: Placement) -> &'static str {
+    p.as_str()
+}
+
+fn placement_from(text: &str) -> Result<Placement, Error> {
+    Placement::ALL
+        .into_iter()
+        .find(|p| p.as_str() == text)
+        .ok_or_else(|| {
+            decode(format!(
+                "placement '{text}' is not one of header, primary, secondary, auxiliary, back"
+            ))
+        })
+}
+
+fn barcode_from(text: &str) -> Result<BarcodeFormat, Error> {
+    BarcodeFormat::ALL
+        .into_iter()
+        .find(|f| f.as_str().eq_ignore_ascii_case(text))
+        .ok_or_else(|| {
+            decode(format!(
+                "barcodeFormat '{text}' is not one of qr, pdf417, aztec, code128"
+            ))
+        })
+}
+
+fn check_extra(extra: &Map<String, Value>, managed: &[&str], what: &str) -> Result<(), Error> {
+    match extra.keys().find(|k| managed.contains(&k.as_str())) {
+        Some(key) => Err(invalid(
+            format!("extra.{key}"),
+            format!("'{key}' is set by the {what} itself, not through extra"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The body of a create (`template` and `serial` set) or a replace (both `None`).
+pub(crate) fn pass_body(
+    template: Option<&TemplateId>,
+    serial: Option<&str>,
+    content: &PassContent,
+) -> Result<PassBody, Error> {
+    check_extra(&content.extra, PASS_KEYS, "pass")?;
+    let mut fields = Map::new();
+    for field in content.fields.iter() {
+        let body = FieldBody {
+            label: field.label.clone(),
+            value: value_to_wire(field.key.as_str(), &field.value)?,
+            change_message: field.change_message.clone(),
+        };
+        let body = serde_json::to_value(body).map_err(|e| {
+            invalid(format!("fields[{}]", field.key), "could not be encoded").with_source(e)
+        })?;
+        fields.insert(field.key.to_string(), body);
+    }
+    let barcode = content.barcode.as_ref();
+    Ok(PassBody {
+        template_id: template.map(ToString::to_string),
+        serial_number: serial.map(str::to_owned),
+        fields,
+        barcode_format: barcode.map(|b| b.format.as_str().to_owned()),
+        barcode_message: barcode.map(|b| b.message.clone()),
+        barcode_alt_text: barcode.and_then(|b| b.alt_text.clone()),
+        relevant_date: content.relevant_date.map(format_date),
+        expiration_date: content.expiration_date.map(format_date),
+        extra: content.extra.clone(),
+    })
+}
+
+/// The fields of a pass answer: `fields`, or `customFields` as the older page named them.
+fn fields_from_wire(raw: Option<&Value>) -> Result<Fields, Error> {
+    let mut fields = Vec::new();
+    match raw {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (key, item) in map {
+                let key_checked = FieldKey::new(key.clone()).map_err(|e| {
+                    decode(format!("field key '{key}' cannot be held: {e}")).with_source(e)
+                })?;
+                let field = match item {
+                    Value::Object(obj) => Field {
+                        key: key_checked,
+                        label: obj.get("label").and_then(Value::as_str).map(str::to_owned),
+                        value: value_from_wire(obj.get("value").unwrap_or(&Value::Null)),
+                        placement: None,
+                        change_message: obj
+                            .get("changeMessage")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned),
+                    },
+                    scalar => Field {
+                        key: key_checked,
+                        label: None,
+                        value: value_from_wire(scalar),
+                        placement: None,
+                        change_message: None,
+                    },
+                };
+                fields.push(field);
+            }
+        }
+        Some(other) => {
+            return Err(decode(format!(
+                "a pass's fields are not an object keyed by field key: {other}"
+            )));
+        }
+    }
+    Fields::try_from_vec(fields)
+        .map_err(|e| decode(format!("the pass's fields are not valid: {e}")).with_source(e))
+}
+
+/// A pass answer as a canonical [`Pass`].
+pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
+    let id = PassId::new(wire.id.clone())
+        .map_err(|e| decode(format!("pass id '{}' is not usable: {e}", wire.id)).with_source(e))?;
+    let template = wire
+        .template_id
+        .as_deref()
+        .map(|t| {
+            TemplateId::new(t)
+                .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
+        })
+        .transpose()?;
+    let fields = fields_from_wire(wire.fields.as_ref().or(wire.custom_fields.as_ref()))?;
+    let barcode = match (&wire.barcode_format, &wire.barcode_message) {
+        (Some(format), Some(message)) => {
+            let mut barcode = Barcode::new(barcode_from(format)?, message.clone())
+                .map_err(|e| decode(format!("the barcode is not valid: {e}")).with_source(e))?;
+            barcode.alt_text = wire.barcode_alt_text.clone();
+            Some(barcode)
+        }
+        _ => None,
+    };
+    let content = PassContent {
+        fields,
+        barcode,
+        appearance: Appearance::default(),
+        relevant_date: parse_date_opt("relevantDate", wire.relevant_date.as_deref())?,
+        expiration_date: parse_date_opt("expirationDate", wire.expiration_date.as_deref())?,
+        images: Default::default(),
+        locations: Vec::new(),
+        extra: wire.extra,
+    };
+    let status = match wire.status.as_deref() {
+        Some(word) => PassStatus::parse(word),
+        None if wire.voided_at.is_some() => PassStatus::Voided,
+        None => PassStatus::Active,
+    };
+    Ok(Pass {
+        serial_number: wire.serial_number.unwrap_or_else(|| wire.id.clone()),
+        pass_ref: PassRef { template, id },
+        status,
+        content,
+        links: PassLinks {
+            landing: None,
+            download: wire.download_url,
+            google: None,
+        },
+        installs: None,
+        created_at: parse_date_opt("createdAt", wire.created_at.as_deref())?,
+        updated_at: parse_date_opt("updatedAt", wire.updated_at.as_deref())?,
+    })
+}
+
+/// The `status` filter word of a list request (active, voided, expired).
+pub(crate) fn status_filter(status: &PassStatus) -> Result<&'static str, Error> {
+    match status {
+        PassStatus::Active => Ok("active"),
+        PassStatus::Voided => Ok("voided"),
+        PassStatus::Expired => Ok("expired"),
+        other => Err(unsupported(
+            "status",
+            &format!(
+                "Passinstance passes are active, voided or expired; '{other}' cannot be listed"
+            ),
+        )),
+    }
+}
+
+/// Whether `existing` holds what `wanted` asked for: same field keys and values, the same
+/// labels and change messages where asked, the same barcode and dates. Labels the vendor filled
+/// from the template do not count as a difference.
+pub(crate) fn same_content(wanted: &PassContent, existing: &PassContent) -> bool {
+    if wanted.fields.len() != existing.fields.len() {
+        return false;
+    }
+    let fields_match = wanted.fields.iter().all(|w| {
+        existing.fields.get(w.key.as_str()).is_some_and(|e| {
+            value_to_wire(w.key.as_str(), &w.value).ok()
+                == value_to_wire(e.key.as_str(), &e.value).ok()
+                && (w.label.is_none() || w.label == e.label)
+                && (w.change_message.is_none() || w.change_message == e.change_message)
+        })
+    });
+    fields_match
+        && wanted.barcode == existing.barcode
+        && wanted.relevant_date == existing.relevant_date
+        && wanted.expiration_date == existing.expiration_date
+}
+
+/// The body of `POST /templates`.
+pub(crate) fn template_body(template: &NewTemplate) -> Result<TemplateBody, Error> {
+    match template.platform {
+        None | Some(Platform::Apple) => {}
+        Some(other) => {
+            return Err(unsupported(
+                "platform",
+                &format!(
+                    "Passinstance templates are Apple pass types; platform {other:?} cannot be chosen"
+                ),
+            ));
+        }
+    }
+    let a = &template.appearance;
+    if a.logo_text.is_some() {
+        return Err(unsupported(
+            "appearance.logo_text",
+            "Passinstance templates have no logo text",
+        ));
+    }
+    check_extra(&template.extra, TEMPLATE_KEYS, "template")?;
+    let mut fields = Vec::new();
+    for spec in &template.fields {
+        if spec.required {
+            return Err(unsupported(
+                &format!("fields[{}].required", spec.key),
+                "Passinstance field specs have no required flag",
+            ));
+        }
+        fields.push(FieldSpecBody {
+            key: spec.key.to_string(),
+            label: spec.label.clone(),
+            placement: spec.placement.map(|p| placement_name(p).to_owned()),
+            default_value: spec
+                .default
+                .as_ref()
+                .map(|v| value_to_wire(spec.key.as_str(), v))
+                .transpose()?,
+        });
+    }
+    Ok(TemplateBody {
+        name: template.name.clone(),
+        description: a.description.clone(),
+        pass_type: template
+            .style
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PASS_TYPE.to_owned()),
+        organization_name: a.organization_name.clone(),
+        background_color: a.background_color.map(|c| c.to_string()),
+        foreground_color: a.foreground_color.map(|c| c.to_string()),
+        label_color: a.label_color.map(|c| c.to_string()),
+        fields,
+        extra: template.extra.clone(),
+    })
+}
+
+fn color_from(key: &str, text: Option<&str>) -> Result<Option<Color>, Error> {
+    text.map(|t| {
+        t.parse::<Color>()
+            .map_err(|e| decode(format!("{key}: '{t}' is not a color")).with_source(e))
+    })
+    .transpose()
+}
+
+/// A template answer as a canonical [`Template`].
+pub(crate) fn template_from_wire(wire: WireTemplate) -> Result<Template, Error> {
+    let id = TemplateId::new(wire.id.clone()).map_err(|e| {
+        decode(format!("template id '{}' is not usable: {e}", wire.id)).with_source(e)
+    })?;
+    let mut fields = Vec::new();
+    for spec in wire.fields {
+        let key = FieldKey::new(spec.key.clone()).map_err(|e| {
+            decode(format!("field spec key '{}' cannot be held: {e}", spec.key)).with_source(e)
+        })?;
+        fields.push(FieldSpec {
+            key,
+            label: spec.label,
+            placement: spec.placement.as_deref().map(placement_from).transpose()?,
+            default: spec.default_value.as_ref().map(value_from_wire),
+            required: false,
+        });
+    }
+    Ok(Template {
+        id,
+        name: wire.name.unwrap_or_default(),
+        platform: Some(Platform::Apple),
+        style: wire.pass_type,
+        fields,
+        appearance: Appearance {
+            organization_name: wire.organization_name,
+            description: wire.description,
+            logo_text: None,
+            background_color: color_from("backgroundColor", wire.background_color.as_deref())?,
+            foreground_color: color_from("foregroundColor", wire.foreground_color.as_deref())?,
+            label_color: color_from("labelColor", wire.label_color.as_deref())?,
+        },
+        issued_count: None,
+        installed_count: None,
+        created_at: parse_date_opt("createdAt", wire.created_at.as_deref())?,
+        extra: wire.extra,
+    })
+}
+
+/// The documented event name of a canonical event kind.
+pub(crate) fn event_name(kind: &WebhookEventKind) -> Result<&'static str, Error> {
+    match kind {
+        WebhookEventKind::PassCreated => Ok("pass.created"),
+        WebhookEventKind::PassUpdated => Ok("pass.updated"),
+        WebhookEventKind::PassVoided => Ok("pass.voided"),
+        WebhookEventKind::TemplateCreated => Ok("template.created"),
+        other => Err(unsupported(
+            "events",
+            &format!(
+                "Passinstance sends pass.created, pass.updated, pass.voided and template.created; '{other}' cannot be subscribed to"
+            ),
+        )),
+    }
+}
+
+/// The canonical kind of a documented event name.
+pub(crate) fn event_kind(name: &str) -> WebhookEventKind {
+    match name {
+        "pass.created" => WebhookEventKind::PassCreated,
+        "pass.updated" => WebhookEventKind::PassUpdated,
+        "pass.voided" => WebhookEventKind::PassVoided,
+        "template.created" => WebhookEventKind::TemplateCreated,
+        other => WebhookEventKind::Other(other.to_owned()),
+    }
+}
+
+/// A subscription answer as a canonical [`WebhookSubscription`].
+pub(crate) fn webhook_from_wire(wire: WireWebhook) -> Result<WebhookSubscription, Error> {
+    Ok(WebhookSubscription {
+        id: WebhookId::new(wire.id.clone()).map_err(|e| {
+            decode(format!("webhook id '{}' is not usable: {e}", wire.id)).with_source(e)
+        })?,
+        url: wire.url,
+        events: wire.events.iter().map(|e| event_kind(e)).collect(),
+        template: None,
+        active: wire.active.unwrap_or(true),
+        created_at: parse_date_opt("createdAt", wire.created_at.as_deref())?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_documented_example_converts_to_the_documented_body() {
+        // "Quickstart": the create example's body.
+        let content = PassContent::builder()
+            .field(
+                Field::new("memberName", "Jane Doe")
+                    .unwrap()
+                    .with_label("Member"),
+            )
+            .field(Field::new("tier", "Gold").unwrap().with_label("Tier"))
+            .barcode(Barcode::new(BarcodeFormat::Qr, "ORDER-1001-GOLD").unwrap())
+            .build()
+            .unwrap();
+        let template = TemplateId::new("tpl_abcdef1234567890").unwrap();
+        let body = pass_body(Some(&template), Some("ORDER-1001"), &content).unwrap();
+        let fixture: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/create-pass-request.json"))
+                .unwrap();
+        assert_eq!(serde_json::to_value(&body).unwrap(), fixture);
+    }
+
+    #[test]
+    fn values_keep_their_type_both_ways() {
+        let when = time::macros::datetime!(2024-12-15 19:00:00 UTC);
+        for value in [
+            FieldValue::from("Gold"),
+            FieldValue::from(1200),
+            FieldValue::DateTime(when),
+        ] {
+            let wire = value_to_wire("k", &value).unwrap();
+            assert_eq!(value_from_wire(&wire), value);
+        }
+        assert_eq!(
+            value_from_wire(&json!("2024-12-15")),
+            FieldValue::from("2024-12-15")
+        );
+        assert_eq!(value_from_wire(&json!(true)), FieldValue::from("true"));
+        let link = walletpass_core::Link {
+            label: None,
+            url: "https://example.com".parse().unwrap(),
+        };
+        let err = value_to_wire("site", &FieldValue::Links(vec![link])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert!(err.to_string().contains("fields[site]"));
+    }
+
+    #[test]
+    fn a_pass_answer_reads_with_custom_fields_and_extras() {
+        let wire: WirePass = serde_json::from_value(json!({
+            "id": "pass_1", "templateId": "tpl_abcdef1234567890", "serialNumber": "VIP2024-001",
+            "status": "voided",
+            "customFields": { "tier": { "value": "Gold", "label": "Tier" }, "seat": "12A" },
+            "relevantDate": "2024-12-15T19:00:00Z",
+            "downloadUrl": "https://example.com/p/pass_1.pkpass",
+            "campaign": "winter"
+        }))
+        .unwrap();
+        let pass = pass_from_wire(wire).unwrap();
+        assert_eq!(pass.pass_ref.id.as_str(), "pass_1");
+        assert_eq!(pass.serial_number, "VIP2024-001");
+        assert_eq!(pass.status, PassStatus::Voided);
+        assert_eq!(
+            pass.content.field("tier").unwrap().label.as_deref(),
+            Some("Tier")
+        );
+        assert_eq!(
+            pass.content.field("seat").unwrap().value,
+            FieldValue::from("12A")
+        );
+        assert!(pass.content.relevant_date.is_some());
+        assert_eq!(pass.content.extra["campaign"], "winter");
+        assert_eq!(
+            pass.links.download.as_deref(),
+            Some("https://example.com/p/pass_1.pkpass")
+        );
+    }
+
+    #[test]
+    fn template_ids_are_checked() {
+        assert!(check_template_id(&TemplateId::new("tpl_abcdef1234567890").unwrap()).is_ok());
+        let err = check_template_id(&TemplateId::new("ptk_0x14").unwrap()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("ptk_0x14"));
+    }
+
+    #[test]
+    fn templates_round_trip_and_refuse_what_cannot_be_kept() {
+        let mut new = NewTemplate::new("VIP Event Ticket")
+            .unwrap()
+            .with_style("eventTicket")
+            .with_field(
+                FieldSpec::new("seat")
+                    .unwrap()
+                    .with_label("Seat")
+                    .with_placement(Placement::Primary),
+            )
+            .unwrap();
+        new.appearance.background_color = Some("#1f2937".parse().unwrap());
+        new.extra
+            .insert("teamIdentifier".into(), json!("TEAM123456789"));
+        let body = serde_json::to_value(template_body(&new).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({ "name": "VIP Event Ticket", "passType": "eventTicket",
+                    "backgroundColor": "#1f2937", "teamIdentifier": "TEAM123456789",
+                    "fields": [{ "key": "seat", "label": "Seat", "placement": "primary" }] })
+        );
+        let mut answer = body.clone();
+        answer["id"] = json!("tpl_0123456789abcdef");
+        let read = template_from_wire(serde_json::from_value(answer).unwrap()).unwrap();
+        assert_eq!(read.fields, new.fields);
+        assert_eq!(read.appearance, new.appearance);
+        assert_eq!(read.extra, new.extra);
+
+        new.appearance.logo_text = Some("VIP".into());
+        assert_eq!(
+            template_body(&new).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+    }
+
+    #[test]
+    fn same_content_ignores_labels_the_template_filled() {
+        let wanted = PassContent::builder()
+            .value("tier", "Gold")
+            .build()
+            .unwrap();
+        let existing = PassContent::builder()
+            .field(Field::new("tier", "Gold").unwrap().with_label("Tier"))
+            .build()
+            .unwrap();
+        assert!(same_content(&wanted, &existing));
+        let other = PassContent::builder()
+            .value("tier", "Silver")
+            .build()
+            .unwrap();
+        assert!(!same_content(&other, &existing));
+    }
+}

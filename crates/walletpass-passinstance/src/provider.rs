@@ -1,0 +1,353 @@
+//! [`WalletProvider`] for [`Passinstance`]: what the vendor does natively, what is composed
+//! (patch = get + merge + `PUT`; reading one webhook subscription = walking the list), and what
+//! it lacks (template delete, webhook delete and delivery history), declared in
+//! [`capabilities`].
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use walletpass_core::http::Method;
+use walletpass_core::{
+    BarcodeFormat, BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind,
+    ListQuery, NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent,
+    PassPatch, PassRef, Template, TemplateId, WalletProvider, WalletProviderExt, WebhookDelivery,
+    WebhookId, WebhookSubscription, WebhookVerifier,
+};
+
+use crate::PROVIDER;
+use crate::client::Passinstance;
+use crate::convert::{
+    check_template_id, event_name, pass_body, status_filter, template_body, template_from_wire,
+    webhook_from_wire,
+};
+use crate::webhook::PassinstanceWebhookVerifier;
+use crate::wire::{WebhookBody, WirePass, WireTemplate, WireWebhook};
+
+/// What Passinstance supports, as this crate reaches it.
+pub fn capabilities() -> Capabilities {
+    let mut caps = Capabilities::none();
+    caps.create = true;
+    caps.get = true;
+    caps.patch = true;
+    caps.patch_is_composed = true;
+    caps.put = true;
+    caps.delete = true;
+    caps.void = true;
+    caps.list = true;
+    caps.search = true;
+    caps.list_filter_status = true;
+    caps.caller_serial = true;
+    caps.templates_list = true;
+    caps.templates_get = true;
+    caps.templates_create = true;
+    caps.webhooks_create = true;
+    caps.webhooks_list = true;
+    caps.webhooks_get = true;
+    caps.webhooks_verify = true;
+    caps.batch = true;
+    caps.labels = true;
+    caps.typed_values = true;
+    caps.change_messages = true;
+    caps.barcode_formats = BarcodeFormat::ALL.into_iter().collect();
+    caps.barcode_alt_text = true;
+    caps.relevant_date = true;
+    caps.expiration_date = true;
+    caps
+}
+
+fn unsupported(operation: Operation) -> Error {
+    Error::unsupported(PROVIDER, operation)
+}
+
+impl Passinstance {
+    async fn replace(
+        &self,
+        pass: &PassRef,
+        content: &PassContent,
+        operation: Operation,
+    ) -> Result<Pass, Error> {
+        self.check_fits(content)
+            .map_err(|e| e.with_operation(operation))?;
+        let body = pass_body(None, None, content).map_err(|e| e.with_operation(operation))?;
+        self.on_pass(pass, operation, |id| self.put_by_id(id, &body, operation))
+            .await
+    }
+}
+
+#[async_trait]
+impl WalletProvider for Passinstance {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn create(&self, pass: NewPass) -> Result<Pass, Error> {
+        self.create_pass(pass).await
+    }
+
+    async fn get(&self, pass: &PassRef) -> Result<Pass, Error> {
+        self.on_pass(pass, Operation::Get, |id| {
+            self.get_by_id(id, Operation::Get)
+        })
+        .await
+    }
+
+    /// Composed: read the pass, merge the patch into its content, and `PUT` the whole content
+    /// back. Not atomic: a change made by someone else between the read and the write is lost.
+    async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass, Error> {
+        let current = self
+            .on_pass(pass, Operation::Patch, |id| {
+                self.get_by_id(id, Operation::Patch)
+            })
+            .await?;
+        let merged = current.content.apply_patch(patch).map_err(|e| {
+            Error::from(e)
+                .with_provider(PROVIDER)
+                .with_operation(Operation::Patch)
+        })?;
+        self.replace(&current.pass_ref, &merged, Operation::Patch)
+            .await
+    }
+
+    async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass, Error> {
+        self.replace(pass, &content, Operation::Put).await
+    }
+
+    async fn delete(&self, pass: &PassRef) -> Result<(), Error> {
+        self.on_pass(pass, Operation::Delete, |id| self.delete_by_id(id))
+            .await
+            .map(|_| ())
+    }
+
+    async fn void(&self, pass: &PassRef) -> Result<Pass, Error> {
+        self.on_pass(pass, Operation::Void, |id| self.void_by_id(id))
+            .await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page<Pass>, Error> {
+        let mut params = Vec::new();
+        if let Some(template) = &query.template {
+            check_template_id(template).map_err(|e| e.with_operation(Operation::List))?;
+            params.push(("templateId", template.to_string()));
+        }
+        if let Some(status) = &query.status {
+            params.push((
+                "status",
+                status_filter(status)
+                    .map_err(|e| e.with_operation(Operation::List))?
+                    .to_owned(),
+            ));
+        }
+        if let Some(search) = &query.search {
+            params.push(("search", search.clone()));
+        }
+        let page: Page<WirePass> = self
+            .list_page(Operation::List, &["passes"], query, &params)
+            .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|w| {
+                crate::convert::pass_from_wire(w).map_err(|e| e.with_operation(Operation::List))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>, Error> {
+        let page: Page<WireTemplate> = self
+            .list_page(Operation::ListTemplates, &["templates"], query, &[])
+            .await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|w| template_from_wire(w).map_err(|e| e.with_operation(Operation::ListTemplates)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    async fn get_template(&self, id: &TemplateId) -> Result<Template, Error> {
+        check_template_id(id).map_err(|e| e.with_operation(Operation::GetTemplate))?;
+        let wire: WireTemplate = self
+            .http
+            .request(
+                Operation::GetTemplate,
+                Method::GET,
+                &["templates", id.as_str()],
+            )
+            .resource(format!("template {id}"))
+            .send_json()
+            .await?;
+        template_from_wire(wire).map_err(|e| e.with_operation(Operation::GetTemplate))
+    }
+
+    async fn create_template(&self, template: NewTemplate) -> Result<Template, Error> {
+        template
+            .validate()
+            .map_err(|e| Error::from(e).with_provider(PROVIDER))?;
+        let body =
+            template_body(&template).map_err(|e| e.with_operation(Operation::CreateTemplate))?;
+        let wire: WireTemplate = self
+            .http
+            .request(Operation::CreateTemplate, Method::POST, &["templates"])
+            .json(&body)
+            .resource(format!("template {}", template.name))
+            .send_json()
+            .await?;
+        template_from_wire(wire).map_err(|e| e.with_operation(Operation::CreateTemplate))
+    }
+
+    async fn delete_template(&self, _id: &TemplateId) -> Result<(), Error> {
+        Err(unsupported(Operation::DeleteTemplate))
+    }
+
+    async fn create_webhook(
+        &self,
+        subscription: NewWebhookSubscription,
+    ) -> Result<CreatedWebhookSubscription, Error> {
+        use secrecy::ExposeSecret;
+        let op = Operation::CreateWebhook;
+        if let Some(template) = &subscription.template {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "template: Passinstance subscriptions cover every template; one scoped to {template} cannot be made"
+                ),
+            )
+            .with_provider(PROVIDER)
+            .with_operation(op));
+        }
+        let events = subscription
+            .events
+            .iter()
+            .map(|e| event_name(e).map(str::to_owned))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.with_operation(op))?;
+        let secret = subscription.secret.clone().unwrap_or_else(|| {
+            SecretString::from(format!("whsec_{}", uuid::Uuid::new_v4().simple()))
+        });
+        let body = WebhookBody {
+            url: subscription.url.to_string(),
+            events,
+            secret: secret.expose_secret().to_owned(),
+        };
+        let wire: WireWebhook = self
+            .http
+            .request(op, Method::POST, &["webhooks"])
+            .json(&body)
+            .resource(format!("webhook {}", subscription.url))
+            .send_json()
+            .await?;
+        let secret = wire
+            .secret
+            .clone()
+            .map(SecretString::from)
+            .unwrap_or(secret);
+        Ok(CreatedWebhookSubscription {
+            subscription: webhook_from_wire(wire).map_err(|e| e.with_operation(op))?,
+            secret,
+        })
+    }
+
+    async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>, Error> {
+        let op = Operation::ListWebhooks;
+        if let Some(template) = &query.template {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("template: Passinstance subscriptions are not scoped to templates such as {template}"),
+            )
+            .with_provider(PROVIDER)
+            .with_operation(op));
+        }
+        let page: Page<WireWebhook> = self.list_page(op, &["webhooks"], query, &[]).await?;
+        let items = page
+            .items
+            .into_iter()
+            .map(|w| webhook_from_wire(w).map_err(|e| e.with_operation(op)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    /// Composed: the vendor has no `GET /webhooks/{id}`, so the list is walked.
+    async fn get_webhook(&self, id: &WebhookId) -> Result<WebhookSubscription, Error> {
+        let mut query = ListQuery::new();
+        loop {
+            let page = self
+                .list_webhooks(&query)
+                .await
+                .map_err(|e| e.with_operation(Operation::GetWebhook))?;
+            if let Some(found) = page.items.into_iter().find(|w| w.id == *id) {
+                return Ok(found);
+            }
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!("webhook subscription {id} not found"),
+                    )
+                    .with_provider(PROVIDER)
+                    .with_operation(Operation::GetWebhook)
+                    .with_resource(id.to_string()));
+                }
+            }
+        }
+    }
+
+    async fn delete_webhook(&self, _id: &WebhookId) -> Result<(), Error> {
+        Err(unsupported(Operation::DeleteWebhook))
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        _id: &WebhookId,
+        _query: &ListQuery,
+    ) -> Result<Page<WebhookDelivery>, Error> {
+        Err(unsupported(Operation::WebhookDeliveries))
+    }
+
+    fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>, Error> {
+        Ok(Box::new(
+            PassinstanceWebhookVerifier::new(secret).with_tolerance(self.config.webhook_tolerance),
+        ))
+    }
+
+    fn batch(&self) -> Option<&dyn BatchProvider> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl BatchProvider for Passinstance {
+    /// Batch jobs of at most [`MAX_BATCH_ITEMS`](crate::MAX_BATCH_ITEMS) creates each, polled
+    /// until done; a create whose serial is taken by an identical pass returns that pass.
+    async fn create_many(&self, passes: Vec<NewPass>) -> Result<Vec<Result<Pass, Error>>, Error> {
+        let outcomes = self.run_batch(crate::BatchRequest::Create(passes)).await?;
+        Ok(outcomes
+            .into_iter()
+            .map(|outcome| {
+                outcome.and_then(|pass| {
+                    pass.ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Decode,
+                            "the batch job returned no pass for a create",
+                        )
+                        .with_provider(PROVIDER)
+                        .with_operation(Operation::Batch)
+                    })
+                })
+            })
+            .collect())
+    }
+}
