@@ -1,0 +1,236 @@
+//! Configuration of the PassNinja backend: credentials (kept secret), base URL, HTTP knobs, and
+//! the templates' field specs (PassNinja keeps labels and placements on the template, so a pass
+//! reads back with labels only when its template's specs are configured here).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use walletpass_core::http::RetryPolicy;
+use walletpass_core::{Error, ErrorKind, FieldSpec, Operation, TemplateId};
+
+use crate::ids;
+
+/// The vendor's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com/v1";
+/// The API key variable (as the vendor's own integration guide names it).
+pub const ENV_API_KEY: &str = "PASSNINJA_API_KEY";
+/// The account id variable (`aid_0x...`).
+pub const ENV_ACCOUNT_ID: &str = "PASSNINJA_ACCOUNT_ID";
+/// The optional base URL variable.
+pub const ENV_BASE_URL: &str = "PASSNINJA_BASE_URL";
+
+/// How to build a [`PassNinja`](crate::PassNinja) provider.
+///
+/// ```
+/// use walletpass_passninja::PassNinjaConfig;
+/// let config = PassNinjaConfig::new("91dbb1e7af9c80aba6ed3f95a1545b4e", "aid_0xa01")
+///     .with_base_url("http://127.0.0.1:8001/v1");
+/// assert!(!format!("{config:?}").contains("91dbb1e7"));
+/// ```
+#[derive(Clone)]
+pub struct PassNinjaConfig {
+    /// Sent as `X-API-KEY`.
+    pub api_key: SecretString,
+    /// Sent as `X-ACCOUNT-ID` (`aid_0x<hex>`).
+    pub account_id: String,
+    /// The API root, `https://api.passninja.com/v1` unless overridden (https, or http to a
+    /// loopback host).
+    pub base_url: String,
+    /// Timeout of one attempt.
+    pub timeout: Duration,
+    /// Retries of 429, 5xx and connection failures.
+    pub retry: RetryPolicy,
+    /// Client-side requests-per-second limit (the vendor throttles at 10 rps for self-serve
+    /// accounts sending texts, 100 for enterprise).
+    pub rate_limit: Option<f64>,
+    /// Field specs of the templates this provider works with: labels, placements, defaults and
+    /// required keys, which PassNinja keeps in its dashboard rather than on the pass.
+    pub field_specs: BTreeMap<TemplateId, Vec<FieldSpec>>,
+    /// Before a create on a template without configured specs, read the template's keys from
+    /// `GET /passtypes/keys/{template}` and require every one, as the vendor's SDKs do.
+    pub fetch_required_keys: bool,
+    /// Let [`webhook_verifier`](walletpass_core::WalletProvider::webhook_verifier) accept the
+    /// legacy, unauthenticated delivery format.
+    pub accept_legacy_webhooks: bool,
+}
+
+impl fmt::Debug for PassNinjaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PassNinjaConfig")
+            .field("api_key", &"[REDACTED]")
+            .field("account_id", &self.account_id)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("field_specs", &self.field_specs.keys().collect::<Vec<_>>())
+            .field("fetch_required_keys", &self.fetch_required_keys)
+            .field("accept_legacy_webhooks", &self.accept_legacy_webhooks)
+            .finish()
+    }
+}
+
+fn config_error(message: String) -> Error {
+    Error::new(ErrorKind::Config, message)
+        .with_provider(crate::PROVIDER)
+        .with_operation(Operation::Configure)
+}
+
+impl PassNinjaConfig {
+    /// Credentials and defaults for everything else.
+    pub fn new(api_key: impl Into<String>, account_id: impl Into<String>) -> Self {
+        Self {
+            api_key: SecretString::from(api_key.into()),
+            account_id: account_id.into(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            field_specs: BTreeMap::new(),
+            fetch_required_keys: true,
+            accept_legacy_webhooks: false,
+        }
+    }
+
+    /// Read `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID` and optional `PASSNINJA_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let api_key =
+            get(ENV_API_KEY).ok_or_else(|| config_error(format!("{ENV_API_KEY} is not set")))?;
+        let account_id = get(ENV_ACCOUNT_ID)
+            .ok_or_else(|| config_error(format!("{ENV_ACCOUNT_ID} is not set")))?;
+        let mut config = Self::new(api_key, account_id.trim());
+        if let Some(url) = get(ENV_BASE_URL) {
+            config.base_url = url.trim().to_owned();
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Use another API root (a simulator, a proxy).
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Set the timeout of one attempt.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Set the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Limit requests per second.
+    pub fn with_rate_limit(mut self, rps: f64) -> Self {
+        self.rate_limit = Some(rps);
+        self
+    }
+
+    /// Declare a template's fields (labels, placements, defaults, required keys).
+    pub fn with_field_specs(mut self, template: TemplateId, specs: Vec<FieldSpec>) -> Self {
+        self.field_specs.insert(template, specs);
+        self
+    }
+
+    /// Whether to read required keys from the vendor before a create (default on).
+    pub fn with_fetch_required_keys(mut self, fetch: bool) -> Self {
+        self.fetch_required_keys = fetch;
+        self
+    }
+
+    /// Whether the trait's webhook verifier accepts the legacy format (default off).
+    pub fn with_legacy_webhooks(mut self, accept: bool) -> Self {
+        self.accept_legacy_webhooks = accept;
+        self
+    }
+
+    /// Check the settings: credentials present, account id `aid_0x<hex>`, template ids valid.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.api_key.expose_secret().trim().is_empty() {
+            return Err(config_error("api_key: the API key is empty".into()));
+        }
+        if !ids::is_account_id(&self.account_id) {
+            return Err(config_error(format!(
+                "account_id: '{}' is not a PassNinja account id (expected aid_0x<hex>, such as aid_0xa01)",
+                self.account_id
+            )));
+        }
+        for template in self.field_specs.keys() {
+            if !ids::is_template_id(template.as_str()) {
+                return Err(config_error(format!(
+                    "field_specs: '{template}' is not a PassNinja template id"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn from_env_reads_the_three_variables() {
+        let config = PassNinjaConfig::from_lookup(vars(&[
+            (ENV_API_KEY, "91dbb1e7af9c80aba6ed3f95a1545b4e"),
+            (ENV_ACCOUNT_ID, "aid_0xa01"),
+        ]))
+        .unwrap();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.account_id, "aid_0xa01");
+        let config = PassNinjaConfig::from_lookup(vars(&[
+            (ENV_API_KEY, "k"),
+            (ENV_ACCOUNT_ID, "aid_0xa01"),
+            (ENV_BASE_URL, "http://127.0.0.1:9/v1"),
+        ]))
+        .unwrap();
+        assert_eq!(config.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn missing_or_malformed_settings_are_config_errors() {
+        let err = PassNinjaConfig::from_lookup(vars(&[(ENV_ACCOUNT_ID, "aid_0xa01")])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains(ENV_API_KEY));
+        let err = PassNinjaConfig::from_lookup(vars(&[(ENV_API_KEY, "k")])).unwrap_err();
+        assert!(err.to_string().contains(ENV_ACCOUNT_ID));
+        let err =
+            PassNinjaConfig::from_lookup(vars(&[(ENV_API_KEY, "k"), (ENV_ACCOUNT_ID, "a01")]))
+                .unwrap_err();
+        assert!(err.to_string().contains("aid_0x"), "{err}");
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let config = PassNinjaConfig::new("91dbb1e7af9c80aba6ed3f95a1545b4e", "aid_0xa01");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("91dbb1e7af9c80aba6ed3f95a1545b4e"));
+        assert!(shown.contains("REDACTED") && shown.contains("aid_0xa01"));
+    }
+}

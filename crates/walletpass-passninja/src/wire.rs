@@ -1,0 +1,377 @@
+//! PassNinja's JSON shapes, named and spelled as in `passninja-api.txt`. Nothing here leaves
+//! the crate through the trait; [`crate::convert`] turns them into canonical values and back.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// `urls` of a pass.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Urls {
+    /// The landing page.
+    #[serde(default)]
+    pub landing: Option<String>,
+    /// Any other links the vendor adds (`apple`, `google` in older answers).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The body of `POST /passes`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePass<'a> {
+    /// The template id.
+    pub pass_template: &'a str,
+    /// Values keyed by API field name.
+    pub pass: &'a Map<String, Value>,
+    /// Who to send the pass to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<&'a Recipient>,
+}
+
+/// `recipient` of a create.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    /// The person's name (required by the vendor).
+    pub name: String,
+    /// The message; `@name`, `@account` and `@url` are substituted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Phone number with a leading `+`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<String>,
+    /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The body of `PATCH` and `PUT /passes/{template}/{serial}`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct UpdatePass<'a> {
+    /// Values keyed by API field name.
+    pub pass: &'a Map<String, Value>,
+}
+
+/// A pass as create, get, patch and put answer it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PassBody {
+    /// The serial (same as `serialNumber`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The template id.
+    #[serde(default, alias = "passType")]
+    pub pass_template: Option<String>,
+    /// The serial.
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// Links.
+    #[serde(default)]
+    pub urls: Urls,
+    /// Field values (get only).
+    #[serde(default)]
+    pub pass: Option<Map<String, Value>>,
+    /// Delivery status when a recipient was given.
+    #[serde(default)]
+    pub message_status: Option<String>,
+    /// Anything else the vendor sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// One row of `GET /passes/{template}`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedPass {
+    /// The serial.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The template id.
+    #[serde(default)]
+    pub pass_template: Option<String>,
+    /// The serial.
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// Links.
+    #[serde(default)]
+    pub urls: Urls,
+    /// When the pass was created (RFC 3339).
+    #[serde(default)]
+    pub issued_date: Option<String>,
+    /// When it was installed (RFC 3339), null if not installed.
+    #[serde(default)]
+    pub installed_date: Option<String>,
+    /// `Active`, `Removed`, `Expired` or `N/A`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Delivery info, null when the pass was not sent.
+    #[serde(default)]
+    pub recipient: Option<Map<String, Value>>,
+    /// Anything else the vendor sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The `meta` block of a paged pass list.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct Meta {
+    /// This page, from 1.
+    pub current_page: u64,
+    /// Number of pages.
+    pub total_pages: u64,
+    /// Number of passes.
+    pub total_count: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// `GET /passes/{template}`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct PassList {
+    /// The passes.
+    pub passes: Vec<ListedPass>,
+    /// Present when `page` was sent.
+    #[serde(default)]
+    pub meta: Option<Meta>,
+}
+
+/// A pass template.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateBody {
+    /// `ptk_0x<hex>`.
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `apple`, `google` or `both`.
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Pass style.
+    #[serde(default)]
+    pub style: Option<String>,
+    /// Passes issued.
+    #[serde(default)]
+    pub issued_pass_count: Option<u64>,
+    /// Passes installed.
+    #[serde(default)]
+    pub installed_pass_count: Option<u64>,
+    /// Creation time (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Last update (RFC 3339).
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Anything else the vendor sent.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `GET /pass_templates`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TemplateList {
+    /// The templates.
+    pub pass_templates: Vec<TemplateBody>,
+}
+
+/// The body of `POST /pass_templates`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CreateTemplate<'a> {
+    /// Name, at most 120 characters.
+    pub name: &'a str,
+    /// `apple`, `google` or `both`.
+    pub platform: &'a str,
+    /// Pass style.
+    pub style: &'a str,
+}
+
+/// `GET /passtypes/keys/{template}`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Keys {
+    /// The template's API field names.
+    pub keys: Vec<String>,
+}
+
+/// The body of `POST /webhooks`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CreateWebhook<'a> {
+    /// Label, at most 120 characters.
+    pub name: &'a str,
+    /// Absolute https URL.
+    pub url: &'a str,
+    /// Event types.
+    pub subscribed_events: &'a [String],
+    /// Template scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_template: Option<&'a str>,
+}
+
+/// A webhook subscription row.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct WebhookRow {
+    /// Numeric id, as a string (a number is accepted too).
+    pub id: IdText,
+    /// Label.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// URL.
+    pub url: String,
+    /// `bearer_token`.
+    #[serde(default)]
+    pub auth_method: Option<String>,
+    /// Event types.
+    #[serde(default)]
+    pub subscribed_events: Vec<String>,
+    /// Template scope.
+    #[serde(default)]
+    pub pass_template: Option<String>,
+    /// Whether it is active.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Creation time.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// Returned once, on create.
+    #[serde(default)]
+    pub bearer_token: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// An id the vendor may send as a string or as a number.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum IdText {
+    /// `"47"`.
+    Text(String),
+    /// `47`.
+    Number(u64),
+}
+
+impl IdText {
+    /// As text.
+    pub fn into_string(self) -> String {
+        match self {
+            IdText::Text(s) => s,
+            IdText::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// `GET /webhooks` (the shape of the documented results endpoint; see the crate assumptions).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct WebhookList {
+    /// The subscriptions.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookRow>,
+    /// Page number.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// Page size.
+    #[serde(default)]
+    pub per_page: Option<u64>,
+    /// Number of subscriptions.
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// One delivery attempt.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct WebhookResult {
+    /// Id.
+    pub id: IdText,
+    /// The subscription.
+    #[serde(default)]
+    pub webhook_id: Option<IdText>,
+    /// Where it went.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The receiver's status.
+    #[serde(default)]
+    pub response_status: Option<u16>,
+    /// The receiver's body.
+    #[serde(default)]
+    pub response_body: Option<String>,
+    /// Whether it was acknowledged.
+    #[serde(default)]
+    pub success: bool,
+    /// Attempt number.
+    #[serde(default)]
+    pub attempt: Option<u32>,
+    /// When.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+/// `GET /webhooks/{id}/results`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct WebhookResults {
+    /// The attempts.
+    pub webhook_results: Vec<WebhookResult>,
+    /// Page number.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// Page size.
+    #[serde(default)]
+    pub per_page: Option<u64>,
+    /// Number of attempts.
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// A CloudEvents 1.0 structured-mode delivery.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct CloudEvent {
+    /// Always `"1.0"`.
+    pub specversion: String,
+    /// The dedupe key.
+    pub id: String,
+    /// The producing account.
+    pub source: String,
+    /// `pn.pass.installed`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When the event happened.
+    #[serde(default)]
+    pub time: Option<String>,
+    /// Attempt counter, from 1.
+    #[serde(default)]
+    pub pnattempt: Option<u32>,
+    /// The payload.
+    #[serde(default)]
+    pub data: Option<EventData>,
+}
+
+/// `data` of a pass event.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct EventData {
+    /// Template id.
+    #[serde(default)]
+    pub pass_template: Option<String>,
+    /// Serial.
+    #[serde(default)]
+    pub pass_id: Option<String>,
+    /// Field snapshot, null when nothing is set.
+    #[serde(default)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// A legacy-format delivery (subscriptions from before CloudEvents).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacyEvent {
+    /// Template id.
+    pub pass_template: String,
+    /// Serial.
+    pub pass_id: String,
+    /// `install`, ...
+    pub event: String,
+    /// When (RFC 3339).
+    #[serde(default)]
+    pub event_date: Option<String>,
+    /// Attempt counter.
+    #[serde(default)]
+    pub attempt: Option<u32>,
+}

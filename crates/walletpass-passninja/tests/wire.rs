@@ -1,0 +1,827 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+//! Every operation against a mock server: the exact method, path, query, auth headers and JSON
+//! body sent, and the parsing of the doc's example answers (`tests/fixtures/`, see its README
+//! for the doc section of each).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use walletpass_core::http::RetryPolicy;
+use walletpass_core::{
+    ErrorKind, FieldSpec, FieldValue, ListQuery, NewPass, NewTemplate, NewWebhookSubscription,
+    PassContent, PassPatch, PassRef, PassStatus, Placement, Platform, TemplateId, WalletProvider,
+    WebhookEventKind, WebhookId,
+};
+use walletpass_passninja::{ERROR_CODES, PassNinja, PassNinjaConfig};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Match, Mock, MockBuilder, MockServer, Request, ResponseTemplate};
+
+const KEY: &str = "91dbb1e7af9c80aba6ed3f95a1545b4e";
+const ACCOUNT: &str = "aid_0xa01";
+const SERIAL: &str = "838b8cf60dac2bfad9";
+
+fn fixture(name: &str) -> Value {
+    let file = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+}
+
+fn template() -> TemplateId {
+    TemplateId::new("ptk_0x14").unwrap()
+}
+
+fn specs() -> Vec<FieldSpec> {
+    vec![
+        FieldSpec::new("member.name")
+            .unwrap()
+            .with_label("Member")
+            .with_placement(Placement::Primary)
+            .required(),
+        FieldSpec::new("member.level")
+            .unwrap()
+            .with_label("Level")
+            .with_placement(Placement::Secondary)
+            .with_default("silver"),
+        FieldSpec::new("discount")
+            .unwrap()
+            .with_label("Discount")
+            .with_placement(Placement::Auxiliary)
+            .with_default("0%"),
+    ]
+}
+
+fn config(server: &MockServer) -> PassNinjaConfig {
+    PassNinjaConfig::new(KEY, ACCOUNT)
+        .with_base_url(format!("{}/v1", server.uri()))
+        .with_retry(RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(50),
+            budget: Duration::from_secs(10),
+            jitter: false,
+        })
+        .with_field_specs(template(), specs())
+}
+
+async fn setup() -> (MockServer, PassNinja) {
+    let server = MockServer::start().await;
+    let provider = PassNinja::new(config(&server)).unwrap();
+    (server, provider)
+}
+
+/// The query string, exactly (wiremock's `query_param` ignores extra parameters).
+struct ExactQuery(Option<&'static str>);
+
+impl Match for ExactQuery {
+    fn matches(&self, request: &Request) -> bool {
+        request.url.query() == self.0
+    }
+}
+
+/// A mock for `method path` with both auth headers ("Authentication") and the exact query.
+fn api(verb: &str, at: &str, query: Option<&'static str>) -> MockBuilder {
+    Mock::given(method(verb))
+        .and(path(at.to_owned()))
+        .and(header("x-api-key", KEY))
+        .and(header("x-account-id", ACCOUNT))
+        .and(ExactQuery(query))
+}
+
+fn pass_ref() -> PassRef {
+    PassRef::parse(&format!("ptk_0x14/{SERIAL}")).unwrap()
+}
+
+async fn mount_get_pass(server: &MockServer) {
+    // "Get a pass": GET /v1/passes/<YOUR_TEMPLATE_ID>/<SERIAL_NUMBER>.
+    api("GET", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("get-pass.json")))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn list_pass_templates() {
+    let (server, provider) = setup().await;
+    // "List pass templates": GET /v1/pass_templates.
+    api("GET", "/v1/pass_templates", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("list-pass-templates.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = provider.list_templates(&ListQuery::new()).await.unwrap();
+    assert_eq!(page.next, None);
+    let t = &page.items[0];
+    assert_eq!(t.id.as_str(), "ptk_0x14");
+    assert_eq!(t.name, "Loyalty Card");
+    assert_eq!(t.platform, Some(Platform::Apple));
+    assert_eq!(t.style.as_deref(), Some("storeCard"));
+    assert_eq!((t.issued_count, t.installed_count), (Some(150), Some(89)));
+    assert_eq!(
+        t.created_at.unwrap().to_string(),
+        "2024-01-15 10:30:00.0 +00:00:00"
+    );
+    assert_eq!(
+        t.fields,
+        specs(),
+        "the configured specs give the template its fields"
+    );
+}
+
+#[tokio::test]
+async fn get_pass_template() {
+    let (server, provider) = setup().await;
+    // "Get a pass template": GET /v1/pass_templates/<YOUR_TEMPLATE_ID>.
+    api("GET", "/v1/pass_templates/ptk_0x14", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("get-pass-template.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let t = provider.get_template(&template()).await.unwrap();
+    assert_eq!(
+        (t.name.as_str(), t.issued_count),
+        ("Loyalty Card", Some(150))
+    );
+    assert_eq!(t.created_at, None);
+}
+
+#[tokio::test]
+async fn create_pass_template() {
+    let (server, provider) = setup().await;
+    // "Create a pass template": POST /v1/pass_templates with name, platform, style; 201.
+    api("POST", "/v1/pass_templates", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"name": "Loyalty Card", "platform": "apple", "style": "storeCard"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(fixture("create-pass-template.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let new = NewTemplate::new("Loyalty Card")
+        .unwrap()
+        .with_platform(Platform::Apple)
+        .with_style("storeCard");
+    let t = provider.create_template(new).await.unwrap();
+    assert_eq!(t.id.as_str(), "ptk_0x216");
+    assert_eq!(t.issued_count, Some(0));
+
+    // Refused before any request: too long a name, no platform, fields (the template starts empty).
+    let long = NewTemplate::new("x".repeat(121))
+        .unwrap()
+        .with_platform(Platform::Apple)
+        .with_style("storeCard");
+    assert_eq!(
+        provider.create_template(long).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let no_platform = NewTemplate::new("n").unwrap().with_style("storeCard");
+    assert_eq!(
+        provider
+            .create_template(no_platform)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput
+    );
+    let with_fields = NewTemplate::new("n")
+        .unwrap()
+        .with_platform(Platform::Both)
+        .with_style("generic")
+        .with_field(FieldSpec::new("a").unwrap())
+        .unwrap();
+    assert_eq!(
+        provider
+            .create_template(with_fields)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unsupported
+    );
+}
+
+#[tokio::test]
+async fn delete_pass_template() {
+    let (server, provider) = setup().await;
+    // "Delete a pass template": DELETE /v1/pass_templates/<YOUR_TEMPLATE_ID>, 204.
+    api("DELETE", "/v1/pass_templates/ptk_0x14", None)
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider.delete_template(&template()).await.unwrap();
+}
+
+#[tokio::test]
+async fn create_pass_then_read_it_back() {
+    let (server, provider) = setup().await;
+    // "Create a new pass": POST /v1/passes with passTemplate and pass (the curl example body).
+    api("POST", "/v1/passes", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "passTemplate": "ptk_0x14",
+            "pass": {"member.level": "silver", "discount": "50%", "member.name": "John"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("create-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let content = PassContent::builder()
+        .value("member.level", "silver")
+        .value("discount", "50%")
+        .value("member.name", "John")
+        .build()
+        .unwrap();
+    let pass = provider
+        .create(NewPass::new(content).with_template(template()))
+        .await
+        .unwrap();
+    assert_eq!(pass.pass_ref, pass_ref());
+    assert_eq!(pass.serial_number, SERIAL);
+    assert_eq!(
+        pass.links.landing.as_deref(),
+        Some("https://i.installpass.es/p/838b8cf60dac2bfad9")
+    );
+    // Read back with the GET example's values, labels and placements from the specs.
+    let name = pass.content.field("member.name").unwrap();
+    assert_eq!(name.value, FieldValue::Text("John".into()));
+    assert_eq!(name.label.as_deref(), Some("Member"));
+    assert_eq!(name.placement, Some(Placement::Primary));
+    let keys: Vec<&str> = pass.content.fields.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(keys, ["member.name", "member.level", "discount"]);
+}
+
+#[tokio::test]
+async fn create_pass_with_a_recipient() {
+    let (server, provider) = setup().await;
+    // "Create a new pass": recipient {name, message, sms, email}.
+    api("POST", "/v1/passes", None)
+        .and(body_json(json!({
+            "passTemplate": "ptk_0x14",
+            "pass": {"member.name": "John"},
+            "recipient": {"name": "John", "message": "Hi @name, @account sent you this pass @url",
+                          "sms": "+15613437899", "email": "support@passninja.com"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("create-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let content = PassContent::builder()
+        .value("member.name", "John")
+        .extra(
+            "recipient",
+            json!({"name": "John", "message": "Hi @name, @account sent you this pass @url",
+                   "sms": "+15613437899", "email": "support@passninja.com"}),
+        )
+        .build()
+        .unwrap();
+    provider
+        .create(NewPass::new(content).with_template(template()))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn create_checks_required_keys_and_content_before_sending() {
+    let (server, provider) = setup().await;
+    let missing = PassContent::builder()
+        .value("discount", "5%")
+        .build()
+        .unwrap();
+    let err = provider
+        .create(NewPass::new(missing).with_template(template()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("member.name"), "{err}");
+    let wrong_label = PassContent::builder()
+        .field(
+            walletpass_core::Field::new("member.name", "J")
+                .unwrap()
+                .with_label("Name"),
+        )
+        .build()
+        .unwrap();
+    let err = provider
+        .create(NewPass::new(wrong_label).with_template(template()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let barcode = PassContent::builder()
+        .value("member.name", "J")
+        .barcode(walletpass_core::Barcode::new(walletpass_core::BarcodeFormat::Qr, "x").unwrap())
+        .build()
+        .unwrap();
+    let err = provider
+        .create(NewPass::new(barcode).with_template(template()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    let content = PassContent::builder()
+        .value("member.name", "J")
+        .build()
+        .unwrap();
+    let err = provider
+        .create(NewPass::new(content.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "template");
+    let err = provider
+        .create(
+            NewPass::new(content)
+                .with_template(template())
+                .with_serial_number(walletpass_core::PassId::new("aaaaaaaaaaaaaaaaaa").unwrap()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn required_keys_come_from_passtypes_keys_without_specs() {
+    let server = MockServer::start().await;
+    let provider = PassNinja::new(
+        PassNinjaConfig::new(KEY, ACCOUNT).with_base_url(format!("{}/v1", server.uri())),
+    )
+    .unwrap();
+    // The SDKs' GET /passtypes/keys/{template} -> {"keys": [...]}; read once, then cached.
+    api("GET", "/v1/passtypes/keys/ptk_0x14", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"passTemplate": "ptk_0x14", "keys": ["member.name", "member.level", "discount"]}),
+        ))
+        // Once for both creates (cached), once for the explicit `template_keys`.
+        .expect(2)
+        .mount(&server)
+        .await;
+    for _ in 0..2 {
+        let content = PassContent::builder()
+            .value("member.name", "J")
+            .build()
+            .unwrap();
+        let err = provider
+            .create(NewPass::new(content).with_template(template()))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("member.level, discount"), "{err}");
+    }
+    assert_eq!(
+        provider.template_keys(&template()).await.unwrap(),
+        ["member.name", "member.level", "discount"]
+    );
+}
+
+#[tokio::test]
+async fn get_pass() {
+    let (server, provider) = setup().await;
+    mount_get_pass(&server).await;
+    let pass = provider.get(&pass_ref()).await.unwrap();
+    assert_eq!(pass.status, PassStatus::Active);
+    let values: Vec<(String, String, Option<String>)> = pass
+        .content
+        .fields
+        .iter()
+        .map(|f| (f.key.to_string(), f.value.to_text(), f.label.clone()))
+        .collect();
+    assert_eq!(
+        values,
+        [
+            ("member.name".into(), "John".into(), Some("Member".into())),
+            ("member.level".into(), "gold".into(), Some("Level".into())),
+            ("discount".into(), "100%".into(), Some("Discount".into())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn patch_pass() {
+    let (server, provider) = setup().await;
+    // "Patch a pass": PATCH with only the keys to change.
+    api("PATCH", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"pass": {"member.name": "Ted"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("patch-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let patch = PassPatch::builder()
+        .set_value("member.name", "Ted")
+        .build()
+        .unwrap();
+    let pass = provider.patch(&pass_ref(), &patch).await.unwrap();
+    assert_eq!(pass.serial_number, SERIAL);
+}
+
+#[tokio::test]
+async fn patch_removing_a_key_sends_its_template_default() {
+    let (server, provider) = setup().await;
+    api("PATCH", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .and(body_json(json!({"pass": {"discount": "0%"}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("patch-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let patch = PassPatch::builder().remove("discount").build().unwrap();
+    provider.patch(&pass_ref(), &patch).await.unwrap();
+    // No default: refused without a request.
+    let patch = PassPatch::builder().remove("member.name").build().unwrap();
+    let err = provider.patch(&pass_ref(), &patch).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+}
+
+#[tokio::test]
+async fn update_pass() {
+    let (server, provider) = setup().await;
+    // "Update a pass": PUT with the whole pass object.
+    api("PUT", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(
+            json!({"pass": {"member.level": "gold", "discount": "100%", "member.name": "John"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("update-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let content = PassContent::builder()
+        .value("member.level", "gold")
+        .value("discount", "100%")
+        .value("member.name", "John")
+        .build()
+        .unwrap();
+    let pass = provider.put(&pass_ref(), content).await.unwrap();
+    assert_eq!(
+        pass.content.field("discount").unwrap().value.to_text(),
+        "100%"
+    );
+}
+
+#[tokio::test]
+async fn delete_pass() {
+    let (server, provider) = setup().await;
+    // "Delete a pass": the answer is the serial as a JSON string.
+    api("DELETE", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("delete-pass.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider.delete(&pass_ref()).await.unwrap();
+}
+
+#[tokio::test]
+async fn void_is_unsupported_and_sends_nothing() {
+    let (server, provider) = setup().await;
+    let err = provider.void(&pass_ref()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(!provider.capabilities().void);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn list_passes_with_page_per_page_and_search() {
+    let (server, provider) = setup().await;
+    // "List passes": the curl example's query, and the example answer with `meta`.
+    api(
+        "GET",
+        "/v1/passes/ptk_0x14",
+        Some("page=1&per_page=10&search=abc123"),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(fixture("list-passes.json")))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let page = provider
+        .list(
+            &ListQuery::new()
+                .template(template())
+                .page_size(10)
+                .search("abc123"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.next.as_ref().map(|c| c.as_str()), Some("2"));
+    let pass = &page.items[0];
+    assert_eq!(pass.pass_ref, pass_ref());
+    assert_eq!(pass.status, PassStatus::Active);
+    assert_eq!(
+        pass.created_at.unwrap().to_string(),
+        "2024-04-23 10:15:00.0 +00:00:00"
+    );
+    assert_eq!(
+        pass.installs
+            .as_ref()
+            .unwrap()
+            .installed_at
+            .unwrap()
+            .to_string(),
+        "2024-04-23 14:30:00.0 +00:00:00"
+    );
+    assert_eq!(
+        pass.content.extra["recipient"],
+        json!({"sms": "+15551234567", "email": "user@example.com"})
+    );
+}
+
+#[tokio::test]
+async fn list_follows_the_cursor_and_stops_on_the_last_page() {
+    let (server, provider) = setup().await;
+    let mut last = fixture("list-passes.json");
+    last["meta"]["current_page"] = json!(5);
+    api("GET", "/v1/passes/ptk_0x14", Some("page=5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(last))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = provider
+        .list(
+            &ListQuery::new()
+                .template(template())
+                .cursor(walletpass_core::Cursor::new("5")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.next, None);
+    for bad in [
+        ListQuery::new(),
+        ListQuery::new()
+            .template(template())
+            .status(PassStatus::Active),
+        ListQuery::new()
+            .template(template())
+            .cursor(walletpass_core::Cursor::new("x")),
+    ] {
+        assert!(provider.list(&bad).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn raw_and_decrypt_on_the_concrete_client() {
+    let (server, provider) = setup().await;
+    // "Get a pass" note: append /raw.
+    api("GET", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9/raw", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"serialNumber": SERIAL})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        provider.get_raw(&pass_ref()).await.unwrap()["serialNumber"],
+        SERIAL
+    );
+    // "Decrypt a pass": POST /v1/passes/<YOUR_TEMPLATE_ID>/decrypt with {"payload"}.
+    let payload = "55166a9700250a8c51382dd16822b0c763136090b91099c16385f2961b7d9392d31b386cae133dca1b2faf10e93a1f8f26343ef56c4b35d5bf6cb8cd9ff45177e1ea070f0d4fe88887";
+    api("POST", "/v1/passes/ptk_0x14/decrypt", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"payload": payload})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    assert_eq!(
+        provider.decrypt(&template(), payload).await.unwrap(),
+        json!({"ok": true})
+    );
+    let err = provider.decrypt(&template(), "55 16").await.unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "payload");
+}
+
+#[tokio::test]
+async fn malformed_ids_fail_before_any_request() {
+    let (server, provider) = setup().await;
+    for text in ["ptk_0x14/nothex", "template/838b8cf60dac2bfad9", SERIAL] {
+        let pass = PassRef::parse(text).unwrap();
+        let err = provider.get(&pass).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{text}");
+        assert_eq!(err.provider(), "passninja");
+    }
+    let err = provider
+        .get_template(&TemplateId::new("ptk_14").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = provider
+        .get_webhook(&WebhookId::new("abc").unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn older_id_forms_are_percent_encoded_into_the_path() {
+    let (server, provider) = setup().await;
+    api(
+        "GET",
+        "/v1/passes/demo.coupon/2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd",
+        None,
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+        "passTemplate": "demo.coupon", "serialNumber": "2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd",
+        "urls": {"landing": "https://www.passninja.com/installs/xKnNLODqz.html"},
+        "pass": {"memberName": "Tasio Victoria"}
+    })))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let pass = provider
+        .get(&PassRef::parse("demo.coupon/2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(pass.content.field("memberName").unwrap().label, None);
+}
+
+#[tokio::test]
+async fn every_vendor_error_code_maps_to_its_kind() {
+    // "Errors: Standard codes".
+    for (code, status, kind) in ERROR_CODES {
+        let (server, provider) = setup().await;
+        api("GET", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({
+                "error": {"code": code, "message": "from the mock", "status_code": status}
+            })))
+            .mount(&server)
+            .await;
+        let err = provider.get(&pass_ref()).await.unwrap_err();
+        assert_eq!(err.kind(), kind, "{code}");
+        assert_eq!(err.vendor_code(), Some(code));
+        assert_eq!(err.status(), Some(status));
+        assert_eq!(err.provider(), "passninja");
+        assert!(!err.to_string().contains(KEY));
+    }
+}
+
+#[tokio::test]
+async fn rate_limited_rl1_is_retried_then_succeeds() {
+    let (server, provider) = setup().await;
+    api("GET", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"error": {"code": "RL1", "message": "Rate limit exceeded", "status_code": 429}})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let pass = provider.get(&pass_ref()).await.unwrap();
+    assert_eq!(pass.serial_number, SERIAL);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn create_webhook_subscription() {
+    let (server, provider) = setup().await;
+    // "Create a webhook subscription": name, url, subscribed_events; 201 with bearer_token.
+    api("POST", "/v1/webhooks", None)
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "name": "walletpass https://example.com/passninja/webhook",
+            "url": "https://example.com/passninja/webhook",
+            "subscribed_events": ["pn.pass.installed", "pn.pass.uninstalled"]
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_json(fixture("create-webhook.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let new = NewWebhookSubscription::new(
+        "https://example.com/passninja/webhook",
+        vec![
+            WebhookEventKind::PassInstalled,
+            WebhookEventKind::PassUninstalled,
+        ],
+    )
+    .unwrap();
+    let created = provider.create_webhook(new).await.unwrap();
+    assert_eq!(created.subscription.id.as_str(), "47");
+    assert_eq!(
+        created.subscription.events,
+        [
+            WebhookEventKind::PassInstalled,
+            WebhookEventKind::PassUninstalled
+        ]
+    );
+    assert_eq!(created.subscription.template, None);
+    assert!(created.subscription.active);
+    use secrecy::ExposeSecret;
+    assert_eq!(created.secret.expose_secret(), "wbk_b3d6…");
+
+    // Scoped to a template; reserved types pass through as Other.
+    api("POST", "/v1/webhooks", None)
+        .and(body_json(json!({
+            "name": "walletpass https://example.com/hook",
+            "url": "https://example.com/hook",
+            "subscribed_events": ["pn.pass.scanned"],
+            "pass_template": "ptk_0x14"
+        })))
+        .respond_with(ResponseTemplate::new(201).set_body_json(fixture("create-webhook.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let scoped = NewWebhookSubscription::new(
+        "https://example.com/hook",
+        vec![WebhookEventKind::Other("pn.pass.scanned".into())],
+    )
+    .unwrap()
+    .with_template(template());
+    provider.create_webhook(scoped).await.unwrap();
+
+    // Refused before sending: events PassNinja does not have, a caller-chosen secret.
+    let bad = NewWebhookSubscription::new(
+        "https://example.com/hook",
+        vec![WebhookEventKind::PassVoided],
+    )
+    .unwrap();
+    assert_eq!(
+        provider.create_webhook(bad).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let secret = NewWebhookSubscription::new(
+        "https://example.com/hook",
+        vec![WebhookEventKind::PassUpdated],
+    )
+    .unwrap()
+    .with_secret("mine".to_owned().into());
+    assert_eq!(
+        provider.create_webhook(secret).await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+}
+
+fn webhook_row() -> Value {
+    let mut row = fixture("create-webhook.json");
+    row.as_object_mut().unwrap().remove("bearer_token");
+    row
+}
+
+#[tokio::test]
+async fn list_get_delete_webhook_subscriptions() {
+    let (server, provider) = setup().await;
+    // "List webhook subscriptions": ?per_page=20 (page sent explicitly), pass_template filter.
+    api(
+        "GET",
+        "/v1/webhooks",
+        Some("page=1&per_page=20&pass_template=ptk_0x14"),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(
+        json!({"webhooks": [webhook_row()], "page": 1, "per_page": 20, "total": 21}),
+    ))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let page = provider
+        .list_webhooks(&ListQuery::new().page_size(20).template(template()))
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].id.as_str(), "47");
+    assert_eq!(page.next.as_ref().map(|c| c.as_str()), Some("2"));
+    let err = provider
+        .list_webhooks(&ListQuery::new().page_size(101))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    // "Get a webhook subscription": GET /v1/webhooks/<ID>.
+    api("GET", "/v1/webhooks/47", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(webhook_row()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let id = WebhookId::new("47").unwrap();
+    let got = provider.get_webhook(&id).await.unwrap();
+    assert_eq!(got.url, "https://example.com/passninja/webhook");
+
+    // "Delete a webhook subscription": 204.
+    api("DELETE", "/v1/webhooks/47", None)
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider.delete_webhook(&id).await.unwrap();
+}
+
+#[tokio::test]
+async fn webhook_delivery_history() {
+    let (server, provider) = setup().await;
+    // "Inspect delivery history": GET /v1/webhooks/<ID>/results.
+    api("GET", "/v1/webhooks/47/results", Some("page=1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("webhook-results.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = provider
+        .webhook_deliveries(&WebhookId::new("47").unwrap(), &ListQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(page.next, None);
+    let d = &page.items[0];
+    assert_eq!(
+        (d.id.as_str(), d.attempt, d.status_code, d.success),
+        ("1820", 1, Some(200), true)
+    );
+    assert_eq!(d.error, None);
+    assert!(d.attempted_at.is_some());
+}
