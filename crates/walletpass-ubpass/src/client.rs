@@ -1,0 +1,423 @@
+//! The [`Ubpass`] provider type and its wallet-pass calls at the vendor's level: create (201),
+//! async create (202), get (whose 200 the spec types as an array), list (`BXPagedList`), update
+//! (PATCH, whole document) and delete (removed from the public docs, see
+//! [`Ubpass::delete_wallet_pass`]). Auth headers and `x-workspace-id` go on every request.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::Value;
+use walletpass_core::http::{AuthHeaders, HttpClient, Method};
+use walletpass_core::{
+    Capabilities, Error, ErrorKind, NewPass, Operation, Pass, PassContent, PassStatus, Placement,
+    Result,
+};
+
+use crate::PROVIDER;
+use crate::config::{UbpassAuth, UbpassConfig};
+use crate::convert;
+use crate::error::parse_error;
+use crate::wire::{PagedList, WalletPass, WalletPassWrite, is_valid_id};
+
+/// The largest page the vendor returns (`limit` 1–20).
+pub const MAX_PAGE_SIZE: u32 = 20;
+
+/// The ubpass provider: the [`WalletProvider`](walletpass_core::WalletProvider) trait plus the
+/// vendor's own powers (uploads, notifications, locations, async create, status) as inherent
+/// methods. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Ubpass {
+    pub(crate) http: HttpClient,
+    pub(crate) s3: reqwest::Client,
+    pub(crate) caps: Capabilities,
+    workspace_id: Option<String>,
+}
+
+/// Options of [`Ubpass::create_pass`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateOptions {
+    /// `Draft` or `Active` (`Published`); the vendor's default (`Published`) when `None`.
+    pub status: Option<PassStatus>,
+    /// Use `POST /wallet-pass/async` (202): the pass reads as `Draft` until the vendor has
+    /// processed it.
+    pub asynchronous: bool,
+}
+
+/// The filters of `GET /wallet-pass`, as the vendor names them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPasses {
+    /// Case-insensitive search in `passName`.
+    pub query: Option<String>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–20.
+    pub limit: Option<u32>,
+    /// Only this pass.
+    pub id: Option<String>,
+    /// Only these passes.
+    pub ids: Vec<String>,
+    /// Exact, case-sensitive `passName`.
+    pub pass_name: Option<String>,
+    /// `Draft`, `Published`.
+    pub status: Vec<String>,
+    /// Basic information only.
+    pub summary: Option<bool>,
+    /// Include asset URLs.
+    pub include_pass_assets: Option<bool>,
+}
+
+pub(crate) fn local_error(kind: ErrorKind, op: Operation, message: impl Into<String>) -> Error {
+    Error::new(kind, message)
+        .with_provider(PROVIDER)
+        .with_operation(op)
+}
+
+/// Check an id against `^[a-zA-Z0-9-_]+$` before it goes into a path.
+pub(crate) fn check_id(op: Operation, field: &str, id: &str) -> Result<()> {
+    if is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(local_error(
+            ErrorKind::InvalidInput,
+            op,
+            format!("{field}: '{id}' does not match ^[a-zA-Z0-9-_]+$"),
+        )
+        .with_field_error(field, "must match ^[a-zA-Z0-9-_]+$")
+        .with_resource(id))
+    }
+}
+
+impl Ubpass {
+    /// Build the provider from a configuration.
+    pub fn new(config: UbpassConfig) -> Result<Self> {
+        config.validate()?;
+        let mut auth = match &config.auth {
+            UbpassAuth::ApiKey(key) => AuthHeaders::new().with("api-key", key.clone())?,
+            UbpassAuth::Bearer(token) => AuthHeaders::bearer(token)?,
+        };
+        if let Some(ws) = &config.workspace_id {
+            auth = auth.with("x-workspace-id", SecretString::from(ws.clone()))?;
+        }
+        let http = HttpClient::builder(PROVIDER)
+            .base_url(config.base_url.clone())
+            .auth(auth)
+            .timeout(config.timeout)
+            .retry(config.retry.clone())
+            .rate_limit(config.rate_limit)
+            .error_parser(parse_error)
+            .build()?;
+        let s3 = reqwest::Client::builder()
+            .timeout(config.timeout.max(Duration::from_secs(60)))
+            .build()
+            .map_err(|e| {
+                crate::config::config_error("could not build the upload client".into())
+                    .with_source(e)
+            })?;
+        Ok(Self {
+            http,
+            s3,
+            caps: Self::declared_capabilities(),
+            workspace_id: config.workspace_id,
+        })
+    }
+
+    /// Build the provider from `UBPASS_API_KEY` or `UBPASS_TOKEN`, `UBPASS_WORKSPACE_ID` and
+    /// `UBPASS_BASE_URL`.
+    pub fn from_env() -> Result<Self> {
+        Self::new(UbpassConfig::from_env()?)
+    }
+
+    /// The workspace every request acts in (`None`: the caller's first workspace).
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.workspace_id.as_deref()
+    }
+
+    /// What ubpass supports through the trait.
+    pub fn declared_capabilities() -> Capabilities {
+        let mut c = Capabilities::none();
+        c.create = true;
+        c.get = true;
+        c.patch = true;
+        c.patch_is_composed = true;
+        c.put = true;
+        c.delete = true;
+        c.list = true;
+        c.search = true;
+        c.list_filter_status = true;
+        c.labels = true;
+        c.placements = true;
+        c.max_fields_per_placement = vec![(Placement::Header, 1)];
+        c.unsupported_placements = vec![Placement::Primary, Placement::Auxiliary];
+        c.link_values = true;
+        c.change_messages = true;
+        c.colors = true;
+        c.appearance_texts = true;
+        c.barcode_formats = [walletpass_core::BarcodeFormat::Qr].into_iter().collect();
+        c.barcode_alt_text = true;
+        c.images = true;
+        c.locations = true;
+        c.extra = true;
+        c
+    }
+
+    /// `POST /wallet-pass` → 201.
+    pub async fn create_wallet_pass(&self, body: &WalletPassWrite) -> Result<WalletPass> {
+        self.http
+            .request(Operation::Create, Method::POST, &["wallet-pass"])
+            .json(body)
+            .idempotent(true)
+            .send_json()
+            .await
+    }
+
+    /// `POST /wallet-pass/async` → 202; the pass is created in the background.
+    pub async fn create_wallet_pass_async(&self, body: &WalletPassWrite) -> Result<WalletPass> {
+        self.http
+            .request(Operation::Create, Method::POST, &["wallet-pass", "async"])
+            .json(body)
+            .idempotent(true)
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass/{id}`. The spec types the 200 answer as an array of passes; an object
+    /// is accepted too, an empty array is `NotFound`.
+    pub async fn get_wallet_pass(&self, id: &str) -> Result<WalletPass> {
+        self.get_wallet_pass_as(Operation::Get, id).await
+    }
+
+    pub(crate) async fn get_wallet_pass_as(&self, op: Operation, id: &str) -> Result<WalletPass> {
+        check_id(op, "pass_id", id)?;
+        let value: Value = self
+            .http
+            .request(op, Method::GET, &["wallet-pass", id])
+            .resource(id)
+            .send_json()
+            .await?;
+        let one = match value {
+            Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+            Value::Array(_) => {
+                return Err(local_error(
+                    ErrorKind::NotFound,
+                    op,
+                    format!("pass '{id}' does not exist (the vendor answered an empty array)"),
+                )
+                .with_resource(id));
+            }
+            other => other,
+        };
+        serde_json::from_value(one).map_err(|e| {
+            local_error(
+                ErrorKind::Decode,
+                op,
+                format!("could not decode the pass: {e}"),
+            )
+            .with_source(e)
+        })
+    }
+
+    /// `GET /wallet-pass` with the vendor's filters (arrays sent comma-separated, as the spec's
+    /// examples write them).
+    pub async fn list_wallet_passes(&self, params: &ListPasses) -> Result<PagedList<WalletPass>> {
+        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
+        self.http
+            .request(Operation::List, Method::GET, &["wallet-pass"])
+            .query_opt("query", params.query.as_deref())
+            .query_opt("cursor", params.cursor.as_deref())
+            .query_opt("limit", params.limit)
+            .query_opt("id", params.id.as_deref())
+            .query_opt("ids", join(&params.ids))
+            .query_opt("passName", params.pass_name.as_deref())
+            .query_opt("status", join(&params.status))
+            .query_opt("summary", params.summary)
+            .query_opt("includePassAssets", params.include_pass_assets)
+            .send_json()
+            .await
+    }
+
+    /// `PATCH /wallet-pass/{id}` with the whole document.
+    pub async fn update_wallet_pass(&self, id: &str, body: &WalletPassWrite) -> Result<WalletPass> {
+        self.update_wallet_pass_as(Operation::Patch, id, body).await
+    }
+
+    pub(crate) async fn update_wallet_pass_as(
+        &self,
+        op: Operation,
+        id: &str,
+        body: &WalletPassWrite,
+    ) -> Result<WalletPass> {
+        check_id(op, "pass_id", id)?;
+        self.http
+            .request(op, Method::PATCH, &["wallet-pass", id])
+            .json(body)
+            .resource(id)
+            .idempotent(true)
+            .send_json()
+            .await
+    }
+
+    /// `DELETE /wallet-pass/{id}` → 204.
+    ///
+    /// The vendor removed this endpoint from its public docs (`ubpass-removed-endpoints.txt`
+    /// keeps its former description: 204, 404 `NOT_FOUND`). It is called as described there; a
+    /// vendor that no longer serves it answers 405, or 404 without an `UnblockedApiError`, and
+    /// both are reported as [`ErrorKind::Unsupported`] quoting the vendor's answer.
+    pub async fn delete_wallet_pass(&self, id: &str) -> Result<()> {
+        check_id(Operation::Delete, "pass_id", id)?;
+        let result = self
+            .http
+            .request(Operation::Delete, Method::DELETE, &["wallet-pass", id])
+            .resource(id)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.status() == Some(405)
+                    || (e.status() == Some(404) && e.vendor_code().is_none()) =>
+            {
+                Err(local_error(
+                    ErrorKind::Unsupported,
+                    Operation::Delete,
+                    format!(
+                        "DELETE /wallet-pass/{{id}} is no longer in the vendor's public docs and the vendor answered: {}",
+                        e.message()
+                    ),
+                )
+                .with_status(e.status().unwrap_or_default())
+                .with_resource(id)
+                .with_source(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The pass named `name` in the workspace (names are unique), if any.
+    pub async fn find_by_name(&self, name: &str) -> Result<Option<Pass>> {
+        let page = self
+            .list_wallet_passes(&ListPasses {
+                pass_name: Some(name.to_owned()),
+                limit: Some(1),
+                ..ListPasses::default()
+            })
+            .await?;
+        page.items
+            .iter()
+            .find(|p| p.pass_name.as_deref() == Some(name))
+            .map(convert::pass_from_wire)
+            .transpose()
+    }
+
+    /// Create a pass, choosing its status or the asynchronous endpoint.
+    ///
+    /// `passName` is `content.extra["passName"]`, or a generated `walletpass-<uuid>`. Because
+    /// names are unique, a create that is retried after the vendor applied it comes back as a
+    /// duplicate name; the existing pass is then returned when its content is the one sent, and
+    /// the error is [`ErrorKind::Conflict`] otherwise.
+    pub async fn create_pass(&self, pass: NewPass, options: CreateOptions) -> Result<Pass> {
+        let op = Operation::Create;
+        if let Some(template) = &pass.template {
+            return Err(local_error(
+                ErrorKind::Unsupported,
+                op,
+                format!(
+                    "template: ubpass has no templates; a pass cannot be created from '{template}'"
+                ),
+            )
+            .with_field_error("template", "ubpass has no templates"));
+        }
+        if let Some(serial) = &pass.serial_number {
+            return Err(local_error(
+                ErrorKind::Unsupported,
+                op,
+                format!(
+                    "serial_number: ubpass assigns pass ids itself; '{serial}' cannot be chosen (name the pass with extra.passName)"
+                ),
+            )
+            .with_field_error("serial_number", "ubpass assigns pass ids"));
+        }
+        pass.content.validate()?;
+        convert::check_fits(&pass.content, &self.caps).map_err(|e| e.with_operation(op))?;
+        let name = match convert::pass_name_of(&pass.content).map_err(|e| e.with_operation(op))? {
+            Some(name) => name,
+            None => convert::generated_pass_name(),
+        };
+        let mut body = convert::to_wire(&pass.content, name.clone(), None)
+            .map_err(|e| e.with_operation(op))?;
+        if let Some(status) = &options.status {
+            body.status = Some(
+                convert::status_to_wire(status)
+                    .ok_or_else(|| {
+                        local_error(
+                            ErrorKind::Unsupported,
+                            op,
+                            format!("status: ubpass passes are draft or active, not {status}"),
+                        )
+                        .with_field_error("status", "draft or active")
+                    })?
+                    .to_owned(),
+            );
+        }
+        let created = if options.asynchronous {
+            self.create_wallet_pass_async(&body).await
+        } else {
+            self.create_wallet_pass(&body).await
+        };
+        match created {
+            Ok(wire) => convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op)),
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                let expected = sent_content(&body);
+                match self.find_by_name(&name).await? {
+                    Some(existing) if Some(&existing.content) == expected.as_ref() => Ok(existing),
+                    Some(existing) => Err(local_error(
+                        ErrorKind::Conflict,
+                        op,
+                        format!(
+                            "passName: a pass named '{name}' already exists in the workspace with other content"
+                        ),
+                    )
+                    .with_resource(existing.pass_ref.id.to_string())
+                    .with_field_error("extra.passName", "must be unique within the workspace")
+                    .with_source(e)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Publish (`Active`) or unpublish (`Draft`) a pass: read, then send the whole document with
+    /// the new status.
+    pub async fn set_status(&self, id: &str, status: PassStatus) -> Result<Pass> {
+        let op = Operation::Vendor("set_status");
+        let word = convert::status_to_wire(&status).ok_or_else(|| {
+            local_error(
+                ErrorKind::Unsupported,
+                op,
+                format!("status: ubpass passes are draft or active, not {status}"),
+            )
+        })?;
+        let read = self.get_wallet_pass_as(op, id).await?;
+        let mut body = WalletPassWrite::from_read(&read).ok_or_else(|| {
+            local_error(
+                ErrorKind::Decode,
+                op,
+                "the pass read has no passName or passMetadata",
+            )
+        })?;
+        body.status = Some(word.to_owned());
+        convert::pass_from_wire(&self.update_wallet_pass_as(op, id, &body).await?)
+    }
+}
+
+/// The canonical content the vendor will hold after a write of `body`.
+fn sent_content(body: &WalletPassWrite) -> Option<PassContent> {
+    convert::content_from_wire(
+        Some(&body.pass_name),
+        body.notification_header.as_deref(),
+        body.account.as_ref(),
+        &body.pass_metadata,
+        body.upload_info_list.as_deref().unwrap_or_default(),
+    )
+    .ok()
+}

@@ -1,0 +1,120 @@
+//! Pass locations (`/wallet-pass-location`), as inherent methods of [`Ubpass`]: create, list,
+//! get, update (PUT, the whole location) and delete. `name`, `latitude`, `longitude`,
+//! `relevantText` and `walletPass.id` are required; `name` and `relevantText` hold at most 255
+//! characters. These are checked before sending.
+
+use walletpass_core::http::Method;
+use walletpass_core::{ErrorKind, Operation, Result};
+
+use crate::client::{Ubpass, check_id, local_error};
+use crate::convert::MAX_TEXT;
+use crate::wire::{PagedList, PassLocation};
+
+/// The filters of `GET /wallet-pass-location`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LocationQuery {
+    /// Case-insensitive search in the name.
+    pub query: Option<String>,
+    /// Exact, case-sensitive name.
+    pub name: Option<String>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–20.
+    pub limit: Option<u32>,
+    /// Only locations of these passes.
+    pub pass_serial_numbers: Vec<String>,
+    /// Only these locations.
+    pub ids: Vec<String>,
+}
+
+const CREATE: Operation = Operation::Vendor("location.create");
+const LIST: Operation = Operation::Vendor("location.list");
+const GET: Operation = Operation::Vendor("location.get");
+const UPDATE: Operation = Operation::Vendor("location.update");
+const DELETE: Operation = Operation::Vendor("location.delete");
+
+fn check_location(op: Operation, l: &PassLocation) -> Result<()> {
+    let invalid = |field: &str, why: &str| {
+        local_error(ErrorKind::InvalidInput, op, format!("{field}: {why}"))
+            .with_field_error(field, why)
+    };
+    for (field, value) in [("name", &l.name), ("relevantText", &l.relevant_text)] {
+        match value {
+            None => return Err(invalid(field, "must not be null")),
+            Some(v) if v.chars().count() > MAX_TEXT => {
+                return Err(invalid(field, "must be at most 255 characters"));
+            }
+            Some(_) => {}
+        }
+    }
+    if l.latitude.is_none() {
+        return Err(invalid("latitude", "must not be null"));
+    }
+    if l.longitude.is_none() {
+        return Err(invalid("longitude", "must not be null"));
+    }
+    match l.wallet_pass.as_ref().and_then(|p| p.id.as_deref()) {
+        None => Err(invalid("walletPass.id", "must not be null")),
+        Some(id) => check_id(op, "walletPass.id", id),
+    }
+}
+
+impl Ubpass {
+    /// `POST /wallet-pass-location` → 201.
+    pub async fn create_location(&self, l: &PassLocation) -> Result<PassLocation> {
+        check_location(CREATE, l)?;
+        self.http
+            .request(CREATE, Method::POST, &["wallet-pass-location"])
+            .json(l)
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass-location`.
+    pub async fn list_locations(&self, q: &LocationQuery) -> Result<PagedList<PassLocation>> {
+        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
+        self.http
+            .request(LIST, Method::GET, &["wallet-pass-location"])
+            .query_opt("query", q.query.as_deref())
+            .query_opt("name", q.name.as_deref())
+            .query_opt("cursor", q.cursor.as_deref())
+            .query_opt("limit", q.limit)
+            .query_opt("passSerialNumbers", join(&q.pass_serial_numbers))
+            .query_opt("ids", join(&q.ids))
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass-location/{locationId}`.
+    pub async fn get_location(&self, id: &str) -> Result<PassLocation> {
+        check_id(GET, "locationId", id)?;
+        self.http
+            .request(GET, Method::GET, &["wallet-pass-location", id])
+            .resource(id)
+            .send_json()
+            .await
+    }
+
+    /// `PUT /wallet-pass-location/{locationId}`: replace the location.
+    pub async fn update_location(&self, id: &str, l: &PassLocation) -> Result<PassLocation> {
+        check_id(UPDATE, "locationId", id)?;
+        check_location(UPDATE, l)?;
+        self.http
+            .request(UPDATE, Method::PUT, &["wallet-pass-location", id])
+            .json(l)
+            .resource(id)
+            .send_json()
+            .await
+    }
+
+    /// `DELETE /wallet-pass-location/{locationId}` → 204.
+    pub async fn delete_location(&self, id: &str) -> Result<()> {
+        check_id(DELETE, "locationId", id)?;
+        self.http
+            .request(DELETE, Method::DELETE, &["wallet-pass-location", id])
+            .resource(id)
+            .send()
+            .await
+            .map(|_| ())
+    }
+}

@@ -1,0 +1,175 @@
+//! Push notifications, as inherent methods of [`Ubpass`]: create, list, get, update (only
+//! `Draft` or `Scheduled` ones), delete (same rule; the vendor answers `INVALID_OPERATION`
+//! otherwise, a [`Conflict`](walletpass_core::ErrorKind::Conflict)) and stats.
+//!
+//! Statuses as the spec gives them: written `Draft`, `Processing` (send now; also what an absent
+//! status means) or `Scheduled` (with `scheduledTime`); read back any of
+//! [`NOTIFICATION_STATUSES`](crate::wire::NOTIFICATION_STATUSES).
+
+use walletpass_core::http::Method;
+use walletpass_core::{ErrorKind, Operation, Result};
+
+use crate::client::{Ubpass, check_id, local_error};
+use crate::wire::{NotificationStats, PagedList, PassNotification};
+
+/// The statuses a caller may write.
+pub const WRITABLE_NOTIFICATION_STATUSES: [&str; 3] = ["Draft", "Processing", "Scheduled"];
+
+/// The filters of `GET /wallet-pass/notifications`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NotificationQuery {
+    /// Case-insensitive search in the name.
+    pub query: Option<String>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1–20.
+    pub limit: Option<u32>,
+    /// Only notifications of these passes.
+    pub pass_serial_numbers: Vec<String>,
+    /// Only these statuses (`Draft`, `Scheduled`, `Processing`, `Published`, `Failed`).
+    pub status: Vec<String>,
+    /// Only these notifications.
+    pub ids: Vec<String>,
+}
+
+const CREATE: Operation = Operation::Vendor("notification.create");
+const LIST: Operation = Operation::Vendor("notification.list");
+const GET: Operation = Operation::Vendor("notification.get");
+const UPDATE: Operation = Operation::Vendor("notification.update");
+const DELETE: Operation = Operation::Vendor("notification.delete");
+const STATS: Operation = Operation::Vendor("notification.stats");
+
+fn invalid(op: Operation, field: &str, why: &str) -> walletpass_core::Error {
+    local_error(ErrorKind::InvalidInput, op, format!("{field}: {why}")).with_field_error(field, why)
+}
+
+fn check_written(op: Operation, n: &PassNotification) -> Result<()> {
+    if let Some(status) = n.status.as_deref() {
+        if !WRITABLE_NOTIFICATION_STATUSES.contains(&status) {
+            return Err(invalid(
+                op,
+                "status",
+                "must be Draft, Processing or Scheduled",
+            ));
+        }
+        if status == "Scheduled" && n.scheduled_time.is_none() {
+            return Err(invalid(
+                op,
+                "scheduledTime",
+                "is required when status is Scheduled",
+            ));
+        }
+    }
+    if n.notification_message
+        .as_deref()
+        .is_some_and(|m| m.trim().is_empty())
+    {
+        return Err(invalid(op, "notificationMessage", "must not be empty"));
+    }
+    Ok(())
+}
+
+impl Ubpass {
+    /// `POST /wallet-pass/notifications` → 201.
+    pub async fn create_notification(&self, n: &PassNotification) -> Result<PassNotification> {
+        match n.pass_serial_number.as_deref() {
+            None => return Err(invalid(CREATE, "passSerialNumber", "must not be null")),
+            Some(id) => check_id(CREATE, "passSerialNumber", id)?,
+        }
+        if n.notification_name
+            .as_deref()
+            .is_none_or(|s| s.trim().is_empty())
+        {
+            return Err(invalid(CREATE, "notificationName", "must not be null"));
+        }
+        if n.notification_message.is_none() {
+            return Err(invalid(CREATE, "notificationMessage", "must not be empty"));
+        }
+        check_written(CREATE, n)?;
+        self.http
+            .request(CREATE, Method::POST, &["wallet-pass", "notifications"])
+            .json(n)
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass/notifications`.
+    pub async fn list_notifications(
+        &self,
+        q: &NotificationQuery,
+    ) -> Result<PagedList<PassNotification>> {
+        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
+        self.http
+            .request(LIST, Method::GET, &["wallet-pass", "notifications"])
+            .query_opt("query", q.query.as_deref())
+            .query_opt("cursor", q.cursor.as_deref())
+            .query_opt("limit", q.limit)
+            .query_opt("passSerialNumber", join(&q.pass_serial_numbers))
+            .query_opt("status", join(&q.status))
+            .query_opt("ids", join(&q.ids))
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass/notifications/{id}`.
+    pub async fn get_notification(&self, id: &str) -> Result<PassNotification> {
+        check_id(GET, "id", id)?;
+        self.http
+            .request(GET, Method::GET, &["wallet-pass", "notifications", id])
+            .resource(id)
+            .send_json()
+            .await
+    }
+
+    /// `PATCH /wallet-pass/notifications/{id}`: the given properties replace the stored ones.
+    pub async fn update_notification(
+        &self,
+        id: &str,
+        n: &PassNotification,
+    ) -> Result<PassNotification> {
+        check_id(UPDATE, "id", id)?;
+        check_written(UPDATE, n)?;
+        self.http
+            .request(UPDATE, Method::PATCH, &["wallet-pass", "notifications", id])
+            .json(n)
+            .resource(id)
+            .send_json()
+            .await
+    }
+
+    /// `DELETE /wallet-pass/notifications/{id}` → 204.
+    pub async fn delete_notification(&self, id: &str) -> Result<()> {
+        check_id(DELETE, "id", id)?;
+        self.http
+            .request(
+                DELETE,
+                Method::DELETE,
+                &["wallet-pass", "notifications", id],
+            )
+            .resource(id)
+            .send()
+            .await
+            .map(|_| ())
+    }
+
+    /// `GET /wallet-pass/notifications/{id}/stats` (`cursor` is a numeric offset here).
+    pub async fn notification_stats(
+        &self,
+        id: &str,
+        cursor: Option<u32>,
+        limit: Option<u32>,
+    ) -> Result<NotificationStats> {
+        check_id(STATS, "id", id)?;
+        self.http
+            .request(
+                STATS,
+                Method::GET,
+                &["wallet-pass", "notifications", id, "stats"],
+            )
+            .query_opt("cursor", cursor)
+            .query_opt("limit", limit)
+            .resource(id)
+            .send_json()
+            .await
+    }
+}

@@ -1,0 +1,221 @@
+//! [`WalletProvider`] for [`Ubpass`]: create, get, patch (composed: read the document, merge
+//! the patch, send the whole document back), put (send the given content as the whole
+//! document), delete (an endpoint the vendor removed from its docs), list (cursor pages of at
+//! most 20). `void`, templates and webhooks do not exist at ubpass: `Unsupported`, and the
+//! capabilities say so.
+
+use async_trait::async_trait;
+use secrecy::SecretString;
+use walletpass_core::{
+    BatchProvider, Capabilities, CreatedWebhookSubscription, Cursor, Error, ErrorKind, ListQuery,
+    NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent, PassPatch,
+    PassRef, Result, Template, TemplateId, WalletProvider, WebhookDelivery, WebhookId,
+    WebhookSubscription, WebhookVerifier,
+};
+
+use crate::PROVIDER;
+use crate::client::{CreateOptions, ListPasses, MAX_PAGE_SIZE, Ubpass, local_error};
+use crate::convert;
+use crate::wire::WalletPassWrite;
+
+/// Refuse a reference through a template: ubpass has none.
+fn id_of(pass: &PassRef, op: Operation) -> Result<&str> {
+    if let Some(template) = &pass.template {
+        return Err(local_error(
+            ErrorKind::Unsupported,
+            op,
+            format!("template: ubpass has no templates; address the pass by id alone, not through '{template}'"),
+        )
+        .with_field_error("template", "ubpass has no templates"));
+    }
+    Ok(pass.id.as_str())
+}
+
+#[async_trait]
+impl WalletProvider for Ubpass {
+    fn name(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    async fn create(&self, pass: NewPass) -> Result<Pass> {
+        self.create_pass(pass, CreateOptions::default()).await
+    }
+
+    async fn get(&self, pass: &PassRef) -> Result<Pass> {
+        let id = id_of(pass, Operation::Get)?;
+        let wire = self.get_wallet_pass(id).await?;
+        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(Operation::Get))
+    }
+
+    async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
+        let op = Operation::Patch;
+        let id = id_of(pass, op)?;
+        let read = self.get_wallet_pass_as(op, id).await?;
+        let base = WalletPassWrite::from_read(&read).ok_or_else(|| {
+            local_error(
+                ErrorKind::Decode,
+                op,
+                "the pass read has no passName or passMetadata to send back",
+            )
+            .with_resource(id)
+        })?;
+        let current = convert::pass_from_wire(&read).map_err(|e| e.with_operation(op))?;
+        let next = current
+            .content
+            .apply_patch(patch)
+            .map_err(|e| Error::from(e).with_provider(PROVIDER).with_operation(op))?;
+        convert::check_fits(&next, &self.caps).map_err(|e| e.with_operation(op))?;
+        let name = convert::pass_name_of(&next)
+            .map_err(|e| e.with_operation(op))?
+            .unwrap_or_else(|| base.pass_name.clone());
+        let body = convert::to_wire(&next, name, Some(&base)).map_err(|e| e.with_operation(op))?;
+        let wire = self.update_wallet_pass_as(op, id, &body).await?;
+        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op))
+    }
+
+    async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
+        let op = Operation::Put;
+        let id = id_of(pass, op)?;
+        content
+            .validate()
+            .map_err(|e| Error::from(e).with_provider(PROVIDER).with_operation(op))?;
+        convert::check_fits(&content, &self.caps).map_err(|e| e.with_operation(op))?;
+        let name = match convert::pass_name_of(&content).map_err(|e| e.with_operation(op))? {
+            Some(name) => name,
+            None => self
+                .get_wallet_pass_as(op, id)
+                .await?
+                .pass_name
+                .ok_or_else(|| {
+                    local_error(ErrorKind::Decode, op, "the pass read has no passName")
+                        .with_resource(id)
+                })?,
+        };
+        let body = convert::to_wire(&content, name, None).map_err(|e| e.with_operation(op))?;
+        let wire = self.update_wallet_pass_as(op, id, &body).await?;
+        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op))
+    }
+
+    async fn delete(&self, pass: &PassRef) -> Result<()> {
+        let id = id_of(pass, Operation::Delete)?;
+        self.delete_wallet_pass(id).await
+    }
+
+    async fn void(&self, _pass: &PassRef) -> Result<Pass> {
+        Err(Error::unsupported(PROVIDER, Operation::Void))
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
+        let op = Operation::List;
+        if let Some(template) = &query.template {
+            return Err(local_error(
+                ErrorKind::Unsupported,
+                op,
+                format!("template: ubpass has no templates to list '{template}' by"),
+            )
+            .with_field_error("template", "ubpass has no templates"));
+        }
+        let limit = match query.page_size {
+            Some(0) => {
+                return Err(local_error(
+                    ErrorKind::InvalidInput,
+                    op,
+                    "page_size: must be at least 1",
+                )
+                .with_field_error("page_size", "must be at least 1"));
+            }
+            Some(n) => Some(n.min(MAX_PAGE_SIZE)),
+            None => None,
+        };
+        let status = match &query.status {
+            None => Vec::new(),
+            Some(s) => match convert::status_to_wire(s) {
+                Some(word) => vec![word.to_owned()],
+                // ubpass passes are only draft or published: nothing has this status.
+                None => return Ok(Page::last(Vec::new())),
+            },
+        };
+        let page = self
+            .list_wallet_passes(&ListPasses {
+                query: query.search.clone(),
+                cursor: query.cursor.as_ref().map(|c| c.as_str().to_owned()),
+                limit,
+                status,
+                ..ListPasses::default()
+            })
+            .await?;
+        let next = match (page.has_more, page.cursor) {
+            (true, Some(cursor)) => Some(Cursor::new(cursor)),
+            (true, None) => {
+                return Err(local_error(
+                    ErrorKind::Decode,
+                    op,
+                    "the vendor said more passes follow but gave no cursor",
+                ));
+            }
+            (false, _) => None,
+        };
+        let items = page
+            .items
+            .iter()
+            .map(convert::pass_from_wire)
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| e.with_operation(op))?;
+        Ok(Page { items, next })
+    }
+
+    async fn list_templates(&self, _query: &ListQuery) -> Result<Page<Template>> {
+        Err(Error::unsupported(PROVIDER, Operation::ListTemplates))
+    }
+
+    async fn get_template(&self, _id: &TemplateId) -> Result<Template> {
+        Err(Error::unsupported(PROVIDER, Operation::GetTemplate))
+    }
+
+    async fn create_template(&self, _template: NewTemplate) -> Result<Template> {
+        Err(Error::unsupported(PROVIDER, Operation::CreateTemplate))
+    }
+
+    async fn delete_template(&self, _id: &TemplateId) -> Result<()> {
+        Err(Error::unsupported(PROVIDER, Operation::DeleteTemplate))
+    }
+
+    async fn create_webhook(
+        &self,
+        _subscription: NewWebhookSubscription,
+    ) -> Result<CreatedWebhookSubscription> {
+        Err(Error::unsupported(PROVIDER, Operation::CreateWebhook))
+    }
+
+    async fn list_webhooks(&self, _query: &ListQuery) -> Result<Page<WebhookSubscription>> {
+        Err(Error::unsupported(PROVIDER, Operation::ListWebhooks))
+    }
+
+    async fn get_webhook(&self, _id: &WebhookId) -> Result<WebhookSubscription> {
+        Err(Error::unsupported(PROVIDER, Operation::GetWebhook))
+    }
+
+    async fn delete_webhook(&self, _id: &WebhookId) -> Result<()> {
+        Err(Error::unsupported(PROVIDER, Operation::DeleteWebhook))
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        _id: &WebhookId,
+        _query: &ListQuery,
+    ) -> Result<Page<WebhookDelivery>> {
+        Err(Error::unsupported(PROVIDER, Operation::WebhookDeliveries))
+    }
+
+    fn webhook_verifier(&self, _secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
+        Err(Error::unsupported(PROVIDER, Operation::VerifyWebhook))
+    }
+
+    fn batch(&self) -> Option<&dyn BatchProvider> {
+        None
+    }
+}

@@ -1,0 +1,516 @@
+//! The vendor's shapes, as `ubpass-openapi.json` and its examples give them: `WalletPassInfo`
+//! (read: [`WalletPass`]; written: [`WalletPassWrite`]), `PassMetadata`, `PassField`,
+//! `BackPassField`, `UploadInfo`, `BXPagedList`, `PassNotification`, `NotificationStats`,
+//! `PassLocation`, and the upload answers. Unknown properties are kept (`other`) so a read
+//! followed by a write sends back what was read.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+/// The id pattern of path ids and `x-workspace-id`: `^[a-zA-Z0-9-_]+$`.
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A string that the vendor might send as a number or boolean.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        Some(other) => {
+            return Err(serde::de::Error::custom(format!(
+                "expected a string, found {other}"
+            )));
+        }
+    })
+}
+
+/// `PassField`: the top field or a secondary field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassField {
+    /// Key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Value (a string).
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
+    /// Message shown when the value changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_message: Option<String>,
+    /// Properties this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `BackPassFieldValue`: one link of a back field.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackPassFieldValue {
+    /// Link text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Link target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Vendor short-link slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Vendor short link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_link_value: Option<String>,
+    /// Vendor short-link id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_link_id: Option<String>,
+    /// UTM source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utm_source: Option<String>,
+    /// Properties this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `BackPassField`: a back field, whose value is a list of links.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackPassField {
+    /// Key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Vec<BackPassFieldValue>>,
+    /// Message shown when the value changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_message: Option<String>,
+    /// Properties this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A location inside `passMetadata.locations` (the `PassLocation` schema).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataLocation {
+    /// Location id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name (required by the schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Latitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// Longitude.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    /// Altitude in meters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altitude: Option<f64>,
+    /// Lock-screen text (required by the schema, at most 255 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant_text: Option<String>,
+    /// Properties this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `PassMetadata`: what the pass shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassMetadata {
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Issuer name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    /// Background color.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_color: Option<String>,
+    /// Text color.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_text_color: Option<String>,
+    /// The one top field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_field: Option<PassField>,
+    /// Secondary fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_fields: Option<Vec<PassField>>,
+    /// Back fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_fields: Option<Vec<BackPassField>>,
+    /// QR code content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_url: Option<String>,
+    /// Text under the QR code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_text: Option<String>,
+    /// Locations (Apple only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locations: Option<Vec<MetadataLocation>>,
+    /// Other properties (`appDeepLinks`, `userDeepLink`, and any the vendor adds), verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// `UploadInfo`: one image reference. The schema calls the key `fileKey`, every documented
+/// example `uploadKey`; both are read, `uploadKey` is written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UploadInfo {
+    /// `logo.png`, `icon.png`, `strip.png`, `footer.png`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// The key as the documented examples send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_key: Option<String>,
+    /// The key as the schema names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_key: Option<String>,
+    /// Asset URL (read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Properties this crate does not know, kept verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl UploadInfo {
+    /// The key under whichever name the vendor used.
+    pub fn key(&self) -> Option<&str> {
+        self.upload_key.as_deref().or(self.file_key.as_deref())
+    }
+}
+
+/// `WalletPassInfo` as the vendor answers it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletPass {
+    /// Pass id (also the Apple serial number and the notifications' `passSerialNumber`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Created at (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_time: Option<String>,
+    /// Updated at (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_time: Option<String>,
+    /// Creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Last updater.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    /// Workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Account (in the examples, not the schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// Lock-screen notification header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_header: Option<String>,
+    /// Name, unique in the workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_name: Option<String>,
+    /// `Draft` or `Published`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Content (absent in `summary` listings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_metadata: Option<PassMetadata>,
+    /// Images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_info_list: Option<Vec<UploadInfo>>,
+    /// Download link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_link: Option<String>,
+    /// Slug of the download link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_link_slug: Option<String>,
+    /// Google save link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_pass_link: Option<String>,
+    /// Account object (schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Value>,
+    /// Apple installs, ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple_issued_count: Option<u64>,
+    /// Google installs, ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_issued_count: Option<u64>,
+    /// All installs, ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_issued_count: Option<u64>,
+    /// Apple installs, still installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple_active_count: Option<u64>,
+    /// Google installs, still installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_active_count: Option<u64>,
+    /// All installs, still installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_active_count: Option<u64>,
+    /// Properties this crate does not know.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The body of a create (`POST /wallet-pass`, `/wallet-pass/async`) or an update
+/// (`PATCH /wallet-pass/{id}`, whole document): the writable part of `WalletPassInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WalletPassWrite {
+    /// Lock-screen notification header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_header: Option<String>,
+    /// Name, unique in the workspace (required).
+    pub pass_name: String,
+    /// Content (required).
+    pub pass_metadata: PassMetadata,
+    /// Images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_info_list: Option<Vec<UploadInfo>>,
+    /// Slug of the download link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_link_slug: Option<String>,
+    /// `Draft` or `Published`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Account reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<Value>,
+}
+
+impl WalletPassWrite {
+    /// The writable part of a pass as read, for a whole-document update that changes nothing
+    /// by itself. `None` when the read pass has no name or no metadata.
+    pub fn from_read(pass: &WalletPass) -> Option<Self> {
+        Some(Self {
+            notification_header: pass.notification_header.clone(),
+            pass_name: pass.pass_name.clone()?,
+            pass_metadata: pass.pass_metadata.clone()?,
+            upload_info_list: pass.upload_info_list.clone(),
+            pass_link_slug: pass.pass_link_slug.clone(),
+            status: pass.status.clone(),
+            account: pass.account.clone(),
+        })
+    }
+}
+
+/// `BXPagedList`: one page of a listing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PagedList<T> {
+    /// The items.
+    #[serde(default = "Vec::new")]
+    pub items: Vec<T>,
+    /// The cursor to pass back for the next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Whether another page follows.
+    #[serde(default)]
+    pub has_more: bool,
+}
+
+/// `PassNotification`, read and written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassNotification {
+    /// Id (read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The pass it belongs to (required on create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass_serial_number: Option<String>,
+    /// Internal name (required on create).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_name: Option<String>,
+    /// The message shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_message: Option<String>,
+    /// `Draft`, `Processing`, `Scheduled` when written; any of
+    /// [`NOTIFICATION_STATUSES`] when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// When a scheduled notification goes out (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<String>,
+    /// When it went out (schema name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_time: Option<String>,
+    /// When it went out (examples' name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_time: Option<String>,
+    /// Apple devices reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apple_notification_sent_count: Option<u64>,
+    /// Google devices reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub google_notification_sent_count: Option<u64>,
+    /// All devices reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_notification_sent_count: Option<u64>,
+    /// Everything else (times, creator, workspace, embedded stats), verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// Every notification status the schema enumerates.
+pub const NOTIFICATION_STATUSES: [&str; 9] = [
+    "Draft",
+    "Initializing",
+    "Processing",
+    "Finalizing",
+    "Published",
+    "Scheduled",
+    "AppleFailedGoogleSuccess",
+    "AppleSuccessGoogleFailed",
+    "Failed",
+];
+
+/// `NotificationStats`. The schema and the example disagree (`totalNotificationsSent` and a
+/// paged `linkStats` versus `totalSent` and a `linkStats` array); both are read, the rest is
+/// kept in `other`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationStats {
+    /// Notifications sent (schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_notifications_sent: Option<u64>,
+    /// Notifications sent (example).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_sent: Option<u64>,
+    /// Link clicks (schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_links_clicks: Option<u64>,
+    /// Link clicks (example).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_clicks: Option<u64>,
+    /// Per-link figures: a paged list (schema) or an array (example), verbatim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_stats: Option<Value>,
+    /// Everything else, verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl NotificationStats {
+    /// Notifications sent, under whichever name the vendor used.
+    pub fn sent(&self) -> Option<u64> {
+        self.total_notifications_sent.or(self.total_sent)
+    }
+
+    /// Link clicks, under whichever name the vendor used.
+    pub fn clicks(&self) -> Option<u64> {
+        self.total_links_clicks.or(self.total_clicks)
+    }
+
+    /// The per-link entries, from either shape.
+    pub fn link_entries(&self) -> Vec<Value> {
+        match &self.link_stats {
+            Some(Value::Array(items)) => items.clone(),
+            Some(Value::Object(page)) => page
+                .get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// `{"id": ...}`: the pass a location belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PassRefBody {
+    /// Pass id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// `PassLocation` of `/wallet-pass-location`, read and written.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassLocation {
+    /// Id (read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name (required, at most 255 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Enabled (the vendor's default is true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Latitude (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    /// Longitude (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    /// Altitude in meters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub altitude: Option<f64>,
+    /// Lock-screen text (required, at most 255 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant_text: Option<String>,
+    /// The pass (required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet_pass: Option<PassRefBody>,
+    /// Everything else (times, creator, workspace), verbatim.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The answer of `POST /uploads`: `{key, url}` in the guide, `ResponseMessage {msg}` (holding
+/// the key) in the OpenAPI file; both are read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct UploadAnswer {
+    /// The upload key (guide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The asset URL (guide).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The key (spec's `ResponseMessage`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg: Option<String>,
+}
+
+/// `SignedURLResponse` of `GET /uploads/s3-url`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignedUrl {
+    /// The key the upload will have.
+    #[serde(default)]
+    pub key: String,
+    /// The pre-signed URL to `PUT` the bytes to.
+    #[serde(default)]
+    pub url: String,
+}
+
+/// `ResponseMessage`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResponseMessage {
+    /// The message (a key, a path or a URL, depending on the endpoint).
+    #[serde(default)]
+    pub msg: String,
+}
