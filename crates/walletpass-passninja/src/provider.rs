@@ -75,6 +75,28 @@ fn page_of(cursor: Option<&Cursor>) -> Result<u64> {
     }
 }
 
+/// Refuse the filters a listing cannot apply, naming them.
+fn refuse_filters(query: &ListQuery, template_allowed: bool, what: &str) -> Result<()> {
+    let mut refused = Vec::new();
+    if query.template.is_some() && !template_allowed {
+        refused.push("template");
+    }
+    if query.search.is_some() {
+        refused.push("search");
+    }
+    if query.status.is_some() {
+        refused.push("status");
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("PassNinja cannot filter {what} by {}", refused.join(", ")),
+        ))
+    }
+}
+
 fn page_size_of(query: &ListQuery, max: Option<u32>) -> Result<Option<u32>> {
     match query.page_size {
         Some(0) => Err(Error::invalid_field("page_size", "must be at least 1")),
@@ -115,8 +137,9 @@ impl PassNinja {
             .collect())
     }
 
-    /// Read a pass after a write; when the read fails the pass is built from what was sent, so
-    /// that a write that succeeded is never reported as failed.
+    /// Read a pass after its create; when the read fails the pass is built from what was sent,
+    /// so that a create that succeeded is never reported as failed (and then repeated, which
+    /// would issue a second pass). Patch and put are idempotent, so they report a failed read.
     async fn read_back(
         &self,
         template: &TemplateId,
@@ -158,7 +181,7 @@ impl PassNinja {
         op: Operation,
     ) -> Result<Pass> {
         let (template, serial) = ids::check_pass_ref(pass).map_err(with_op(op))?;
-        let answer: wire::PassBody = self
+        let _answer: wire::PassBody = self
             .http
             .request(op, method, &["passes", template.as_str(), serial])
             .json(&wire::UpdatePass { pass: &values })
@@ -166,7 +189,9 @@ impl PassNinja {
             .resource(pass.to_string())
             .send_json()
             .await?;
-        self.read_back(template, serial, &values, &answer).await
+        self.fetch(template, serial, Operation::Get)
+            .await
+            .map_err(|e| e.with_operation(op))
     }
 }
 
@@ -366,6 +391,7 @@ impl WalletProvider for PassNinja {
 
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
         let op = Operation::ListTemplates;
+        refuse_filters(query, false, "templates").map_err(with_op(op))?;
         // The vendor answers every template at once; pages are cut here.
         let offset = match &query.cursor {
             None => 0,
@@ -531,6 +557,7 @@ impl WalletProvider for PassNinja {
 
     async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>> {
         let op = Operation::ListWebhooks;
+        refuse_filters(query, true, "webhook subscriptions").map_err(with_op(op))?;
         let page = page_of(query.cursor.as_ref()).map_err(with_op(op))?;
         let per_page = page_size_of(query, Some(100)).map_err(with_op(op))?;
         if let Some(template) = &query.template {
@@ -589,6 +616,7 @@ impl WalletProvider for PassNinja {
     ) -> Result<Page<WebhookDelivery>> {
         let op = Operation::WebhookDeliveries;
         ids::check_webhook(id).map_err(with_op(op))?;
+        refuse_filters(query, false, "deliveries").map_err(with_op(op))?;
         let page = page_of(query.cursor.as_ref()).map_err(with_op(op))?;
         let per_page = page_size_of(query, Some(100)).map_err(with_op(op))?;
         let list: wire::WebhookResults = self

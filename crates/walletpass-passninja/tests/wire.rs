@@ -825,3 +825,54 @@ async fn webhook_delivery_history() {
     assert_eq!(d.error, None);
     assert!(d.attempted_at.is_some());
 }
+
+#[tokio::test]
+async fn filters_a_listing_cannot_apply_are_refused() {
+    let (server, provider) = setup().await;
+    let err = provider
+        .list_templates(&ListQuery::new().search("loyalty"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.to_string().contains("search"), "{err}");
+    let err = provider
+        .list_webhooks(&ListQuery::new().status(PassStatus::Active))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    let err = provider
+        .webhook_deliveries(
+            &WebhookId::new("47").unwrap(),
+            &ListQuery::new().template(template()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn templates_are_paged_client_side() {
+    let (server, provider) = setup().await;
+    let mut list = fixture("list-pass-templates.json");
+    let mut second = list["pass_templates"][0].clone();
+    second["id"] = json!("ptk_0x216");
+    list["pass_templates"].as_array_mut().unwrap().push(second);
+    api("GET", "/v1/pass_templates", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(list))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let first = provider
+        .list_templates(&ListQuery::new().page_size(1))
+        .await
+        .unwrap();
+    assert_eq!(first.items[0].id.as_str(), "ptk_0x14");
+    let next = first.next.unwrap();
+    let rest = provider
+        .list_templates(&ListQuery::new().page_size(1).cursor(next))
+        .await
+        .unwrap();
+    assert_eq!(rest.items[0].id.as_str(), "ptk_0x216");
+    assert_eq!(rest.next, None);
+}

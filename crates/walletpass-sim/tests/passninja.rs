@@ -920,3 +920,73 @@ async fn banner_starts_with_the_base_url() {
     assert!(banner.contains(DEMO_API_KEY) && banner.contains(DEMO_ACCOUNT_ID));
     assert!(sim.base_url().starts_with("http://127.0.0.1:") && sim.base_url().ends_with("/v1"));
 }
+
+#[tokio::test]
+async fn seed_files_add_templates_and_passes() {
+    let file = std::env::temp_dir().join(format!("passninja-seed-{}.json", std::process::id()));
+    std::fs::write(
+        &file,
+        json!({
+            "templates": [{"id": "demo.coupon", "account": DEMO_ACCOUNT_ID, "name": "Coupon",
+                           "platform": "apple", "style": "coupon",
+                           "fields": [{"key": "memberName", "label": "Member", "placement": "primary"}]}],
+            "passes": [{"serial": "2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd", "template": "demo.coupon",
+                        "values": {"memberName": "Tasio Victoria"}, "status": "N/A"}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let sim = passninja::start_with_seed_file(SimConfig::default(), &file)
+        .await
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let http = Client::new();
+    let get = |path: &str| {
+        http.get(format!("{}{path}", sim.base_url()))
+            .header("X-API-KEY", DEMO_API_KEY)
+            .header("X-ACCOUNT-ID", DEMO_ACCOUNT_ID)
+    };
+    let (status, body) = answer(get(
+        "/passes/demo.coupon/2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd",
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["pass"], json!({"memberName": "Tasio Victoria"}));
+    let (_, list) = answer(get("/passes/demo.coupon")).await;
+    assert_eq!(list["passes"][0]["status"], "N/A");
+    // The demo data is still there.
+    let (status, _) = answer(get(&format!("/passes/{DEMO_TEMPLATE_ID}/{DEMO_SERIAL}"))).await;
+    assert_eq!(status, 200);
+
+    let bad = std::env::temp_dir().join(format!("passninja-bad-seed-{}.json", std::process::id()));
+    std::fs::write(&bad, "{\"templatez\": []}").unwrap();
+    let err = passninja::start_with_seed_file(SimConfig::default(), &bad)
+        .await
+        .unwrap_err();
+    std::fs::remove_file(&bad).unwrap();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+}
+
+#[tokio::test]
+async fn the_conformance_seed_adds_its_template() {
+    let options = PassNinjaOptions {
+        seed: Some(Arc::new(passninja::conformance_seed())),
+        ..PassNinjaOptions::default()
+    };
+    let sim = passninja::launch(SimConfig::default(), options)
+        .await
+        .unwrap();
+    let api = Api {
+        sim,
+        http: Client::new(),
+    };
+    let (status, body) = api
+        .call(
+            Method::GET,
+            &format!("/passtypes/keys/{}", passninja::CONFORMANCE_TEMPLATE_ID),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["keys"], json!(["member", "points", "tier"]));
+}

@@ -20,7 +20,8 @@
 //!   `838b8cf60dac2bfad9` of the "Get a pass" example.
 //! - Templates created through the API are numbered from `ptk_0x216` (the doc's create example)
 //!   and start empty, as the doc says; [`PassNinjaSim::define_fields`] plays the dashboard
-//!   editor. More data can be loaded from a [`SeedFile`].
+//!   editor. More data can be loaded from a [`SeedFile`]; [`conformance_seed`] adds the
+//!   template the conformance suite uses (`ptk_0xc0`: `member`, `points`, `tier`).
 //!
 //! # Assumptions (where the doc is silent)
 //! - Error bodies are `{"error": {"code": "MR2", "message": "...", "status_code": 404}}`; answers
@@ -60,8 +61,9 @@ use time::OffsetDateTime;
 use crate::harness::{RequestLog, RunningSim, SimConfig, VendorResponses, serve};
 
 pub use seed::{
-    DEMO_ACCOUNT_ID, DEMO_API_KEY, DEMO_SERIAL, DEMO_TEMPLATE_ID, FIRST_CREATED_TEMPLATE,
-    OTHER_ACCOUNT_ID, OTHER_API_KEY, OTHER_SERIAL, OTHER_TEMPLATE_ID, SeedFile,
+    CONFORMANCE_TEMPLATE_ID, DEMO_ACCOUNT_ID, DEMO_API_KEY, DEMO_SERIAL, DEMO_TEMPLATE_ID,
+    FIRST_CREATED_TEMPLATE, OTHER_ACCOUNT_ID, OTHER_API_KEY, OTHER_SERIAL, OTHER_TEMPLATE_ID,
+    SeedFile, conformance_seed,
 };
 pub use state::{Account, FieldPlacement, Pass, Recipient, Template, TemplateField};
 

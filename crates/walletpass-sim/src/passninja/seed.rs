@@ -30,6 +30,32 @@ pub const OTHER_SERIAL: &str = "0b0b0b0b0b0b0b0b0b";
 /// `ptk_0x216`).
 pub const FIRST_CREATED_TEMPLATE: u64 = 0x216;
 
+/// The template of [`conformance_seed`].
+pub const CONFORMANCE_TEMPLATE_ID: &str = "ptk_0xc0";
+
+/// A seed adding, to the demo account, the template the conformance suite expects: keys
+/// `member`, `points` and `tier` (labels `Member`, `Points`, `Tier`), empty defaults.
+pub fn conformance_seed() -> SeedFile {
+    let now = time::OffsetDateTime::now_utc();
+    SeedFile {
+        templates: vec![Template {
+            id: CONFORMANCE_TEMPLATE_ID.into(),
+            account: DEMO_ACCOUNT_ID.into(),
+            name: "Conformance".into(),
+            platform: "apple".into(),
+            style: "storeCard".into(),
+            fields: vec![
+                field("member", "Member", FieldPlacement::Primary, ""),
+                field("points", "Points", FieldPlacement::Secondary, ""),
+                field("tier", "Tier", FieldPlacement::Auxiliary, ""),
+            ],
+            created_at: now,
+            updated_at: now,
+        }],
+        ..SeedFile::default()
+    }
+}
+
 /// Extra accounts, templates and passes, read from a JSON file:
 /// `{"accounts": [{"id", "api_key"}], "templates": [{"id", "account", "name", "platform",
 /// "style", "fields": [{"key", "label", "placement", "default"}]}], "passes": [{"serial",
