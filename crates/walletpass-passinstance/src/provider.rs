@@ -51,6 +51,8 @@ pub fn capabilities() -> Capabilities {
     caps.barcode_alt_text = true;
     caps.relevant_date = true;
     caps.expiration_date = true;
+    // A template that declares its fields rejects other keys with a 422 (assumption A3).
+    caps.fixed_field_keys = true;
     caps
 }
 
