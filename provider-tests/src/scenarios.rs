@@ -1,0 +1,930 @@
+//! The scenarios. Each declares what it needs (capabilities, fixture parts) and runs over
+//! `&dyn WalletProvider` through [`Ctx`]; it fails with a reason naming what broke.
+
+use std::collections::BTreeMap;
+
+use futures::TryStreamExt;
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::{Value, json};
+use walletpass_core::{
+    Barcode, BarcodeFormat, Capabilities, ErrorKind, Field, Link, ListQuery, NewTemplate,
+    NewWebhookSubscription, Pass, PassContent, PassId, PassPatch, PassRef, PassStatus, Placement,
+    Result as WpResult, WalletProviderExt, WebhookEventKind, WebhookId,
+};
+
+use crate::context::{Ctx, Fixture};
+use crate::view::{canonical_view, placements_view};
+
+/// A canonical value a scenario saw, compared with the shared snapshot of the same name.
+#[derive(Clone, Debug, Serialize)]
+pub struct Observation {
+    /// The snapshot name (shared by every backend).
+    pub name: String,
+    /// The value.
+    pub value: Value,
+}
+
+type Run = for<'a> fn(&'a Ctx) -> BoxFuture<'a, Result<Vec<Observation>, String>>;
+type Need = (&'static str, fn(&Capabilities, &Fixture) -> bool);
+
+/// One scenario.
+pub struct Scenario {
+    /// Its name.
+    pub name: &'static str,
+    needs: Vec<Need>,
+    /// Run it.
+    pub run: Run,
+}
+
+impl Scenario {
+    /// The first thing the scenario needs that the provider or fixture lacks.
+    pub fn missing(&self, caps: &Capabilities, fixture: &Fixture) -> Option<String> {
+        self.needs
+            .iter()
+            .find(|(_, has)| !has(caps, fixture))
+            .map(|(name, _)| (*name).to_owned())
+    }
+}
+
+fn ensure(condition: bool, reason: impl FnOnce() -> String) -> Result<(), String> {
+    if condition { Ok(()) } else { Err(reason()) }
+}
+
+fn observe(name: &str, value: Value) -> Observation {
+    Observation {
+        name: name.to_owned(),
+        value,
+    }
+}
+
+fn text(key: &str, label: &str, value: &str) -> Field {
+    Field {
+        key: walletpass_core::FieldKey::new(key).unwrap_or_else(|_| unreachable!("static key")),
+        label: Some(label.to_owned()),
+        value: value.into(),
+        placement: None,
+        change_message: None,
+    }
+}
+
+fn qr(message: &str) -> Barcode {
+    Barcode {
+        format: BarcodeFormat::Qr,
+        message: message.to_owned(),
+        alt_text: None,
+    }
+}
+
+/// The content every base scenario writes: three labelled text fields and a QR barcode, which
+/// every backend can hold.
+pub fn base_content() -> PassContent {
+    PassContent {
+        fields: walletpass_core::Fields::try_from_vec(vec![
+            text("member", "Member", "Jane Doe"),
+            text("points", "Points", "1200"),
+            text("tier", "Tier", "Gold"),
+        ])
+        .unwrap_or_else(|_| unreachable!("static fields are valid")),
+        barcode: Some(qr("MEMBER-0001")),
+        ..PassContent::default()
+    }
+}
+
+fn err_text(e: &walletpass_core::Error) -> String {
+    e.to_string()
+}
+
+async fn get(ctx: &Ctx, pass: &PassRef) -> Result<Pass, String> {
+    ctx.provider
+        .get(pass)
+        .await
+        .map_err(|e| format!("get {pass} failed: {}", err_text(&e)))
+}
+
+fn create_then_get(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        let read = get(ctx, &created.pass_ref).await?;
+        ensure(canonical_view(&read) == canonical_view(&created), || {
+            format!(
+                "get returned other content than create: created {}, read {}",
+                canonical_view(&created),
+                canonical_view(&read)
+            )
+        })?;
+        ensure(read.status == PassStatus::Active, || {
+            format!("a new pass reads back as {}, not active", read.status)
+        })?;
+        Ok(vec![observe("create_then_get", canonical_view(&read))])
+    })
+}
+
+fn patch_changes_only_given_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        let patch = PassPatch::builder()
+            .set_value("points", "1500")
+            .build()
+            .map_err(|e| e.to_string())?;
+        ctx.provider
+            .patch(&created.pass_ref, &patch)
+            .await
+            .map_err(|e| format!("patch failed: {e}"))?;
+        let read = get(ctx, &created.pass_ref).await?;
+        let expected = created
+            .content
+            .apply_patch(&patch)
+            .map_err(|e| e.to_string())?;
+        let mut want = created.clone();
+        want.content = expected;
+        ensure(canonical_view(&read) == canonical_view(&want), || {
+            format!(
+                "after patching only 'points', expected {}, read {}",
+                canonical_view(&want),
+                canonical_view(&read)
+            )
+        })?;
+        Ok(vec![observe(
+            "patch_changes_only_given_fields",
+            canonical_view(&read),
+        )])
+    })
+}
+
+fn put_replaces(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        let replacement = PassContent {
+            fields: walletpass_core::Fields::try_from_vec(vec![
+                text("member", "Member", "Jane Q. Doe"),
+                text("points", "Points", "0"),
+                text("tier", "Tier", "Silver"),
+            ])
+            .map_err(|e| e.to_string())?,
+            barcode: Some(qr("MEMBER-0002")),
+            ..PassContent::default()
+        };
+        ctx.provider
+            .put(&created.pass_ref, replacement.clone())
+            .await
+            .map_err(|e| format!("put failed: {e}"))?;
+        let read = get(ctx, &created.pass_ref).await?;
+        let mut want = created.clone();
+        want.content = replacement;
+        ensure(canonical_view(&read) == canonical_view(&want), || {
+            format!(
+                "after put, expected {}, read {}",
+                canonical_view(&want),
+                canonical_view(&read)
+            )
+        })?;
+        Ok(vec![observe("put_replaces", canonical_view(&read))])
+    })
+}
+
+fn delete_then_get_is_not_found(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        ctx.provider
+            .delete(&created.pass_ref)
+            .await
+            .map_err(|e| format!("delete failed: {e}"))?;
+        match ctx.provider.get(&created.pass_ref).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("get after delete: expected not_found, got {e}")),
+            Ok(p) => {
+                return Err(format!(
+                    "get after delete still answers the pass (status {})",
+                    p.status
+                ));
+            }
+        }
+        match ctx.provider.delete(&created.pass_ref).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!("second delete: expected not_found, got {e}")),
+            Ok(()) => Err("a second delete of the same pass succeeded".into()),
+        }
+    })
+}
+
+fn void_keeps_the_pass(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        let voided = ctx
+            .provider
+            .void(&created.pass_ref)
+            .await
+            .map_err(|e| format!("void failed: {e}"))?;
+        ensure(voided.status == PassStatus::Voided, || {
+            format!("void answered status {}", voided.status)
+        })?;
+        let read = get(ctx, &created.pass_ref).await?;
+        ensure(read.status == PassStatus::Voided, || {
+            format!("a voided pass reads back as {}", read.status)
+        })?;
+        let mut want = created.clone();
+        want.status = PassStatus::Voided;
+        ensure(canonical_view(&read) == canonical_view(&want), || {
+            format!(
+                "void changed the content: expected {}, read {}",
+                canonical_view(&want),
+                canonical_view(&read)
+            )
+        })?;
+        Ok(vec![observe("void_keeps_the_pass", canonical_view(&read))])
+    })
+}
+
+async fn walk(ctx: &Ctx, page_size: Option<u32>) -> Result<Vec<PassId>, String> {
+    let mut query = ListQuery::new();
+    query.template = ctx.fixture.template.clone();
+    query.page_size = page_size;
+    let passes: Vec<Pass> = ctx
+        .provider
+        .list_all(query)
+        .try_collect()
+        .await
+        .map_err(|e| format!("list failed: {e}"))?;
+    Ok(passes.into_iter().map(|p| p.pass_ref.id).collect())
+}
+
+fn list_walks_every_page_once(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let mut ours = Vec::new();
+        for _ in 0..5 {
+            ours.push(ctx.create(base_content()).await?.pass_ref.id);
+        }
+        for page_size in [Some(2), None] {
+            let seen = walk(ctx, page_size).await?;
+            let mut counts: BTreeMap<&PassId, usize> = BTreeMap::new();
+            for id in &seen {
+                *counts.entry(id).or_default() += 1;
+            }
+            if let Some((id, n)) = counts.iter().find(|(_, n)| **n > 1) {
+                return Err(format!(
+                    "page size {page_size:?}: pass {id} was listed {n} times"
+                ));
+            }
+            if let Some(missing) = ours.iter().find(|id| !counts.contains_key(id)) {
+                return Err(format!(
+                    "page size {page_size:?}: pass {missing} was never listed ({} listed)",
+                    seen.len()
+                ));
+            }
+        }
+        Ok(Vec::new())
+    })
+}
+
+fn search_finds_by_serial(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let target = ctx.create(base_content()).await?;
+        let other = ctx.create(base_content()).await?;
+        let needle = target.serial_number.clone();
+        let mut query = ListQuery::new().search(needle.to_uppercase());
+        query.template = ctx.fixture.template.clone();
+        let found: Vec<Pass> = ctx
+            .provider
+            .list_all(query)
+            .try_collect()
+            .await
+            .map_err(|e| format!("search failed: {e}"))?;
+        ensure(
+            found.iter().any(|p| p.pass_ref.id == target.pass_ref.id),
+            || format!("searching for serial '{needle}' (any case) did not find its pass"),
+        )?;
+        ensure(
+            !found.iter().any(|p| p.pass_ref.id == other.pass_ref.id),
+            || format!("searching for serial '{needle}' also returned another pass"),
+        )?;
+        Ok(Vec::new())
+    })
+}
+
+fn templates_lifecycle(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let name = ctx.unique("template");
+        let mut new = NewTemplate::new(name.clone()).map_err(|e| e.to_string())?;
+        new.platform = Some(walletpass_core::Platform::Apple);
+        new.style = Some("storeCard".into());
+        let created = ctx
+            .provider
+            .create_template(new)
+            .await
+            .map_err(|e| format!("create_template failed: {e}"))?;
+        ensure(created.name == name, || {
+            format!("created template is named '{}', not '{name}'", created.name)
+        })?;
+        let read = ctx
+            .provider
+            .get_template(&created.id)
+            .await
+            .map_err(|e| format!("get_template failed: {e}"))?;
+        ensure(read.id == created.id && read.name == name, || {
+            "get_template returned another template".into()
+        })?;
+        let all: Vec<_> = ctx
+            .provider
+            .list_all_templates()
+            .try_collect()
+            .await
+            .map_err(|e| format!("list_templates failed: {e}"))?;
+        ensure(all.iter().any(|t| t.id == created.id), || {
+            "the new template is not listed".into()
+        })?;
+        ctx.provider
+            .delete_template(&created.id)
+            .await
+            .map_err(|e| format!("delete_template failed: {e}"))?;
+        match ctx.provider.get_template(&created.id).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!(
+                "get_template after delete: expected not_found, got {e}"
+            )),
+            Ok(_) => Err("a deleted template still answers".into()),
+        }
+    })
+}
+
+fn webhook_subscription_lifecycle(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        use secrecy::ExposeSecret;
+        let url = format!("https://example.com/hooks/{}", ctx.unique("hook"));
+        let mut new = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassInstalled])
+            .map_err(|e| e.to_string())?;
+        new.template = ctx.fixture.template.clone();
+        let created = ctx
+            .provider
+            .create_webhook(new)
+            .await
+            .map_err(|e| format!("create_webhook failed: {e}"))?;
+        ensure(!created.secret.expose_secret().is_empty(), || {
+            "create_webhook returned an empty secret".into()
+        })?;
+        let id = created.subscription.id.clone();
+        let read = ctx
+            .provider
+            .get_webhook(&id)
+            .await
+            .map_err(|e| format!("get_webhook failed: {e}"))?;
+        ensure(read.url == url, || {
+            format!("get_webhook answered url '{}', not '{url}'", read.url)
+        })?;
+        let shown = serde_json::to_string(&read).map_err(|e| e.to_string())?;
+        ensure(!shown.contains(created.secret.expose_secret()), || {
+            "the secret came back after create".into()
+        })?;
+        let mut query = ListQuery::new();
+        query.template = ctx.fixture.template.clone();
+        let listed = ctx
+            .provider
+            .list_webhooks(&query)
+            .await
+            .map_err(|e| format!("list_webhooks failed: {e}"))?;
+        ensure(listed.items.iter().any(|s| s.id == id), || {
+            "the new subscription is not listed".into()
+        })?;
+        ctx.provider
+            .delete_webhook(&id)
+            .await
+            .map_err(|e| format!("delete_webhook failed: {e}"))?;
+        match ctx.provider.get_webhook(&id).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(format!(
+                "get_webhook after delete: expected not_found, got {e}"
+            )),
+            Ok(_) => Err("a deleted subscription still answers".into()),
+        }
+    })
+}
+
+fn webhook_verification(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let body = ctx.fixture.webhook_sample.clone().unwrap_or_default();
+        let secret = SecretString::from(format!("{}-secret", ctx.prefix));
+        let verifier = ctx
+            .provider
+            .webhook_verifier(secret)
+            .map_err(|e| format!("webhook_verifier failed: {e}"))?;
+        let headers = verifier
+            .sign(&body)
+            .map_err(|e| format!("sign failed: {e}"))?;
+        let event = verifier.verify(&headers, &body).map_err(|e| {
+            format!("a payload signed by the backend's own helper was refused: {e}")
+        })?;
+        ensure(!event.id.is_empty(), || {
+            "the verified event has no id".into()
+        })?;
+        let other = ctx
+            .provider
+            .webhook_verifier(SecretString::from("not-the-secret"))
+            .map_err(|e| e.to_string())?;
+        match other.verify(&headers, &body) {
+            Err(e) if e.kind() == ErrorKind::Unauthorized => {}
+            Err(e) => return Err(format!("a wrong secret gave {e}, not unauthorized")),
+            Ok(_) => return Err("a delivery verified with the wrong secret".into()),
+        }
+        let mut tampered = body.clone();
+        tampered.extend_from_slice(b" ");
+        match verifier.verify(&headers, &tampered) {
+            Err(e) if e.kind() == ErrorKind::Unauthorized => {}
+            Err(e) => return Err(format!("a changed body gave {e}, not unauthorized")),
+            Ok(_) => return Err("a changed body still verified".into()),
+        }
+        match verifier.verify(&http::HeaderMap::new(), &body) {
+            Err(e) if e.kind() == ErrorKind::Unauthorized => {}
+            Err(e) => return Err(format!("missing headers gave {e}, not unauthorized")),
+            Ok(_) => return Err("a delivery with no signature verified".into()),
+        }
+        Ok(Vec::new())
+    })
+}
+
+async fn expect_kind(
+    what: &str,
+    result: WpResult<impl std::fmt::Debug>,
+    kinds: &[ErrorKind],
+) -> Result<(), String> {
+    match result {
+        Err(e) if kinds.contains(&e.kind()) => Ok(()),
+        Err(e) => Err(format!("{what}: expected {kinds:?}, got {e}")),
+        Ok(v) => Err(format!("{what}: expected {kinds:?}, got success: {v:?}")),
+    }
+}
+
+fn dummy_ref(ctx: &Ctx, id: Option<&PassId>) -> PassRef {
+    let id = id
+        .cloned()
+        .or_else(|| PassId::new("wptunknown").ok())
+        .unwrap_or_else(|| unreachable!("static id is valid"));
+    PassRef {
+        template: ctx.fixture.template.clone(),
+        id,
+    }
+}
+
+fn error_malformed_id(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let pass = dummy_ref(ctx, ctx.fixture.malformed_id.as_ref());
+        expect_kind(
+            &format!("get of malformed id '{}'", pass.id),
+            ctx.provider.get(&pass).await,
+            &[ErrorKind::InvalidInput],
+        )
+        .await?;
+        Ok(Vec::new())
+    })
+}
+
+fn error_unknown_id(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let pass = dummy_ref(ctx, ctx.fixture.unknown_id.as_ref());
+        expect_kind(
+            &format!("get of unknown id '{}'", pass.id),
+            ctx.provider.get(&pass).await,
+            &[ErrorKind::NotFound],
+        )
+        .await?;
+        Ok(Vec::new())
+    })
+}
+
+fn error_unknown_field_key(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let mut content = base_content();
+        content
+            .fields
+            .upsert(text("no_such_field", "Nope", "x"))
+            .map_err(|e| e.to_string())?;
+        let result = ctx.provider.create(ctx.new_pass(content)).await;
+        if let Ok(p) = &result {
+            ctx.track(p.pass_ref.clone());
+        }
+        expect_kind(
+            "create with an unknown field key",
+            result,
+            &[ErrorKind::InvalidInput],
+        )
+        .await?;
+        Ok(Vec::new())
+    })
+}
+
+fn error_bad_credentials(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let Some(bad) = &ctx.fixture.bad_credentials else {
+            return Err("no bad-credentials provider in the fixture".into());
+        };
+        let pass = dummy_ref(ctx, ctx.fixture.unknown_id.as_ref());
+        expect_kind(
+            "get with bad credentials",
+            bad.get(&pass).await,
+            &[ErrorKind::Unauthorized, ErrorKind::Forbidden],
+        )
+        .await?;
+        Ok(Vec::new())
+    })
+}
+
+fn capability_truth(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let caps = ctx.provider.capabilities().clone();
+        let p = &ctx.provider;
+        let pass = dummy_ref(ctx, ctx.fixture.unknown_id.as_ref());
+        let hook = WebhookId::new("wptunknown").map_err(|e| e.to_string())?;
+        let template = ctx
+            .fixture
+            .template
+            .clone()
+            .or_else(|| walletpass_core::TemplateId::new("wptunknown").ok())
+            .ok_or("no template id")?;
+        let unsupported = [ErrorKind::Unsupported];
+        let patch = PassPatch::builder()
+            .set_value("points", "1")
+            .build()
+            .map_err(|e| e.to_string())?;
+        if !caps.create {
+            expect_kind(
+                "create",
+                p.create(ctx.new_pass(base_content())).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.get {
+            expect_kind("get", p.get(&pass).await, &unsupported).await?;
+        }
+        if !caps.patch {
+            expect_kind("patch", p.patch(&pass, &patch).await, &unsupported).await?;
+        }
+        if !caps.put {
+            expect_kind("put", p.put(&pass, base_content()).await, &unsupported).await?;
+        }
+        if !caps.delete {
+            expect_kind("delete", p.delete(&pass).await, &unsupported).await?;
+        }
+        if !caps.void {
+            expect_kind("void", p.void(&pass).await, &unsupported).await?;
+        }
+        if !caps.list {
+            expect_kind("list", p.list(&ListQuery::new()).await, &unsupported).await?;
+        }
+        if !caps.templates_list {
+            expect_kind(
+                "list_templates",
+                p.list_templates(&ListQuery::new()).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.templates_get {
+            expect_kind(
+                "get_template",
+                p.get_template(&template).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.templates_create {
+            let new = NewTemplate::new("wpt").map_err(|e| e.to_string())?;
+            expect_kind(
+                "create_template",
+                p.create_template(new).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.templates_delete {
+            expect_kind(
+                "delete_template",
+                p.delete_template(&template).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.webhooks_create {
+            let new = NewWebhookSubscription::new(
+                "https://example.com/hooks",
+                vec![WebhookEventKind::PassInstalled],
+            )
+            .map_err(|e| e.to_string())?;
+            expect_kind("create_webhook", p.create_webhook(new).await, &unsupported).await?;
+        }
+        if !caps.webhooks_list {
+            expect_kind(
+                "list_webhooks",
+                p.list_webhooks(&ListQuery::new()).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.webhooks_get {
+            expect_kind("get_webhook", p.get_webhook(&hook).await, &unsupported).await?;
+        }
+        if !caps.webhooks_delete {
+            expect_kind(
+                "delete_webhook",
+                p.delete_webhook(&hook).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.webhooks_deliveries {
+            expect_kind(
+                "webhook_deliveries",
+                p.webhook_deliveries(&hook, &ListQuery::new()).await,
+                &unsupported,
+            )
+            .await?;
+        }
+        if !caps.webhooks_verify {
+            let verifier = p.webhook_verifier(SecretString::from("x")).map(|_| ());
+            expect_kind("webhook_verifier", verifier, &unsupported).await?;
+        }
+        ensure(caps.batch == p.batch().is_some(), || {
+            format!(
+                "capabilities say batch={}, but batch() is {}",
+                caps.batch,
+                if p.batch().is_some() {
+                    "available"
+                } else {
+                    "absent"
+                }
+            )
+        })?;
+        Ok(Vec::new())
+    })
+}
+
+/// Create content only some vendors hold, read it back, and observe it.
+async fn round_trip(
+    ctx: &Ctx,
+    name: &str,
+    content: PassContent,
+) -> Result<Vec<Observation>, String> {
+    let created = ctx.create(content.clone()).await?;
+    let read = get(ctx, &created.pass_ref).await?;
+    let view = json!({
+        "pass": canonical_view(&read),
+        "placements": placements_view(&read),
+        "appearance": read.content.appearance,
+    });
+    Ok(vec![observe(name, view)])
+}
+
+fn link_field() -> Result<Field, String> {
+    let url = url::Url::parse("https://example.com/terms").map_err(|e| e.to_string())?;
+    Ok(Field {
+        key: walletpass_core::FieldKey::new("tier").map_err(|e| e.to_string())?,
+        label: Some("Tier".into()),
+        value: vec![Link {
+            label: Some("Terms".into()),
+            url,
+        }]
+        .into(),
+        placement: Some(Placement::Back),
+        change_message: None,
+    })
+}
+
+fn content_link_values(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let mut content = base_content();
+        content
+            .fields
+            .upsert(link_field()?)
+            .map_err(|e| e.to_string())?;
+        round_trip(ctx, "content_link_values", content).await
+    })
+}
+
+fn content_label_color(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let mut content = base_content();
+        content.appearance.label_color = Some(walletpass_core::Color::rgb(156, 163, 175));
+        content.appearance.background_color = Some(walletpass_core::Color::rgb(31, 41, 55));
+        content.appearance.foreground_color = Some(walletpass_core::Color::rgb(255, 255, 255));
+        round_trip(ctx, "content_label_color", content).await
+    })
+}
+
+fn two_headers() -> Result<PassContent, String> {
+    let mut content = base_content();
+    for key in ["member", "points"] {
+        let mut field = content.field(key).cloned().ok_or("missing base field")?;
+        field.placement = Some(Placement::Header);
+        content.fields.upsert(field).map_err(|e| e.to_string())?;
+    }
+    Ok(content)
+}
+
+fn content_two_header_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move { round_trip(ctx, "content_two_header_fields", two_headers()?).await })
+}
+
+fn content_pdf417(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let mut content = base_content();
+        content.barcode = Some(Barcode {
+            format: BarcodeFormat::Pdf417,
+            message: "MEMBER-0001".into(),
+            alt_text: None,
+        });
+        round_trip(ctx, "content_pdf417", content).await
+    })
+}
+
+/// Content the provider declares it cannot hold must be refused, never stored or dropped.
+fn unsupported_content_is_refused(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let caps = ctx.provider.capabilities().clone();
+        let mut cases: Vec<(&str, PassContent)> = Vec::new();
+        if !caps.link_values {
+            let mut c = base_content();
+            c.fields.upsert(link_field()?).map_err(|e| e.to_string())?;
+            cases.push(("a link value", c));
+        }
+        if !caps.label_color {
+            let mut c = base_content();
+            c.appearance.label_color = Some(walletpass_core::Color::rgb(1, 2, 3));
+            cases.push(("a label color", c));
+        }
+        if !caps.barcode_formats.contains(&BarcodeFormat::Pdf417) {
+            let mut c = base_content();
+            c.barcode = Some(Barcode {
+                format: BarcodeFormat::Pdf417,
+                message: "X".into(),
+                alt_text: None,
+            });
+            cases.push(("a PDF417 barcode", c));
+        }
+        if caps.max_fields(Placement::Header).is_some_and(|n| n < 2) {
+            cases.push(("a second header field", two_headers()?));
+        }
+        for (what, content) in cases {
+            let result = ctx.provider.create(ctx.new_pass(content)).await;
+            if let Ok(p) = &result {
+                ctx.track(p.pass_ref.clone());
+            }
+            expect_kind(
+                &format!("create with {what}"),
+                result,
+                &[ErrorKind::InvalidInput, ErrorKind::Unsupported],
+            )
+            .await?;
+        }
+        Ok(Vec::new())
+    })
+}
+
+macro_rules! needs {
+    ($($name:literal => $check:expr),* $(,)?) => {
+        vec![$(($name, $check as fn(&Capabilities, &Fixture) -> bool)),*]
+    };
+}
+
+/// Every scenario, in the order the report lists them.
+pub fn all_scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "create_then_get",
+            needs: needs!["create" => |c, _| c.create, "get" => |c, _| c.get],
+            run: create_then_get,
+        },
+        Scenario {
+            name: "patch_changes_only_given_fields",
+            needs: needs!["create" => |c, _| c.create, "patch" => |c, _| c.patch],
+            run: patch_changes_only_given_fields,
+        },
+        Scenario {
+            name: "put_replaces",
+            needs: needs!["create" => |c, _| c.create, "put" => |c, _| c.put],
+            run: put_replaces,
+        },
+        Scenario {
+            name: "delete_then_get_is_not_found",
+            needs: needs!["create" => |c, _| c.create, "delete" => |c, _| c.delete],
+            run: delete_then_get_is_not_found,
+        },
+        Scenario {
+            name: "void_keeps_the_pass",
+            needs: needs!["create" => |c, _| c.create, "void" => |c, _| c.void],
+            run: void_keeps_the_pass,
+        },
+        Scenario {
+            name: "list_walks_every_page_once",
+            needs: needs!["create" => |c, _| c.create, "list" => |c, _| c.list],
+            run: list_walks_every_page_once,
+        },
+        Scenario {
+            name: "search_finds_by_serial",
+            needs: needs!["list" => |c, _| c.list, "search" => |c, _| c.search],
+            run: search_finds_by_serial,
+        },
+        Scenario {
+            name: "templates_lifecycle",
+            needs: needs![
+                "templates_create" => |c, _| c.templates_create,
+                "templates_get" => |c, _| c.templates_get,
+                "templates_list" => |c, _| c.templates_list,
+                "templates_delete" => |c, _| c.templates_delete,
+            ],
+            run: templates_lifecycle,
+        },
+        Scenario {
+            name: "webhook_subscription_lifecycle",
+            needs: needs![
+                "webhooks_create" => |c, _| c.webhooks_create,
+                "webhooks_get" => |c, _| c.webhooks_get,
+                "webhooks_list" => |c, _| c.webhooks_list,
+                "webhooks_delete" => |c, _| c.webhooks_delete,
+            ],
+            run: webhook_subscription_lifecycle,
+        },
+        Scenario {
+            name: "webhook_verification",
+            needs: needs![
+                "webhooks_verify" => |c, _| c.webhooks_verify,
+                "fixture.webhook_sample" => |_, f| f.webhook_sample.is_some(),
+            ],
+            run: webhook_verification,
+        },
+        Scenario {
+            name: "error_malformed_id",
+            needs: needs![
+                "get" => |c, _| c.get,
+                "fixture.malformed_id" => |_, f| f.malformed_id.is_some(),
+            ],
+            run: error_malformed_id,
+        },
+        Scenario {
+            name: "error_unknown_id",
+            needs: needs!["get" => |c, _| c.get],
+            run: error_unknown_id,
+        },
+        Scenario {
+            name: "error_unknown_field_key",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "fixed_field_keys" => |c, _| c.fixed_field_keys,
+                "fixture.template" => |_, f| f.template.is_some(),
+            ],
+            run: error_unknown_field_key,
+        },
+        Scenario {
+            name: "error_bad_credentials",
+            needs: needs![
+                "get" => |c, _| c.get,
+                "fixture.bad_credentials" => |_, f| f.bad_credentials.is_some(),
+            ],
+            run: error_bad_credentials,
+        },
+        Scenario {
+            name: "capability_truth",
+            needs: Vec::new(),
+            run: capability_truth,
+        },
+        Scenario {
+            name: "unsupported_content_is_refused",
+            needs: needs!["create" => |c, _| c.create],
+            run: unsupported_content_is_refused,
+        },
+        Scenario {
+            name: "content_link_values",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "link_values" => |c, _| c.link_values,
+                "placements" => |c, _| c.placements,
+            ],
+            run: content_link_values,
+        },
+        Scenario {
+            name: "content_label_color",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "label_color" => |c, _| c.label_color,
+                "colors" => |c, _| c.colors,
+            ],
+            run: content_label_color,
+        },
+        Scenario {
+            name: "content_two_header_fields",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "placements" => |c, _| c.placements,
+                "two header fields" => |c, _| c.max_fields(Placement::Header).is_none_or(|n| n >= 2),
+            ],
+            run: content_two_header_fields,
+        },
+        Scenario {
+            name: "content_pdf417",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "barcode pdf417" => |c, _| c.barcode_formats.contains(&BarcodeFormat::Pdf417),
+            ],
+            run: content_pdf417,
+        },
+    ]
+}
