@@ -1,0 +1,400 @@
+//! The command-line grammar: global options, every command and its arguments, with the help
+//! text users read. Parsing only; the commands themselves live in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  2  usage or configuration error (bad arguments, unknown provider, missing credentials)
+  3  not found (pass, template or webhook)
+  4  authentication or permission (bad credentials, forbidden, plan limit, bad webhook signature)
+  5  invalid input (rejected fields, bad ids, conflicts such as a duplicate serial)
+  6  rate limited or transient (429, timeouts, connection failures, vendor 5xx)
+  7  unsupported by this provider
+  1  anything else (including a failed conformance run or demo check)
+
+Environment:
+  WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance (default: memory)
+  WALLETPASS_BASE_URL   API root override (a simulator, staging, a proxy)
+  WALLETPASS_OUTPUT     json | table
+  PASSNINJA_API_KEY, PASSNINJA_ACCOUNT_ID                 PassNinja credentials
+  UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
+  PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
+  WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
+
+Start here: `walletpass demo` runs everything against local simulators, no account needed.";
+
+/// One API for Apple and Google Wallet passes across PassNinja, ubpass and Passinstance.
+#[derive(Debug, Parser)]
+#[command(
+    name = "walletpass",
+    version,
+    about = "One API for Apple and Google Wallet passes across PassNinja, ubpass and Passinstance.",
+    long_about = "One API for Apple and Google Wallet passes across PassNinja, ubpass and \
+Passinstance.\n\nEvery command speaks the canonical model: the same pass JSON whatever the vendor. \
+Pick the vendor with --provider (or WALLETPASS_PROVIDER); credentials come from the vendor's \
+environment variables; --base-url points any vendor at a simulator, staging or a proxy.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Which provider to talk to: memory, passninja, ubpass or passinstance.
+    #[arg(
+        long,
+        global = true,
+        env = "WALLETPASS_PROVIDER",
+        hide_env_values = true,
+        default_value = "memory",
+        value_name = "NAME"
+    )]
+    pub provider: String,
+
+    /// API root to use instead of the vendor's (a simulator, staging, a proxy). http:// is
+    /// accepted for loopback hosts only.
+    #[arg(
+        long,
+        global = true,
+        env = "WALLETPASS_BASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub base_url: Option<String>,
+
+    /// Output format. Default: table on a terminal, json otherwise.
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        env = "WALLETPASS_OUTPUT",
+        hide_env_values = true,
+        value_enum
+    )]
+    pub output: Option<OutputFormat>,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The canonical JSON of the core model (one object; `list --all`: one pass per line).
+    Json,
+    /// Aligned columns for people.
+    Table,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, read, change, void, delete and list passes.
+    #[command(subcommand)]
+    Passes(PassesCommand),
+    /// List, read, create and delete templates.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Manage webhook subscriptions, and verify or sign inbound deliveries.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+    /// Show what the selected provider supports.
+    Capabilities,
+    /// Certify the selected provider and endpoint with the conformance suite; exits 1 if any
+    /// applicable scenario fails.
+    Conformance(ConformanceArgs),
+    /// Run vendor simulators in the foreground (Ctrl-C stops them).
+    Sim(SimArgs),
+    /// Start the three simulators in-process and show one pass on every vendor (no account
+    /// needed).
+    Demo,
+}
+
+/// Addressing a pass.
+#[derive(Debug, Args)]
+pub struct PassAddress {
+    /// The pass's template (PassNinja addresses passes through their template).
+    #[arg(long, short = 't', value_name = "T")]
+    pub template: Option<String>,
+    /// The pass id (or TEMPLATE/ID).
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+/// `passes ...`
+#[derive(Debug, Subcommand)]
+pub enum PassesCommand {
+    /// Create a pass from --field KEY=VALUE pairs or a content file.
+    #[command(group(ArgGroup::new("content").required(true).args(["field", "file"])))]
+    Create {
+        /// The template to create it from (required by PassNinja and Passinstance).
+        #[arg(long, short = 't', value_name = "T")]
+        template: Option<String>,
+        /// A caller-chosen serial number, for vendors that accept one.
+        #[arg(long, value_name = "SERIAL")]
+        serial: Option<String>,
+        /// A text field (KEY=VALUE) or a number field (KEY:=NUMBER); repeatable.
+        #[arg(long = "field", short = 'f', value_name = "KEY=VALUE")]
+        field: Vec<String>,
+        /// Canonical pass content as JSON (or a pass as printed by `passes get -o json`); `-`
+        /// reads standard input.
+        #[arg(long, value_name = "CONTENT.json")]
+        file: Option<PathBuf>,
+    },
+    /// Show a pass.
+    Get(PassAddress),
+    /// Change named fields and leave every other one as it is.
+    #[command(group(ArgGroup::new("change").required(true).multiple(true).args(["set", "unset"])))]
+    Patch {
+        /// The pass.
+        #[command(flatten)]
+        address: PassAddress,
+        /// Set a text field (KEY=VALUE) or a number field (KEY:=NUMBER); repeatable.
+        #[arg(long, value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Remove a field; repeatable.
+        #[arg(long, value_name = "KEY")]
+        unset: Vec<String>,
+    },
+    /// Replace a pass's content.
+    Put {
+        /// The pass.
+        #[command(flatten)]
+        address: PassAddress,
+        /// Canonical pass content as JSON (or a pass as printed by `passes get -o json`); `-`
+        /// reads standard input.
+        #[arg(long, value_name = "CONTENT.json")]
+        file: PathBuf,
+    },
+    /// Delete a pass.
+    Delete(PassAddress),
+    /// Void a pass: it stays, marked as no longer valid.
+    Void(PassAddress),
+    /// List passes, one page (or every page with --all).
+    List(ListPassesArgs),
+}
+
+/// `passes list`
+#[derive(Debug, Args)]
+pub struct ListPassesArgs {
+    /// Only passes of this template (required by vendors that list per template).
+    #[arg(long, short = 't', value_name = "T")]
+    pub template: Option<String>,
+    /// Free-text search.
+    #[arg(long, value_name = "S")]
+    pub search: Option<String>,
+    /// Only passes with this status (active, voided, ...).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Passes per page.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: Option<u32>,
+    /// Continue from the cursor a previous page printed.
+    #[arg(long, value_name = "CURSOR", conflicts_with = "all")]
+    pub cursor: Option<String>,
+    /// Walk every page; JSON output prints one pass per line as pages arrive.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `templates ...`
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List templates.
+    List {
+        /// Templates per page.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page_size: Option<u32>,
+        /// Continue from the cursor a previous page printed.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// Show a template.
+    Get {
+        /// The template id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Create a template.
+    Create {
+        /// Its name.
+        #[arg(long, value_name = "N")]
+        name: String,
+        /// Which wallets it issues to.
+        #[arg(long, value_enum, value_name = "P")]
+        platform: Option<PlatformArg>,
+        /// The vendor's pass style (storeCard, coupon, eventTicket, generic, boardingPass, ...).
+        #[arg(long, value_name = "S")]
+        style: Option<String>,
+    },
+    /// Delete a template.
+    Delete {
+        /// The template id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+/// A template's platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// Apple Wallet.
+    Apple,
+    /// Google Wallet.
+    Google,
+    /// Both.
+    Both,
+}
+
+/// `webhooks ...`
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// List webhook subscriptions.
+    List {
+        /// Only subscriptions of this template.
+        #[arg(long, short = 't', value_name = "T")]
+        template: Option<String>,
+        /// Subscriptions per page.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page_size: Option<u32>,
+        /// Continue from the cursor a previous page printed.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// Show a webhook subscription (never its secret).
+    Get {
+        /// The subscription id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Subscribe a URL to events. The vendor returns the signing secret this once: keep it with
+    /// --secret-file or print it with --show-secret.
+    #[command(group(ArgGroup::new("keep").required(true).args(["secret_file", "show_secret"])))]
+    Create {
+        /// Where deliveries go: https, or http to a loopback host for local testing.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// An event to deliver (pass_created, pass_updated, pass_voided, pass_installed,
+        /// pass_uninstalled, template_created, or a vendor event name); repeatable.
+        #[arg(long = "event", short = 'e', value_name = "E", required = true)]
+        events: Vec<String>,
+        /// Only events of this template.
+        #[arg(long, short = 't', value_name = "T")]
+        template: Option<String>,
+        /// Write the signing secret to this file (created with owner-only permissions).
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
+        /// Print the signing secret in the output.
+        #[arg(long)]
+        show_secret: bool,
+        /// Choose the signing secret yourself, for vendors that take one (Passinstance).
+        #[arg(
+            long,
+            env = "WALLETPASS_WEBHOOK_SECRET",
+            hide_env_values = true,
+            value_name = "S"
+        )]
+        secret: Option<String>,
+    },
+    /// Delete a webhook subscription.
+    Delete {
+        /// The subscription id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Show a subscription's delivery attempts.
+    Deliveries {
+        /// The subscription id.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Deliveries per page.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page_size: Option<u32>,
+        /// Continue from the cursor a previous page printed.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// Verify an inbound delivery and print the canonical event; exits 4 when the signature or
+    /// token does not match.
+    Verify {
+        /// The request headers: `Name: value` lines (as `curl -D` writes them) or a JSON object.
+        #[arg(long, value_name = "FILE")]
+        headers: PathBuf,
+        /// The raw request body, byte for byte.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// The subscription's signing secret or token.
+        #[arg(
+            long,
+            env = "WALLETPASS_WEBHOOK_SECRET",
+            hide_env_values = true,
+            value_name = "S"
+        )]
+        secret: String,
+    },
+    /// Print the headers the provider would send with a body, signed now: for testing your own
+    /// receiver.
+    Sign {
+        /// The raw request body.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// The signing secret or token.
+        #[arg(
+            long,
+            env = "WALLETPASS_WEBHOOK_SECRET",
+            hide_env_values = true,
+            value_name = "S"
+        )]
+        secret: String,
+    },
+}
+
+/// `conformance`
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// The template the scenarios create passes from (vendors that need one); default: the
+    /// provider's own choice.
+    #[arg(long, short = 't', value_name = "T")]
+    pub template: Option<String>,
+}
+
+/// Which simulator(s) to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SimTarget {
+    /// PassNinja.
+    Passninja,
+    /// ubpass.
+    Ubpass,
+    /// Passinstance.
+    Passinstance,
+    /// All three (on consecutive ports when --port is given).
+    All,
+}
+
+/// `sim`
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Which simulator to run.
+    #[arg(value_enum)]
+    pub target: SimTarget,
+    /// Port to listen on (with `all`: the first of three consecutive ports); default: any free port.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Latency added to every answer, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Requests per second accepted before the vendor's 429 answer.
+    #[arg(long, value_name = "N")]
+    pub rps: Option<f64>,
+    /// Share of requests (0.0 to 1.0) answered with the vendor's 5xx.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub fault_rate: f64,
+    /// Seed of the fault injector, so a run can be repeated.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Switch on a vendor-plausible mistake (for testing the conformance suite); repeatable.
+    #[arg(long, value_name = "NAME", hide = true)]
+    pub deviation: Vec<String>,
+}

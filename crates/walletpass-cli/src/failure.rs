@@ -1,0 +1,253 @@
+//! What a failed command prints and how it exits: the documented exit codes, the error kind, the
+//! vendor's code and message, and a hint that says what to do next, on stderr (as text, or as
+//! one JSON object when the output format is json).
+
+use std::fmt;
+use std::process::ExitCode;
+
+use walletpass::{Error, ErrorKind};
+
+use crate::cli::OutputFormat;
+
+/// The documented exit codes.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Anything else (including a failed conformance run or demo check).
+    pub const OTHER: u8 = 1;
+    /// Usage or configuration.
+    pub const USAGE: u8 = 2;
+    /// Not found.
+    pub const NOT_FOUND: u8 = 3;
+    /// Authentication or permission.
+    pub const AUTH: u8 = 4;
+    /// Invalid input.
+    pub const INVALID: u8 = 5;
+    /// Rate limited or transient.
+    pub const TRANSIENT: u8 = 6;
+    /// Unsupported by this provider.
+    pub const UNSUPPORTED: u8 = 7;
+}
+
+/// A command's failure.
+#[derive(Debug)]
+pub enum Failure {
+    /// An error from a provider, or from checking input against the model.
+    Provider(Error),
+    /// The command line or a file it names is wrong.
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        hint: Option<String>,
+    },
+    /// Something else went wrong (a file could not be written, a check failed).
+    Other(String),
+}
+
+impl Failure {
+    /// A usage failure.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A usage failure with a hint.
+    pub fn usage_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Failure::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// The exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Provider(e) => exit_code_of(e.kind()),
+            Failure::Usage { .. } => exit::USAGE,
+            Failure::Other(_) => exit::OTHER,
+        }
+    }
+
+    /// Print to stderr in `format` and give the exit code.
+    pub fn report(&self, format: OutputFormat) -> ExitCode {
+        let code = self.exit_code();
+        match format {
+            OutputFormat::Json => eprintln!("{}", self.to_json()),
+            OutputFormat::Table => eprintln!("{self}"),
+        }
+        ExitCode::from(code)
+    }
+
+    /// The error as one JSON object: `{"error": {kind, provider, operation, status, vendor_code,
+    /// message, resource, field_errors, retry_after_secs, hint, exit_code}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        match self {
+            Failure::Provider(e) => {
+                out.insert("kind".into(), e.kind().as_str().into());
+                if !e.provider().is_empty() {
+                    out.insert("provider".into(), e.provider().into());
+                }
+                if let Some(op) = e.operation() {
+                    out.insert("operation".into(), op.as_str().into());
+                }
+                if let Some(status) = e.status() {
+                    out.insert("status".into(), status.into());
+                }
+                if let Some(code) = e.vendor_code() {
+                    out.insert("vendor_code".into(), code.into());
+                }
+                out.insert("message".into(), e.message().into());
+                if let Some(resource) = e.resource() {
+                    out.insert("resource".into(), resource.into());
+                }
+                if !e.field_errors().is_empty() {
+                    out.insert(
+                        "field_errors".into(),
+                        serde_json::to_value(e.field_errors()).unwrap_or_default(),
+                    );
+                }
+                if let Some(wait) = e.retry_after() {
+                    out.insert("retry_after_secs".into(), wait.as_secs().into());
+                }
+                out.insert("hint".into(), hint_for(e).into());
+            }
+            Failure::Usage { message, hint } => {
+                out.insert("kind".into(), "usage".into());
+                out.insert("message".into(), message.as_str().into());
+                if let Some(hint) = hint {
+                    out.insert("hint".into(), hint.as_str().into());
+                }
+            }
+            Failure::Other(message) => {
+                out.insert("kind".into(), "other".into());
+                out.insert("message".into(), message.as_str().into());
+            }
+        }
+        out.insert("exit_code".into(), self.exit_code().into());
+        serde_json::json!({ "error": out })
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Provider(e) => {
+                write!(f, "error: {}", e.kind())?;
+                match (e.status(), e.vendor_code()) {
+                    (Some(s), Some(c)) => write!(f, " (HTTP {s}, vendor code {c})")?,
+                    (Some(s), None) => write!(f, " (HTTP {s})")?,
+                    (None, Some(c)) => write!(f, " (vendor code {c})")?,
+                    (None, None) => {}
+                }
+                write!(f, ": {}", e.message())?;
+                if !e.provider().is_empty() || e.operation().is_some() {
+                    write!(f, "\n  provider: {}", e.provider())?;
+                    if let Some(op) = e.operation() {
+                        write!(f, ", operation: {op}")?;
+                    }
+                }
+                if let Some(resource) = e.resource() {
+                    write!(f, "\n  resource: {resource}")?;
+                }
+                for fe in e.field_errors() {
+                    write!(f, "\n  field {}: {}", fe.field, fe.message)?;
+                }
+                write!(f, "\n  hint: {}", hint_for(e))
+            }
+            Failure::Usage { message, hint } => {
+                write!(f, "error: usage: {message}")?;
+                if let Some(hint) = hint {
+                    write!(f, "\n  hint: {hint}")?;
+                }
+                Ok(())
+            }
+            Failure::Other(message) => write!(f, "error: {message}"),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Provider(e)
+    }
+}
+
+impl From<walletpass::ValidationError> for Failure {
+    fn from(e: walletpass::ValidationError) -> Self {
+        Failure::Provider(e.into())
+    }
+}
+
+/// The exit code of an error kind.
+pub fn exit_code_of(kind: ErrorKind) -> u8 {
+    match kind {
+        ErrorKind::NotFound => exit::NOT_FOUND,
+        ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::PaymentRequired => exit::AUTH,
+        ErrorKind::InvalidInput | ErrorKind::Conflict => exit::INVALID,
+        ErrorKind::RateLimited | ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Server => {
+            exit::TRANSIENT
+        }
+        ErrorKind::Unsupported => exit::UNSUPPORTED,
+        ErrorKind::Config => exit::USAGE,
+        _ => exit::OTHER,
+    }
+}
+
+/// The environment variables holding a provider's credentials.
+fn credential_variables(provider: &str) -> &'static str {
+    match provider {
+        "passninja" => "PASSNINJA_API_KEY and PASSNINJA_ACCOUNT_ID",
+        "ubpass" => "UBPASS_API_KEY (or UBPASS_TOKEN) and UBPASS_WORKSPACE_ID",
+        "passinstance" => "PASSINSTANCE_TOKEN (or PASSINSTANCE_API_KEY)",
+        _ => "the vendor's credential variables",
+    }
+}
+
+/// What to do next.
+pub fn hint_for(e: &Error) -> String {
+    let provider = e.provider();
+    match e.kind() {
+        ErrorKind::NotFound => "check the id (PassNinja passes also need --template, or TEMPLATE/ID); \
+             `walletpass passes list` and `walletpass templates list` show what exists"
+            .into(),
+        ErrorKind::Unauthorized => format!(
+            "check {} (and --base-url if you point at a simulator); for webhooks, check the secret",
+            credential_variables(provider)
+        ),
+        ErrorKind::Forbidden => format!(
+            "the credentials in {} are valid but may not do this: check the account, workspace and key permissions",
+            credential_variables(provider)
+        ),
+        ErrorKind::PaymentRequired => "the account's plan does not allow this".into(),
+        ErrorKind::InvalidInput if !e.field_errors().is_empty() => {
+            "fix the fields named above; `walletpass templates get T` lists the keys a template accepts"
+                .into()
+        }
+        ErrorKind::InvalidInput => {
+            "fix the input named in the message; `walletpass --help` shows the accepted forms".into()
+        }
+        ErrorKind::Conflict => "it already exists: use `passes put` to replace a pass, or choose another --serial"
+            .into(),
+        ErrorKind::RateLimited => match e.retry_after() {
+            Some(wait) => format!("the vendor asks to wait {} s; try again then", wait.as_secs()),
+            None => "too many requests: wait a moment and try again".into(),
+        },
+        ErrorKind::Timeout | ErrorKind::Transport => {
+            "check the network and --base-url; the operation is safe to retry".into()
+        }
+        ErrorKind::Server => "the vendor failed; try again later".into(),
+        ErrorKind::Unsupported => format!(
+            "{} cannot do this; `walletpass --provider {} capabilities` lists what it supports",
+            if provider.is_empty() { "this provider" } else { provider },
+            if provider.is_empty() { "NAME" } else { provider },
+        ),
+        ErrorKind::Config => "set --provider (or WALLETPASS_PROVIDER) and the vendor's credential variables; \
+             `walletpass --help` lists them"
+            .into(),
+        _ => "the vendor answered something unexpected; rerun with RUST_LOG=debug and report it".into(),
+    }
+}
