@@ -107,11 +107,16 @@ impl PassNinja {
             return Ok(keys.clone());
         }
         let keys = self.template_keys(template).await?;
+        self.remember_keys(template, keys.clone());
+        Ok(keys)
+    }
+
+    /// Cache a template's keys.
+    pub(crate) fn remember_keys(&self, template: &TemplateId, keys: Vec<String>) {
         self.keys_cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(template.to_string(), keys.clone());
-        Ok(keys)
+            .insert(template.to_string(), keys);
     }
 
     /// The pass with the raw Apple or Google property names: `GET .../{serial}/raw`.

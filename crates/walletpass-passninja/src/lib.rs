@@ -51,6 +51,10 @@
 //! - **Serials**: hex, 8 to 64 characters (the documented form is 18), or a UUID as in the
 //!   vendor's older SDK examples. Template ids: `ptk_0x<hex>` or an older dotted key
 //!   (`demo.coupon`).
+//! - **Required keys** without configured specs come from `GET /passtypes/keys/{template}`
+//!   (`{"keys": [...]}`, an SDK endpoint the doc does not list), every key required as the SDKs
+//!   do; a bare 404 (no `MR1`) from it is taken to mean the endpoint is gone and the check is
+//!   skipped for that template.
 //! - **Values** are sent as JSON text or numbers; date-times as RFC 3339 text (they read back as
 //!   text). Removing a key with `patch` sends the template default from the field specs; without
 //!   one it is unsupported.

@@ -876,3 +876,42 @@ async fn templates_are_paged_client_side() {
     assert_eq!(rest.items[0].id.as_str(), "ptk_0x216");
     assert_eq!(rest.next, None);
 }
+
+#[tokio::test]
+async fn a_missing_keys_endpoint_skips_the_required_keys_check() {
+    let server = MockServer::start().await;
+    let provider = PassNinja::new(
+        PassNinjaConfig::new(KEY, ACCOUNT).with_base_url(format!("{}/v1", server.uri())),
+    )
+    .unwrap();
+    // A bare 404 (no MR1): the SDK-only endpoint is gone; asked once, then remembered.
+    api("GET", "/v1/passtypes/keys/ptk_0x14", None)
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    api("POST", "/v1/passes", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("create-pass.json")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    for _ in 0..2 {
+        let content = PassContent::builder()
+            .value("member.name", "J")
+            .build()
+            .unwrap();
+        provider
+            .create(NewPass::new(content).with_template(template()))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_the_api_key() {
+    let (_server, provider) = setup().await;
+    let shown = format!("{provider:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    assert!(shown.contains("x-api-key"));
+}
