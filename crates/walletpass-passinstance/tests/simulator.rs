@@ -162,7 +162,7 @@ async fn templates_and_webhook_subscriptions_through_the_trait() {
     assert!(created.id.as_str().starts_with("tpl_"));
     assert_eq!(provider.get_template(&created.id).await.unwrap(), created);
     let all: Vec<_> = provider.list_all_templates().try_collect().await.unwrap();
-    assert_eq!(all.len(), 2);
+    assert_eq!(all.len(), 3);
 
     let sub = provider
         .create_webhook(

@@ -345,6 +345,13 @@ async fn lists_page_and_filter() {
     assert_eq!(body["details"][0]["field"], "limit");
     let (_, templates) = api.get("/templates").await;
     assert_eq!(templates["data"][0]["id"], DEMO_TEMPLATE_ID);
+    assert_eq!(
+        templates["data"][1]["id"],
+        passinstance::CONFORMANCE_TEMPLATE_ID
+    );
+    let banner = passinstance::banner(&api.sim);
+    assert_eq!(banner.lines().next(), Some(api.sim.base_url()));
+    assert!(banner.contains(DEMO_TOKEN) && banner.contains(DEMO_API_KEY));
 }
 
 #[tokio::test]

@@ -16,6 +16,13 @@
 //!        "barcodeFormat":"qr","barcodeMessage":"ORDER-1001-GOLD"}'
 //! ```
 //!
+//! # Seed data
+//!
+//! Template [`DEMO_TEMPLATE_ID`] (`tpl_abcdef1234567890`, fields `memberName` "Member" and
+//! `tier` "Tier", with the older page's template values), template [`CONFORMANCE_TEMPLATE_ID`]
+//! (fields `member`, `points`, `tier`) for the conformance suite, and the credentials of
+//! [`DEMO_CREDENTIALS`] plus [`READ_ONLY_API_KEY`]; [`banner`] prints them.
+//!
 //! # Assumptions
 //!
 //! The docs publish paths, auth headers, the create example, the webhook events and the 429
@@ -90,7 +97,9 @@ use std::io;
 use std::sync::Arc;
 
 pub use errors::FieldError;
-pub use seed::{DEMO_API_KEY, DEMO_TEMPLATE_ID, DEMO_TOKEN, READ_ONLY_API_KEY};
+pub use seed::{
+    CONFORMANCE_TEMPLATE_ID, DEMO_API_KEY, DEMO_TEMPLATE_ID, DEMO_TOKEN, READ_ONLY_API_KEY,
+};
 pub use webhooks::{
     ATTEMPT_HEADER, DeliveryRecord, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER,
     signature_header,
@@ -107,6 +116,28 @@ pub const DEMO_CREDENTIALS: &[(&str, &str)] = &[
     ("PASSINSTANCE_TOKEN", DEMO_TOKEN),
     ("PASSINSTANCE_API_KEY", DEMO_API_KEY),
 ];
+
+/// What the standalone simulator prints at start: the base URL on the first line, then the
+/// credentials and the seeded templates.
+pub fn banner(sim: &RunningSim) -> String {
+    let mut out = format!(
+        "{}\nPassinstance simulator; demo credentials:",
+        sim.base_url()
+    );
+    out.push_str(&format!(
+        "\n  Authorization: Bearer {DEMO_TOKEN}   (PASSINSTANCE_TOKEN)"
+    ));
+    out.push_str(&format!(
+        "\n  X-API-Key: {DEMO_API_KEY}   (PASSINSTANCE_API_KEY)"
+    ));
+    out.push_str(&format!(
+        "\n  X-API-Key: {READ_ONLY_API_KEY}   (read-only: writes answer 403)"
+    ));
+    out.push_str(&format!(
+        "\n  templates: {DEMO_TEMPLATE_ID} (memberName, tier), {CONFORMANCE_TEMPLATE_ID} (member, points, tier)"
+    ));
+    out
+}
 
 /// A view into a running simulator's state, for tests and the standalone operator.
 #[derive(Clone, Debug)]
@@ -140,7 +171,7 @@ impl SimHandle {
     }
 }
 
-/// Start the simulator, seeded with the documented template, on `config.addr`.
+/// Start the simulator, seeded (see the module docs), on `config.addr`.
 pub async fn start(config: SimConfig) -> io::Result<RunningSim> {
     start_with_handle(config).await.map(|(running, _)| running)
 }

@@ -1,6 +1,7 @@
 //! The data a fresh simulator starts with: the template of the documented create example
 //! (`tpl_abcdef1234567890` with fields `memberName` and `tier`, dressed with the template values
-//! of the older docs page), and the demo credentials it accepts.
+//! of the older docs page), the template the conformance suite uses (`member`, `points`,
+//! `tier`), and the demo credentials it accepts.
 
 use super::input::{FieldSpec, TemplateInput};
 use super::state::{Sim, TemplateRecord, now};
@@ -13,6 +14,19 @@ pub const DEMO_API_KEY: &str = "pi_demo_key_4b8e1d6f0a2c9e37";
 pub const READ_ONLY_API_KEY: &str = "pi_demo_readonly_key_c5e2a7f1";
 /// The id of the seeded template, as in the documented create example.
 pub const DEMO_TEMPLATE_ID: &str = "tpl_abcdef1234567890";
+
+/// The id of the seeded conformance template: fields `member`, `points`, `tier` (labels
+/// `Member`, `Points`, `Tier`) and no others, as the conformance suite's fixture requires.
+pub const CONFORMANCE_TEMPLATE_ID: &str = "tpl_c0c0c0c0c0c0c0c0";
+
+fn spec(key: &str, label: &str) -> FieldSpec {
+    FieldSpec {
+        key: key.to_owned(),
+        label: Some(label.to_owned()),
+        placement: None,
+        default_value: None,
+    }
+}
 
 /// Put the seed data into a fresh simulator.
 pub fn seed(sim: &Sim) {
@@ -42,5 +56,25 @@ pub fn seed(sim: &Sim) {
         ],
     };
     let record = TemplateRecord::new(DEMO_TEMPLATE_ID.to_owned(), input, now());
+    sim.store().templates.push(record);
+    let conformance = TemplateInput {
+        name: "walletpass conformance".to_owned(),
+        description: Some(
+            "The template the walletpass conformance suite creates passes in".to_owned(),
+        ),
+        pass_type: "storeCard".to_owned(),
+        organization_name: Some("walletpass".to_owned()),
+        team_identifier: None,
+        pass_type_identifier: None,
+        background_color: None,
+        foreground_color: None,
+        label_color: None,
+        fields: vec![
+            spec("member", "Member"),
+            spec("points", "Points"),
+            spec("tier", "Tier"),
+        ],
+    };
+    let record = TemplateRecord::new(CONFORMANCE_TEMPLATE_ID.to_owned(), conformance, now());
     sim.store().templates.push(record);
 }
