@@ -1,4 +1,13 @@
 //! Building a provider from configuration or from the environment.
+//!
+//! | provider | variables |
+//! |---|---|
+//! | `memory` | none |
+//! | `passninja` | `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID`, optional `PASSNINJA_BASE_URL` |
+//! | `ubpass` | `UBPASS_API_KEY` or `UBPASS_TOKEN`, optional `UBPASS_WORKSPACE_ID`, `UBPASS_BASE_URL` |
+//! | `passinstance` | `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY`, optional `PASSINSTANCE_BASE_URL` |
+//!
+//! `WALLETPASS_PROVIDER` names the provider [`from_env`] builds (default `memory`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,16 +21,39 @@ use walletpass_core::{Error, ErrorKind, MemoryProvider, Operation, Result, Walle
 pub enum ProviderKind {
     /// The in-memory reference provider.
     Memory,
+    /// PassNinja.
+    #[cfg(feature = "passninja")]
+    PassNinja,
+    /// ubpass.
+    #[cfg(feature = "ubpass")]
+    Ubpass,
+    /// Passinstance.
+    #[cfg(feature = "passinstance")]
+    Passinstance,
 }
 
 impl ProviderKind {
     /// Every provider compiled into this build.
-    pub const ALL: &'static [ProviderKind] = &[ProviderKind::Memory];
+    pub const ALL: &'static [ProviderKind] = &[
+        ProviderKind::Memory,
+        #[cfg(feature = "passninja")]
+        ProviderKind::PassNinja,
+        #[cfg(feature = "ubpass")]
+        ProviderKind::Ubpass,
+        #[cfg(feature = "passinstance")]
+        ProviderKind::Passinstance,
+    ];
 
-    /// The name used in configuration (`WALLETPASS_PROVIDER`).
+    /// The name used in configuration (`WALLETPASS_PROVIDER`, `--provider`).
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::Memory => "memory",
+            #[cfg(feature = "passninja")]
+            ProviderKind::PassNinja => "passninja",
+            #[cfg(feature = "ubpass")]
+            ProviderKind::Ubpass => "ubpass",
+            #[cfg(feature = "passinstance")]
+            ProviderKind::Passinstance => "passinstance",
         }
     }
 }
@@ -59,15 +91,70 @@ impl FromStr for ProviderKind {
 pub enum ProviderConfig {
     /// The in-memory reference provider.
     Memory,
+    /// PassNinja.
+    #[cfg(feature = "passninja")]
+    PassNinja(walletpass_passninja::PassNinjaConfig),
+    /// ubpass.
+    #[cfg(feature = "ubpass")]
+    Ubpass(walletpass_ubpass::UbpassConfig),
+    /// Passinstance.
+    #[cfg(feature = "passinstance")]
+    Passinstance(walletpass_passinstance::PassinstanceConfig),
 }
 
 impl ProviderConfig {
     /// The configuration of `kind` from its environment variables, with an optional base URL
-    /// override.
+    /// that overrides the vendor's (a simulator, staging, a proxy).
     pub fn from_env(kind: ProviderKind, base_url: Option<&str>) -> Result<Self> {
-        let _ = base_url;
+        Self::from_lookup(kind, base_url, |name| std::env::var(name).ok())
+    }
+
+    /// The same, reading variables through `lookup` (for tests and config files).
+    pub fn from_lookup(
+        kind: ProviderKind,
+        base_url: Option<&str>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let _ = (&base_url, &lookup);
         match kind {
             ProviderKind::Memory => Ok(ProviderConfig::Memory),
+            #[cfg(feature = "passninja")]
+            ProviderKind::PassNinja => {
+                let config = walletpass_passninja::PassNinjaConfig::from_lookup(lookup)?;
+                Ok(ProviderConfig::PassNinja(match base_url {
+                    Some(url) => config.with_base_url(url),
+                    None => config,
+                }))
+            }
+            #[cfg(feature = "ubpass")]
+            ProviderKind::Ubpass => {
+                let config = walletpass_ubpass::UbpassConfig::from_lookup(lookup)?;
+                Ok(ProviderConfig::Ubpass(match base_url {
+                    Some(url) => config.with_base_url(url),
+                    None => config,
+                }))
+            }
+            #[cfg(feature = "passinstance")]
+            ProviderKind::Passinstance => {
+                let config = walletpass_passinstance::PassinstanceConfig::from_lookup(lookup)?;
+                Ok(ProviderConfig::Passinstance(match base_url {
+                    Some(url) => config.with_base_url(url),
+                    None => config,
+                }))
+            }
+        }
+    }
+
+    /// Which provider this configures.
+    pub fn kind(&self) -> ProviderKind {
+        match self {
+            ProviderConfig::Memory => ProviderKind::Memory,
+            #[cfg(feature = "passninja")]
+            ProviderConfig::PassNinja(_) => ProviderKind::PassNinja,
+            #[cfg(feature = "ubpass")]
+            ProviderConfig::Ubpass(_) => ProviderKind::Ubpass,
+            #[cfg(feature = "passinstance")]
+            ProviderConfig::Passinstance(_) => ProviderKind::Passinstance,
         }
     }
 }
@@ -76,6 +163,14 @@ impl ProviderConfig {
 pub fn connect(config: ProviderConfig) -> Result<Arc<dyn WalletProvider>> {
     match config {
         ProviderConfig::Memory => Ok(Arc::new(MemoryProvider::new())),
+        #[cfg(feature = "passninja")]
+        ProviderConfig::PassNinja(c) => Ok(Arc::new(walletpass_passninja::PassNinja::new(c)?)),
+        #[cfg(feature = "ubpass")]
+        ProviderConfig::Ubpass(c) => Ok(Arc::new(walletpass_ubpass::Ubpass::new(c)?)),
+        #[cfg(feature = "passinstance")]
+        ProviderConfig::Passinstance(c) => {
+            Ok(Arc::new(walletpass_passinstance::Passinstance::new(c)?))
+        }
     }
 }
 
@@ -93,14 +188,78 @@ pub fn from_env() -> Result<Arc<dyn WalletProvider>> {
 mod tests {
     use super::*;
 
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
     #[test]
     fn unknown_provider_names_the_known_ones() {
         let err = "nope".parse::<ProviderKind>().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
-        assert!(err.to_string().contains("memory"), "{err}");
-        assert_eq!(
-            "Memory".parse::<ProviderKind>().unwrap(),
-            ProviderKind::Memory
-        );
+        for kind in ProviderKind::ALL {
+            assert!(err.to_string().contains(kind.as_str()), "{err}");
+            assert_eq!(
+                kind.as_str()
+                    .to_uppercase()
+                    .parse::<ProviderKind>()
+                    .unwrap(),
+                *kind
+            );
+        }
+    }
+
+    #[test]
+    fn each_vendor_builds_from_its_variables_and_names_what_is_missing() {
+        let cases: &[(ProviderKind, &[(&str, &str)])] = &[
+            #[cfg(feature = "passninja")]
+            (
+                ProviderKind::PassNinja,
+                &[
+                    ("PASSNINJA_API_KEY", "k"),
+                    ("PASSNINJA_ACCOUNT_ID", "aid_0x1"),
+                ],
+            ),
+            #[cfg(feature = "ubpass")]
+            (ProviderKind::Ubpass, &[("UBPASS_API_KEY", "k")]),
+            #[cfg(feature = "passinstance")]
+            (ProviderKind::Passinstance, &[("PASSINSTANCE_TOKEN", "t")]),
+        ];
+        for (kind, pairs) in cases {
+            let config =
+                ProviderConfig::from_lookup(*kind, Some("http://127.0.0.1:9/v1"), vars(pairs))
+                    .unwrap();
+            assert_eq!(config.kind(), *kind);
+            let provider = connect(config).unwrap();
+            assert_eq!(provider.name(), kind.as_str());
+            let err = ProviderConfig::from_lookup(*kind, None, vars(&[])).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused_for_every_vendor() {
+        for kind in ProviderKind::ALL
+            .iter()
+            .filter(|k| **k != ProviderKind::Memory)
+        {
+            let lookup = vars(&[
+                ("PASSNINJA_API_KEY", "k"),
+                ("PASSNINJA_ACCOUNT_ID", "aid_0x1"),
+                ("UBPASS_API_KEY", "k"),
+                ("PASSINSTANCE_TOKEN", "t"),
+            ]);
+            let result = ProviderConfig::from_lookup(*kind, Some("http://example.com/v1"), lookup)
+                .and_then(connect);
+            assert_eq!(result.unwrap_err().kind(), ErrorKind::Config, "{kind}");
+        }
     }
 }

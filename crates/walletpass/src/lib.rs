@@ -1,7 +1,9 @@
 //! walletpass: one API for Apple and Google Wallet passes across hosted pass vendors.
 //!
 //! Hold an `Arc<dyn WalletProvider>` built from configuration and never name a vendor again:
-//! switching vendor is a configuration change.
+//! switching vendor is a configuration change. Each vendor is a cargo feature (`passninja`,
+//! `ubpass`, `passinstance`, all on by default) and its crate is re-exported under its name for
+//! the vendor's extra powers (batch jobs, uploads, decrypt, ...).
 //!
 //! ```
 //! # async fn demo() -> walletpass::Result<()> {
@@ -19,3 +21,10 @@ mod connect;
 
 pub use connect::{ProviderConfig, ProviderKind, connect, from_env};
 pub use walletpass_core::*;
+
+#[cfg(feature = "passinstance")]
+pub use walletpass_passinstance as passinstance;
+#[cfg(feature = "passninja")]
+pub use walletpass_passninja as passninja;
+#[cfg(feature = "ubpass")]
+pub use walletpass_ubpass as ubpass;
