@@ -143,16 +143,26 @@ pub(crate) struct WireTemplate {
     pub extra: Map<String, Value>,
 }
 
-/// The body of `POST /webhooks` ("Webhooks" example).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The body of `POST /webhooks` ("Webhooks" example). Its Debug hides the secret.
+#[derive(Clone, PartialEq, Serialize)]
 pub(crate) struct WebhookBody {
     pub url: String,
     pub events: Vec<String>,
     pub secret: String,
 }
 
-/// A webhook subscription as answered.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+impl std::fmt::Debug for WebhookBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookBody")
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("secret", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// A webhook subscription as answered. Its Debug hides a returned secret.
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WireWebhook {
     pub id: String,
@@ -165,6 +175,19 @@ pub(crate) struct WireWebhook {
     pub created_at: Option<String>,
     #[serde(default)]
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for WireWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireWebhook")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("active", &self.active)
+            .field("created_at", &self.created_at)
+            .field("secret", &self.secret.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
 }
 
 /// The body of `POST /bundles` (assumption A12).

@@ -487,3 +487,35 @@ async fn the_simulators_rate_limit_is_waited_out() {
         provider.list(&ListQuery::new()).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn more_items_than_one_job_takes_are_split() {
+    let (sim, handle, provider) = start(SimConfig::default()).await;
+    let count = walletpass_passinstance::MAX_BATCH_ITEMS + 1;
+    let passes: Vec<NewPass> = (0..count)
+        .map(|n| member(&format!("SPLIT-{n:04}"), "Jane", "Gold"))
+        .collect();
+    let outcomes = provider
+        .run_batch(BatchRequest::Create(passes))
+        .await
+        .unwrap();
+    assert_eq!(outcomes.len(), count);
+    assert!(outcomes.iter().all(Result::is_ok));
+    assert_eq!(
+        outcomes[count - 1]
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .serial_number,
+        format!("SPLIT-{:04}", count - 1)
+    );
+    assert_eq!(handle.pass_count(), count);
+    let jobs = sim
+        .log()
+        .entries()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/batch"))
+        .count();
+    assert_eq!(jobs, 2);
+}
