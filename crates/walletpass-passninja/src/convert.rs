@@ -193,14 +193,18 @@ pub(crate) fn fields_of(
     let mut fields = Vec::with_capacity(keys.len());
     for key in keys {
         let value = json_to_value(&values[key]);
+        // An empty value is PassNinja's "not set" (the default of a template field that has
+        // none): it reads back as an absent field, as on the other backends.
+        if value.is_empty() {
+            continue;
+        }
         let mut field = Field::new(key, value).map_err(|e| {
             decode(format!(
                 "the vendor sent a field key walletpass cannot hold: {e}"
             ))
         })?;
         if let Some(spec) = specs.and_then(|s| s.iter().find(|s| s.key.as_str() == key)) {
-            // A label on an empty value is not a valid canonical field; the value is kept.
-            if let Some(label) = spec.label.clone().filter(|_| !field.value.is_empty()) {
+            if let Some(label) = spec.label.clone() {
                 field = field.with_label(label);
             }
             if let Some(placement) = spec.placement {
@@ -448,15 +452,10 @@ mod tests {
         .unwrap();
         let fields = fields_of(&values, Some(&specs())).unwrap();
         let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ["member.name", "member.level", "discount", "points"]);
+        // An empty value is "not set": no field.
+        assert_eq!(keys, ["member.level", "discount", "points"]);
         let level = fields.get("member.level").unwrap();
         assert_eq!(level.label.as_deref(), Some("Level"));
-        // An empty value keeps no label (the canonical model forbids it) but keeps the placement.
-        let name = fields.get("member.name").unwrap();
-        assert_eq!(
-            (name.label.as_deref(), name.placement),
-            (None, Some(Placement::Primary))
-        );
         assert_eq!(
             fields.get("points").unwrap().value,
             FieldValue::Number(5.into())

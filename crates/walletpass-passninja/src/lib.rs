@@ -55,6 +55,8 @@
 //!   (`{"keys": [...]}`, an SDK endpoint the doc does not list), every key required as the SDKs
 //!   do; a bare 404 (no `MR1`) from it is taken to mean the endpoint is gone and the check is
 //!   skipped for that template.
+//! - **Empty values**: a key whose value is `""` (or null) is PassNinja's "not set" (what a
+//!   template field without a default holds), so it reads back as an absent field.
 //! - **Values** are sent as JSON text or numbers; date-times as RFC 3339 text (they read back as
 //!   text). Removing a key with `patch` sends the template default from the field specs; without
 //!   one it is unsupported.

@@ -377,3 +377,21 @@ async fn webhook_subscription_and_a_verified_delivery() {
         ErrorKind::NotFound
     );
 }
+
+#[tokio::test]
+async fn put_leaves_keys_without_a_default_unset() {
+    let (_sim, provider) = start(SimConfig::default()).await;
+    let pass = provider
+        .create(NewPass::new(content("Ann", "gold", "5%")).with_template(template()))
+        .await
+        .unwrap();
+    let level_only = PassContent::builder()
+        .value("member.level", "bronze")
+        .build()
+        .unwrap();
+    let put = provider.put(&pass.pass_ref, level_only).await.unwrap();
+    // member.name's template default is empty: the field is absent; discount's is "0%".
+    assert!(put.content.field("member.name").is_none());
+    assert_eq!(text(&put, "discount"), "0%");
+    assert_eq!(text(&put, "member.level"), "bronze");
+}
