@@ -30,6 +30,11 @@
 //! caller-chosen serial number, and `extra` keys that name a property the canonical model owns
 //! (`description`, `topField`, `qrUrl`, `status`, ...).
 //!
+//! **Fresh documents** (create, put) always carry `uploadInfoList` (empty when there are no
+//! images), so a put replaces the images too. A put cannot clear `notificationHeader`: the
+//! vendor keeps an optional top-level property a PATCH leaves out, and an empty header would be
+//! stored as one.
+//!
 //! **Writes over a read document** (the composed `patch`): every part whose canonical value did
 //! not change is sent back exactly as it was read (the same strings, key names, link
 //! short-link ids, location names), so only what the patch names changes on the vendor side.
@@ -735,7 +740,9 @@ pub fn to_wire(
                 .unwrap_or(false);
             Some(reuse(Some(old), same, uploads))
         }
-        None => (!uploads.is_empty()).then_some(uploads),
+        // A fresh document always carries the list, so that a put without images clears them
+        // (the vendor keeps an optional property a PATCH leaves out).
+        None => Some(uploads),
     };
 
     Ok(WalletPassWrite {
