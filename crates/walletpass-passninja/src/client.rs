@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use secrecy::SecretString;
 use serde_json::Value;
 use walletpass_core::http::{AuthHeaders, HttpClient, Method};
-use walletpass_core::{Capabilities, Error, FieldSpec, Operation, PassRef, TemplateId};
+use walletpass_core::{Capabilities, Error, FieldSpec, Operation, Pass, PassRef, TemplateId};
 
 use crate::config::PassNinjaConfig;
 use crate::webhook::PassNinjaWebhookVerifier;
@@ -117,6 +117,31 @@ impl PassNinja {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(template.to_string(), keys);
+    }
+
+    /// Every pass of `template` in one answer: `GET /passes/{template}` without `page` (the
+    /// vendor then returns all passes and no `meta`), optionally filtered by a case-insensitive
+    /// partial `search` on the serial. As in the paged list, rows carry no field values.
+    pub async fn list_unpaged(
+        &self,
+        template: &TemplateId,
+        search: Option<&str>,
+    ) -> Result<Vec<Pass>, Error> {
+        let op = Operation::List;
+        ids::check_template("template", template)
+            .map_err(|e| e.with_provider(PROVIDER).with_operation(op))?;
+        let list: wire::PassList = self
+            .http
+            .request(op, Method::GET, &["passes", template.as_str()])
+            .query_opt("search", search)
+            .resource(template.as_str())
+            .send_json()
+            .await?;
+        list.passes
+            .iter()
+            .map(|row| crate::convert::listed_pass_of(row, template.as_str()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.with_operation(op))
     }
 
     /// The pass with the raw Apple or Google property names: `GET .../{serial}/raw`.

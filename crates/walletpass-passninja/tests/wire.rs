@@ -915,3 +915,29 @@ async fn debug_output_never_shows_the_api_key() {
     assert!(!shown.contains(KEY), "{shown}");
     assert!(shown.contains("x-api-key"));
 }
+
+#[tokio::test]
+async fn list_without_page_returns_every_pass() {
+    let (server, provider) = setup().await;
+    // "List passes": "Without this parameter, all passes are returned" (no meta).
+    let mut all = fixture("list-passes.json");
+    all.as_object_mut().unwrap().remove("meta");
+    api("GET", "/v1/passes/ptk_0x14", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(all.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    api("GET", "/v1/passes/ptk_0x14", Some("search=838B"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(all))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let passes = provider.list_unpaged(&template(), None).await.unwrap();
+    assert_eq!(passes.len(), 1);
+    assert_eq!(passes[0].pass_ref, pass_ref());
+    let passes = provider
+        .list_unpaged(&template(), Some("838B"))
+        .await
+        .unwrap();
+    assert_eq!(passes[0].status, PassStatus::Active);
+}
