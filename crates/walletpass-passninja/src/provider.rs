@@ -531,6 +531,15 @@ impl WalletProvider for PassNinja {
                 "PassNinja generates each subscription's bearer token; a caller-chosen secret cannot be used",
             )));
         }
+        // The fields are public, so the constructor's checks are repeated here.
+        walletpass_core::http::check_url_scheme(subscription.url.as_str())
+            .map_err(|reason| with_op(op)(Error::invalid_field("url", reason)))?;
+        if subscription.events.is_empty() {
+            return Err(with_op(op)(Error::invalid_field(
+                "events",
+                "PassNinja needs at least one event type",
+            )));
+        }
         let events = subscription
             .events
             .iter()

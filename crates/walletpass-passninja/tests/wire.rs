@@ -739,6 +739,32 @@ async fn create_webhook_subscription() {
         provider.create_webhook(bad).await.unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
+    let mut plain = NewWebhookSubscription::new(
+        "https://example.com/hook",
+        vec![WebhookEventKind::PassUpdated],
+    )
+    .unwrap();
+    plain.url = "http://example.com/hook".parse().unwrap();
+    assert_eq!(
+        provider
+            .create_webhook(plain.clone())
+            .await
+            .unwrap_err()
+            .field_errors()[0]
+            .field,
+        "url"
+    );
+    plain.url = "https://example.com/hook".parse().unwrap();
+    plain.events.clear();
+    assert_eq!(
+        provider
+            .create_webhook(plain)
+            .await
+            .unwrap_err()
+            .field_errors()[0]
+            .field,
+        "events"
+    );
     let secret = NewWebhookSubscription::new(
         "https://example.com/hook",
         vec![WebhookEventKind::PassUpdated],
