@@ -1,0 +1,70 @@
+//! walletpass-migrate: move a live pass inventory from one provider to another, resumable,
+//! rate-aware and verified, so that no customer's pass is lost or issued twice.
+//!
+//! A [`Migration`] reads every source pass (optionally of one template), maps its content with a
+//! [`Mapping`] (a TOML file), checks that every mapped pass fits the target
+//! ([`Capabilities::misfits`](walletpass_core::Capabilities::misfits) and the target template's
+//! field specs) **before anything is written**, then creates the passes on the target, recording
+//! each step in a SQLite [`Checkpoint`]. Running the same migration again resumes.
+//!
+//! # Exactly once
+//! Each pass's row goes `pending` -> `creating` (written before the create request is sent) ->
+//! `created` (written with the target ref once the answer is in). A row left `creating` (a killed
+//! process, a timeout, a dropped connection, a 5xx) is *uncertain*: the create may or may not
+//! have taken effect. It is never simply sent again; the target is asked first:
+//!
+//! - **Caller-chosen serial** (targets with `caller_serial`: memory, Passinstance): the pass is
+//!   created with serial `identity.serial_prefix + source id`; an uncertain pass is read by that
+//!   serial and adopted if its content matches (a repeated create is also answered by the target
+//!   with the existing pass or a conflict). Uniqueness is the target's own guarantee.
+//! - **Marker field** (other targets, when the mapping names `identity.marker_field`): each pass
+//!   carries its source ref in that field (on the back by default; the target template must
+//!   have the field). Uncertain passes are resolved by one listing of the target template and an
+//!   exact match on the marker.
+//! - **Content** (other targets, no marker): uncertain passes are resolved by one listing of the
+//!   target template, matching the full mapped content; each target pass is claimed by one source
+//!   pass at most.
+//!
+//! Limits, honestly: the lookup strategies rely on the target's listing showing a pass as soon as
+//! its create returned (read-after-write); a create the vendor is still processing after the
+//! client gave up cannot be seen. The content strategy would adopt a pass that was on the target
+//! before the migration with exactly the same content. Caller-chosen serials have neither limit.
+//!
+//! # Rates and errors
+//! Each side has a shared [`Pace`] (requests per second across all tasks); a rate-limited answer
+//! pauses that side for its `Retry-After`. Transient errors on reads are retried with backoff;
+//! a create is retried in place only with a caller-chosen serial, otherwise it is resolved by
+//! lookup in the next round. Permanent errors are recorded on the pass and the run goes on.
+//!
+//! ```
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use walletpass_core::{MemoryProvider, NewPass, PassContent, WalletProvider};
+//! use walletpass_migrate::{Checkpoint, Mapping, Migration};
+//! let source: Arc<dyn WalletProvider> = Arc::new(MemoryProvider::new());
+//! let target: Arc<dyn WalletProvider> = Arc::new(MemoryProvider::new());
+//! source.create(NewPass::new(PassContent::builder().value("points", 10).build()?)).await?;
+//! let mapping = Mapping::from_toml("[fields.points]\nto = \"balance\"")?;
+//! let summary = Migration::new(source, target.clone(), mapping)
+//!     .run(&Checkpoint::in_memory()?)
+//!     .await?;
+//! assert_eq!((summary.total, summary.migrated, summary.failed), (1, 1, 0));
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
+
+pub mod checkpoint;
+pub mod cli;
+pub mod compare;
+pub mod mapping;
+pub mod migration;
+pub mod pacing;
+pub mod progress;
+
+pub use checkpoint::{Checkpoint, CheckpointError, Row, State};
+pub use mapping::{DropPart, Mapping, MappingError, Unmapped};
+pub use migration::{
+    MigrateError, Migration, Offending, Options, ReportRow, Retire, Strategy, Summary, write_report,
+};
+pub use pacing::Pace;
+pub use progress::{BarProgress, LineProgress, NoProgress, Phase, Progress};

@@ -1,0 +1,1360 @@
+//! The migration run: read and map every source pass, check that each fits the target before
+//! anything is written, then create, reconcile, verify and retire, recording every step in the
+//! [`Checkpoint`] so that running again resumes without losing or duplicating a pass.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt, stream};
+use walletpass_core::{
+    Error, ErrorKind, FieldValue, ListQuery, NewPass, Pass, PassContent, PassId, PassPatch,
+    PassRef, PassStatus, Template, TemplateId, WalletProvider,
+};
+
+use crate::checkpoint::{Checkpoint, CheckpointError, Row, State};
+use crate::compare::{content_hash, differences};
+use crate::mapping::Mapping;
+use crate::pacing::Pace;
+use crate::progress::{NoProgress, Phase, Progress};
+
+/// What happens to the source passes once their copies verified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Retire {
+    /// Leave them.
+    #[default]
+    None,
+    /// Void them.
+    Void,
+    /// Delete them.
+    Delete,
+    /// Set a back field telling the holder where the new pass is (see the mapping's
+    /// `[notice]`).
+    Notice,
+}
+
+/// How a pass created on the target is recognised again, so that a create whose outcome is
+/// unknown (a killed run, a timeout, a dropped connection) is never repeated blindly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// The target accepts caller-chosen serial numbers: each pass is created with the serial
+    /// `serial_prefix + source id`, so a repeated create is answered with the existing pass (or a
+    /// conflict, then the pass is read by serial and compared). Exactly-once is enforced by the
+    /// target's uniqueness of serials.
+    CallerSerial,
+    /// The mapping names a marker field: each pass carries the source ref in it; an uncertain
+    /// create is resolved by listing the target template and matching the marker exactly.
+    Marker,
+    /// Neither: an uncertain create is resolved by listing the target template and matching the
+    /// full mapped content, each target pass claimed at most once. Weakest: a pass already on the
+    /// target with identical content (created outside this migration) would be adopted.
+    Content,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::CallerSerial => "caller-chosen serial",
+            Strategy::Marker => "marker field lookup",
+            Strategy::Content => "content lookup",
+        })
+    }
+}
+
+/// Knobs of a run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Read the source and the target and report what would happen; write nothing (not even
+    /// the checkpoint file).
+    pub dry_run: bool,
+    /// Passes (or batch jobs) in flight at once.
+    pub concurrency: usize,
+    /// Requests per second to the source.
+    pub source_rps: Option<f64>,
+    /// Requests per second to the target.
+    pub target_rps: Option<f64>,
+    /// Read every migrated pass back and compare.
+    pub verify: bool,
+    /// Retire verified source passes.
+    pub retire: Retire,
+    /// Use the target's bulk path when it has one.
+    pub use_batch: bool,
+    /// Passes per batch job.
+    pub batch_size: usize,
+    /// Attempts per request on transient errors (rate limiting does not count, up to 10 times
+    /// this).
+    pub max_attempts: u32,
+    /// Rounds of reconcile-then-create within one run, for creates whose outcome was unknown.
+    pub rounds: u32,
+    /// Page size for listings.
+    pub page_size: u32,
+    /// First backoff delay (doubles per attempt, at most 5 s).
+    pub backoff: Duration,
+    /// Also migrate voided, expired and removed source passes (created active on the target).
+    pub include_inactive: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            concurrency: 8,
+            source_rps: None,
+            target_rps: None,
+            verify: false,
+            retire: Retire::None,
+            use_batch: true,
+            batch_size: 100,
+            max_attempts: 8,
+            rounds: 10,
+            page_size: 100,
+            backoff: Duration::from_millis(50),
+            include_inactive: false,
+        }
+    }
+}
+
+/// One source pass that cannot be migrated as mapped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offending {
+    /// The source pass.
+    pub source_ref: String,
+    /// Every reason, naming the field.
+    pub reasons: Vec<String>,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    /// The settings cannot work (missing template, unsupported operation).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Passes that do not fit the target; nothing was written.
+    #[error("{} source passes do not fit the target; nothing was written:\n{}", .0.len(), render_offending(.0))]
+    Preflight(Vec<Offending>),
+    /// The checkpoint failed.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// Reading the source failed.
+    #[error("source: {0}")]
+    Source(Error),
+    /// Reading the target failed.
+    #[error("target: {0}")]
+    Target(Error),
+}
+
+impl MigrateError {
+    /// Whether the run stopped before writing anything to the target.
+    pub fn before_any_write(&self) -> bool {
+        matches!(self, MigrateError::Config(_) | MigrateError::Preflight(_))
+    }
+}
+
+fn render_offending(list: &[Offending]) -> String {
+    list.iter()
+        .map(|o| format!("  {}: {}", o.source_ref, o.reasons.join("; ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Source passes considered.
+    pub total: usize,
+    /// Put on the target by this run (created, or found there after an uncertain create).
+    pub migrated: usize,
+    /// Already on the target before this run.
+    pub skipped: usize,
+    /// Not on the target at the end (refused, or still uncertain after every round).
+    pub failed: usize,
+    /// Verified (now or earlier) equal to the mapped source content.
+    pub verified: usize,
+    /// Read back different from the mapped source content.
+    pub mismatched: usize,
+    /// Source passes retired.
+    pub retired: usize,
+    /// Source passes not migrated because they are voided, expired or removed.
+    pub inactive: usize,
+    /// Dry run: passes that would be created.
+    pub would_create: usize,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// The exactly-once strategy used.
+    pub strategy: Option<String>,
+    /// Failed passes with their errors.
+    pub failures: Vec<(String, String)>,
+    /// Mismatched passes with their differences.
+    pub mismatches: Vec<(String, Vec<String>)>,
+    /// One line per pass for the report, in checkpoint order.
+    pub rows: Vec<ReportRow>,
+}
+
+impl Summary {
+    /// The process exit code: 0 all well, 1 some passes failed or mismatched.
+    pub fn exit_code(&self) -> i32 {
+        if self.failed > 0 || self.mismatched > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dry_run {
+            writeln!(
+                f,
+                "dry run: total {}, would create {}, already on the target {}, inactive {}",
+                self.total, self.would_create, self.skipped, self.inactive
+            )?;
+        } else {
+            writeln!(
+                f,
+                "total {}, migrated {}, skipped {}, failed {}, verified {}, mismatched {}, retired {}, inactive {}",
+                self.total,
+                self.migrated,
+                self.skipped,
+                self.failed,
+                self.verified,
+                self.mismatched,
+                self.retired,
+                self.inactive
+            )?;
+        }
+        if let Some(s) = &self.strategy {
+            writeln!(f, "exactly-once strategy: {s}")?;
+        }
+        for (pass, error) in &self.failures {
+            writeln!(f, "failed {pass}: {error}")?;
+        }
+        for (pass, diffs) in &self.mismatches {
+            writeln!(f, "mismatch {pass}: {}", diffs.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+/// One line of the CSV report.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReportRow {
+    /// The source pass.
+    pub source_id: String,
+    /// The target pass.
+    pub target_id: String,
+    /// The source pass's link.
+    pub source_link: String,
+    /// The target pass's link (send this to the holder).
+    pub target_link: String,
+    /// Where it stands.
+    pub state: String,
+    /// The last error or the differences found.
+    pub error: String,
+}
+
+/// One source pass, read and mapped.
+#[derive(Clone, Debug)]
+struct Item {
+    source: Pass,
+    source_ref: String,
+    identity: String,
+    expected: PassContent,
+    new_pass: NewPass,
+}
+
+/// A migration from one provider to another.
+pub struct Migration {
+    source: Arc<dyn WalletProvider>,
+    target: Arc<dyn WalletProvider>,
+    source_template: Option<TemplateId>,
+    target_template: Option<TemplateId>,
+    mapping: Mapping,
+    options: Options,
+    progress: Arc<dyn Progress>,
+}
+
+impl fmt::Debug for Migration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migration")
+            .field("source", &self.source.name())
+            .field("target", &self.target.name())
+            .field("source_template", &self.source_template)
+            .field("target_template", &self.target_template)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// What happened to one create.
+enum Created {
+    Yes,
+    Refused,
+    Unknown,
+}
+
+struct Run<'a> {
+    m: &'a Migration,
+    cp: &'a Checkpoint,
+    strategy: Strategy,
+    source_pace: Pace,
+    target_pace: Pace,
+    target_template: Option<Template>,
+}
+
+fn ambiguous(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Server | ErrorKind::Decode
+    )
+}
+
+fn describe(e: &Error) -> String {
+    let mut text = format!("{} ({})", e, e.kind().as_str());
+    for fe in e.field_errors() {
+        text.push_str(&format!("; {fe:?}"));
+    }
+    text
+}
+
+fn link_of(pass: &Pass) -> Option<String> {
+    pass.links
+        .landing
+        .clone()
+        .or_else(|| pass.links.download.clone())
+        .or_else(|| pass.links.google.clone())
+}
+
+impl Migration {
+    /// A migration from `source` to `target` with `mapping` and default [`Options`].
+    pub fn new(
+        source: Arc<dyn WalletProvider>,
+        target: Arc<dyn WalletProvider>,
+        mapping: Mapping,
+    ) -> Self {
+        Self {
+            source,
+            target,
+            source_template: None,
+            target_template: None,
+            mapping,
+            options: Options::default(),
+            progress: Arc::new(NoProgress),
+        }
+    }
+
+    /// Read only the source passes of this template.
+    pub fn source_template(mut self, template: Option<TemplateId>) -> Self {
+        self.source_template = template;
+        self
+    }
+
+    /// Create the target passes from this template.
+    pub fn target_template(mut self, template: Option<TemplateId>) -> Self {
+        self.target_template = template;
+        self
+    }
+
+    /// Set the options.
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Report progress here.
+    pub fn progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// The exactly-once strategy this migration uses for its target.
+    pub fn strategy(&self) -> Strategy {
+        if self.target.capabilities().caller_serial {
+            Strategy::CallerSerial
+        } else if self.mapping.identity.marker_field.is_some() {
+            Strategy::Marker
+        } else {
+            Strategy::Content
+        }
+    }
+
+    fn check_config(&self) -> Result<(), MigrateError> {
+        let s = self.source.capabilities();
+        let t = self.target.capabilities();
+        let mut problems = Vec::new();
+        if !s.list {
+            problems.push(format!(
+                "the source ({}) cannot list passes",
+                self.source.name()
+            ));
+        }
+        if s.list_requires_template && self.source_template.is_none() {
+            problems.push(format!(
+                "the source ({}) lists passes per template: give --from-template",
+                self.source.name()
+            ));
+        }
+        if t.pass_ref_requires_template && self.target_template.is_none() {
+            problems.push(format!(
+                "the target ({}) creates passes from a template: give --to-template",
+                self.target.name()
+            ));
+        }
+        if !self.options.dry_run && !t.create {
+            problems.push(format!(
+                "the target ({}) cannot create passes",
+                self.target.name()
+            ));
+        }
+        if self.options.verify && !t.get {
+            problems.push(format!(
+                "--verify: the target ({}) cannot read passes back",
+                self.target.name()
+            ));
+        }
+        if self.strategy() != Strategy::CallerSerial {
+            if !t.list {
+                problems.push(format!(
+                    "the target ({}) has neither caller-chosen serials nor a listing: a create with an unknown outcome could not be checked, so exactly-once cannot be guaranteed",
+                    self.target.name()
+                ));
+            }
+            if t.list_requires_template && self.target_template.is_none() {
+                problems.push(format!(
+                    "the target ({}) lists passes per template: give --to-template",
+                    self.target.name()
+                ));
+            }
+        } else if !t.get {
+            problems.push(format!(
+                "the target ({}) cannot read a pass by serial",
+                self.target.name()
+            ));
+        }
+        let (needed, op) = match self.options.retire {
+            Retire::None => (true, ""),
+            Retire::Void => (s.void, "void"),
+            Retire::Delete => (s.delete, "delete"),
+            Retire::Notice => (s.patch, "patch"),
+        };
+        if !needed {
+            problems.push(format!(
+                "--retire: the source ({}) cannot {op} passes",
+                self.source.name()
+            ));
+        }
+        if self.options.retire != Retire::None && !self.options.verify {
+            problems.push(
+                "--retire needs --verify: sources are retired only after their copies verified"
+                    .into(),
+            );
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(MigrateError::Config(problems.join("; ")))
+        }
+    }
+
+    /// The settings a checkpoint is bound to.
+    fn settings(&self) -> Vec<(&'static str, String)> {
+        let t = |t: &Option<TemplateId>| t.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        vec![
+            ("source", self.source.name().to_owned()),
+            ("source_template", t(&self.source_template)),
+            ("target", self.target.name().to_owned()),
+            ("target_template", t(&self.target_template)),
+            ("serial_prefix", self.mapping.identity.serial_prefix.clone()),
+            (
+                "marker_field",
+                self.mapping
+                    .identity
+                    .marker_field
+                    .as_ref()
+                    .map(|k| k.to_string())
+                    .unwrap_or_default(),
+            ),
+        ]
+    }
+
+    /// Run the migration against `checkpoint`. Running again with the same checkpoint resumes.
+    ///
+    /// A dry run copies the checkpoint into memory first and never writes to the target or to
+    /// the given checkpoint.
+    pub async fn run(&self, checkpoint: &Checkpoint) -> Result<Summary, MigrateError> {
+        self.check_config()?;
+        let scratch;
+        let cp = if self.options.dry_run {
+            scratch = checkpoint.copy_to_memory()?;
+            &scratch
+        } else {
+            checkpoint
+        };
+        cp.bind(&self.settings())?;
+        let run = Run {
+            m: self,
+            cp,
+            strategy: self.strategy(),
+            source_pace: Pace::new(self.options.source_rps),
+            target_pace: Pace::new(self.options.target_rps),
+            target_template: None,
+        };
+        run.execute().await
+    }
+}
+
+impl Run<'_> {
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.m.options.backoff;
+        let exp = base.saturating_mul(1u32 << attempt.min(10));
+        let capped = exp.min(Duration::from_secs(5));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let jitter = Duration::from_nanos(u64::from(nanos) % (capped.as_nanos() as u64 / 2 + 1));
+        capped / 2 + jitter
+    }
+
+    /// Call `op` with pacing, pausing the side on rate limits and retrying transient errors.
+    /// Only for requests that are safe to repeat.
+    async fn retrying<T, F, Fut>(&self, pace: &Pace, mut op: F) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let max = self.m.options.max_attempts.max(1);
+        let mut transient = 0;
+        let mut limited = 0;
+        loop {
+            pace.acquire().await;
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
+                    limited += 1;
+                    pace.pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
+                }
+                Err(e) if e.is_retryable() && transient + 1 < max => {
+                    transient += 1;
+                    tokio::time::sleep(self.backoff(transient)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn execute(mut self) -> Result<Summary, MigrateError> {
+        let m = self.m;
+        let t = m.target.capabilities();
+        if let Some(id) = &m.target_template
+            && t.templates_get
+        {
+            let target = Arc::clone(&m.target);
+            let template = self
+                .retrying(&self.target_pace, || {
+                    let target = Arc::clone(&target);
+                    let id = id.clone();
+                    async move { target.get_template(&id).await }
+                })
+                .await
+                .map_err(MigrateError::Target)?;
+            self.target_template = Some(template);
+        }
+
+        let before: HashMap<String, Row> = self
+            .cp
+            .rows()?
+            .into_iter()
+            .map(|r| (r.source_ref.clone(), r))
+            .collect();
+        let (items, inactive) = self.read_source(&before).await?;
+        self.cp.plan(
+            &items
+                .iter()
+                .map(|i| {
+                    (
+                        i.source_ref.clone(),
+                        link_of(&i.source),
+                        i.identity.clone(),
+                        content_hash(&i.expected),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        let by_ref: BTreeMap<String, Item> = items
+            .into_iter()
+            .map(|i| (i.source_ref.clone(), i))
+            .collect();
+        let skipped: BTreeSet<String> = before
+            .values()
+            .filter(|r| r.state.is_on_target() && by_ref.contains_key(&r.source_ref))
+            .map(|r| r.source_ref.clone())
+            .collect();
+
+        let mut summary = Summary {
+            total: by_ref.len(),
+            skipped: skipped.len(),
+            inactive,
+            dry_run: m.options.dry_run,
+            strategy: Some(self.strategy.to_string()),
+            ..Summary::default()
+        };
+
+        if m.options.dry_run {
+            self.reconcile(&by_ref, true).await?;
+            let rows = self.cp.rows()?;
+            summary.skipped = rows
+                .iter()
+                .filter(|r| r.state.is_on_target() && by_ref.contains_key(&r.source_ref))
+                .count();
+            summary.would_create = rows
+                .iter()
+                .filter(|r| by_ref.contains_key(&r.source_ref) && !r.state.is_on_target())
+                .count();
+            summary.rows = report_rows(&rows, &BTreeMap::new(), true);
+            return Ok(summary);
+        }
+
+        // Rows that failed in an earlier run are tried again once.
+        for row in self.cp.rows()? {
+            if row.state == State::Failed && by_ref.contains_key(&row.source_ref) {
+                self.cp
+                    .set_state(&row.source_ref, State::Pending, row.last_error.as_deref())?;
+            }
+        }
+        for _ in 0..m.options.rounds.max(1) {
+            self.reconcile(&by_ref, false).await?;
+            let pending: Vec<&Item> = self
+                .cp
+                .rows()?
+                .iter()
+                .filter(|r| r.state == State::Pending)
+                .filter_map(|r| by_ref.get(&r.source_ref))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            self.create_all(&pending).await?;
+        }
+        // A last look for creates still uncertain, so the summary is exact.
+        self.reconcile(&by_ref, false).await?;
+
+        let mut mismatches = BTreeMap::new();
+        if m.options.verify {
+            mismatches = self.verify(&by_ref).await?;
+        }
+        if m.options.retire != Retire::None {
+            self.retire(&by_ref).await?;
+        }
+
+        let rows = self.cp.rows()?;
+        for row in rows.iter().filter(|r| by_ref.contains_key(&r.source_ref)) {
+            match row.state {
+                s if s.is_on_target() && !skipped.contains(&row.source_ref) => {
+                    summary.migrated += 1
+                }
+                State::Failed | State::Creating | State::Pending => {
+                    summary.failed += 1;
+                    summary.failures.push((
+                        row.source_ref.clone(),
+                        row.last_error
+                            .clone()
+                            .unwrap_or_else(|| "not attempted".into()),
+                    ));
+                }
+                _ => {}
+            }
+            match row.state {
+                State::Verified => summary.verified += 1,
+                State::Retired => {
+                    summary.verified += 1;
+                    summary.retired += 1;
+                }
+                State::Mismatch => {
+                    summary.mismatched += 1;
+                    summary.mismatches.push((
+                        row.source_ref.clone(),
+                        mismatches
+                            .get(&row.source_ref)
+                            .cloned()
+                            .unwrap_or_else(|| vec![row.last_error.clone().unwrap_or_default()]),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        summary.rows = report_rows(&rows, &mismatches, false);
+        Ok(summary)
+    }
+
+    /// Read every source pass and map it; stop before any write when one does not fit.
+    async fn read_source(
+        &self,
+        before: &HashMap<String, Row>,
+    ) -> Result<(Vec<Item>, usize), MigrateError> {
+        let m = self.m;
+        m.progress.start(Phase::Read, 0);
+        let mut passes = Vec::new();
+        let mut query = ListQuery::new().page_size(m.options.page_size);
+        query.template = m.source_template.clone();
+        loop {
+            let source = Arc::clone(&m.source);
+            let page = self
+                .retrying(&self.source_pace, || {
+                    let source = Arc::clone(&source);
+                    let query = query.clone();
+                    async move { source.list(&query).await }
+                })
+                .await
+                .map_err(MigrateError::Source)?;
+            for p in page.items {
+                m.progress.item(true);
+                passes.push(p);
+            }
+            match page.next {
+                Some(next) if Some(&next) != query.cursor.as_ref() => query.cursor = Some(next),
+                Some(next) => {
+                    return Err(MigrateError::Source(Error::new(
+                        ErrorKind::Decode,
+                        format!("the source returned cursor '{next}' for itself"),
+                    )));
+                }
+                None => break,
+            }
+        }
+        m.progress.finish();
+
+        let same_provider = m.source.name() == m.target.name();
+        let caps = m.target.capabilities();
+        let mut items = Vec::new();
+        let mut offending = Vec::new();
+        let mut inactive = 0;
+        let mut seen = BTreeSet::new();
+        for pass in passes {
+            let source_ref = pass.pass_ref.to_string();
+            if !seen.insert(source_ref.clone()) {
+                return Err(MigrateError::Source(Error::new(
+                    ErrorKind::Decode,
+                    format!("the source listed pass '{source_ref}' twice"),
+                )));
+            }
+            let live = matches!(
+                pass.status,
+                PassStatus::Active | PassStatus::Draft | PassStatus::Other(_)
+            );
+            if !live && !m.options.include_inactive && !before.contains_key(&source_ref) {
+                inactive += 1;
+                continue;
+            }
+            let mapped = match m.mapping.apply(&pass.content, same_provider) {
+                Ok(c) => c,
+                Err(failure) => {
+                    offending.push(Offending {
+                        source_ref,
+                        reasons: failure.reasons,
+                    });
+                    continue;
+                }
+            };
+            let identity = match self.strategy {
+                Strategy::CallerSerial => {
+                    format!("{}{}", m.mapping.identity.serial_prefix, pass.pass_ref.id)
+                }
+                Strategy::Marker => source_ref.clone(),
+                Strategy::Content => content_hash(&mapped),
+            };
+            let expected = if self.strategy == Strategy::Marker {
+                m.mapping.with_marker(mapped, &identity)
+            } else {
+                mapped
+            };
+            let mut reasons: Vec<String> = caps
+                .misfits(&expected)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            if let Some(t) = &self.target_template
+                && !t.fields.is_empty()
+            {
+                for f in &expected.fields {
+                    if t.field_spec(f.key.as_str()).is_none() {
+                        reasons.push(format!(
+                            "fields[{}]: not a field of target template '{}'",
+                            f.key, t.id
+                        ));
+                    }
+                }
+                for spec in t
+                    .fields
+                    .iter()
+                    .filter(|s| s.required && s.default.is_none())
+                {
+                    if expected.field(spec.key.as_str()).is_none() {
+                        reasons.push(format!(
+                            "fields[{}]: required by target template '{}' but not mapped",
+                            spec.key, t.id
+                        ));
+                    }
+                }
+            }
+            let mut new_pass = NewPass::new(expected.clone());
+            new_pass.template = m.target_template.clone();
+            if self.strategy == Strategy::CallerSerial {
+                match PassId::new(identity.clone()) {
+                    Ok(serial) => new_pass.serial_number = Some(serial),
+                    Err(e) => reasons.push(format!("serial_number: {e}")),
+                }
+            }
+            if !reasons.is_empty() {
+                offending.push(Offending {
+                    source_ref,
+                    reasons,
+                });
+                continue;
+            }
+            items.push(Item {
+                source: pass,
+                source_ref,
+                identity,
+                expected,
+                new_pass,
+            });
+        }
+        if !offending.is_empty() {
+            return Err(MigrateError::Preflight(offending));
+        }
+        if self.strategy == Strategy::Content {
+            tracing::warn!(
+                "the target has no caller-chosen serials and the mapping names no identity.marker_field: uncertain creates are resolved by matching content"
+            );
+        }
+        Ok((items, inactive))
+    }
+
+    /// Every target pass of the target template (one listing, retried page by page).
+    async fn list_target(&self) -> Result<Vec<Pass>, MigrateError> {
+        let m = self.m;
+        let mut out = Vec::new();
+        let mut query = ListQuery::new().page_size(m.options.page_size);
+        query.template = m.target_template.clone();
+        loop {
+            let target = Arc::clone(&m.target);
+            let page = self
+                .retrying(&self.target_pace, || {
+                    let target = Arc::clone(&target);
+                    let query = query.clone();
+                    async move { target.list(&query).await }
+                })
+                .await
+                .map_err(MigrateError::Target)?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) if Some(&next) != query.cursor.as_ref() => query.cursor = Some(next),
+                Some(next) => {
+                    return Err(MigrateError::Target(Error::new(
+                        ErrorKind::Decode,
+                        format!("the target returned cursor '{next}' for itself"),
+                    )));
+                }
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Resolve every row whose create may or may not have taken effect: found on the target,
+    /// it becomes `created`; absent, `pending` again. In a dry run every row not known to be on
+    /// the target is looked up.
+    async fn reconcile(
+        &self,
+        items: &BTreeMap<String, Item>,
+        dry_run: bool,
+    ) -> Result<(), MigrateError> {
+        let rows = self.cp.rows()?;
+        let open: Vec<&Row> = rows
+            .iter()
+            .filter(|r| {
+                items.contains_key(&r.source_ref)
+                    && if dry_run {
+                        !r.state.is_on_target()
+                    } else {
+                        r.state == State::Creating
+                    }
+            })
+            .collect();
+        if open.is_empty() {
+            return Ok(());
+        }
+        let m = self.m;
+        m.progress.start(Phase::Reconcile, open.len() as u64);
+        match self.strategy {
+            Strategy::CallerSerial => {
+                let found = stream::iter(open.iter().filter_map(|r| {
+                    items.get(&r.source_ref).map(|item| async move {
+                        let pass_ref = PassRef {
+                            template: m.target_template.clone(),
+                            id: item.new_pass.serial_number.clone()?,
+                        };
+                        let target = Arc::clone(&m.target);
+                        let got = self
+                            .retrying(&self.target_pace, || {
+                                let target = Arc::clone(&target);
+                                let pass_ref = pass_ref.clone();
+                                async move {
+                                    match target.get(&pass_ref).await {
+                                        Ok(p) => Ok(Some(p)),
+                                        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                                        Err(e) => Err(e),
+                                    }
+                                }
+                            })
+                            .await;
+                        m.progress.item(got.is_ok());
+                        Some((item, got))
+                    })
+                }))
+                .buffer_unordered(m.options.concurrency.max(1))
+                .filter_map(|x| async move { x })
+                .collect::<Vec<_>>()
+                .await;
+                for (item, got) in found {
+                    match got {
+                        Ok(Some(pass)) => {
+                            let diffs = differences(
+                                &item.expected,
+                                &pass.content,
+                                m.target.capabilities(),
+                                self.target_template.as_ref(),
+                            );
+                            if diffs.is_empty() {
+                                self.cp.mark_created(
+                                    &item.source_ref,
+                                    &pass.pass_ref.to_string(),
+                                    link_of(&pass).as_deref(),
+                                )?;
+                            } else {
+                                self.cp.set_state(
+                                    &item.source_ref,
+                                    State::Failed,
+                                    Some(&format!(
+                                        "serial '{}' is taken on the target by a pass with other content: {}",
+                                        item.identity,
+                                        diffs.join("; ")
+                                    )),
+                                )?;
+                            }
+                        }
+                        Ok(None) => self.cp.set_state(&item.source_ref, State::Pending, None)?,
+                        Err(e) => self.cp.set_error(&item.source_ref, &describe(&e))?,
+                    }
+                }
+            }
+            Strategy::Marker | Strategy::Content => {
+                let listed = self.list_target().await?;
+                let mut claimed: BTreeSet<String> =
+                    rows.iter().filter_map(|r| r.target_ref.clone()).collect();
+                let marker = m.mapping.identity.marker_field.clone();
+                let mut by_marker: HashMap<String, Vec<&Pass>> = HashMap::new();
+                if let Some(key) = &marker {
+                    for p in &listed {
+                        if let Some(f) = p.content.field(key.as_str())
+                            && let FieldValue::Text(token) = &f.value
+                        {
+                            by_marker.entry(token.clone()).or_default().push(p);
+                        }
+                    }
+                }
+                for row in open {
+                    let Some(item) = items.get(&row.source_ref) else {
+                        continue;
+                    };
+                    let candidates: Vec<&Pass> = match self.strategy {
+                        Strategy::Marker => {
+                            by_marker.get(&item.identity).cloned().unwrap_or_default()
+                        }
+                        _ => listed.iter().collect(),
+                    };
+                    let hit = candidates.into_iter().find(|p| {
+                        !claimed.contains(&p.pass_ref.to_string())
+                            && differences(
+                                &item.expected,
+                                &p.content,
+                                m.target.capabilities(),
+                                self.target_template.as_ref(),
+                            )
+                            .is_empty()
+                    });
+                    m.progress.item(true);
+                    match hit {
+                        Some(p) => {
+                            claimed.insert(p.pass_ref.to_string());
+                            self.cp.mark_created(
+                                &item.source_ref,
+                                &p.pass_ref.to_string(),
+                                link_of(p).as_deref(),
+                            )?;
+                        }
+                        None if !dry_run || row.state == State::Creating => self.cp.set_state(
+                            &item.source_ref,
+                            State::Pending,
+                            row.last_error.as_deref(),
+                        )?,
+                        None => {}
+                    }
+                }
+            }
+        }
+        m.progress.finish();
+        Ok(())
+    }
+
+    /// Create every pending pass (bulk path when the target has one).
+    async fn create_all(&self, pending: &[&Item]) -> Result<(), MigrateError> {
+        let m = self.m;
+        m.progress.start(Phase::Migrate, pending.len() as u64);
+        let batch = m.options.use_batch && m.target.batch().is_some();
+        let concurrency = m.options.concurrency.max(1);
+        let errors: Mutex<Option<CheckpointError>> = Mutex::new(None);
+        if batch {
+            stream::iter(pending.chunks(m.options.batch_size.max(1)))
+                .for_each_concurrent(concurrency, |chunk| {
+                    let errors = &errors;
+                    async move {
+                        if let Err(e) = self.create_batch(chunk).await {
+                            errors
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(e);
+                        }
+                    }
+                })
+                .await;
+        } else {
+            stream::iter(pending.iter().copied())
+                .map(Ok::<_, CheckpointError>)
+                .try_for_each_concurrent(concurrency, |item| async move {
+                    let outcome = self.create_one(item).await?;
+                    m.progress.item(matches!(outcome, Created::Yes));
+                    Ok(())
+                })
+                .await?;
+        }
+        m.progress.finish();
+        match errors.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
+    }
+
+    /// One create, per call. The intent (`creating`) is recorded before the request is sent.
+    async fn create_one(&self, item: &Item) -> Result<Created, CheckpointError> {
+        let m = self.m;
+        let cp = self.cp;
+        cp.mark_creating(&item.source_ref)?;
+        let max = m.options.max_attempts.max(1);
+        let mut transient = 0;
+        let mut limited = 0;
+        loop {
+            self.target_pace.acquire().await;
+            let result = m.target.create(item.new_pass.clone()).await;
+            match result {
+                Ok(pass) => {
+                    cp.mark_created(
+                        &item.source_ref,
+                        &pass.pass_ref.to_string(),
+                        link_of(&pass).as_deref(),
+                    )?;
+                    return Ok(Created::Yes);
+                }
+                Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
+                    limited += 1;
+                    self.target_pace
+                        .pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
+                }
+                Err(e)
+                    if self.strategy == Strategy::CallerSerial
+                        && e.kind() == ErrorKind::Conflict =>
+                {
+                    // The serial exists: most likely an earlier attempt of ours. The reconcile
+                    // step reads it by serial and compares before adopting it.
+                    cp.set_error(&item.source_ref, &describe(&e))?;
+                    return Ok(Created::Unknown);
+                }
+                Err(e) if ambiguous(e.kind()) => {
+                    cp.set_error(&item.source_ref, &describe(&e))?;
+                    // Repeating a create is safe only with a caller-chosen serial; otherwise the
+                    // pass stays `creating` and is looked up before any new attempt.
+                    if self.strategy != Strategy::CallerSerial || transient + 1 >= max {
+                        return Ok(Created::Unknown);
+                    }
+                    transient += 1;
+                    tokio::time::sleep(self.backoff(transient)).await;
+                }
+                Err(e) => {
+                    cp.set_state(&item.source_ref, State::Failed, Some(&describe(&e)))?;
+                    return Ok(Created::Refused);
+                }
+            }
+        }
+    }
+
+    /// One batch job. Every row of the chunk is `creating` before the job is submitted; rows
+    /// whose result is not a clear success or refusal stay `creating` for the reconcile step.
+    async fn create_batch(&self, chunk: &[&Item]) -> Result<(), CheckpointError> {
+        let m = self.m;
+        let Some(batch) = m.target.batch() else {
+            return Ok(());
+        };
+        for item in chunk {
+            self.cp.mark_creating(&item.source_ref)?;
+        }
+        let passes: Vec<NewPass> = chunk.iter().map(|i| i.new_pass.clone()).collect();
+        let max = m.options.max_attempts.max(1);
+        let mut limited = 0;
+        let results = loop {
+            self.target_pace.acquire().await;
+            match batch.create_many(passes.clone()).await {
+                Ok(results) => break results,
+                Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
+                    limited += 1;
+                    self.target_pace
+                        .pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
+                }
+                Err(e) => {
+                    let text = describe(&e);
+                    for item in chunk {
+                        if ambiguous(e.kind()) {
+                            self.cp.set_error(&item.source_ref, &text)?;
+                        } else {
+                            self.cp
+                                .set_state(&item.source_ref, State::Failed, Some(&text))?;
+                        }
+                        m.progress.item(false);
+                    }
+                    return Ok(());
+                }
+            }
+        };
+        for (i, item) in chunk.iter().enumerate() {
+            match results.get(i) {
+                Some(Ok(pass)) => {
+                    self.cp.mark_created(
+                        &item.source_ref,
+                        &pass.pass_ref.to_string(),
+                        link_of(pass).as_deref(),
+                    )?;
+                    m.progress.item(true);
+                }
+                Some(Err(e))
+                    if ambiguous(e.kind())
+                        || e.kind() == ErrorKind::RateLimited
+                        || (self.strategy == Strategy::CallerSerial
+                            && e.kind() == ErrorKind::Conflict) =>
+                {
+                    self.cp.set_error(&item.source_ref, &describe(e))?;
+                    m.progress.item(false);
+                }
+                Some(Err(e)) => {
+                    self.cp
+                        .set_state(&item.source_ref, State::Failed, Some(&describe(e)))?;
+                    m.progress.item(false);
+                }
+                None => {
+                    self.cp.set_error(
+                        &item.source_ref,
+                        "the batch job returned fewer results than passes",
+                    )?;
+                    m.progress.item(false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Read every migrated pass back and compare it with the mapped source content.
+    async fn verify(
+        &self,
+        items: &BTreeMap<String, Item>,
+    ) -> Result<BTreeMap<String, Vec<String>>, MigrateError> {
+        let m = self.m;
+        let rows: Vec<Row> = self
+            .cp
+            .rows()?
+            .into_iter()
+            .filter(|r| {
+                matches!(r.state, State::Created | State::Verified | State::Mismatch)
+                    && items.contains_key(&r.source_ref)
+            })
+            .collect();
+        m.progress.start(Phase::Verify, rows.len() as u64);
+        let results: Vec<(String, Result<Vec<String>, String>)> = stream::iter(rows.iter())
+            .map(|row| async move {
+                let Some(item) = items.get(&row.source_ref) else {
+                    return (row.source_ref.clone(), Err("source pass not read".into()));
+                };
+                let pass_ref = match row.target_ref.as_deref().map(|t| self.target_ref(t)) {
+                    Some(Ok(r)) => r,
+                    Some(Err(e)) => return (row.source_ref.clone(), Err(e)),
+                    None => return (row.source_ref.clone(), Err("no target ref".into())),
+                };
+                let target = Arc::clone(&m.target);
+                let got = self
+                    .retrying(&self.target_pace, || {
+                        let target = Arc::clone(&target);
+                        let pass_ref = pass_ref.clone();
+                        async move { target.get(&pass_ref).await }
+                    })
+                    .await;
+                let out = match got {
+                    Ok(pass) => Ok(differences(
+                        &item.expected,
+                        &pass.content,
+                        m.target.capabilities(),
+                        self.target_template.as_ref(),
+                    )),
+                    Err(e) => Err(describe(&e)),
+                };
+                m.progress.item(matches!(&out, Ok(d) if d.is_empty()));
+                (row.source_ref.clone(), out)
+            })
+            .buffer_unordered(m.options.concurrency.max(1))
+            .collect()
+            .await;
+        m.progress.finish();
+        let mut mismatches = BTreeMap::new();
+        for (source_ref, result) in results {
+            match result {
+                Ok(diffs) if diffs.is_empty() => {
+                    self.cp.set_state(&source_ref, State::Verified, None)?
+                }
+                Ok(diffs) => {
+                    self.cp
+                        .set_state(&source_ref, State::Mismatch, Some(&diffs.join("; ")))?;
+                    mismatches.insert(source_ref, diffs);
+                }
+                Err(e) => {
+                    let text = format!("verify: {e}");
+                    self.cp
+                        .set_state(&source_ref, State::Mismatch, Some(&text))?;
+                    mismatches.insert(source_ref, vec![text]);
+                }
+            }
+        }
+        Ok(mismatches)
+    }
+
+    fn target_ref(&self, text: &str) -> Result<PassRef, String> {
+        // Target refs were recorded from `PassRef`'s Display: `TEMPLATE/ID` when the target
+        // addresses passes through a template, `ID` otherwise.
+        match &self.m.target_template {
+            Some(t) if text.starts_with(&format!("{t}/")) => {
+                let id = &text[t.as_str().len() + 1..];
+                PassId::new(id)
+                    .map(|id| PassRef::in_template(t.clone(), id))
+                    .map_err(|e| e.to_string())
+            }
+            _ => PassRef::parse(text).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Retire every verified source pass.
+    async fn retire(&self, items: &BTreeMap<String, Item>) -> Result<(), MigrateError> {
+        let m = self.m;
+        let rows: Vec<Row> = self
+            .cp
+            .rows()?
+            .into_iter()
+            .filter(|r| r.state == State::Verified && items.contains_key(&r.source_ref))
+            .collect();
+        m.progress.start(Phase::Retire, rows.len() as u64);
+        let results: Vec<(String, Result<(), Error>)> = stream::iter(rows.iter())
+            .filter_map(|row| async move { items.get(&row.source_ref).map(|item| (row, item)) })
+            .map(|(row, item)| async move {
+                let source = Arc::clone(&m.source);
+                let pass_ref = item.source.pass_ref.clone();
+                let link = row.target_link.clone().unwrap_or_default();
+                let notice = &m.mapping.notice;
+                let result = self
+                    .retrying(&self.source_pace, || {
+                        let source = Arc::clone(&source);
+                        let pass_ref = pass_ref.clone();
+                        let link = link.clone();
+                        async move {
+                            match m.options.retire {
+                                Retire::None => Ok(()),
+                                Retire::Void => source.void(&pass_ref).await.map(|_| ()),
+                                Retire::Delete => match source.delete(&pass_ref).await {
+                                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                                    other => other,
+                                },
+                                Retire::Notice => {
+                                    let field = walletpass_core::Field::new(
+                                        notice.key.clone(),
+                                        notice.text.replace("{link}", &link),
+                                    )?
+                                    .with_label(notice.label.clone())
+                                    .with_placement(walletpass_core::Placement::Back);
+                                    let patch = PassPatch::builder().set(field).build()?;
+                                    source.patch(&pass_ref, &patch).await.map(|_| ())
+                                }
+                            }
+                        }
+                    })
+                    .await;
+                m.progress.item(result.is_ok());
+                (row.source_ref.clone(), result)
+            })
+            .buffer_unordered(m.options.concurrency.max(1))
+            .collect()
+            .await;
+        m.progress.finish();
+        for (source_ref, result) in results {
+            match result {
+                Ok(()) => self.cp.set_state(&source_ref, State::Retired, None)?,
+                Err(e) => self
+                    .cp
+                    .set_error(&source_ref, &format!("retire: {}", describe(&e)))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn report_rows(
+    rows: &[Row],
+    mismatches: &BTreeMap<String, Vec<String>>,
+    dry_run: bool,
+) -> Vec<ReportRow> {
+    rows.iter()
+        .map(|r| {
+            let state = if dry_run && !r.state.is_on_target() {
+                "would_create".to_owned()
+            } else {
+                r.state.as_str().to_owned()
+            };
+            ReportRow {
+                source_id: r.source_ref.clone(),
+                target_id: r.target_ref.clone().unwrap_or_default(),
+                source_link: r.source_link.clone().unwrap_or_default(),
+                target_link: r.target_link.clone().unwrap_or_default(),
+                state,
+                error: mismatches
+                    .get(&r.source_ref)
+                    .map(|d| d.join("; "))
+                    .or_else(|| r.last_error.clone())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Write the CSV report: source id, target id, source link, target link, state, error.
+pub fn write_report(path: &std::path::Path, rows: &[ReportRow]) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_path(path)?;
+    for row in rows {
+        writer.serialize(row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
