@@ -16,6 +16,7 @@ const SNAPSHOTS: &[(&str, &str)] = snapshots![
     "content_label_color",
     "content_link_values",
     "content_pdf417",
+    "content_qr_barcode",
     "content_two_header_fields",
     "create_then_get",
     "patch_changes_only_given_fields",
@@ -61,6 +62,9 @@ mod tests {
             value: changed,
         };
         let reason = check("create_then_get", &differing).unwrap();
-        assert!(reason.contains("differs from the shared snapshot"), "{reason}");
+        assert!(
+            reason.contains("differs from the shared snapshot"),
+            "{reason}"
+        );
     }
 }

@@ -52,3 +52,22 @@ async fn the_library_holds_a_run_to_the_shared_snapshots() {
         );
     }
 }
+
+async fn run(backend: backends::Backend) -> Report {
+    let options = SuiteOptions {
+        fixture: backend.fixture.clone(),
+        skip_snapshot_check: true,
+        only: Vec::new(),
+    };
+    run_suite(backend.provider.clone(), options).await
+}
+
+#[tokio::test]
+async fn passninja() {
+    judge(&run(backends::passninja(Default::default()).await).await);
+}
+
+#[tokio::test]
+async fn passinstance() {
+    judge(&run(backends::passinstance(Default::default()).await).await);
+}

@@ -43,7 +43,7 @@ pub struct Capabilities {
     pub list: bool,
     /// `list` needs a template.
     pub list_requires_template: bool,
-    /// `ListQuery::search`.
+    /// `ListQuery::search`: a case-insensitive substring match on serial numbers.
     pub search: bool,
     /// `ListQuery::status`.
     pub list_filter_status: bool,
@@ -77,6 +77,9 @@ pub struct Capabilities {
     pub labels: bool,
     /// Field placements are stored.
     pub placements: bool,
+    /// Labels and placements belong to the template (PassNinja): a pass may repeat the
+    /// template's, but a different label or placement is refused, never stored or dropped.
+    pub fixed_layout: bool,
     /// Most fields per placement, where the vendor allows fewer than Apple does.
     pub max_fields_per_placement: Vec<(Placement, usize)>,
     /// Placements the vendor cannot hold at all.
@@ -142,6 +145,7 @@ impl Capabilities {
             batch: false,
             labels: false,
             placements: false,
+            fixed_layout: false,
             max_fields_per_placement: Vec::new(),
             unsupported_placements: Vec::new(),
             link_values: false,
@@ -190,6 +194,7 @@ impl Capabilities {
             batch: false,
             labels: true,
             placements: true,
+            fixed_layout: false,
             max_fields_per_placement: Vec::new(),
             unsupported_placements: Vec::new(),
             link_values: true,

@@ -44,6 +44,7 @@ pub(crate) fn capabilities() -> Capabilities {
     // Labels and placements come from the template's configured field specs.
     c.labels = true;
     c.placements = true;
+    c.fixed_layout = true;
     // `recipient` on create.
     c.extra = true;
     // A key outside the template's schema is answered with MI1.

@@ -38,3 +38,102 @@ pub async fn memory() -> Backend {
         guard: None,
     }
 }
+
+/// Quick retries: the simulators answer at once, and deviation runs should not wait.
+fn quick_retry() -> walletpass_core::http::RetryPolicy {
+    walletpass_core::http::RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: std::time::Duration::from_millis(10),
+        max_backoff: std::time::Duration::from_millis(100),
+        budget: std::time::Duration::from_secs(10),
+        jitter: false,
+    }
+}
+
+/// PassNinja against its simulator, in the simulator's conformance template `ptk_0xc0`.
+pub async fn passninja(config: walletpass_sim::SimConfig) -> Backend {
+    use walletpass_core::{Placement, TemplateId};
+    use walletpass_passninja::{PassNinja, PassNinjaConfig};
+    use walletpass_sim::passninja as sim;
+
+    let options = sim::PassNinjaOptions {
+        seed: Some(Arc::new(sim::conformance_seed())),
+        ..sim::PassNinjaOptions::default()
+    };
+    let running = sim::launch(config, options).await.unwrap();
+    let template = TemplateId::new(sim::CONFORMANCE_TEMPLATE_ID).unwrap();
+    // The labels and placements the simulator's dashboard gave the template.
+    let specs = vec![
+        FieldSpec::new("member")
+            .unwrap()
+            .with_label("Member")
+            .with_placement(Placement::Primary),
+        FieldSpec::new("points")
+            .unwrap()
+            .with_label("Points")
+            .with_placement(Placement::Secondary),
+        FieldSpec::new("tier")
+            .unwrap()
+            .with_label("Tier")
+            .with_placement(Placement::Auxiliary),
+    ];
+    let build = |key: &str| {
+        PassNinja::new(
+            PassNinjaConfig::new(key, sim::DEMO_ACCOUNT_ID)
+                .with_base_url(running.base_url())
+                .with_field_specs(template.clone(), specs.clone())
+                .with_retry(quick_retry()),
+        )
+        .unwrap()
+    };
+    let provider = Arc::new(build(sim::DEMO_API_KEY));
+    let bad = Arc::new(build("00000000000000000000000000000000"));
+    Backend {
+        provider,
+        fixture: Fixture {
+            template: Some(template),
+            unknown_id: Some(PassId::new("0123456789abcdef00").unwrap()),
+            malformed_id: Some(PassId::new("not-a-serial!").unwrap()),
+            webhook_sample: Some(
+                include_bytes!(
+                    "../../../crates/walletpass-passninja/tests/fixtures/webhook-cloudevent.json"
+                )
+                .to_vec(),
+            ),
+            bad_credentials: Some(bad),
+        },
+        guard: Some(Box::new(running)),
+    }
+}
+
+/// Passinstance against its simulator, in the simulator's conformance template.
+pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
+    use walletpass_core::TemplateId;
+    use walletpass_passinstance::PassinstanceConfig;
+    use walletpass_sim::passinstance as sim;
+
+    let running = sim::start(config).await.unwrap();
+    let build = |token: &str| {
+        PassinstanceConfig::bearer(token)
+            .with_base_url(running.base_url())
+            .with_retry(quick_retry())
+            .build()
+            .unwrap()
+    };
+    let provider = Arc::new(build(sim::DEMO_TOKEN));
+    let bad = Arc::new(build("pi_wrong_token"));
+    Backend {
+        provider,
+        fixture: Fixture {
+            template: Some(TemplateId::new(sim::CONFORMANCE_TEMPLATE_ID).unwrap()),
+            unknown_id: Some(PassId::new("WPT-UNKNOWN-1").unwrap()),
+            malformed_id: None,
+            webhook_sample: Some(
+                br#"{"id":"evt_1","type":"pass.updated","createdAt":"2026-01-01T00:00:00Z","data":{"id":"pass_1","templateId":"tpl_c0c0c0c0c0c0c0c0"}}"#
+                    .to_vec(),
+            ),
+            bad_credentials: Some(bad),
+        },
+        guard: Some(Box::new(running)),
+    }
+}

@@ -9,7 +9,7 @@ use super::{Cursor, PassStatus, TemplateId};
 ///
 /// ```
 /// use walletpass_core::{ListQuery, TemplateId};
-/// let q = ListQuery::new().template(TemplateId::new("ptk_0x14")?).page_size(50).search("jane");
+/// let q = ListQuery::new().template(TemplateId::new("ptk_0x14")?).page_size(50).search("8ba0");
 /// assert_eq!(q.page_size, Some(50));
 /// # Ok::<(), walletpass_core::ValidationError>(())
 /// ```
@@ -24,7 +24,10 @@ pub struct ListQuery {
     /// How many items per page (the provider may cap it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
-    /// Free-text search (serials, names; the provider says what it matches).
+    /// Search: every pass whose serial number contains this text, compared without regard to
+    /// case, is returned (a provider may match more, such as field values, and says so). A
+    /// provider that cannot search serials declares `search: false` and refuses the query with
+    /// `Unsupported`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Only passes in this state.
