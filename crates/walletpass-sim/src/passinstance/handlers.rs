@@ -115,18 +115,23 @@ fn query_map(raw: Option<String>) -> HashMap<String, String> {
         .collect()
 }
 
-/// One page of `items` as `{data, pagination}`; `shifts` applies the page-boundary deviations.
+/// One page of `items` as `{data, pagination}`; `shifts` applies the page-boundary deviations
+/// (`SkipItemAcrossPages` loses the first item of every page after the first,
+/// `RepeatItemAcrossPages` starts every later page one item early).
 fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
     let total = items.len();
     let mut start = (q.page - 1).saturating_mul(q.limit);
+    let mut take = q.limit;
     if shifts && q.page > 1 {
         if sim.deviates(Deviation::SkipItemAcrossPages) {
+            // The first item of every later page is lost.
             start += 1;
+            take -= 1;
         } else if sim.deviates(Deviation::RepeatItemAcrossPages) {
             start -= 1;
         }
     }
-    let data: Vec<Value> = items.into_iter().skip(start).take(q.limit).collect();
+    let data: Vec<Value> = items.into_iter().skip(start).take(take).collect();
     json!({
         "data": data,
         "pagination": {
