@@ -1,0 +1,297 @@
+//! Test helpers: a provider wrapper that restricts capabilities, counts writes, injects faults
+//! (refused before applying, applied then lost, rate limited) and can freeze mid-create to
+//! simulate a crash; and source inventories.
+
+#![allow(dead_code)] // each test file uses a different part of the helpers
+
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use walletpass_core::{
+    BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind, Field, ListQuery,
+    MemoryProvider, NewPass, NewTemplate, NewWebhookSubscription, Page, Pass, PassContent,
+    PassPatch, PassRef, Placement, Result, SecretString, Template, TemplateId, WalletProvider,
+    WalletProviderExt, WebhookDelivery, WebhookId, WebhookSubscription, WebhookVerifier,
+};
+
+/// Fault rates, in per-mille, decided by a seeded counter.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Faults {
+    /// Refused with a 5xx before anything happens.
+    pub server_error: u64,
+    /// Applied, then the answer is lost (transport error).
+    pub dropped: u64,
+    /// Answered 429 with Retry-After.
+    pub rate_limited: u64,
+}
+
+#[derive(Debug)]
+pub struct Wrapped {
+    pub inner: MemoryProvider,
+    pub caps: Capabilities,
+    pub writes: AtomicU64,
+    pub creates_applied: AtomicU64,
+    pub batch_calls: AtomicU64,
+    pub faults: Mutex<Faults>,
+    seq: AtomicU64,
+    /// After this many applied creates, freeze every later create after applying it.
+    pub freeze_after: AtomicU64,
+    pub frozen: tokio::sync::Notify,
+    pub is_frozen: AtomicBool,
+    /// Drop this field from content on read (a target that loses data).
+    pub lose_on_read: Mutex<Option<String>>,
+}
+
+impl Wrapped {
+    pub fn memory() -> Arc<Self> {
+        Self::with_caps(|_| {})
+    }
+
+    /// A memory provider whose capabilities are changed by `edit` (a provider without
+    /// caller-chosen serials ignores `serial_number`).
+    pub fn with_caps(edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
+        let inner = MemoryProvider::new();
+        let mut caps = inner.capabilities().clone();
+        edit(&mut caps);
+        Arc::new(Self {
+            inner,
+            caps,
+            writes: AtomicU64::new(0),
+            creates_applied: AtomicU64::new(0),
+            batch_calls: AtomicU64::new(0),
+            faults: Mutex::new(Faults::default()),
+            seq: AtomicU64::new(0),
+            freeze_after: AtomicU64::new(u64::MAX),
+            frozen: tokio::sync::Notify::new(),
+            is_frozen: AtomicBool::new(false),
+            lose_on_read: Mutex::new(None),
+        })
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.lock().unwrap() = faults;
+    }
+
+    fn roll(&self) -> u64 {
+        // A fixed pseudo-random sequence (splitmix64), so runs repeat.
+        let n = self.seq.fetch_add(1, Ordering::Relaxed);
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % 1000
+    }
+
+    fn before(&self, op: &str) -> Result<()> {
+        let f = *self.faults.lock().unwrap();
+        let r = self.roll();
+        if r < f.server_error {
+            return Err(
+                Error::new(ErrorKind::Server, format!("{op}: injected 503")).with_status(503)
+            );
+        }
+        if r < f.server_error + f.rate_limited {
+            return Err(Error::new(ErrorKind::RateLimited, "injected 429")
+                .with_status(429)
+                .with_retry_after(Duration::from_millis(20)));
+        }
+        Ok(())
+    }
+
+    fn dropped(&self) -> bool {
+        let f = *self.faults.lock().unwrap();
+        self.roll() < f.dropped
+    }
+
+    async fn do_create(&self, mut pass: NewPass) -> Result<Pass> {
+        if !self.caps.caller_serial {
+            pass.serial_number = None;
+        }
+        let created = self.inner.create(pass).await?;
+        let n = self.creates_applied.fetch_add(1, Ordering::SeqCst) + 1;
+        if n > self.freeze_after.load(Ordering::SeqCst) {
+            self.is_frozen.store(true, Ordering::SeqCst);
+            self.frozen.notify_waiters();
+            futures::future::pending::<()>().await;
+        }
+        Ok(created)
+    }
+
+    /// Every pass, all pages.
+    pub async fn all(&self) -> Vec<Pass> {
+        self.inner
+            .list_all(ListQuery::new())
+            .try_collect()
+            .await
+            .unwrap()
+    }
+}
+
+#[async_trait]
+impl WalletProvider for Wrapped {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+    async fn create(&self, pass: NewPass) -> Result<Pass> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.before("create")?;
+        let created = self.do_create(pass).await?;
+        if self.dropped() {
+            return Err(Error::new(
+                ErrorKind::Transport,
+                "injected: connection dropped after the create",
+            ));
+        }
+        Ok(created)
+    }
+    async fn get(&self, pass: &PassRef) -> Result<Pass> {
+        self.before("get")?;
+        let mut got = self.inner.get(pass).await?;
+        if let Some(key) = self.lose_on_read.lock().unwrap().as_deref() {
+            got.content.fields.remove(key);
+        }
+        Ok(got)
+    }
+    async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.patch(pass, patch).await
+    }
+    async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.put(pass, content).await
+    }
+    async fn delete(&self, pass: &PassRef) -> Result<()> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.delete(pass).await
+    }
+    async fn void(&self, pass: &PassRef) -> Result<Pass> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.void(pass).await
+    }
+    async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
+        self.before("list")?;
+        self.inner.list(query).await
+    }
+    async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
+        self.inner.list_templates(query).await
+    }
+    async fn get_template(&self, id: &TemplateId) -> Result<Template> {
+        self.inner.get_template(id).await
+    }
+    async fn create_template(&self, template: NewTemplate) -> Result<Template> {
+        self.inner.create_template(template).await
+    }
+    async fn delete_template(&self, id: &TemplateId) -> Result<()> {
+        self.inner.delete_template(id).await
+    }
+    async fn create_webhook(
+        &self,
+        subscription: NewWebhookSubscription,
+    ) -> Result<CreatedWebhookSubscription> {
+        self.inner.create_webhook(subscription).await
+    }
+    async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>> {
+        self.inner.list_webhooks(query).await
+    }
+    async fn get_webhook(&self, id: &WebhookId) -> Result<WebhookSubscription> {
+        self.inner.get_webhook(id).await
+    }
+    async fn delete_webhook(&self, id: &WebhookId) -> Result<()> {
+        self.inner.delete_webhook(id).await
+    }
+    async fn webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        query: &ListQuery,
+    ) -> Result<Page<WebhookDelivery>> {
+        self.inner.webhook_deliveries(id, query).await
+    }
+    fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
+        self.inner.webhook_verifier(secret)
+    }
+    fn batch(&self) -> Option<&dyn BatchProvider> {
+        if self.caps.batch { Some(self) } else { None }
+    }
+}
+
+#[async_trait]
+impl BatchProvider for Wrapped {
+    async fn create_many(&self, passes: Vec<NewPass>) -> Result<Vec<Result<Pass>>> {
+        self.batch_calls.fetch_add(1, Ordering::SeqCst);
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.before("batch")?;
+        let mut out = Vec::new();
+        for pass in passes {
+            out.push(self.do_create(pass).await);
+        }
+        if self.dropped() {
+            return Err(Error::new(
+                ErrorKind::Transport,
+                "injected: batch answer lost",
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// The content of source pass `i`: a unique member id, a name, points, a barcode.
+pub fn member(i: usize) -> PassContent {
+    PassContent::builder()
+        .field(
+            Field::new("member.id", format!("M-{i:05}"))
+                .unwrap()
+                .with_label("Member")
+                .with_placement(Placement::Secondary),
+        )
+        .field(
+            Field::new("name", format!("Holder {i}"))
+                .unwrap()
+                .with_label("Name"),
+        )
+        .field(
+            Field::new("points", (i * 10) as i64)
+                .unwrap()
+                .with_label("Points"),
+        )
+        .barcode(
+            walletpass_core::Barcode::new(walletpass_core::BarcodeFormat::Qr, format!("M-{i:05}"))
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+/// Fill `provider` with `n` member passes.
+pub async fn fill(provider: &dyn WalletProvider, n: usize) {
+    for i in 0..n {
+        provider.create(NewPass::new(member(i))).await.unwrap();
+    }
+}
+
+/// Assert that `target` holds each of the `n` members exactly once, with `key` holding the
+/// member id.
+pub async fn assert_exactly_once(target: &Wrapped, n: usize, key: &str) {
+    let all = target.all().await;
+    let mut ids: Vec<String> = all
+        .iter()
+        .map(|p| {
+            p.content
+                .field(key)
+                .expect("member id field")
+                .value
+                .to_text()
+        })
+        .collect();
+    ids.sort();
+    let expected: Vec<String> = (0..n).map(|i| format!("M-{i:05}")).collect();
+    let mut dups = ids.clone();
+    dups.dedup();
+    assert_eq!(dups.len(), ids.len(), "duplicated passes on the target");
+    assert_eq!(ids, expected, "lost or extra passes on the target");
+}
