@@ -35,6 +35,11 @@ fn bearer(server: &MockServer) -> Passinstance {
         .unwrap()
 }
 
+/// A mock that also pins the bearer token ("Authentication": `Authorization: Bearer <token>`).
+fn authed(verb: &str) -> wiremock::MockBuilder {
+    Mock::given(method(verb)).and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+}
+
 fn fixture() -> Value {
     serde_json::from_str(include_str!("fixtures/create-pass-request.json")).unwrap()
 }
@@ -86,7 +91,7 @@ fn list(items: Vec<Value>, page: u64, total_pages: u64) -> Value {
 async fn create_sends_the_documented_example_with_a_bearer_token() {
     // "Quickstart": POST /passes, `Authorization: Bearer <token>`, JSON body as in the example.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/passes"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .and(header("content-type", "application/json"))
@@ -128,18 +133,15 @@ async fn api_key_mode_sends_only_x_api_key() {
 async fn get_put_void_delete_address_the_pass_id() {
     // Reference: GET, PUT, DELETE /passes/{id} and POST /passes/{id}/void.
     let server = MockServer::start().await;
-    let auth = || header("authorization", format!("Bearer {TOKEN}").as_str());
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/pass_1"))
-        .and(auth())
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
         .expect(1)
         .mount(&server)
         .await;
     // A6: PUT sends the whole content, without templateId or serialNumber.
-    Mock::given(method("PUT"))
+    authed("PUT")
         .and(path("/api/v1/passes/pass_1"))
-        .and(auth())
         .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "fields": { "tier": { "label": "Tier", "value": "Silver" } },
@@ -151,16 +153,14 @@ async fn get_put_void_delete_address_the_pass_id() {
         .await;
     let mut voided = pass_answer("pass_1", "S");
     voided["status"] = json!("voided");
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/passes/pass_1/void"))
-        .and(auth())
         .respond_with(ResponseTemplate::new(200).set_body_json(voided))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("DELETE"))
+    authed("DELETE")
         .and(path("/api/v1/passes/pass_1"))
-        .and(auth())
         .respond_with(ResponseTemplate::new(204))
         .expect(1)
         .mount(&server)
@@ -190,14 +190,15 @@ async fn get_put_void_delete_address_the_pass_id() {
 async fn patch_reads_merges_and_puts_everything_back() {
     // A6: patch = GET + merge + PUT; untouched fields and the barcode are sent unchanged.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/pass_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PUT"))
+    authed("PUT")
         .and(path("/api/v1/passes/pass_1"))
+        .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "fields": {
                 "memberName": { "label": "Member", "value": "Jane Doe" },
@@ -224,7 +225,7 @@ async fn patch_reads_merges_and_puts_everything_back() {
 async fn list_passes_sends_page_limit_and_filters() {
     // A7: ?page=&limit= and the filters; the cursor is the next page.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes"))
         .and(query_param("page", "1"))
         .and(query_param("limit", "2"))
@@ -239,7 +240,7 @@ async fn list_passes_sends_page_limit_and_filters() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes"))
         .and(query_param("page", "2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(
@@ -277,8 +278,9 @@ async fn templates_list_create_get() {
         "fields": [{ "key": "seat", "label": "Seat", "placement": "primary" }],
         "createdAt": "2026-01-01T10:00:00Z"
     });
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/templates"))
+        .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "name": "VIP Event Ticket", "description": "Entry", "passType": "eventTicket",
             "organizationName": "Acme", "teamIdentifier": "TEAM123456789",
@@ -290,13 +292,13 @@ async fn templates_list_create_get() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/templates/tpl_0123456789abcdef"))
         .respond_with(ResponseTemplate::new(200).set_body_json(answer.clone()))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/templates"))
         .and(query_param("page", "1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(vec![answer], 1, 1)))
@@ -338,8 +340,9 @@ async fn templates_list_create_get() {
 async fn webhooks_create_and_list() {
     // "Webhooks": POST /webhooks with url, events and secret; GET /webhooks.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/webhooks"))
+        .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "url": "https://your-app.example/webhooks/passinstance",
             "events": ["pass.created", "pass.updated", "pass.voided"],
@@ -353,7 +356,7 @@ async fn webhooks_create_and_list() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/webhooks"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(
             vec![
@@ -401,8 +404,9 @@ async fn bundles_and_push_notifications() {
     let bundle = json!({ "id": "bndl_1", "name": "Order 1001", "passIds": ["pass_1"],
                          "downloadUrl": "https://wallet.passinstance.com/b/bndl_1.pkpasses",
                          "createdAt": "2026-01-01T10:00:00Z" });
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/bundles"))
+        .and(header("content-type", "application/json"))
         .and(body_json(
             json!({ "name": "Order 1001", "passIds": ["pass_1"] }),
         ))
@@ -410,7 +414,7 @@ async fn bundles_and_push_notifications() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/bundles"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(vec![bundle], 1, 1)))
         .expect(1)
@@ -418,8 +422,9 @@ async fn bundles_and_push_notifications() {
         .await;
     let sent = json!({ "id": "ntf_1", "bundleId": "bndl_1", "message": "Doors open at 7",
                        "status": "sent", "recipients": 1, "createdAt": "2026-01-01T10:00:00Z" });
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/push-notifications"))
+        .and(header("content-type", "application/json"))
         .and(body_json(
             json!({ "bundleId": "bndl_1", "message": "Doors open at 7" }),
         ))
@@ -427,8 +432,9 @@ async fn bundles_and_push_notifications() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/push-notifications"))
+        .and(header("content-type", "application/json"))
         .and(body_json(
             json!({ "passId": "pass_1", "message": "Tier changed" }),
         ))
@@ -440,7 +446,7 @@ async fn bundles_and_push_notifications() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/push-notifications"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(vec![sent], 1, 1)))
         .expect(1)
@@ -487,8 +493,9 @@ async fn bundles_and_push_notifications() {
 async fn batch_submit_and_status() {
     // "Run high-volume pass operations and poll job state": POST /batch, GET /batch/{id} (A11).
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/batch"))
+        .and(header("content-type", "application/json"))
         .and(body_json(
             json!({ "operation": "create", "items": [fixture()] }),
         ))
@@ -499,7 +506,7 @@ async fn batch_submit_and_status() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/batch/batch_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "id": "batch_1", "operation": "create", "status": "completed", "total": 1,
@@ -540,7 +547,7 @@ async fn every_error_status_maps_to_its_kind() {
         (503, ErrorKind::Server),
     ] {
         let server = MockServer::start().await;
-        Mock::given(method("GET"))
+        authed("GET")
             .and(path("/api/v1/passes/pass_1"))
             .respond_with(ResponseTemplate::new(status).set_body_json(json!({
                 "error": "Some Reason", "message": format!("answer {status}"),
@@ -562,7 +569,7 @@ async fn every_error_status_maps_to_its_kind() {
 async fn a_429_is_retried_after_the_advertised_delay() {
     // "Production readiness": `Retry-After: <seconds>` and "Respect documented retry guidance".
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/pass_1"))
         .respond_with(
             ResponseTemplate::new(429)
@@ -576,7 +583,7 @@ async fn a_429_is_retried_after_the_advertised_delay() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/pass_1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
         .expect(1)
@@ -601,7 +608,7 @@ async fn a_429_is_retried_after_the_advertised_delay() {
 
     // Without retries the 429 surfaces with its delay.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    authed("GET")
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
         .mount(&server)
         .await;
@@ -614,14 +621,14 @@ async fn a_429_is_retried_after_the_advertised_delay() {
 async fn a_409_on_create_returns_the_identical_pass_or_stays_a_conflict() {
     // A5: create is idempotent by template + serial.
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
+    authed("POST")
         .and(path("/api/v1/passes"))
         .respond_with(ResponseTemplate::new(409).set_body_json(json!({
             "error": "Conflict", "message": "A pass with serial number ORDER-1001 already exists"
         })))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes"))
         .and(query_param("templateId", TEMPLATE))
         .and(query_param("serialNumber", "ORDER-1001"))
@@ -651,7 +658,7 @@ async fn a_409_on_create_returns_the_identical_pass_or_stays_a_conflict() {
 async fn a_template_and_serial_reference_is_looked_up() {
     // A2: an id the vendor does not know is looked up as a serial number in the template.
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/ORDER-1001"))
         .respond_with(
             ResponseTemplate::new(404).set_body_json(
@@ -661,7 +668,7 @@ async fn a_template_and_serial_reference_is_looked_up() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes"))
         .and(query_param("serialNumber", "ORDER-1001"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list(
@@ -672,7 +679,7 @@ async fn a_template_and_serial_reference_is_looked_up() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
+    authed("GET")
         .and(path("/api/v1/passes/pass_9"))
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
         .expect(1)
