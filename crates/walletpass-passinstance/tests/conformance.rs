@@ -32,6 +32,7 @@ async fn run(config: SimConfig) -> provider_tests::Report {
         malformed_id: None,
         webhook_sample: Some(sample.to_vec()),
         bad_credentials: Some(bad),
+        ..Fixture::default()
     };
     run_suite(
         provider,
