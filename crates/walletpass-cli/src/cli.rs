@@ -354,10 +354,23 @@ pub enum WebhooksCommand {
 /// `conformance`
 #[derive(Debug, Args)]
 pub struct ConformanceArgs {
-    /// The template the scenarios create passes from (vendors that need one); default: the
-    /// provider's own choice.
+    /// The template the scenarios create passes in: it must define the keys `member`, `points`
+    /// and `tier` (labels Member, Points, Tier) and no others. The memory provider gets one made
+    /// for the run; the simulators seed one (`walletpass sim` prints its id).
     #[arg(long, short = 't', value_name = "T")]
     pub template: Option<String>,
+    /// A well-formed pass id that does not exist (for the not-found scenarios).
+    #[arg(long, value_name = "ID")]
+    pub unknown_id: Option<String>,
+    /// A pass id the provider must refuse as malformed before sending anything.
+    #[arg(long, value_name = "ID")]
+    pub malformed_id: Option<String>,
+    /// A delivery body in the vendor's webhook format, for the verification scenario.
+    #[arg(long, value_name = "FILE")]
+    pub webhook_sample: Option<PathBuf>,
+    /// Run only the scenarios whose name contains this; repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub only: Vec<String>,
 }
 
 /// Which simulator(s) to run.

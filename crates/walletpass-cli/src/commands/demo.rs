@@ -1,12 +1,453 @@
-//! `walletpass demo`: start the three simulators in-process and show one canonical pass on every
-//! vendor.
+//! `walletpass demo`: with no account and no setup, start the three vendor simulators
+//! in-process, create the same canonical pass on every backend, show the results side by side
+//! and check that they agree, patch and void through the one trait, receive one verified inbound
+//! webhook per vendor that has them, and end with a summary.
+//!
+//! "Agree" means the canonical view the conformance suite compares (status; each field's key,
+//! label and value; the barcode). Placements are shown but not compared: each vendor lays fields
+//! out its own way (Passinstance stores none, ubpass has no primary or auxiliary row).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use walletpass::{
+    ErrorKind, Field, NewPass, NewWebhookSubscription, Pass, PassContent, PassPatch,
+    ProviderConfig, ProviderKind, TemplateId, WalletProvider, WebhookEvent, WebhookEventKind,
+    WebhookVerifier,
+};
+use walletpass_sim::{RunningSim, SimConfig};
 
 use super::Context;
-use crate::failure::Failure;
+use super::sim::Vendor;
+use crate::cli::OutputFormat;
+use crate::failure::{Failure, exit};
+use crate::output;
+
+/// How long to wait for each vendor's webhook delivery.
+const WEBHOOK_WAIT: Duration = Duration::from_secs(15);
+
+/// One vendor in the demo: its simulator, the provider built on it, and what happened.
+struct Backend {
+    vendor: Vendor,
+    provider: Arc<dyn WalletProvider>,
+    template: Option<TemplateId>,
+    sim: RunningSim,
+    created: Option<Pass>,
+    patched: Option<Pass>,
+    void: Value,
+    webhook: Value,
+}
+
+/// The keys, labels and values of the demo pass.
+const FIELDS: [(&str, &str, &str); 3] = [
+    ("member", "Member", "Jane Doe"),
+    ("points", "Points", "1200"),
+    ("tier", "Tier", "Gold"),
+];
+
+fn canonical_content() -> Result<PassContent, Failure> {
+    let mut builder = PassContent::builder();
+    for (key, label, value) in FIELDS {
+        builder = builder.field(Field::new(key, value)?.with_label(label));
+    }
+    Ok(builder.build()?)
+}
 
 /// Run `demo`.
-pub async fn run(_ctx: &Context) -> Result<u8, Failure> {
-    Err(Failure::Other(
-        "the demo needs the vendor backends in the facade".into(),
-    ))
+pub async fn run(ctx: &Context) -> Result<u8, Failure> {
+    let narrate = ctx.format == OutputFormat::Table;
+    let say =
+        |text: &str| -> Result<(), Failure> { if narrate { output::line(text) } else { Ok(()) } };
+
+    say("walletpass demo: one pass, three vendors, one trait (local simulators, no account)\n")?;
+    let mut backends = Vec::new();
+    for vendor in Vendor::ALL {
+        let sim = vendor.start(SimConfig::default()).await.map_err(|e| {
+            Failure::Other(format!("cannot start the {} simulator: {e}", vendor.name()))
+        })?;
+        let provider = connect(vendor, sim.base_url())?;
+        say(&format!(
+            "  started {:<12} {}",
+            vendor.name(),
+            sim.base_url()
+        ))?;
+        backends.push(Backend {
+            vendor,
+            template: vendor.demo_template().map(TemplateId::new).transpose()?,
+            provider,
+            sim,
+            created: None,
+            patched: None,
+            void: Value::Null,
+            webhook: Value::Null,
+        });
+    }
+
+    // Subscribe before changing anything, so the patch below is delivered.
+    let receiver = Receiver::start().await?;
+    for b in &mut backends {
+        let caps = b.provider.capabilities();
+        if !(caps.webhooks_create && caps.webhooks_verify) {
+            b.webhook = json!({ "skipped": format!("{} has no webhooks", b.vendor.name()) });
+            continue;
+        }
+        let url = format!("{}/hooks/{}", receiver.base_url, b.vendor.name());
+        let sub = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassUpdated])?;
+        let created = b.provider.create_webhook(sub).await?;
+        receiver.register(
+            b.vendor.name(),
+            b.provider.webhook_verifier(created.secret)?,
+        );
+        say(&format!(
+            "  subscribed {} to pass_updated at {url}",
+            b.vendor.name()
+        ))?;
+    }
+
+    say("\n1. create the same canonical pass on every backend")?;
+    let content = canonical_content()?;
+    for b in &mut backends {
+        let mut new = NewPass::new(content.clone());
+        if let Some(t) = &b.template {
+            new = new.with_template(t.clone());
+        }
+        let pass = b.provider.create(new).await?;
+        say(&format!(
+            "  {:<12} created {}",
+            b.vendor.name(),
+            pass.pass_ref
+        ))?;
+        b.created = Some(pass);
+    }
+    let (created_count, created_agree) = {
+        let created: Vec<(&str, &Pass)> = backends
+            .iter()
+            .filter_map(|b| b.created.as_ref().map(|p| (b.vendor.name(), p)))
+            .collect();
+        say(&format!("\n{}", side_by_side(&created)))?;
+        (created.len(), agree(&created))
+    };
+    say(&format!(
+        "\n  canonical content agrees on every backend: {}",
+        yes_no(created_agree)
+    ))?;
+
+    say("\n2. patch tier to Platinum through the trait (every other field stays)")?;
+    let patch = PassPatch::builder().set_value("tier", "Platinum").build()?;
+    for b in &mut backends {
+        let Some(pass) = &b.created else { continue };
+        b.provider.patch(&pass.pass_ref, &patch).await?;
+        let reread = b.provider.get(&pass.pass_ref).await?;
+        say(&format!(
+            "  {:<12} tier = {}",
+            b.vendor.name(),
+            reread
+                .content
+                .field("tier")
+                .map(|f| output::value_text(&f.value))
+                .unwrap_or_else(|| "(missing)".into())
+        ))?;
+        b.patched = Some(reread);
+    }
+    let (patched_count, patched_ok) = {
+        let patched: Vec<(&str, &Pass)> = backends
+            .iter()
+            .filter_map(|b| b.patched.as_ref().map(|p| (b.vendor.name(), p)))
+            .collect();
+        let ok = agree(&patched)
+            && patched.iter().all(|(_, p)| {
+                p.content
+                    .field("tier")
+                    .is_some_and(|f| output::value_text(&f.value) == "Platinum")
+            });
+        (patched.len(), ok)
+    };
+    say(&format!("  patched content agrees: {}", yes_no(patched_ok)))?;
+
+    say("\n3. void through the trait")?;
+    for b in &mut backends {
+        let Some(pass) = &b.created else { continue };
+        b.void = match b.provider.void(&pass.pass_ref).await {
+            Ok(voided) => {
+                say(&format!(
+                    "  {:<12} status = {}",
+                    b.vendor.name(),
+                    voided.status
+                ))?;
+                json!({ "status": voided.status })
+            }
+            Err(e) if e.kind() == ErrorKind::Unsupported => {
+                say(&format!(
+                    "  {:<12} unsupported: {}",
+                    b.vendor.name(),
+                    e.message()
+                ))?;
+                json!({ "unsupported": e.message() })
+            }
+            Err(e) => return Err(e.into()),
+        };
+    }
+
+    say("\n4. inbound webhooks, verified with each backend's verifier")?;
+    let mut events = receiver.events;
+    let expected: Vec<&str> = backends
+        .iter()
+        .filter(|b| b.webhook.is_null())
+        .map(|b| b.vendor.name())
+        .collect();
+    let mut received: BTreeMap<String, Result<WebhookEvent, String>> = BTreeMap::new();
+    let deadline = tokio::time::Instant::now() + WEBHOOK_WAIT;
+    while expected.iter().any(|name| !received.contains_key(*name)) {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some((name, result))) => {
+                received.entry(name).or_insert(result);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    for b in &mut backends {
+        if !b.webhook.is_null() {
+            say(&format!("  {:<12} skipped: no webhooks", b.vendor.name()))?;
+            continue;
+        }
+        b.webhook = match received.remove(b.vendor.name()) {
+            Some(Ok(event)) => {
+                say(&format!(
+                    "  {:<12} {} {} for {} (id {})",
+                    b.vendor.name(),
+                    "verified",
+                    event.kind,
+                    event
+                        .pass
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "-".into()),
+                    event.id
+                ))?;
+                json!({ "verified": event })
+            }
+            Some(Err(reason)) => {
+                say(&format!("  {:<12} REJECTED: {reason}", b.vendor.name()))?;
+                json!({ "rejected": reason })
+            }
+            None => {
+                say(&format!(
+                    "  {:<12} nothing arrived within {} s",
+                    b.vendor.name(),
+                    WEBHOOK_WAIT.as_secs()
+                ))?;
+                json!({ "missing": true })
+            }
+        };
+    }
+    let webhooks_ok = backends
+        .iter()
+        .all(|b| b.webhook.get("verified").is_some() || b.webhook.get("skipped").is_some());
+    let verified = backends
+        .iter()
+        .filter(|b| b.webhook.get("verified").is_some())
+        .count();
+
+    let voided = backends
+        .iter()
+        .filter(|b| b.void.get("status").is_some())
+        .count();
+    let ok = created_agree && patched_ok && webhooks_ok;
+    let summary = json!({
+        "backends": backends.iter().map(|b| json!({
+            "provider": b.vendor.name(),
+            "base_url": b.sim.base_url(),
+            "created": b.created,
+            "patched": b.patched,
+            "void": b.void,
+            "webhook": b.webhook,
+        })).collect::<Vec<_>>(),
+        "created_agree": created_agree,
+        "patched_agree": patched_ok,
+        "voided": voided,
+        "webhooks_verified": verified,
+        "ok": ok,
+    });
+    match ctx.format {
+        OutputFormat::Json => output::line(&output::json(&summary)?)?,
+        OutputFormat::Table => {
+            output::line(&format!(
+                "\nsummary: {} simulators started; {} passes created and their canonical content {}; \
+                 {} patched ({}); {} voided ({} unsupported); {} webhooks received and verified ({} vendor without webhooks)",
+                backends.len(),
+                created_count,
+                if created_agree { "agrees" } else { "DISAGREES" },
+                patched_count,
+                if patched_ok { "agree" } else { "DISAGREE" },
+                voided,
+                backends.len() - voided,
+                verified,
+                backends
+                    .iter()
+                    .filter(|b| b.webhook.get("skipped").is_some())
+                    .count(),
+            ))?;
+            output::line(if ok {
+                "demo: ok"
+            } else {
+                "demo: FAILED (see above)"
+            })?;
+        }
+    }
+    for b in backends {
+        b.sim.shutdown().await;
+    }
+    receiver.shutdown.abort();
+    Ok(if ok { exit::OK } else { exit::OTHER })
+}
+
+/// Build the provider for a vendor's simulator through the facade, as `--provider` would.
+fn connect(vendor: Vendor, base_url: &str) -> Result<Arc<dyn WalletProvider>, Failure> {
+    let env = vendor.env(base_url);
+    let kind: ProviderKind = vendor.name().parse()?;
+    let config = ProviderConfig::from_lookup(kind, Some(base_url), |name| {
+        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    })?;
+    let config = match config {
+        // PassNinja keeps labels on the template (set in its dashboard): declare them.
+        ProviderConfig::PassNinja(c) => match vendor.demo_template() {
+            Some(t) => ProviderConfig::PassNinja(
+                c.with_field_specs(TemplateId::new(t)?, Vendor::passninja_demo_specs()?),
+            ),
+            None => ProviderConfig::PassNinja(c),
+        },
+        other => other,
+    };
+    Ok(walletpass::connect(config)?)
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "NO" }
+}
+
+/// Whether every pass has the same canonical view.
+fn agree(passes: &[(&str, &Pass)]) -> bool {
+    let views: Vec<Value> = passes
+        .iter()
+        .map(|(_, p)| provider_tests::canonical_view(p))
+        .collect();
+    views.windows(2).all(|w| w[0] == w[1])
+}
+
+/// The passes in columns, one per backend.
+fn side_by_side(passes: &[(&str, &Pass)]) -> String {
+    let mut headers = vec![""];
+    headers.extend(passes.iter().map(|(name, _)| *name));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut row = |label: String, cell: &dyn Fn(&Pass) -> String| {
+        let mut r = vec![label];
+        r.extend(passes.iter().map(|(_, p)| cell(p)));
+        rows.push(r);
+    };
+    row("ref".into(), &|p| p.pass_ref.to_string());
+    row("status".into(), &|p| p.status.to_string());
+    for (key, _, _) in FIELDS {
+        row(format!("{key} (label)"), &|p| {
+            p.content
+                .field(key)
+                .and_then(|f| f.label.clone())
+                .unwrap_or_else(|| "-".into())
+        });
+        row(format!("{key} (value)"), &|p| {
+            p.content
+                .field(key)
+                .map(|f| output::value_text(&f.value))
+                .unwrap_or_else(|| "-".into())
+        });
+        row(format!("{key} (placement, not compared)"), &|p| {
+            p.content
+                .field(key)
+                .and_then(|f| f.placement)
+                .map(|pl| pl.to_string())
+                .unwrap_or_else(|| "-".into())
+        });
+    }
+    output::table(&headers, &rows)
+}
+
+/// A loopback HTTP endpoint that verifies each vendor's deliveries with that vendor's verifier.
+struct Receiver {
+    base_url: String,
+    verifiers: Verifiers,
+    events: mpsc::UnboundedReceiver<(String, Result<WebhookEvent, String>)>,
+    shutdown: tokio::task::JoinHandle<()>,
+}
+
+type Verifiers = Arc<Mutex<BTreeMap<String, Box<dyn WebhookVerifier>>>>;
+
+#[derive(Clone)]
+struct ReceiverState {
+    verifiers: Verifiers,
+    events: mpsc::UnboundedSender<(String, Result<WebhookEvent, String>)>,
+}
+
+impl Receiver {
+    async fn start() -> Result<Self, Failure> {
+        let verifiers: Verifiers = Arc::new(Mutex::new(BTreeMap::new()));
+        let (tx, rx) = mpsc::unbounded_channel();
+        let state = ReceiverState {
+            verifiers: Arc::clone(&verifiers),
+            events: tx,
+        };
+        let app = Router::new()
+            .route("/hooks/{vendor}", post(receive))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self {
+            base_url: format!("http://{addr}"),
+            verifiers,
+            events: rx,
+            shutdown: task,
+        })
+    }
+
+    fn register(&self, vendor: &str, verifier: Box<dyn WebhookVerifier>) {
+        self.verifiers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(vendor.to_owned(), verifier);
+    }
+}
+
+async fn receive(
+    State(state): State<ReceiverState>,
+    Path(vendor): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let result = {
+        let verifiers = state.verifiers.lock().unwrap_or_else(|p| p.into_inner());
+        match verifiers.get(&vendor) {
+            Some(v) => v.verify(&headers, &body).map_err(|e| e.to_string()),
+            None => Err(format!("no subscription for '{vendor}'")),
+        }
+    };
+    let status = if result.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let _ = state.events.send((vendor, result));
+    status
 }

@@ -3,7 +3,10 @@
 //! accepts, as the environment variables that point this CLI at it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use walletpass::{FieldSpec, Placement, ValidationError};
 
 use walletpass_sim::{Deviation, RunningSim, SimConfig, passinstance, passninja, ubpass};
 
@@ -68,10 +71,42 @@ impl Vendor {
         }
     }
 
-    /// Start the simulator.
+    /// The seeded template with the keys `member`, `points` and `tier` (labels Member, Points,
+    /// Tier) that the demo and the conformance suite use; ubpass has no templates.
+    pub fn demo_template(self) -> Option<&'static str> {
+        match self {
+            Vendor::PassNinja => Some(passninja::CONFORMANCE_TEMPLATE_ID),
+            Vendor::Ubpass => None,
+            Vendor::Passinstance => Some(passinstance::CONFORMANCE_TEMPLATE_ID),
+        }
+    }
+
+    /// The field specs of the PassNinja demo template, as its dashboard defines them (PassNinja
+    /// keeps labels and placements on the template, out of reach of the API).
+    pub fn passninja_demo_specs() -> Result<Vec<FieldSpec>, ValidationError> {
+        Ok(vec![
+            FieldSpec::new("member")?
+                .with_label("Member")
+                .with_placement(Placement::Primary),
+            FieldSpec::new("points")?
+                .with_label("Points")
+                .with_placement(Placement::Secondary),
+            FieldSpec::new("tier")?
+                .with_label("Tier")
+                .with_placement(Placement::Auxiliary),
+        ])
+    }
+
+    /// Start the simulator (PassNinja with the demo template added to its demo account).
     pub async fn start(self, config: SimConfig) -> std::io::Result<RunningSim> {
         match self {
-            Vendor::PassNinja => passninja::start(config).await,
+            Vendor::PassNinja => {
+                let options = passninja::PassNinjaOptions {
+                    seed: Some(Arc::new(passninja::conformance_seed())),
+                    ..passninja::PassNinjaOptions::default()
+                };
+                Ok(passninja::launch(config, options).await?.into_running())
+            }
             Vendor::Ubpass => ubpass::start(config).await,
             Vendor::Passinstance => passinstance::start(config).await,
         }
@@ -181,6 +216,11 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
             vendor.name(),
             env.join(" ")
         ))?;
+        if let Some(t) = vendor.demo_template() {
+            output::line(&format!(
+                "#   template {t} (member, points, tier): walletpass conformance --template {t}"
+            ))?;
+        }
     }
     if !base.deviations.is_empty() {
         let names: Vec<String> = base.deviations.iter().map(|d| deviation_name(*d)).collect();

@@ -1,0 +1,901 @@
+//! The built `walletpass` binary against the memory provider and the vendor simulators: every
+//! command with its JSON output parsed and checked, each documented exit code from a real
+//! failure, webhook verification, the demo, conformance, and no secret in any output.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Out, env_for, run, run_with_stdin, sim, sim_with, values, write};
+use serde_json::{Value, json};
+use walletpass_sim::{Deviation, SimConfig, passinstance, passninja};
+
+fn no_env() -> Vec<(String, String)> {
+    Vec::new()
+}
+
+// ---------------------------------------------------------------- usage, help, memory
+
+#[tokio::test]
+async fn help_documents_commands_exit_codes_and_variables() {
+    let out = run(&no_env(), &["--help"]).await.expect(0);
+    for needle in [
+        "passes",
+        "templates",
+        "webhooks",
+        "conformance",
+        "sim",
+        "demo",
+        "Exit codes:",
+        "3  not found",
+        "7  unsupported",
+        "WALLETPASS_PROVIDER",
+        "PASSNINJA_API_KEY",
+    ] {
+        assert!(
+            out.stdout.contains(needle),
+            "--help lacks {needle}: {}",
+            out.stdout
+        );
+    }
+    let out = run(&no_env(), &["passes", "--help"]).await.expect(0);
+    for verb in ["create", "get", "patch", "put", "delete", "void", "list"] {
+        assert!(out.stdout.contains(verb), "passes --help lacks {verb}");
+    }
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2() {
+    // clap: a missing required argument.
+    let out = run(&no_env(), &["passes", "get"]).await.expect(2);
+    assert!(out.stderr.contains("ID"), "{out:#?}");
+    // create needs --field or --file.
+    run(&no_env(), &["passes", "create"]).await.expect(2);
+    // A malformed assignment names the flag and the accepted forms.
+    let out = run(
+        &no_env(),
+        &["-o", "json", "passes", "create", "--field", "tier"],
+    )
+    .await
+    .expect(2);
+    let err = out.error();
+    assert_eq!(err["kind"], "usage");
+    assert!(
+        err["message"].as_str().unwrap().contains("--field 'tier'"),
+        "{err}"
+    );
+    // An unknown provider.
+    let out = run(&no_env(), &["--provider", "nope", "passes", "get", "x"])
+        .await
+        .expect(2);
+    assert!(
+        out.error()["message"]
+            .as_str()
+            .unwrap()
+            .contains("memory, passninja")
+    );
+    // Missing credentials name the variable.
+    let out = run(
+        &no_env(),
+        &["--provider", "passninja", "passes", "get", "x"],
+    )
+    .await
+    .expect(2);
+    let err = out.error();
+    assert_eq!(err["kind"], "config");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("PASSNINJA_API_KEY"),
+        "{err}"
+    );
+    // Webhook creation must keep the one-time secret somewhere.
+    run(
+        &no_env(),
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "https://example.com/h",
+            "--event",
+            "pass_updated",
+        ],
+    )
+    .await
+    .expect(2);
+}
+
+#[tokio::test]
+async fn memory_create_prints_the_canonical_pass() {
+    let out = run(
+        &no_env(),
+        &[
+            "passes",
+            "create",
+            "--serial",
+            "MEMBER-1",
+            "--field",
+            "tier=Gold",
+            "--field",
+            "points:=1200",
+            "--field",
+            "zip=00123",
+        ],
+    )
+    .await
+    .expect(0);
+    let pass = out.json();
+    assert_eq!(pass["ref"], json!({ "id": "MEMBER-1" }));
+    assert_eq!(pass["serial_number"], "MEMBER-1");
+    assert_eq!(pass["status"], "active");
+    let v = values(&pass);
+    assert_eq!(v["tier"], json!({ "text": "Gold" }));
+    assert_eq!(v["points"], json!({ "number": 1200 }));
+    assert_eq!(v["zip"], json!({ "text": "00123" }));
+}
+
+#[tokio::test]
+async fn memory_create_reads_content_from_stdin_and_rejects_invalid_content() {
+    let content = br##"{"fields":[{"key":"member","label":"Member","value":{"text":"Jane"},"placement":"primary"}],
+        "barcode":{"format":"qr","message":"M-1"},"appearance":{"background_color":"#1f2937"}}"##;
+    let out = run_with_stdin(
+        &no_env(),
+        &["passes", "create", "--file", "-"],
+        Some(content),
+    )
+    .await
+    .expect(0);
+    let pass = out.json();
+    assert_eq!(pass["content"]["fields"][0]["placement"], "primary");
+    assert_eq!(pass["content"]["barcode"]["message"], "M-1");
+    assert_eq!(pass["content"]["appearance"]["background_color"], "#1f2937");
+    // A label without a value is invalid input: exit 5, naming the field.
+    let bad = br#"{"fields":[{"key":"member","label":"Member","value":{"text":""}}]}"#;
+    let out = run_with_stdin(&no_env(), &["passes", "create", "--file", "-"], Some(bad))
+        .await
+        .expect(5);
+    assert_eq!(out.error()["kind"], "invalid_input");
+    // A bad field key is invalid input too.
+    run(&no_env(), &["passes", "create", "--field", "bad key=1"])
+        .await
+        .expect(5);
+}
+
+#[tokio::test]
+async fn memory_unknown_pass_is_exit_3_and_capabilities_print() {
+    let out = run(&no_env(), &["passes", "get", "nosuchpass"])
+        .await
+        .expect(3);
+    let err = out.error();
+    assert_eq!(err["kind"], "not_found");
+    assert_eq!(err["provider"], "memory");
+    assert_eq!(err["operation"], "get");
+    assert!(err["hint"].as_str().unwrap().contains("passes list"));
+    let caps = run(&no_env(), &["capabilities"]).await.expect(0).json();
+    assert_eq!(caps["create"], true);
+    assert_eq!(caps["void"], true);
+}
+
+#[tokio::test]
+async fn table_output_is_for_people_and_errors_are_text() {
+    let out = run(
+        &no_env(),
+        &["-o", "table", "passes", "create", "--field", "tier=Gold"],
+    )
+    .await
+    .expect(0);
+    assert!(out.stdout.contains("FIELD"), "{}", out.stdout);
+    assert!(out.stdout.contains("tier") && out.stdout.contains("Gold"));
+    let out = run(&no_env(), &["-o", "table", "passes", "get", "nosuchpass"])
+        .await
+        .expect(3);
+    assert!(out.stderr.starts_with("error: not_found"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+}
+
+// ---------------------------------------------------------------- passes on simulators
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passes_lifecycle_on_passinstance() {
+    let sim = sim("passinstance").await;
+    let env = &sim.env;
+    let t = passinstance::CONFORMANCE_TEMPLATE_ID;
+    let created = run(
+        env,
+        &[
+            "passes",
+            "create",
+            "-t",
+            t,
+            "--serial",
+            "CLI-1",
+            "-f",
+            "member=Jane Doe",
+            "-f",
+            "points=1200",
+            "-f",
+            "tier=Gold",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(created["serial_number"], "CLI-1");
+    assert_eq!(created["content"]["fields"][0]["label"], "Member");
+    let id = created["ref"]["id"].as_str().unwrap().to_owned();
+
+    let got = run(env, &["passes", "get", &id]).await.expect(0).json();
+    assert_eq!(values(&got), values(&created));
+
+    let patched = run(env, &["passes", "patch", &id, "--set", "tier=Platinum"])
+        .await
+        .expect(0)
+        .json();
+    let v = values(&patched);
+    assert_eq!(v["tier"], json!({ "text": "Platinum" }));
+    assert_eq!(
+        v["member"],
+        json!({ "text": "Jane Doe" }),
+        "patch kept the other fields"
+    );
+
+    // put: the pass as `get` printed it, edited, goes back whole.
+    let mut edited = patched.clone();
+    edited["content"]["fields"] = json!([
+        { "key": "member", "label": "Member", "value": { "text": "Jane Roe" } },
+        { "key": "points", "label": "Points", "value": { "text": "10" } },
+        { "key": "tier", "label": "Tier", "value": { "text": "Bronze" } },
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "pass.json", edited.to_string().as_bytes());
+    let put = run(env, &["passes", "put", &id, "--file", &file])
+        .await
+        .expect(0)
+        .json();
+    assert_eq!(values(&put)["member"], json!({ "text": "Jane Roe" }));
+
+    let listed = run(env, &["passes", "list", "-t", t, "--search", "CLI-1"])
+        .await
+        .expect(0)
+        .json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(items[0]["ref"]["id"], id.as_str());
+
+    let voided = run(env, &["passes", "void", &id]).await.expect(0).json();
+    assert_eq!(voided["status"], "voided");
+
+    let deleted = run(env, &["passes", "delete", &id]).await.expect(0).json();
+    assert_eq!(deleted["deleted"], id.as_str());
+    let err = run(env, &["passes", "get", &id]).await.expect(3).error();
+    assert_eq!(err["provider"], "passinstance");
+    assert_eq!(err["status"], 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_all_streams_one_pass_per_line() {
+    let sim = sim("ubpass").await;
+    let env = &sim.env;
+    let mut made = BTreeSet::new();
+    for i in 0..5 {
+        let pass = run(env, &["passes", "create", "-f", &format!("n=p{i}")])
+            .await
+            .expect(0)
+            .json();
+        made.insert(pass["ref"]["id"].as_str().unwrap().to_owned());
+    }
+    let out = run(env, &["passes", "list", "--all", "--page-size", "2"])
+        .await
+        .expect(0);
+    let mut seen = BTreeSet::new();
+    for line in out.stdout.lines() {
+        let pass: Value = serde_json::from_str(line).unwrap();
+        assert!(pass["ref"]["id"].is_string(), "{line}");
+        assert!(
+            seen.insert(pass["ref"]["id"].as_str().unwrap().to_owned()),
+            "repeated: {line}"
+        );
+    }
+    assert!(made.is_subset(&seen), "made {made:?}, listed {seen:?}");
+    // One page, with the cursor of the next.
+    let page = run(env, &["passes", "list", "--page-size", "2"])
+        .await
+        .expect(0)
+        .json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    let next = page["next"].as_str().unwrap();
+    let page2 = run(
+        env,
+        &["passes", "list", "--page-size", "2", "--cursor", next],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_ne!(page2["items"][0]["ref"], page["items"][0]["ref"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passninja_failures_give_the_documented_exit_codes() {
+    let sim = sim("passninja").await;
+    let env = &sim.env;
+    let t = passninja::CONFORMANCE_TEMPLATE_ID;
+    // Unknown id: 3, with the vendor's code.
+    let err = run(env, &["passes", "get", "-t", t, "0123456789abcdef01"])
+        .await
+        .expect(3)
+        .error();
+    assert_eq!(err["vendor_code"], "MR2");
+    // A key the template does not have: 5, with the vendor's code.
+    let err = run(
+        env,
+        &[
+            "passes", "create", "-t", t, "-f", "member=J", "-f", "points=1", "-f", "tier=G", "-f",
+            "bogus=1",
+        ],
+    )
+    .await
+    .expect(5)
+    .error();
+    assert_eq!(err["kind"], "invalid_input");
+    assert_eq!(err["vendor_code"], "MI1", "{err}");
+    // Bad credentials: 4; the wrong key is never echoed.
+    let mut bad = env.clone();
+    bad.retain(|(k, _)| k != "PASSNINJA_API_KEY");
+    bad.push(("PASSNINJA_API_KEY".into(), "wrong-key-SEKRIT-4711".into()));
+    let out = run(&bad, &["passes", "list", "-t", t]).await.expect(4);
+    assert_eq!(out.error()["kind"], "unauthorized");
+    assert!(!out.stderr.contains("SEKRIT") && !out.stdout.contains("SEKRIT"));
+    // Void is unsupported on PassNinja (its only void destroys the pass): 7.
+    let pass = run(
+        env,
+        &[
+            "passes", "create", "-t", t, "-f", "member=J", "-f", "points=1", "-f", "tier=G",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    let id = pass["ref"]["id"].as_str().unwrap();
+    let err = run(env, &["passes", "void", "-t", t, id])
+        .await
+        .expect(7)
+        .error();
+    assert_eq!(err["kind"], "unsupported");
+    assert!(err["hint"].as_str().unwrap().contains("capabilities"));
+    // TEMPLATE/ID addresses the pass as well as --template.
+    let got = run(env, &["passes", "get", &format!("{t}/{id}")])
+        .await
+        .expect(0)
+        .json();
+    assert_eq!(got["ref"]["id"], id);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ubpass_templates_and_webhooks_are_unsupported_exit_7() {
+    let sim = sim("ubpass").await;
+    let err = run(&sim.env, &["templates", "list"])
+        .await
+        .expect(7)
+        .error();
+    assert_eq!(err["provider"], "ubpass");
+    run(&sim.env, &["webhooks", "list"]).await.expect(7);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_failures_exit_6() {
+    // Every request answered with the vendor's 5xx: the client retries, then gives up.
+    let sim = sim_with(
+        "passinstance",
+        SimConfig {
+            fault_rate: 1.0,
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    let err = run(&sim.env, &["passes", "list"]).await.expect(6).error();
+    assert_eq!(err["kind"], "server");
+    // Nothing listening: a transport failure.
+    let env = env_for("passinstance", "http://127.0.0.1:9/api/v1");
+    let err = run(&env, &["passes", "list"]).await.expect(6).error();
+    assert_eq!(err["kind"], "transport");
+}
+
+// ---------------------------------------------------------------- templates and webhooks
+
+#[tokio::test(flavor = "multi_thread")]
+async fn templates_commands_on_passinstance() {
+    let sim = sim("passinstance").await;
+    let env = &sim.env;
+    let list = run(env, &["templates", "list"]).await.expect(0).json();
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&passinstance::CONFORMANCE_TEMPLATE_ID),
+        "{list}"
+    );
+    let got = run(
+        env,
+        &["templates", "get", passinstance::CONFORMANCE_TEMPLATE_ID],
+    )
+    .await
+    .expect(0)
+    .json();
+    let keys: Vec<&str> = got["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["member", "points", "tier"]);
+    let created = run(
+        env,
+        &[
+            "templates",
+            "create",
+            "--name",
+            "CLI card",
+            "--platform",
+            "apple",
+            "--style",
+            "storeCard",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(created["name"], "CLI card");
+    let id = created["id"].as_str().unwrap();
+    run(env, &["templates", "get", id]).await.expect(0);
+    run(env, &["templates", "get", "tpl_0000000000000000"])
+        .await
+        .expect(3);
+    // Passinstance cannot delete templates.
+    run(env, &["templates", "delete", id]).await.expect(7);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn templates_delete_on_passninja() {
+    let sim = sim("passninja").await;
+    let env = &sim.env;
+    let created = run(
+        env,
+        &[
+            "templates",
+            "create",
+            "--name",
+            "Temp",
+            "--platform",
+            "apple",
+            "--style",
+            "coupon",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    let id = created["id"].as_str().unwrap();
+    let deleted = run(env, &["templates", "delete", id])
+        .await
+        .expect(0)
+        .json();
+    assert_eq!(deleted["deleted"], id);
+    run(env, &["templates", "get", id]).await.expect(3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_subscription_commands_on_passninja() {
+    let sim = sim("passninja").await;
+    let env = &sim.env;
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    let created = run(
+        env,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "http://127.0.0.1:9/hooks",
+            "--event",
+            "pass_updated",
+            "--secret-file",
+            secret_file.to_str().unwrap(),
+        ],
+    )
+    .await
+    .expect(0);
+    let sub = created.json();
+    let secret = std::fs::read_to_string(&secret_file).unwrap();
+    assert!(!secret.trim().is_empty());
+    assert!(
+        sub.get("secret").is_none(),
+        "the secret is only in the file: {sub}"
+    );
+    assert!(!created.stdout.contains(secret.trim()));
+    assert_eq!(sub["events"], json!(["pass_updated"]));
+    let id = sub["id"].as_str().unwrap();
+
+    let shown = run(
+        env,
+        &[
+            "webhooks",
+            "create",
+            "--url",
+            "http://127.0.0.1:9/other",
+            "--event",
+            "pass_installed",
+            "--show-secret",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert!(shown["secret"].as_str().is_some_and(|s| !s.is_empty()));
+
+    let list = run(env, &["webhooks", "list"]).await.expect(0).json();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["id"] == id)
+    );
+    let got = run(env, &["webhooks", "get", id]).await.expect(0).json();
+    assert_eq!(got["url"], "http://127.0.0.1:9/hooks");
+    assert!(got.get("secret").is_none());
+    let deliveries = run(env, &["webhooks", "deliveries", id])
+        .await
+        .expect(0)
+        .json();
+    assert!(deliveries["items"].is_array(), "{deliveries}");
+    run(env, &["webhooks", "delete", id]).await.expect(0);
+    run(env, &["webhooks", "get", id]).await.expect(3);
+}
+
+// ---------------------------------------------------------------- webhooks verify / sign
+
+#[tokio::test]
+async fn webhooks_verify_accepts_signed_and_rejects_forged_payloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = br#"{"id":"evt_1","kind":"pass_updated","provider":"memory","pass":{"id":"P1"},"raw":null}"#;
+    let body_file = write(dir.path(), "body.json", body);
+    let env = vec![(
+        "WALLETPASS_WEBHOOK_SECRET".to_owned(),
+        "whsec_test_123".to_owned(),
+    )];
+    let signed = run(&env, &["webhooks", "sign", "--body", &body_file])
+        .await
+        .expect(0);
+    let headers_file = write(dir.path(), "headers.txt", signed.stdout.as_bytes());
+    let event = run(
+        &env,
+        &[
+            "webhooks",
+            "verify",
+            "--headers",
+            &headers_file,
+            "--body",
+            &body_file,
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(event["id"], "evt_1");
+    assert_eq!(event["kind"], "pass_updated");
+    assert_eq!(event["pass"], json!({ "id": "P1" }));
+
+    let forged = write(
+        dir.path(),
+        "forged.json",
+        &body
+            .to_vec()
+            .iter()
+            .map(|b| if *b == b'1' { b'2' } else { *b })
+            .collect::<Vec<u8>>(),
+    );
+    let err = run(
+        &env,
+        &[
+            "webhooks",
+            "verify",
+            "--headers",
+            &headers_file,
+            "--body",
+            &forged,
+        ],
+    )
+    .await
+    .expect(4)
+    .error();
+    assert_eq!(err["kind"], "unauthorized");
+    assert_eq!(err["operation"], "verify_webhook");
+    let other = vec![(
+        "WALLETPASS_WEBHOOK_SECRET".to_owned(),
+        "whsec_other".to_owned(),
+    )];
+    run(
+        &other,
+        &[
+            "webhooks",
+            "verify",
+            "--headers",
+            &headers_file,
+            "--body",
+            &body_file,
+        ],
+    )
+    .await
+    .expect(4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhooks_verify_checks_a_passinstance_delivery_signed_by_the_simulator_scheme() {
+    let sim = sim("passinstance").await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "whsec_cli_test_0123456789";
+    // The body and headers of a delivery (S7/S8 in the simulator's assumptions), signed with
+    // the simulator's own signing function.
+    let body = json!({
+        "id": "evt_0123456789abcdef",
+        "type": "pass.updated",
+        "createdAt": "2026-01-01T00:00:00Z",
+        "data": { "id": "pass_0123456789abcdef", "templateId": passinstance::CONFORMANCE_TEMPLATE_ID,
+                  "serialNumber": "S-1", "status": "active", "fields": {} }
+    })
+    .to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let headers = format!(
+        "{}: {}\n{}: evt_0123456789abcdef\n{}: pass.updated\n{}: 1\nContent-Type: application/json\n",
+        passinstance::SIGNATURE_HEADER,
+        passinstance::signature_header(secret, now, body.as_bytes()),
+        passinstance::EVENT_ID_HEADER,
+        passinstance::EVENT_TYPE_HEADER,
+        passinstance::ATTEMPT_HEADER,
+    );
+    let body_file = write(dir.path(), "body.json", body.as_bytes());
+    let headers_file = write(dir.path(), "headers.txt", headers.as_bytes());
+    let event = run(
+        &sim.env,
+        &[
+            "webhooks",
+            "verify",
+            "--headers",
+            &headers_file,
+            "--body",
+            &body_file,
+            "--secret",
+            secret,
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(event["provider"], "passinstance");
+    assert_eq!(event["id"], "evt_0123456789abcdef");
+    assert_eq!(event["kind"], "pass_updated");
+    let forged = write(
+        dir.path(),
+        "forged.json",
+        body.replace("S-1", "S-2").as_bytes(),
+    );
+    run(
+        &sim.env,
+        &[
+            "webhooks",
+            "verify",
+            "--headers",
+            &headers_file,
+            "--body",
+            &forged,
+            "--secret",
+            secret,
+        ],
+    )
+    .await
+    .expect(4);
+}
+
+// ---------------------------------------------------------------- sim, conformance, demo
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_is_green_on_memory_and_a_healthy_simulator() {
+    let out = run(&no_env(), &["conformance"]).await.expect(0);
+    let report = out.json();
+    assert_eq!(report["provider"], "memory");
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["result"] != "failed")
+    );
+
+    let sim = sim("passinstance").await;
+    let out = run(
+        &sim.env,
+        &[
+            "conformance",
+            "--template",
+            passinstance::CONFORMANCE_TEMPLATE_ID,
+        ],
+    )
+    .await;
+    let report = out.json();
+    let failed: Vec<&Value> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "failed")
+        .collect();
+    assert!(failed.is_empty(), "failures: {failed:#?}");
+    assert_eq!(out.code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_is_red_against_a_simulator_with_a_deviation() {
+    let mut config = SimConfig::default();
+    config.deviations.insert(Deviation::DropFieldOnRead);
+    let sim = sim_with("passinstance", config).await;
+    let out = run(
+        &sim.env,
+        &[
+            "-o",
+            "table",
+            "conformance",
+            "--template",
+            passinstance::CONFORMANCE_TEMPLATE_ID,
+        ],
+    )
+    .await
+    .expect(1);
+    assert!(out.stdout.contains("FAIL"), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_prints_base_urls_first_and_serves_the_cli() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_walletpass"))
+        .env_clear()
+        .args(["sim", "all", "--deviation", "drop-field-on-read"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls = Vec::new();
+    for name in ["passninja", "ubpass", "passinstance"] {
+        let line = lines.next_line().await.unwrap().unwrap();
+        let (first, url) = line.split_once(' ').unwrap();
+        assert_eq!(first, name);
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        urls.push(url.to_owned());
+    }
+    assert!(
+        urls[0].ends_with("/v1") && urls[2].ends_with("/api/v1"),
+        "{urls:?}"
+    );
+    let mut rest = String::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        rest.push_str(&line);
+        rest.push('\n');
+        if line.contains("Ctrl-C") {
+            break;
+        }
+    }
+    assert!(
+        rest.contains(passninja::DEMO_API_KEY),
+        "credentials are printed: {rest}"
+    );
+    assert!(rest.contains("drop-field-on-read"), "{rest}");
+    // The CLI talks to the standalone simulator, and the deviation makes conformance fail.
+    let env = env_for("passinstance", &urls[2]);
+    run(&env, &["passes", "list"]).await.expect(0);
+    run(
+        &env,
+        &[
+            "conformance",
+            "--template",
+            passinstance::CONFORMANCE_TEMPLATE_ID,
+        ],
+    )
+    .await
+    .expect(1);
+    child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_completes_and_the_backends_agree() {
+    let out = run(&no_env(), &["-o", "json", "demo"]).await.expect(0);
+    let summary = out.json();
+    assert_eq!(summary["ok"], true, "{summary:#}");
+    assert_eq!(summary["created_agree"], true);
+    assert_eq!(summary["patched_agree"], true);
+    let backends = summary["backends"].as_array().unwrap();
+    let names: Vec<&str> = backends
+        .iter()
+        .map(|b| b["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["passninja", "ubpass", "passinstance"]);
+    for b in backends {
+        assert_eq!(values(&b["created"])["tier"], json!({ "text": "Gold" }));
+        assert_eq!(values(&b["patched"])["tier"], json!({ "text": "Platinum" }));
+    }
+    assert_eq!(summary["webhooks_verified"], 2, "{summary:#}");
+    assert!(backends[1]["webhook"]["skipped"].is_string());
+    // The table form tells the story and ends with the summary.
+    let out = run(&no_env(), &["-o", "table", "demo"]).await.expect(0);
+    assert!(out.stdout.contains("summary:"), "{}", out.stdout);
+    assert!(
+        out.stdout.trim_end().ends_with("demo: ok"),
+        "{}",
+        out.stdout
+    );
+}
+
+// ---------------------------------------------------------------- secrets
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_appears_in_help_errors_or_results() {
+    let secret_env: Vec<(String, String)> = [
+        ("PASSNINJA_API_KEY", "pn-SEKRIT-1"),
+        ("PASSNINJA_ACCOUNT_ID", "aid_0xa01"), // an account id is not a secret
+        ("UBPASS_API_KEY", "ub-SEKRIT-2"),
+        ("PASSINSTANCE_TOKEN", "pi-SEKRIT-3"),
+        ("WALLETPASS_WEBHOOK_SECRET", "wh-SEKRIT-4"),
+        ("WALLETPASS_BASE_URL", "http://127.0.0.1:9/SEKRIT"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let check = |out: &Out, what: &str| {
+        assert!(
+            !out.stdout.contains("SEKRIT") && !out.stderr.contains("SEKRIT"),
+            "{what} leaks a secret: {out:#?}"
+        );
+    };
+    for args in [
+        vec!["--help"],
+        vec!["passes", "create", "--help"],
+        vec!["webhooks", "create", "--help"],
+        vec!["webhooks", "verify", "--help"],
+        vec!["webhooks", "sign", "--help"],
+        vec!["conformance", "--help"],
+        vec!["sim", "--help"],
+    ] {
+        let out = run(&secret_env, &args).await.expect(0);
+        check(&out, &args.join(" "));
+    }
+    // Errors with wrong credentials, against a live simulator.
+    for provider in ["passninja", "ubpass", "passinstance"] {
+        let sim = sim(provider).await;
+        let list: Vec<&str> = match provider {
+            "passninja" => vec!["passes", "list", "-t", passninja::CONFORMANCE_TEMPLATE_ID],
+            _ => vec!["passes", "list"],
+        };
+        let mut env = secret_env.clone();
+        env.retain(|(k, _)| k != "WALLETPASS_BASE_URL");
+        env.push(("WALLETPASS_PROVIDER".into(), provider.into()));
+        env.push(("WALLETPASS_BASE_URL".into(), sim.base_url().into()));
+        for format in ["json", "table"] {
+            let mut args = vec!["-o", format];
+            args.extend(&list);
+            let out = run(&env, &args).await.expect(4);
+            check(&out, provider);
+        }
+        // Results with the real (demo) credentials do not echo them either.
+        let out = run(&sim.env, &list).await.expect(0);
+        for (name, value) in &sim.env {
+            if name.ends_with("_API_KEY") || name.ends_with("_TOKEN") {
+                assert!(!out.stdout.contains(value.as_str()), "{provider}: {out:#?}");
+                assert!(!out.stderr.contains(value.as_str()), "{provider}: {out:#?}");
+            }
+        }
+    }
+}
