@@ -22,6 +22,9 @@ pub struct Fixture {
     pub webhook_sample: Option<Vec<u8>>,
     /// The same backend with wrong credentials.
     pub bad_credentials: Option<Arc<dyn WalletProvider>>,
+    /// Whether the backend can deliver webhooks to a receiver on this machine's loopback (a
+    /// simulator can; a live vendor cannot reach it).
+    pub loopback_deliveries: bool,
 }
 
 impl fmt::Debug for Fixture {
@@ -35,6 +38,7 @@ impl fmt::Debug for Fixture {
                 &self.webhook_sample.as_ref().map(Vec::len),
             )
             .field("bad_credentials", &self.bad_credentials.is_some())
+            .field("loopback_deliveries", &self.loopback_deliveries)
             .finish()
     }
 }

@@ -3,12 +3,16 @@
 //! Fields are sorted by key, since not every vendor keeps the order they were written in.
 
 use serde_json::{Value, json};
-use walletpass_core::Pass;
+use walletpass_core::{Pass, PassContent, PassStatus};
 
 /// The status, the fields (key, label, value; sorted by key) and the barcode of a pass.
 pub fn canonical_view(pass: &Pass) -> Value {
-    let mut fields: Vec<Value> = pass
-        .content
+    content_view(&pass.content, &pass.status)
+}
+
+/// The same view of content as written, with the status it should have.
+pub fn content_view(content: &PassContent, status: &PassStatus) -> Value {
+    let mut fields: Vec<Value> = content
         .fields
         .iter()
         .map(|f| {
@@ -21,9 +25,9 @@ pub fn canonical_view(pass: &Pass) -> Value {
         .collect();
     fields.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
     json!({
-        "status": pass.status,
+        "status": status,
         "fields": fields,
-        "barcode": pass.content.barcode,
+        "barcode": content.barcode,
     })
 }
 

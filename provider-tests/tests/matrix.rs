@@ -71,3 +71,72 @@ async fn passninja() {
 async fn passinstance() {
     judge(&run(backends::passinstance(Default::default()).await).await);
 }
+
+/// Each deviation switch makes one vendor-plausible mistake; the suite must report a failure
+/// naming the scenario that catches it. (`LoseBarcode` needs a per-pass barcode, which
+/// Passinstance has and PassNinja does not.)
+#[tokio::test]
+async fn every_deviation_is_caught() {
+    use walletpass_sim::{Deviation, SimConfig};
+    let cases = [
+        (Deviation::DropFieldOnRead, "create_then_get"),
+        (Deviation::IgnorePatch, "patch_changes_only_given_fields"),
+        (
+            Deviation::RevertUntouchedOnPatch,
+            "patch_changes_only_given_fields",
+        ),
+        (Deviation::SkipItemAcrossPages, "list_walks_every_page_once"),
+        (
+            Deviation::RepeatItemAcrossPages,
+            "list_walks_every_page_once",
+        ),
+        (Deviation::DeletedAnswers200, "delete_then_get_is_not_found"),
+        (Deviation::WrongErrorForBadKey, "error_unknown_field_key"),
+        (Deviation::WrongWebhookSecret, "webhook_delivery_verifies"),
+        (Deviation::LoseBarcode, "content_qr_barcode"),
+        (Deviation::ChangeLabel, "create_then_get"),
+        (Deviation::SearchFindsNothing, "search_finds_by_serial"),
+        (Deviation::AcceptBadCredentials, "error_bad_credentials"),
+    ];
+    assert_eq!(cases.len(), Deviation::ALL.len(), "a deviation has no case");
+    for (deviation, scenario) in cases {
+        let config = SimConfig {
+            deviations: [deviation].into_iter().collect(),
+            ..SimConfig::default()
+        };
+        let report = run(backends::passinstance(config).await).await;
+        let failed: Vec<&str> = report.failures().map(|(name, _)| name).collect();
+        assert!(
+            failed.contains(&scenario),
+            "{deviation:?}: expected '{scenario}' to fail, failures were {failed:?}\n{}",
+            report.to_table()
+        );
+        println!("{deviation:?}: caught by {failed:?}");
+    }
+}
+
+#[tokio::test]
+async fn passninja_deviations_are_caught_too() {
+    use walletpass_sim::{Deviation, SimConfig};
+    for (deviation, scenario) in [
+        (
+            Deviation::RevertUntouchedOnPatch,
+            "patch_changes_only_given_fields",
+        ),
+        (Deviation::SkipItemAcrossPages, "list_walks_every_page_once"),
+        (Deviation::DeletedAnswers200, "delete_then_get_is_not_found"),
+        (Deviation::WrongWebhookSecret, "webhook_delivery_verifies"),
+        (Deviation::AcceptBadCredentials, "error_bad_credentials"),
+    ] {
+        let config = SimConfig {
+            deviations: [deviation].into_iter().collect(),
+            ..SimConfig::default()
+        };
+        let report = run(backends::passninja(config).await).await;
+        let failed: Vec<&str> = report.failures().map(|(name, _)| name).collect();
+        assert!(
+            failed.contains(&scenario),
+            "{deviation:?}: failures were {failed:?}"
+        );
+    }
+}

@@ -34,6 +34,7 @@ pub async fn memory() -> Backend {
                 br#"{"id":"evt_1","kind":"pass_updated","provider":"memory","raw":null}"#.to_vec(),
             ),
             bad_credentials: None,
+            loopback_deliveries: false,
         },
         guard: None,
     }
@@ -101,6 +102,7 @@ pub async fn passninja(config: walletpass_sim::SimConfig) -> Backend {
                 .to_vec(),
             ),
             bad_credentials: Some(bad),
+            loopback_deliveries: true,
         },
         guard: Some(Box::new(running)),
     }
@@ -133,6 +135,7 @@ pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
                     .to_vec(),
             ),
             bad_credentials: Some(bad),
+            loopback_deliveries: true,
         },
         guard: Some(Box::new(running)),
     }
