@@ -140,3 +140,36 @@ async fn passninja_deviations_are_caught_too() {
         );
     }
 }
+
+/// The same suite against a real vendor account: `WALLETPASS_TEST=<passninja|ubpass|passinstance>`
+/// with that vendor's credentials (see the README), and `WALLETPASS_TEST_TEMPLATE` naming a
+/// template with the keys `member`, `points` and `tier` where the vendor needs one. Everything
+/// the run creates carries a random prefix and is deleted afterwards.
+#[tokio::test]
+async fn live() {
+    let Ok(name) = std::env::var("WALLETPASS_TEST") else {
+        println!(
+            "live conformance skipped: set WALLETPASS_TEST=<passninja|ubpass|passinstance> and \
+             that vendor's credentials to run the suite against a real account"
+        );
+        return;
+    };
+    let kind: walletpass::ProviderKind = name.parse().unwrap();
+    let provider =
+        walletpass::connect(walletpass::ProviderConfig::from_env(kind, None).unwrap()).unwrap();
+    let template = std::env::var("WALLETPASS_TEST_TEMPLATE")
+        .ok()
+        .map(|t| walletpass_core::TemplateId::new(t).unwrap());
+    let options = SuiteOptions {
+        fixture: provider_tests::Fixture {
+            template,
+            ..Default::default()
+        },
+        skip_snapshot_check: false,
+        only: Vec::new(),
+    };
+    let report = run_suite(provider, options).await;
+    println!("{}", report.to_table());
+    let failures: Vec<_> = report.failures().collect();
+    assert!(failures.is_empty(), "live {name}: {failures:#?}");
+}
