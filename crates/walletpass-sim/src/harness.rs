@@ -168,7 +168,9 @@ pub struct RequestLog(Arc<Mutex<Vec<LoggedRequest>>>);
 impl RequestLog {
     fn lock(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
         // A poisoned log only means a handler panicked mid-push; the entries are still valid.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A copy of every entry so far.
@@ -349,9 +351,7 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
                 (h.responses.server_error)()
             }
             fault => {
-                let response = next
-                    .run(Request::from_parts(parts, Body::from(body)))
-                    .await;
+                let response = next.run(Request::from_parts(parts, Body::from(body))).await;
                 if fault == Some(Fault::DropResponse) {
                     entry.fault = fault;
                     cut_off(response)
