@@ -557,7 +557,7 @@ impl Sim {
             if self.deviates(Deviation::RevertUntouchedOnPatch) {
                 revert_unchanged(&mut fields, &current.fields, &template);
             }
-            let mut updated = PassRecord {
+            let updated = PassRecord {
                 fields,
                 barcode: input.barcode,
                 relevant_date: input.relevant_date,
@@ -565,10 +565,9 @@ impl Sim {
                 updated_at: now(),
                 ..current
             };
+            // The `IgnorePatch` deviation answers the update without storing it.
             if !self.deviates(Deviation::IgnorePatch) {
                 store.passes.insert(id.to_owned(), updated.clone());
-            } else {
-                updated.updated_at = OffsetDateTime::now_utc();
             }
             self.pass_json(&updated)
         };
