@@ -266,6 +266,7 @@ struct Item {
 }
 
 /// A migration from one provider to another.
+#[derive(Clone)]
 pub struct Migration {
     source: Arc<dyn WalletProvider>,
     target: Arc<dyn WalletProvider>,
@@ -709,10 +710,7 @@ impl Run<'_> {
                 })
                 .await
                 .map_err(MigrateError::Source)?;
-            for p in page.items {
-                m.progress.item(true);
-                passes.push(p);
-            }
+            passes.extend(page.items);
             match page.next {
                 Some(next) if Some(&next) != query.cursor.as_ref() => query.cursor = Some(next),
                 Some(next) => {
@@ -724,6 +722,32 @@ impl Run<'_> {
                 None => break,
             }
         }
+        // Listings of some vendors carry only a summary of each pass: every pass is read in
+        // full before it is mapped, so nothing is migrated from a partial picture.
+        let passes: Vec<Option<Pass>> = stream::iter(passes)
+            .map(|p| async move {
+                let source = Arc::clone(&m.source);
+                let got = self
+                    .retrying(&self.source_pace, || {
+                        let source = Arc::clone(&source);
+                        let pass_ref = p.pass_ref.clone();
+                        async move {
+                            match source.get(&pass_ref).await {
+                                Ok(p) => Ok(Some(p)),
+                                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                                Err(e) => Err(e),
+                            }
+                        }
+                    })
+                    .await;
+                m.progress.item(got.is_ok());
+                got
+            })
+            .buffered(m.options.concurrency.max(1))
+            .try_collect()
+            .await
+            .map_err(MigrateError::Source)?;
+        let passes: Vec<Pass> = passes.into_iter().flatten().collect();
         m.progress.finish();
 
         let same_provider = m.source.name() == m.target.name();
@@ -779,10 +803,33 @@ impl Run<'_> {
                 && !t.fields.is_empty()
             {
                 for f in &expected.fields {
-                    if t.field_spec(f.key.as_str()).is_none() {
+                    let Some(spec) = t.field_spec(f.key.as_str()) else {
                         reasons.push(format!(
                             "fields[{}]: not a field of target template '{}'",
                             f.key, t.id
+                        ));
+                        continue;
+                    };
+                    // Labels and placements that belong to the template: a pass may repeat them
+                    // but not differ (map the template's, or drop labels / placements).
+                    if caps.fixed_layout
+                        && f.label.is_some()
+                        && spec.label.is_some()
+                        && f.label != spec.label
+                    {
+                        reasons.push(format!(
+                            "fields[{}].label: target template '{}' fixes it to {:?}, the pass has {:?}",
+                            f.key, t.id, spec.label, f.label
+                        ));
+                    }
+                    if caps.fixed_layout
+                        && f.placement.is_some()
+                        && spec.placement.is_some()
+                        && f.placement != spec.placement
+                    {
+                        reasons.push(format!(
+                            "fields[{}].placement: target template '{}' fixes it to {:?}, the pass has {:?}",
+                            f.key, t.id, spec.placement, f.placement
                         ));
                     }
                 }
@@ -861,6 +908,46 @@ impl Run<'_> {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// Every target pass (of the target template) not yet recorded for a source pass, with its
+    /// full content: listings of some vendors carry only a summary, so a pass listed without
+    /// fields is read one by one.
+    async fn unclaimed_target_passes(
+        &self,
+        claimed: &BTreeSet<String>,
+    ) -> Result<Vec<Pass>, MigrateError> {
+        let m = self.m;
+        let listed: Vec<Pass> = self
+            .list_target()
+            .await?
+            .into_iter()
+            .filter(|p| !claimed.contains(&p.pass_ref.to_string()))
+            .collect();
+        let full: Vec<Option<Pass>> = stream::iter(listed)
+            .map(|p| async move {
+                if !p.content.fields.is_empty() {
+                    return Ok(Some(p));
+                }
+                let target = Arc::clone(&m.target);
+                self.retrying(&self.target_pace, || {
+                    let target = Arc::clone(&target);
+                    let pass_ref = p.pass_ref.clone();
+                    async move {
+                        match target.get(&pass_ref).await {
+                            Ok(p) => Ok(Some(p)),
+                            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .await
+            })
+            .buffered(m.options.concurrency.max(1))
+            .try_collect()
+            .await
+            .map_err(MigrateError::Target)?;
+        Ok(full.into_iter().flatten().collect())
     }
 
     /// Resolve every row whose create may or may not have taken effect: found on the target,
@@ -951,9 +1038,9 @@ impl Run<'_> {
                 }
             }
             Strategy::Marker | Strategy::Content => {
-                let listed = self.list_target().await?;
                 let mut claimed: BTreeSet<String> =
                     rows.iter().filter_map(|r| r.target_ref.clone()).collect();
+                let listed = self.unclaimed_target_passes(&claimed).await?;
                 let marker = m.mapping.identity.marker_field.clone();
                 let mut by_marker: HashMap<String, Vec<&Pass>> = HashMap::new();
                 if let Some(key) = &marker {
