@@ -116,7 +116,9 @@ impl Passinstance {
     /// `POST /passes`, idempotent by (template, serial): a 409 is answered with the pass
     /// already there when it holds the same content, and stays a conflict otherwise.
     pub(crate) async fn create_pass(&self, pass: NewPass) -> Result<Pass, Error> {
-        let prepared = self.prepare_create(pass)?;
+        let prepared = self
+            .prepare_create(pass)
+            .map_err(|e| e.with_operation(Operation::Create))?;
         let created = self
             .http
             .request(Operation::Create, Method::POST, &["passes"])

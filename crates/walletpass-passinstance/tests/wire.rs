@@ -725,6 +725,7 @@ async fn what_passinstance_cannot_do_fails_before_any_request() {
     let err = provider.create(pass).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert!(err.to_string().contains("fields[tier].placement"), "{err}");
+    assert_eq!(err.operation(), Some(walletpass_core::Operation::Create));
     // A template id in another vendor's format is refused by name.
     let err = provider
         .get_template(&TemplateId::new("ptk_0x14").unwrap())
