@@ -100,7 +100,17 @@ fn member(i: usize) -> PassContent {
     PassContent::builder()
         .field(Field::new("member", format!("M-{i:04}")).unwrap())
         .field(Field::new("points", format!("{}", i * 10)).unwrap())
-        .field(Field::new("tier", if i % 2 == 0 { "Gold" } else { "Silver" }).unwrap())
+        .field(
+            Field::new(
+                "tier",
+                if i.is_multiple_of(2) {
+                    "Gold"
+                } else {
+                    "Silver"
+                },
+            )
+            .unwrap(),
+        )
         .build()
         .unwrap()
 }
