@@ -20,6 +20,7 @@ Environment:
   WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance (default: memory)
   WALLETPASS_BASE_URL   API root override (a simulator, staging, a proxy)
   WALLETPASS_OUTPUT     json | table
+  WALLETPASS_FIELD_SPECS  PassNinja template labels and placements (see --field-specs)
   PASSNINJA_API_KEY, PASSNINJA_ACCOUNT_ID                 PassNinja credentials
   UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
   PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
@@ -62,6 +63,18 @@ pub struct Cli {
         value_name = "URL"
     )]
     pub base_url: Option<String>,
+
+    /// PassNinja only: a JSON file of the labels and placements its templates' dashboard
+    /// defines, `{"TEMPLATE": [{"key", "label", "placement", "default", "required"}, ...]}`
+    /// (PassNinja keeps them on the template, out of reach of its API).
+    #[arg(
+        long,
+        global = true,
+        env = "WALLETPASS_FIELD_SPECS",
+        hide_env_values = true,
+        value_name = "FILE"
+    )]
+    pub field_specs: Option<PathBuf>,
 
     /// Output format. Default: table on a terminal, json otherwise.
     #[arg(

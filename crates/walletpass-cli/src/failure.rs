@@ -237,7 +237,7 @@ pub fn hint_for(e: &Error) -> String {
             None => "too many requests: wait a moment and try again".into(),
         },
         ErrorKind::Timeout | ErrorKind::Transport => {
-            "check the network and --base-url; the operation is safe to retry".into()
+            "check the network and --base-url, then try again; a write that timed out may have been applied, so check with `passes get` or `passes list` first".into()
         }
         ErrorKind::Server => "the vendor failed; try again later".into(),
         ErrorKind::Unsupported => format!(

@@ -716,9 +716,9 @@ async fn conformance_is_green_on_memory_and_a_healthy_simulator() {
             .all(|r| r["result"] != "failed")
     );
 
-    let sim = sim("passinstance").await;
+    let pi = sim("passinstance").await;
     let out = run(
-        &sim.env,
+        &pi.env,
         &[
             "conformance",
             "--template",
@@ -735,6 +735,58 @@ async fn conformance_is_green_on_memory_and_a_healthy_simulator() {
         .collect();
     assert!(failed.is_empty(), "failures: {failed:#?}");
     assert_eq!(out.code, 0);
+
+    // PassNinja keeps labels on the template: --field-specs declares them.
+    let pn = sim("passninja").await;
+    let dir = tempfile::tempdir().unwrap();
+    let specs = write(
+        dir.path(),
+        "specs.json",
+        json!({ passninja::CONFORMANCE_TEMPLATE_ID: [
+            { "key": "member", "label": "Member", "placement": "primary" },
+            { "key": "points", "label": "Points", "placement": "secondary" },
+            { "key": "tier", "label": "Tier", "placement": "auxiliary" },
+        ]})
+        .to_string()
+        .as_bytes(),
+    );
+    let out = run(
+        &pn.env,
+        &[
+            "--field-specs",
+            &specs,
+            "conformance",
+            "--template",
+            passninja::CONFORMANCE_TEMPLATE_ID,
+        ],
+    )
+    .await;
+    let report = out.json();
+    let results = report["results"].as_array().unwrap();
+    assert!(
+        results.iter().all(|r| r["result"] != "failed"),
+        "{report:#}"
+    );
+    let ran: Vec<&str> = results
+        .iter()
+        .filter(|r| r["result"] == "passed")
+        .map(|r| r["scenario"].as_str().unwrap())
+        .collect();
+    for scenario in [
+        "error_bad_credentials",
+        "webhook_verification",
+        "error_unknown_id",
+    ] {
+        assert!(
+            ran.contains(&scenario),
+            "{scenario} did not run: {report:#}"
+        );
+    }
+    assert_eq!(out.code, 0);
+    // The specs are PassNinja's alone.
+    run(&pi.env, &["--field-specs", &specs, "passes", "list"])
+        .await
+        .expect(2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

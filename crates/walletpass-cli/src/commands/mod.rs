@@ -8,9 +8,11 @@ mod sim;
 mod templates;
 mod webhooks;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use walletpass::{ProviderConfig, ProviderKind, WalletProvider};
+use walletpass::{FieldSpec, ProviderConfig, ProviderKind, TemplateId, WalletProvider};
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::failure::{Failure, exit};
@@ -23,6 +25,8 @@ pub struct Context {
     pub provider: String,
     /// The API root override.
     pub base_url: Option<String>,
+    /// PassNinja template field specs, from `--field-specs`.
+    pub field_specs: Option<PathBuf>,
     /// The output format.
     pub format: OutputFormat,
 }
@@ -30,14 +34,42 @@ pub struct Context {
 impl Context {
     /// Build the selected provider from its environment variables and `--base-url`.
     pub fn connect(&self) -> Result<Arc<dyn WalletProvider>, Failure> {
-        let kind: ProviderKind = self.provider.parse().map_err(|e: walletpass::Error| {
+        self.connect_with(|name| std::env::var(name).ok())
+    }
+
+    /// Build the selected provider, reading its variables through `lookup`.
+    pub fn connect_with(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Arc<dyn WalletProvider>, Failure> {
+        let kind = self.kind()?;
+        let config = ProviderConfig::from_lookup(kind, self.base_url.as_deref(), lookup)?;
+        let config = match (config, &self.field_specs) {
+            (ProviderConfig::PassNinja(mut c), Some(path)) => {
+                for (template, specs) in read_field_specs(path)? {
+                    c = c.with_field_specs(template, specs);
+                }
+                ProviderConfig::PassNinja(c)
+            }
+            (_, Some(_)) => {
+                return Err(Failure::usage(format!(
+                    "--field-specs applies to passninja only; {} stores labels and placements on each pass",
+                    kind
+                )));
+            }
+            (config, None) => config,
+        };
+        Ok(walletpass::connect(config)?)
+    }
+
+    /// The selected provider kind.
+    pub fn kind(&self) -> Result<ProviderKind, Failure> {
+        self.provider.parse().map_err(|e: walletpass::Error| {
             Failure::usage_hint(
                 e.message().to_owned(),
                 "pass --provider memory|passninja|ubpass|passinstance (or set WALLETPASS_PROVIDER)",
             )
-        })?;
-        let config = ProviderConfig::from_env(kind, self.base_url.as_deref())?;
-        Ok(walletpass::connect(config)?)
+        })
     }
 
     /// Print a value: its canonical JSON, or the table `table` makes of it.
@@ -58,6 +90,7 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
     let ctx = Context {
         provider: cli.provider,
         base_url: cli.base_url,
+        field_specs: cli.field_specs,
         format,
     };
     match cli.command {
@@ -95,4 +128,17 @@ fn capabilities_table(name: &str, caps: &walletpass::Capabilities) -> String {
         })
         .unwrap_or_default();
     output::table(&[&name.to_uppercase(), "SUPPORTED"], &rows)
+}
+
+/// Read `{"TEMPLATE": [FieldSpec, ...]}`.
+fn read_field_specs(
+    path: &std::path::Path,
+) -> Result<BTreeMap<TemplateId, Vec<FieldSpec>>, Failure> {
+    let bytes = crate::input::read_bytes("--field-specs", path)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::usage(format!(
+            "--field-specs {}: expected {{\"TEMPLATE\": [{{\"key\": ..., \"label\": ..., \"placement\": ...}}]}}: {e}",
+            path.display()
+        ))
+    })
 }
