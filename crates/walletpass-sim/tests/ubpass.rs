@@ -753,6 +753,27 @@ async fn deviation_switches_change_behaviour() {
     let (_, got) = send(api.req(Method::GET, &path)).await;
     assert_eq!(got[0]["passName"], "VIP MEMBERSHIP PASS");
 
+    let api = Api::with(
+        deviating(Deviation::RevertUntouchedOnPatch),
+        Seed::Documented,
+    )
+    .await;
+    let (_, patched) = send(
+        api.req(Method::PATCH, &path)
+            .body(DOC_PATCH_BODY)
+            .header("Content-Type", "application/json"),
+    )
+    .await;
+    // The documented PATCH changes both secondary values and keeps the top field: it is lost.
+    assert!(patched["passMetadata"].get("topField").is_none());
+    assert_eq!(
+        patched["passMetadata"]["secondaryFields"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
     let api = Api::with(deviating(Deviation::AcceptBadCredentials), Seed::Documented).await;
     let (status, _) = send(api.http.get(api.url(&path)).header("api-key", "wrong")).await;
     assert_eq!(status, StatusCode::OK);

@@ -65,9 +65,10 @@
 //! # Deviation switches
 //! `DropFieldOnRead` (last secondary field missing on read), `LoseBarcode` (`qrUrl`/`qrText`
 //! missing on read), `ChangeLabel` (first secondary field's label altered on read), `IgnorePatch`,
-//! `RevertUntouchedOnPatch` (secondary fields sent unchanged go back to their created values),
+//! `RevertUntouchedOnPatch` (front fields sent unchanged are dropped: back to unset),
 //! `SkipItemAcrossPages`, `RepeatItemAcrossPages`, `DeletedAnswers200`, `SearchFindsNothing`
-//! (`query` matches nothing), `AcceptBadCredentials`. `WrongErrorForBadKey` and
+//! (the `query` name search matches nothing; the walletpass backend filters plain listings
+//! itself, so only direct callers of `query` see it), `AcceptBadCredentials`. `WrongErrorForBadKey` and
 //! `WrongWebhookSecret` do not apply: ubpass accepts any field key and has no webhooks.
 
 mod auth;

@@ -288,7 +288,6 @@ fn insert(
         created_by: caller.user_id.clone(),
         updated_by: caller.user_id.clone(),
         pass_name: valid.name,
-        original_metadata: valid.metadata.clone(),
         metadata: valid.metadata,
         uploads: valid.uploads.unwrap_or_default(),
         notification_header: valid.notification_header,
@@ -494,22 +493,16 @@ pub async fn update(
     Ok((StatusCode::OK, Json(body)))
 }
 
-/// `RevertUntouchedOnPatch`: every secondary field sent unchanged goes back to its value at
-/// creation.
+/// `RevertUntouchedOnPatch`: the front fields (top and secondary) sent unchanged fall back to
+/// their state before they were ever set, that is, they are dropped; only the changed ones stay.
 fn revert_untouched(current: &StoredPass, next: &mut PassMetadata) {
-    let (Some(now), Some(orig)) = (
-        current.metadata.secondary_fields.as_ref(),
-        current.original_metadata.secondary_fields.as_ref(),
-    ) else {
-        return;
-    };
-    for field in next.secondary_fields.iter_mut().flatten() {
-        let unchanged = now.iter().any(|f| f == field);
-        if let Some(original) = orig.iter().find(|o| o.key == field.key)
-            && unchanged
-        {
-            *field = original.clone();
-        }
+    let before = &current.metadata;
+    if next.top_field.is_some() && next.top_field == before.top_field {
+        next.top_field = None;
+    }
+    let old = before.secondary_fields.clone().unwrap_or_default();
+    if let Some(fields) = next.secondary_fields.as_mut() {
+        fields.retain(|f| !old.contains(f));
     }
 }
 

@@ -110,7 +110,6 @@ fn pass(seq: u64, id: &str, name: &str, metadata: PassMetadata, at: OffsetDateTi
         created_by: DEMO_USER_ID.to_owned(),
         updated_by: DEMO_USER_ID.to_owned(),
         pass_name: name.to_owned(),
-        original_metadata: metadata.clone(),
         metadata,
         uploads: example_uploads(),
         notification_header: Some("BLUE PASS".to_owned()),

@@ -54,8 +54,6 @@ pub struct StoredPass {
     pub pass_name: String,
     /// `passMetadata`.
     pub metadata: PassMetadata,
-    /// `passMetadata` as first created (used by the revert-on-patch deviation only).
-    pub original_metadata: PassMetadata,
     /// `uploadInfoList`.
     pub uploads: Vec<UploadInfo>,
     /// `notificationHeader`.
