@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `content.extra["passName"]` (generated `walletpass-<uuid>` on create when absent) | `passName` (unique in the workspace) |
 //! | field with placement `header` (at most one) | `passMetadata.topField` |
-//! | field with placement `secondary`, or no placement and a text/number/date value | `passMetadata.secondaryFields[]` (read back with placement `secondary`) |
+//! | field with no placement, or placement `secondary`, and a text/number/date value | `passMetadata.secondaryFields[]` (read back with placement `secondary`, where ubpass shows it) |
 //! | field with placement `back`, or no placement and a links value; value must be links | `passMetadata.backFields[]` (`{text, link}` ← `Link {label, url}`) |
 //! | field label, change message | `label`, `changeMessage` |
 //! | number and date values | text (`typed_values` is false: they read back as text) |
@@ -274,7 +274,7 @@ fn canonical_key(
 
 fn text_field(
     f: &PassField,
-    placement: Placement,
+    placement: Option<Placement>,
     n: usize,
     used: &mut BTreeSet<String>,
 ) -> Result<Field, Error> {
@@ -282,7 +282,7 @@ fn text_field(
         key: canonical_key(f.key.as_deref(), n, used)?,
         label: f.label.clone(),
         value: FieldValue::Text(f.value.clone().unwrap_or_default()),
-        placement: Some(placement),
+        placement,
         change_message: f.change_message.clone(),
     };
     field
@@ -327,14 +327,14 @@ fn fields_with_slots(meta: &PassMetadata) -> Result<Vec<(Field, Slot)>, Error> {
     if let Some(top) = &meta.top_field {
         n += 1;
         out.push((
-            text_field(top, Placement::Header, n, &mut used)?,
+            text_field(top, Some(Placement::Header), n, &mut used)?,
             Slot::Top(top.clone()),
         ));
     }
     for f in meta.secondary_fields.iter().flatten() {
         n += 1;
         out.push((
-            text_field(f, Placement::Secondary, n, &mut used)?,
+            text_field(f, Some(Placement::Secondary), n, &mut used)?,
             Slot::Secondary(f.clone()),
         ));
     }

@@ -42,6 +42,12 @@
 //! - `INVALID_OPERATION` (an entity whose state forbids the change) is `Conflict`; `UNAUTHORIZED`
 //!   is `Unauthorized` on 401 (missing credentials) and `Forbidden` on 403 (invalid ones).
 //! - Install figures are the active counts (installed and not removed).
+//! - `ListQuery::search` matches the serial (the pass id) or the pass name, without regard to
+//!   case. The vendor searches names only (`query`), so a search reads the listing page by page
+//!   and keeps the passes whose id or name contains the text: a page may hold fewer passes than
+//!   asked, even none, and a search costs one request per vendor page.
+//! - A field written with no placement is stored in `secondaryFields` and reads back with
+//!   placement `secondary`, where ubpass shows it.
 //! - A list page has a next cursor only when `hasMore` is true (the vendor also sends a cursor
 //!   on the last page); page sizes above 20 are capped at 20.
 

@@ -1,8 +1,9 @@
 //! [`WalletProvider`] for [`Ubpass`]: create, get, patch (composed: read the document, merge
 //! the patch, send the whole document back), put (send the given content as the whole
 //! document), delete (an endpoint the vendor removed from its docs), list (cursor pages of at
-//! most 20). `void`, templates and webhooks do not exist at ubpass: `Unsupported`, and the
-//! capabilities say so.
+//! most 20). A search keeps, page by page, the passes whose id or name contains the text (any
+//! case): the vendor itself searches names only. `void`, templates and webhooks do not exist
+//! at ubpass: `Unsupported`, and the capabilities say so.
 
 use async_trait::async_trait;
 use secrecy::SecretString;
@@ -141,14 +142,13 @@ impl WalletProvider for Ubpass {
         };
         let page = self
             .list_wallet_passes(&ListPasses {
-                query: query.search.clone(),
                 cursor: query.cursor.as_ref().map(|c| c.as_str().to_owned()),
                 limit,
                 status,
                 ..ListPasses::default()
             })
             .await?;
-        let next = match (page.has_more, page.cursor) {
+        let next = match (page.has_more, page.cursor.clone()) {
             (true, Some(cursor)) => Some(Cursor::new(cursor)),
             (true, None) => {
                 return Err(local_error(
@@ -159,6 +159,17 @@ impl WalletProvider for Ubpass {
             }
             (false, _) => None,
         };
+        let mut page = page;
+        if let Some(text) = &query.search {
+            // The serial (the id) or the name contains the text, without regard to case.
+            let needle = text.to_lowercase();
+            let contains = |s: &Option<String>| {
+                s.as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(&needle))
+            };
+            page.items
+                .retain(|p| contains(&p.id) || contains(&p.pass_name));
+        }
         let items = page
             .items
             .iter()

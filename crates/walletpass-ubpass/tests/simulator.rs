@@ -139,6 +139,15 @@ async fn lifecycle_through_the_trait() {
         .unwrap();
     assert_eq!(found.items.len(), 1);
     assert_eq!(found.items[0].pass_ref.id, ids[3]);
+    // Search finds a pass by a part of its id (the serial), in any case, exactly once.
+    let needle = ids[2].as_str()[9..23].to_uppercase();
+    let by_id: Vec<_> = provider
+        .list_all(ListQuery::new().search(needle).page_size(2))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(by_id.len(), 1);
+    assert_eq!(by_id[0].pass_ref.id, ids[2]);
     let drafts = provider
         .list(&ListQuery::new().status(PassStatus::Draft))
         .await

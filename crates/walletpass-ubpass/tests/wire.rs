@@ -216,12 +216,12 @@ async fn get_reads_the_array_the_spec_describes_and_an_object() {
 
 #[tokio::test]
 async fn list_sends_the_filters_and_follows_has_more() {
-    // openapi GET /wallet-pass: query, cursor, limit (1-20), status; {items, cursor, hasMore}.
+    // openapi GET /wallet-pass: cursor, limit (1-20), status; {items, cursor, hasMore}. The
+    // search ("vip", in the documented pass's name) is applied to the page, not sent as `query`.
     for (auth, ws) in MODES {
         let server = MockServer::start().await;
         expect("GET", "/v1/wallet-pass", auth, ws)
             .and(query_param("limit", "20"))
-            .and(query_param("query", "vip"))
             .and(query_param("status", "Published"))
             .and(query_param("cursor", "c-1"))
             .respond_with(
@@ -259,6 +259,43 @@ async fn list_sends_the_filters_and_follows_has_more() {
         .await
         .unwrap();
     assert!(page.items.is_empty());
+}
+
+#[tokio::test]
+async fn search_keeps_the_passes_whose_id_or_name_contains_the_text() {
+    // The vendor's `query` searches names only (openapi GET /wallet-pass), so a search walks the
+    // plain listing and filters: the serial (the id) or the name contains the text, any case.
+    let server = MockServer::start().await;
+    let mut page = fixture("list-passes-response.json");
+    let mut other = page["items"][0].clone();
+    other["id"] = json!("aaaaaaaa-0000-0000-0000-000000000000");
+    other["passName"] = json!("Other");
+    page["items"].as_array_mut().unwrap().push(other);
+    page["hasMore"] = json!(true);
+    page["cursor"] = json!("vendor-c");
+    expect("GET", "/v1/wallet-pass", Auth::ApiKey, None)
+        .and(query_param("limit", "5"))
+        .and(wiremock::matchers::query_param_is_missing("query"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&page))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let ub = provider(&server, Auth::ApiKey, None);
+    for text in ["5EBE-6778", "membership"] {
+        let found = ub
+            .list(&ListQuery::new().search(text).page_size(5))
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1, "{text}");
+        assert_eq!(found.items[0].pass_ref.id.as_str(), PASS_ID);
+        assert_eq!(found.next.unwrap().as_str(), "vendor-c");
+    }
+    let none = ub
+        .list(&ListQuery::new().search("zzz").page_size(5))
+        .await
+        .unwrap();
+    assert!(none.items.is_empty());
+    assert!(none.next.is_some(), "an empty page still leads on");
 }
 
 #[tokio::test]
