@@ -15,6 +15,7 @@ Exit codes:
   6  rate limited or transient (429, timeouts, connection failures, vendor 5xx)
   7  unsupported by this provider
   1  anything else (including a failed conformance run or demo check)
+  (`walletpass migrate` has its own codes: see `walletpass migrate --help`)
 
 Environment:
   WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance (default: memory)
@@ -123,6 +124,10 @@ pub enum Command {
     /// Start the three simulators in-process and show one pass on every vendor (no account
     /// needed).
     Demo,
+    /// Copy every pass from one provider to another: resumable, rate-aware, verified. Its exit
+    /// codes are its own: 0 done, 1 some passes failed, 2 nothing written, 3 stopped midway
+    /// (run the same command again to resume).
+    Migrate(walletpass_migrate::cli::MigrateArgs),
 }
 
 /// Addressing a pass.
@@ -423,4 +428,16 @@ pub struct SimArgs {
     /// Switch on a vendor-plausible mistake (for testing the conformance suite); repeatable.
     #[arg(long, value_name = "NAME", hide = true)]
     pub deviation: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -891,6 +891,70 @@ async fn demo_completes_and_the_backends_agree() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_copies_passes_between_simulators() {
+    let from = sim("passinstance").await;
+    let to = sim("ubpass").await;
+    let t = passinstance::CONFORMANCE_TEMPLATE_ID;
+    for serial in ["MIG-1", "MIG-2"] {
+        run(
+            &from.env,
+            &[
+                "passes",
+                "create",
+                "-t",
+                t,
+                "--serial",
+                serial,
+                "-f",
+                "member=Jane",
+                "-f",
+                "points=5",
+                "-f",
+                "tier=Gold",
+            ],
+        )
+        .await
+        .expect(0);
+    }
+    let mut env: Vec<(String, String)> = from.env.clone();
+    env.extend(to.env.iter().cloned());
+    env.retain(|(k, _)| k != "WALLETPASS_BASE_URL" && k != "WALLETPASS_PROVIDER");
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("checkpoint.sqlite");
+    let out = run(
+        &env,
+        &[
+            "migrate",
+            "--from",
+            "passinstance",
+            "--from-template",
+            t,
+            "--from-base-url",
+            from.base_url(),
+            "--to",
+            "ubpass",
+            "--to-base-url",
+            to.base_url(),
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--verify",
+            "--progress",
+            "none",
+        ],
+    )
+    .await
+    .expect(0);
+    let listed = run(&to.env, &["passes", "list", "--all"]).await.expect(0);
+    let copied = listed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|p| values(p).get("member") == Some(&json!({ "text": "Jane" })))
+        .count();
+    assert!(copied >= 2, "{out:#?}\n{listed:#?}");
+}
+
 // ---------------------------------------------------------------- secrets
 
 #[tokio::test(flavor = "multi_thread")]
