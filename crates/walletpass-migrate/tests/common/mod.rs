@@ -96,7 +96,7 @@ impl Wrapped {
         if r < f.server_error + f.rate_limited {
             return Err(Error::new(ErrorKind::RateLimited, "injected 429")
                 .with_status(429)
-                .with_retry_after(Duration::from_millis(20)));
+                .with_retry_after(Duration::from_millis(5)));
         }
         Ok(())
     }
