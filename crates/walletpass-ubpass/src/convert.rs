@@ -51,7 +51,7 @@ use time::OffsetDateTime;
 use walletpass_core::{
     Appearance, Barcode, BarcodeFormat, Capabilities, Color, Error, ErrorKind, Field, FieldKey,
     FieldValue, Fields, ImageRole, InstallStats, Link, Location, Pass, PassContent, PassId,
-    PassLinks, PassRef, PassStatus, Placement, WalletProvider,
+    PassLinks, PassRef, PassStatus, Placement,
 };
 
 use crate::PROVIDER;
@@ -215,11 +215,6 @@ pub fn check_fits(content: &PassContent, caps: &Capabilities) -> Result<(), Erro
         error = error.with_field_error(field, text);
     }
     Err(error)
-}
-
-/// [`check_fits`] against a provider's declared capabilities.
-pub fn check_fits_for(provider: &dyn WalletProvider, content: &PassContent) -> Result<(), Error> {
-    check_fits(content, provider.capabilities())
 }
 
 /// Where a field sits in the document.

@@ -238,6 +238,51 @@ async fn lifecycle_through_the_trait() {
 }
 
 #[tokio::test]
+async fn creates_whose_answers_are_lost_are_retried_without_duplicates() {
+    // The simulator applies a share of the requests and then cuts the answer off. The backend
+    // retries the create (names are unique, so it is safe): the retry meets the duplicate name,
+    // and the pass already there, holding the content sent, is returned.
+    let config = SimConfig {
+        drop_rate: 0.3,
+        seed: 7,
+        ..SimConfig::default()
+    };
+    let sim = ubpass::start_with(config, Seed::Empty).await.unwrap();
+    let ub = UbpassConfig::api_key(ubpass::DEMO_API_KEY)
+        .with_base_url(sim.base_url())
+        .with_retry(RetryPolicy {
+            max_attempts: 8,
+            initial_backoff: std::time::Duration::from_millis(5),
+            max_backoff: std::time::Duration::from_millis(20),
+            budget: std::time::Duration::from_secs(20),
+            jitter: false,
+        })
+        .build()
+        .unwrap();
+    let mut created = BTreeSet::new();
+    for n in 0..12 {
+        let pass = ub.create(NewPass::new(content(n))).await.unwrap();
+        assert_eq!(pass.content, content(n));
+        created.insert(pass.pass_ref.id);
+    }
+    assert!(
+        sim.log()
+            .entries()
+            .iter()
+            .any(|r| r.fault.is_some() && r.method == "POST"),
+        "no create answer was dropped; choose another seed"
+    );
+    let listed: Vec<_> = ub
+        .list_all(ListQuery::new())
+        .map_ok(|p| p.pass_ref.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 12, "a pass was created twice or lost");
+    assert_eq!(listed.into_iter().collect::<BTreeSet<_>>(), created);
+}
+
+#[tokio::test]
 async fn patching_the_documented_pass_keeps_everything_else() {
     let sim = sim().await;
     let ub = client(&sim, None);

@@ -1146,6 +1146,29 @@ async fn a_patch_that_adds_what_ubpass_cannot_hold_is_refused_after_the_read() {
     assert_eq!(writes, 0);
 }
 
+#[test]
+fn secrets_stay_out_of_debug_and_plain_http_is_loopback_only() {
+    let ub = UbpassConfig::api_key(KEY)
+        .with_workspace_id(WS)
+        .with_base_url("http://127.0.0.1:9/v1")
+        .build()
+        .unwrap();
+    let shown = format!("{ub:?}");
+    assert!(!shown.contains(KEY), "{shown}");
+    let shown = format!("{:?}", UbpassConfig::bearer(JWT));
+    assert!(!shown.contains(JWT), "{shown}");
+    let err = UbpassConfig::api_key(KEY)
+        .with_base_url("http://api.ubpass.co/v1")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let err = UbpassConfig::api_key(KEY)
+        .with_workspace_id("my workspace")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].field, "workspace_id");
+}
+
 #[tokio::test]
 async fn void_templates_and_webhooks_are_unsupported_and_declared_so() {
     let server = MockServer::start().await;
