@@ -1,0 +1,252 @@
+//! A webhook receiver: one axum endpoint that verifies PassNinja and Passinstance deliveries
+//! with each backend's own verifier, normalises them to the canonical `WebhookEvent`, and drops
+//! duplicates by event id (vendors redeliver until they get a 2xx, so a receiver sees some
+//! events twice).
+//!
+//! Run it with `cargo run --example webhook_receiver`: it starts the PassNinja and Passinstance
+//! simulators in-process, subscribes the receiver to both, changes a pass on each, and shows the
+//! verified events. The receiver answers the first delivery of each event with a 503, as if its
+//! answer had been lost, so each vendor delivers again and the duplicate is dropped. A forged
+//! delivery is refused with 401.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use tokio::sync::mpsc;
+use walletpass::{
+    Field, NewPass, NewWebhookSubscription, PassContent, PassPatch, ProviderConfig, ProviderKind,
+    TemplateId, WalletProvider, WebhookEvent, WebhookEventKind, WebhookVerifier,
+};
+use walletpass_sim::{RunningSim, SimConfig, passinstance, passninja};
+
+/// What the receiver did with one delivery.
+#[derive(Debug)]
+enum Received {
+    /// A new event, verified and normalised.
+    Event(Box<WebhookEvent>),
+    /// An event already processed: acknowledged and dropped.
+    Duplicate { provider: String, id: String },
+    /// Not authentic.
+    Rejected { endpoint: String, reason: String },
+}
+
+/// The receiver's state: one verifier per endpoint, the event ids already processed.
+struct Inbox {
+    verifiers: Mutex<BTreeMap<String, Box<dyn WebhookVerifier>>>,
+    seen: Mutex<BTreeSet<(String, String)>>,
+    /// Answer the first delivery of each event with a 503, to show redelivery and dedupe.
+    lose_first_answer: bool,
+    out: mpsc::UnboundedSender<Received>,
+}
+
+/// `POST /webhooks/{provider}`.
+async fn receive(
+    State(inbox): State<Arc<Inbox>>,
+    Path(endpoint): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let verified = {
+        let verifiers = inbox.verifiers.lock().unwrap_or_else(|p| p.into_inner());
+        match verifiers.get(&endpoint) {
+            Some(verifier) => verifier.verify(&headers, &body),
+            None => return StatusCode::NOT_FOUND,
+        }
+    };
+    let event = match verified {
+        Ok(event) => event,
+        Err(e) => {
+            let _ = inbox.out.send(Received::Rejected {
+                endpoint,
+                reason: e.to_string(),
+            });
+            return StatusCode::UNAUTHORIZED;
+        }
+    };
+    let key = (event.provider.clone(), event.id.clone());
+    let first = inbox
+        .seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key.clone());
+    if !first {
+        let _ = inbox.out.send(Received::Duplicate {
+            provider: key.0,
+            id: key.1,
+        });
+        // Acknowledge, so the vendor stops redelivering.
+        return StatusCode::OK;
+    }
+    let _ = inbox.out.send(Received::Event(Box::new(event)));
+    if inbox.lose_first_answer {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// Build a provider on a simulator through the facade.
+fn connect(
+    kind: ProviderKind,
+    sim: &RunningSim,
+    env: &[(&str, &str)],
+) -> Result<Arc<dyn WalletProvider>, walletpass::Error> {
+    let config = ProviderConfig::from_lookup(kind, Some(sim.base_url()), |name| {
+        env.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })?;
+    walletpass::connect(config)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The receiver.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let inbox = Arc::new(Inbox {
+        verifiers: Mutex::new(BTreeMap::new()),
+        seen: Mutex::new(BTreeSet::new()),
+        lose_first_answer: true,
+        out: tx,
+    });
+    let app = Router::new()
+        .route("/webhooks/{provider}", post(receive))
+        .with_state(Arc::clone(&inbox));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let receiver_url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    println!("receiver listening on {receiver_url}/webhooks/{{provider}}");
+
+    // Two vendors, each with a pass in its loyalty template.
+    let pn_options = passninja::PassNinjaOptions {
+        seed: Some(Arc::new(passninja::conformance_seed())),
+        ..passninja::PassNinjaOptions::default()
+    };
+    let pn_sim = passninja::launch(SimConfig::default(), pn_options)
+        .await?
+        .into_running();
+    let pi_sim = passinstance::start(SimConfig::default()).await?;
+    let vendors = [
+        (
+            "passninja",
+            connect(
+                ProviderKind::PassNinja,
+                &pn_sim,
+                &[
+                    ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY),
+                    ("PASSNINJA_ACCOUNT_ID", passninja::DEMO_ACCOUNT_ID),
+                ],
+            )?,
+            passninja::CONFORMANCE_TEMPLATE_ID,
+        ),
+        (
+            "passinstance",
+            connect(
+                ProviderKind::Passinstance,
+                &pi_sim,
+                &[("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN)],
+            )?,
+            passinstance::CONFORMANCE_TEMPLATE_ID,
+        ),
+    ];
+
+    for (name, provider, template) in &vendors {
+        // Subscribe; the secret comes back this once and goes straight into the verifier.
+        let url = format!("{receiver_url}/webhooks/{name}");
+        let created = provider
+            .create_webhook(NewWebhookSubscription::new(
+                &url,
+                vec![WebhookEventKind::PassUpdated],
+            )?)
+            .await?;
+        let verifier = provider.webhook_verifier(created.secret)?;
+        inbox
+            .verifiers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((*name).to_owned(), verifier);
+
+        // Change a pass: the vendor delivers `pass_updated`.
+        let content = PassContent::builder()
+            .field(Field::new("member", "Jane Doe")?)
+            .field(Field::new("points", "100")?)
+            .field(Field::new("tier", "Gold")?)
+            .build()?;
+        let pass = provider
+            .create(NewPass::new(content).with_template(TemplateId::new(*template)?))
+            .await?;
+        let patch = PassPatch::builder().set_value("points", "150").build()?;
+        provider.patch(&pass.pass_ref, &patch).await?;
+        println!("{name}: subscribed and patched {}", pass.pass_ref);
+    }
+
+    // A forged delivery: right shape, no valid signature.
+    let forged = post_forged(&receiver_url, "passinstance").await;
+    println!("forged delivery answered {forged}");
+
+    // Expect one event and one duplicate per vendor, and the forged one rejected.
+    let (mut events, mut duplicates) = (0, 0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while events < 2 || duplicates < 2 {
+        let Ok(Some(received)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            println!("stopped waiting");
+            break;
+        };
+        match received {
+            Received::Event(e) => {
+                events += 1;
+                println!(
+                    "event      {} {} {} pass={} attempt={}",
+                    e.provider,
+                    e.kind,
+                    e.id,
+                    e.pass.map(|p| p.to_string()).unwrap_or_default(),
+                    e.attempt
+                        .map(|a| a.to_string())
+                        .unwrap_or_else(|| "-".into())
+                );
+            }
+            Received::Duplicate { provider, id } => {
+                duplicates += 1;
+                println!("duplicate  {provider} {id}: dropped");
+            }
+            Received::Rejected { endpoint, reason } => {
+                println!("rejected   /webhooks/{endpoint}: {reason}");
+            }
+        }
+    }
+    println!("\n{events} events processed once each, {duplicates} redeliveries dropped");
+    pn_sim.shutdown().await;
+    pi_sim.shutdown().await;
+    Ok(())
+}
+
+/// POST a forged delivery to the receiver with a bare HTTP/1.1 request (no client crate needed).
+async fn post_forged(receiver_url: &str, endpoint: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = receiver_url.trim_start_matches("http://");
+    let body =
+        r#"{"id":"evt_forged","type":"pass.updated","createdAt":"2026-01-01T00:00:00Z","data":{}}"#;
+    let request = format!(
+        "POST /webhooks/{endpoint} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         X-Passinstance-Signature: t=0,v1=00\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
+        return "no connection".into();
+    };
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return "write failed".into();
+    }
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    answer.lines().next().unwrap_or_default().to_owned()
+}
