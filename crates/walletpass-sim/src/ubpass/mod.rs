@@ -261,3 +261,15 @@ fn router(state: Arc<SimState>) -> Router {
         .fallback(no_route)
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_credentials_match_the_accepted_ones() {
+        assert_eq!(DEMO_CREDENTIALS[0], ("api-key", DEMO_API_KEY));
+        assert_eq!(DEMO_CREDENTIALS[1].1, format!("Bearer {DEMO_TOKEN}"));
+        assert_eq!(DEMO_CREDENTIALS[2], ("x-workspace-id", DEMO_WORKSPACE_ID));
+    }
+}
