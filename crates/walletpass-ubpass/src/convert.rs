@@ -626,12 +626,11 @@ pub fn to_wire(
             }),
         }
     }
-    let keep_empty = |base_list: Option<bool>| base_list.unwrap_or(false);
-    meta.secondary_fields = (!secondary.is_empty()
-        || keep_empty(base_meta.map(|m| m.secondary_fields.is_some())))
-    .then_some(secondary);
-    meta.back_fields = (!back.is_empty() || keep_empty(base_meta.map(|m| m.back_fields.is_some())))
-        .then_some(back);
+    // A list the read document had stays present (possibly empty) so that an update clears it.
+    let had = |list: fn(&PassMetadata) -> bool| base_meta.is_some_and(list);
+    meta.secondary_fields =
+        (!secondary.is_empty() || had(|m| m.secondary_fields.is_some())).then_some(secondary);
+    meta.back_fields = (!back.is_empty() || had(|m| m.back_fields.is_some())).then_some(back);
 
     let a = &content.appearance;
     meta.description = a.description.clone();
