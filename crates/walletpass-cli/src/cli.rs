@@ -47,6 +47,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "WALLETPASS_PROVIDER",
         hide_env_values = true,
         default_value = "memory",
@@ -59,6 +60,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "WALLETPASS_BASE_URL",
         hide_env_values = true,
         value_name = "URL"
@@ -71,6 +73,7 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         env = "WALLETPASS_FIELD_SPECS",
         hide_env_values = true,
         value_name = "FILE"
@@ -82,6 +85,7 @@ pub struct Cli {
         long,
         short = 'o',
         global = true,
+        help_heading = "Global options",
         env = "WALLETPASS_OUTPUT",
         hide_env_values = true,
         value_enum
@@ -118,8 +122,17 @@ pub enum Command {
     Capabilities,
     /// Certify the selected provider and endpoint with the conformance suite; exits 1 if any
     /// applicable scenario fails.
+    #[command(after_help = "Examples:
+  walletpass conformance                                   # the memory reference provider
+  walletpass --provider passinstance conformance -t tpl_c0c0c0c0c0c0c0c0
+  walletpass --provider passninja --field-specs specs.json conformance -t ptk_0xc0")]
     Conformance(ConformanceArgs),
-    /// Run vendor simulators in the foreground (Ctrl-C stops them).
+    /// Run vendor simulators in the foreground (Ctrl-C stops them). The first lines are
+    /// `NAME BASE_URL`, one per simulator; then the credentials each accepts.
+    #[command(after_help = "Example:
+  walletpass sim all --port 8001 &
+  # then paste the `export ...` line it prints for the vendor you want, and:
+  walletpass passes list")]
     Sim(SimArgs),
     /// Start the three simulators in-process and show one pass on every vendor (no account
     /// needed).
@@ -145,6 +158,10 @@ pub struct PassAddress {
 #[derive(Debug, Subcommand)]
 pub enum PassesCommand {
     /// Create a pass from --field KEY=VALUE pairs or a content file.
+    #[command(after_help = "Examples:
+  walletpass passes create -t ptk_0xc0 -f member='Jane Doe' -f points:=1200 -f tier=Gold
+  walletpass passes create -t tpl_c0c0c0c0c0c0c0c0 --serial ORDER-1001 --file content.json
+  walletpass passes get ID -o json > pass.json   # edit, then: walletpass passes put ID --file pass.json")]
     #[command(group(ArgGroup::new("content").required(true).args(["field", "file"])))]
     Create {
         /// The template to create it from (required by PassNinja and Passinstance).
@@ -164,6 +181,8 @@ pub enum PassesCommand {
     /// Show a pass.
     Get(PassAddress),
     /// Change named fields and leave every other one as it is.
+    #[command(after_help = "Example:
+  walletpass passes patch -t ptk_0xc0 8ba0c8a5a1b2c3d4e5 --set tier=Platinum --set points:=1500 --unset promo")]
     #[command(group(ArgGroup::new("change").required(true).multiple(true).args(["set", "unset"])))]
     Patch {
         /// The pass.
@@ -191,6 +210,9 @@ pub enum PassesCommand {
     /// Void a pass: it stays, marked as no longer valid.
     Void(PassAddress),
     /// List passes, one page (or every page with --all).
+    #[command(after_help = "Examples:
+  walletpass passes list -t ptk_0xc0 --page-size 50        # one page; the next is printed as --cursor
+  walletpass passes list --all -o json | jq -r .ref.id      # every pass, one JSON object per line")]
     List(ListPassesArgs),
 }
 
@@ -336,6 +358,10 @@ pub enum WebhooksCommand {
     },
     /// Verify an inbound delivery and print the canonical event; exits 4 when the signature or
     /// token does not match.
+    #[command(
+        after_help = "Example (headers as curl -D writes them, the body byte for byte):
+  WALLETPASS_WEBHOOK_SECRET=... walletpass --provider passinstance webhooks verify --headers h.txt --body b.json"
+    )]
     Verify {
         /// The request headers: `Name: value` lines (as `curl -D` writes them) or a JSON object.
         #[arg(long, value_name = "FILE")]

@@ -43,6 +43,12 @@ impl Context {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Arc<dyn WalletProvider>, Failure> {
         let kind = self.kind()?;
+        if kind == ProviderKind::Memory && self.base_url.is_some() {
+            return Err(Failure::usage_hint(
+                "--base-url (or WALLETPASS_BASE_URL) was given, but the memory provider has no endpoint",
+                "choose a vendor with --provider, or unset WALLETPASS_BASE_URL",
+            ));
+        }
         let config = ProviderConfig::from_lookup(kind, self.base_url.as_deref(), lookup)?;
         let config = match (config, &self.field_specs) {
             (ProviderConfig::PassNinja(mut c), Some(path)) => {
