@@ -264,6 +264,40 @@ async fn passes_lifecycle_on_passinstance() {
     assert_eq!(items.len(), 1, "{listed}");
     assert_eq!(items[0]["ref"]["id"], id.as_str());
 
+    // The same serial with other content is a conflict: invalid input, exit 5.
+    let err = run(
+        env,
+        &[
+            "passes",
+            "create",
+            "-t",
+            t,
+            "--serial",
+            "CLI-1",
+            "-f",
+            "member=Other",
+        ],
+    )
+    .await
+    .expect(5)
+    .error();
+    assert_eq!(err["kind"], "conflict");
+    // A read-only key may read but not write: forbidden, exit 4.
+    let read_only = vec![
+        ("WALLETPASS_PROVIDER".to_owned(), "passinstance".to_owned()),
+        ("WALLETPASS_BASE_URL".to_owned(), sim.base_url().to_owned()),
+        (
+            "PASSINSTANCE_API_KEY".to_owned(),
+            passinstance::READ_ONLY_API_KEY.to_owned(),
+        ),
+    ];
+    run(&read_only, &["passes", "get", &id]).await.expect(0);
+    let err = run(&read_only, &["passes", "void", &id])
+        .await
+        .expect(4)
+        .error();
+    assert_eq!(err["kind"], "forbidden");
+
     let voided = run(env, &["passes", "void", &id]).await.expect(0).json();
     assert_eq!(voided["status"], "voided");
 
@@ -396,6 +430,23 @@ async fn transient_failures_exit_6() {
     .await;
     let err = run(&sim.env, &["passes", "list"]).await.expect(6).error();
     assert_eq!(err["kind"], "server");
+    // A 429 whose Retry-After is beyond the client's retry budget: rate limited, with the wait.
+    let limited = sim_with(
+        "passinstance",
+        SimConfig {
+            rps: Some(0.0001),
+            ..SimConfig::default()
+        },
+    )
+    .await;
+    run(&limited.env, &["passes", "list"]).await.expect(0);
+    let err = run(&limited.env, &["passes", "list"])
+        .await
+        .expect(6)
+        .error();
+    assert_eq!(err["kind"], "rate_limited");
+    assert_eq!(err["status"], 429);
+    assert!(err["retry_after_secs"].as_u64().unwrap() > 0, "{err}");
     // Nothing listening: a transport failure.
     let env = env_for("passinstance", "http://127.0.0.1:9/api/v1");
     let err = run(&env, &["passes", "list"]).await.expect(6).error();
