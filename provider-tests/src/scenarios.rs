@@ -732,11 +732,14 @@ fn capability_truth(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>
     })
 }
 
-/// Create content only some vendors hold, read it back, and observe it.
+/// Create content only some vendors hold, read it back, and observe it. Placements are part of
+/// the observation only where the scenario is about them: a vendor may give unplaced fields a
+/// default placement (ubpass shows them as secondary).
 async fn round_trip(
     ctx: &Ctx,
     name: &str,
     content: PassContent,
+    with_placements: bool,
 ) -> Result<Vec<Observation>, String> {
     let created = ctx.create(content.clone()).await?;
     let read = get(ctx, &created.pass_ref).await?;
@@ -744,11 +747,30 @@ async fn round_trip(
     ensure(canonical_view(&read) == want, || {
         format!("{name}: wrote {want}, read {}", canonical_view(&read))
     })?;
-    let view = json!({
+    let mut view = json!({
         "pass": canonical_view(&read),
-        "placements": placements_view(&read),
         "appearance": read.content.appearance,
     });
+    if with_placements {
+        view["placements"] = placements_view(&read);
+        let wanted: Vec<_> = content
+            .fields
+            .iter()
+            .map(|f| (f.key.clone(), f.placement))
+            .collect();
+        let got: Vec<_> = wanted
+            .iter()
+            .map(|(k, _)| {
+                (
+                    k.clone(),
+                    read.content.field(k.as_str()).and_then(|f| f.placement),
+                )
+            })
+            .collect();
+        ensure(wanted == got, || {
+            format!("{name}: placements written {wanted:?}, read {got:?}")
+        })?;
+    }
     Ok(vec![observe(name, view)])
 }
 
@@ -779,7 +801,7 @@ fn content_link_values(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
             .fields
             .upsert(link_field()?)
             .map_err(|e| e.to_string())?;
-        round_trip(ctx, "content_link_values", content).await
+        round_trip(ctx, "content_link_values", content, true).await
     })
 }
 
@@ -789,7 +811,7 @@ fn content_label_color(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
         content.appearance.label_color = Some(walletpass_core::Color::rgb(156, 163, 175));
         content.appearance.background_color = Some(walletpass_core::Color::rgb(31, 41, 55));
         content.appearance.foreground_color = Some(walletpass_core::Color::rgb(255, 255, 255));
-        round_trip(ctx, "content_label_color", content).await
+        round_trip(ctx, "content_label_color", content, false).await
     })
 }
 
@@ -800,18 +822,23 @@ fn two_headers() -> Result<PassContent, String> {
         field.placement = Some(Placement::Header);
         content.fields.upsert(field).map_err(|e| e.to_string())?;
     }
+    let mut tier = content.field("tier").cloned().ok_or("missing base field")?;
+    tier.placement = Some(Placement::Secondary);
+    content.fields.upsert(tier).map_err(|e| e.to_string())?;
     Ok(content)
 }
 
 fn content_two_header_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
-    Box::pin(async move { round_trip(ctx, "content_two_header_fields", two_headers()?).await })
+    Box::pin(
+        async move { round_trip(ctx, "content_two_header_fields", two_headers()?, true).await },
+    )
 }
 
 fn content_qr_barcode(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
         let mut content = base_content();
         content.barcode = Some(qr("MEMBER-0001"));
-        round_trip(ctx, "content_qr_barcode", content).await
+        round_trip(ctx, "content_qr_barcode", content, false).await
     })
 }
 
@@ -823,7 +850,7 @@ fn content_pdf417(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> 
             message: "MEMBER-0001".into(),
             alt_text: None,
         });
-        round_trip(ctx, "content_pdf417", content).await
+        round_trip(ctx, "content_pdf417", content, false).await
     })
 }
 

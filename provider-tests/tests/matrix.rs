@@ -72,6 +72,11 @@ async fn passinstance() {
     judge(&run(backends::passinstance(Default::default()).await).await);
 }
 
+#[tokio::test]
+async fn ubpass() {
+    judge(&run(backends::ubpass(Default::default()).await).await);
+}
+
 /// Each deviation switch makes one vendor-plausible mistake; the suite must report a failure
 /// naming the scenario that catches it. (`LoseBarcode` needs a per-pass barcode, which
 /// Passinstance has and PassNinja does not.)
@@ -112,6 +117,41 @@ async fn every_deviation_is_caught() {
             report.to_table()
         );
         println!("{deviation:?}: caught by {failed:?}");
+    }
+}
+
+#[tokio::test]
+async fn ubpass_deviations_are_caught_too() {
+    use walletpass_sim::{Deviation, SimConfig};
+    // ubpass accepts any field key and has no webhooks, and its backend searches by filtering
+    // the listing, so WrongErrorForBadKey, WrongWebhookSecret and SearchFindsNothing do not apply.
+    for (deviation, scenario) in [
+        (Deviation::DropFieldOnRead, "create_then_get"),
+        (Deviation::IgnorePatch, "patch_changes_only_given_fields"),
+        (
+            Deviation::RevertUntouchedOnPatch,
+            "patch_changes_only_given_fields",
+        ),
+        (Deviation::SkipItemAcrossPages, "list_walks_every_page_once"),
+        (
+            Deviation::RepeatItemAcrossPages,
+            "list_walks_every_page_once",
+        ),
+        (Deviation::DeletedAnswers200, "delete_then_get_is_not_found"),
+        (Deviation::LoseBarcode, "content_qr_barcode"),
+        (Deviation::ChangeLabel, "create_then_get"),
+        (Deviation::AcceptBadCredentials, "error_bad_credentials"),
+    ] {
+        let config = SimConfig {
+            deviations: [deviation].into_iter().collect(),
+            ..SimConfig::default()
+        };
+        let report = run(backends::ubpass(config).await).await;
+        let failed: Vec<&str> = report.failures().map(|(name, _)| name).collect();
+        assert!(
+            failed.contains(&scenario),
+            "{deviation:?}: failures were {failed:?}"
+        );
     }
 }
 

@@ -140,3 +140,32 @@ pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
         guard: Some(Box::new(running)),
     }
 }
+
+/// ubpass against its simulator (no templates: passes stand alone).
+pub async fn ubpass(config: walletpass_sim::SimConfig) -> Backend {
+    use walletpass_sim::ubpass as sim;
+    use walletpass_ubpass::UbpassConfig;
+
+    let running = sim::start(config).await.unwrap();
+    let build = |key: &str| {
+        UbpassConfig::api_key(key)
+            .with_base_url(running.base_url())
+            .with_retry(quick_retry())
+            .build()
+            .unwrap()
+    };
+    let provider = Arc::new(build(sim::DEMO_API_KEY));
+    let bad = Arc::new(build("wrong-key"));
+    Backend {
+        provider,
+        fixture: Fixture {
+            template: None,
+            unknown_id: Some(PassId::new("wpt-unknown-1").unwrap()),
+            malformed_id: Some(PassId::new("bad$id!").unwrap()),
+            webhook_sample: None,
+            bad_credentials: Some(bad),
+            loopback_deliveries: false,
+        },
+        guard: Some(Box::new(running)),
+    }
+}
