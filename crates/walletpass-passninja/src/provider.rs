@@ -551,7 +551,21 @@ impl WalletProvider for PassNinja {
             ids::check_template("template", template).map_err(with_op(op))?;
         }
         let url = subscription.url.as_str();
-        let name: String = format!("walletpass {url}").chars().take(120).collect();
+        // A name the caller gave is sent as it is (too long is an error, not a cut); without
+        // one, a name is derived from the URL and cut to the 120 characters assumed allowed.
+        let name: String = match &subscription.name {
+            Some(name) if name.trim().is_empty() || name.chars().count() > 120 => {
+                return Err(with_op(op)(Error::invalid_field(
+                    "name",
+                    format!(
+                        "a subscription name must be 1 to 120 characters, got {}",
+                        name.chars().count()
+                    ),
+                )));
+            }
+            Some(name) => name.clone(),
+            None => format!("walletpass {url}").chars().take(120).collect(),
+        };
         let row: wire::WebhookRow = self
             .http
             .request(op, Method::POST, &["webhooks"])

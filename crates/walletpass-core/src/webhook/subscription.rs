@@ -30,6 +30,9 @@ pub struct NewWebhookSubscription {
     /// A caller-chosen signing secret, for vendors that take one (Passinstance); others generate
     /// their own and return it once.
     pub secret: Option<SecretString>,
+    /// A name for the subscription, for vendors that keep one (PassNinja requires one; a backend
+    /// derives it from the URL when none is given).
+    pub name: Option<String>,
 }
 
 impl NewWebhookSubscription {
@@ -48,12 +51,19 @@ impl NewWebhookSubscription {
             events,
             template: None,
             secret: None,
+            name: None,
         })
     }
 
     /// Only events of this template.
     pub fn with_template(mut self, template: TemplateId) -> Self {
         self.template = Some(template);
+        self
+    }
+
+    /// Name the subscription.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 
