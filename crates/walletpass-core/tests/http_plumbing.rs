@@ -300,3 +300,61 @@ async fn the_backend_parser_shapes_the_error() {
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.message(), "parsed");
 }
+
+#[tokio::test]
+async fn auth_headers_never_follow_a_redirect_to_another_origin() {
+    // A redirect to another host or port must not carry the secret there: reqwest strips only
+    // `Authorization` on such redirects, not `X-API-Key` and the like.
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/passes/abc"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/stolen", elsewhere.uri())),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Get, Method::GET, &["passes", "abc"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(302));
+    for request in elsewhere.received_requests().await.unwrap() {
+        assert!(
+            !request.headers.contains_key("x-api-key"),
+            "the API key followed the redirect to {}",
+            request.url
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_same_origin_is_followed_with_auth() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/old"))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("location", format!("{}/v1/new", server.uri())),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/new"))
+        .and(header("x-api-key", SECRET))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    let answer = client(&server)
+        .request(Operation::Get, Method::GET, &["old"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200);
+}

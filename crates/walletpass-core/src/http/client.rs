@@ -145,6 +145,7 @@ impl HttpClientBuilder {
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent.clone())
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| config("could not build the HTTP client".into()).with_source(e))?;
         Ok(HttpClient {
@@ -159,6 +160,23 @@ impl HttpClientBuilder {
             }),
         })
     }
+}
+
+/// Follow a redirect only within the origin (scheme, host and port) of the first request: reqwest
+/// strips `Authorization` when a redirect leaves the origin, but not other auth headers such as
+/// `X-API-Key`, and it would follow https to plain http. A redirect elsewhere is answered as is.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= 10 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 struct Inner {
