@@ -566,7 +566,7 @@ impl WalletProvider for PassNinja {
             Some(name) => name.clone(),
             None => format!("walletpass {url}").chars().take(120).collect(),
         };
-        let row: wire::WebhookRow = self
+        let answer = self
             .http
             .request(op, Method::POST, &["webhooks"])
             .json(&wire::CreateWebhook {
@@ -575,8 +575,10 @@ impl WalletProvider for PassNinja {
                 subscribed_events: &events,
                 pass_template: subscription.template.as_ref().map(TemplateId::as_str),
             })
-            .send_json()
+            .send()
             .await?;
+        let row = created_row(&answer.body)
+            .map_err(|e| with_op(op)(e.with_status(answer.status.as_u16())))?;
         let token = row.bearer_token.clone().ok_or_else(|| {
             with_op(op)(Error::new(
                 ErrorKind::Decode,
@@ -683,6 +685,28 @@ impl WalletProvider for PassNinja {
     fn batch(&self) -> Option<&dyn BatchProvider> {
         None
     }
+}
+
+/// The create answer of a webhook subscription. It carries the bearer token, so a decode
+/// error names what is wrong without quoting the body (the generic decode error would).
+fn created_row(body: &[u8]) -> Result<wire::WebhookRow> {
+    serde_json::from_slice(body).map_err(|e| {
+        let mut reason = e.to_string();
+        let token = serde_json::from_slice::<Value>(body).ok().and_then(|v| {
+            v.get("bearer_token")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        if let Some(token) = token.filter(|t| !t.is_empty()) {
+            reason = reason.replace(&token, "[REDACTED]");
+        }
+        Error::new(
+            ErrorKind::Decode,
+            format!(
+                "could not decode the webhook subscription create answer: {reason} (the body is not quoted: it holds the bearer token)"
+            ),
+        )
+    })
 }
 
 /// The next page of a `{page, per_page, total}` listing; without a total, a full page is

@@ -967,3 +967,35 @@ async fn list_without_page_returns_every_pass() {
         .unwrap();
     assert_eq!(passes[0].status, PassStatus::Active);
 }
+
+#[tokio::test]
+async fn a_create_answer_that_cannot_be_decoded_never_quotes_the_bearer_token() {
+    let (server, provider) = setup().await;
+    // "Create a webhook subscription": "bearer_token appears here and nowhere else", so an
+    // answer this crate cannot read must not be quoted into the error (nor its Debug).
+    for body in [
+        r#"{"id": "47", "bearer_token": "wbk_do_not_leak", "url": null}"#,
+        r#"{"id": "47", "url": "https://example.com/hook", "bearer_token": "wbk_do_not_leak""#,
+    ] {
+        let mock = api("POST", "/v1/webhooks", None)
+            .respond_with(ResponseTemplate::new(201).set_body_string(body))
+            .expect(1)
+            .mount_as_scoped(&server)
+            .await;
+        let new = NewWebhookSubscription::new(
+            "https://example.com/hook",
+            vec![WebhookEventKind::PassInstalled],
+        )
+        .unwrap();
+        let err = provider.create_webhook(new).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        let mut shown = format!("{err} {err:?}");
+        let mut source = std::error::Error::source(&err);
+        while let Some(s) = source {
+            shown.push_str(&format!(" {s} {s:?}"));
+            source = s.source();
+        }
+        assert!(!shown.contains("wbk_do_not_leak"), "{shown}");
+        drop(mock);
+    }
+}
