@@ -358,3 +358,57 @@ async fn a_redirect_within_the_same_origin_is_followed_with_auth() {
         .unwrap();
     assert_eq!(answer.status, 200);
 }
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_an_error_not_a_panic() {
+    let server = MockServer::start().await;
+    // Answered after more than a second, so that the elapsed time has whole seconds to add.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", u64::MAX.to_string())
+                .set_delay(Duration::from_millis(1100)),
+        )
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .base_url(server.uri())
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let err = client
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_read() {
+    let server = MockServer::start().await;
+    let when = time::OffsetDateTime::now_utc() + time::Duration::seconds(30);
+    let date = when
+        .format(time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        ))
+        .unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", date.as_str()))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    let wait = err.retry_after().expect("the date was read");
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(31),
+        "{wait:?}"
+    );
+    // 30 s is past the 10 s budget: no second attempt.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+

@@ -454,7 +454,8 @@ impl RequestBuilder<'_> {
                 return Err(error);
             };
             let wait = error.retry_after().map_or(wait, |asked| asked.max(wait));
-            if started.elapsed() + wait > inner.retry.budget {
+            // A vendor may ask for any wait (`Retry-After: 18446744073709551615`): no overflow.
+            if started.elapsed().saturating_add(wait) > inner.retry.budget {
                 return Err(error);
             }
             tracing::debug!(
