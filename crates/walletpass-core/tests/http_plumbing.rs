@@ -412,3 +412,16 @@ async fn retry_after_as_an_http_date_is_read() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
+#[test]
+fn a_rate_below_what_a_duration_holds_is_a_config_error() {
+    for rps in [1e-30, f64::MIN_POSITIVE] {
+        let err = HttpClient::builder("test")
+            .base_url("https://api.example.com")
+            .rate_limit(Some(rps))
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.to_string().contains("rate_limit"), "{err}");
+    }
+}
+

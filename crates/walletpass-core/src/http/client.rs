@@ -130,7 +130,9 @@ impl HttpClientBuilder {
         let limiter = match self.rps {
             None => None,
             Some(rps) if rps.is_finite() && rps > 0.0 => {
-                let quota = Quota::with_period(Duration::from_secs_f64(1.0 / rps))
+                let period = Duration::try_from_secs_f64(1.0 / rps)
+                    .map_err(|_| config(format!("rate_limit: {rps} requests/s is too low")))?;
+                let quota = Quota::with_period(period)
                     .ok_or_else(|| config(format!("rate_limit: {rps} requests/s is too high")))?
                     .allow_burst(NonZeroU32::MIN);
                 Some(Arc::new(RateLimiter::direct(quota)))
