@@ -394,6 +394,28 @@ async fn recipients_are_validated_and_reported() {
         list["passes"][0]["recipient"],
         json!({"sms": "+15613437899", "email": "support@passninja.com"})
     );
+    // "List passes": recipient is null when the pass was not sent (a name alone sends nothing),
+    // and there is no message_status.
+    let (status, body) = api
+        .call(
+            Method::POST,
+            "/passes",
+            Some(
+                json!({"passTemplate": DEMO_TEMPLATE_ID, "pass": {}, "recipient": {"name": "Jo"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("message_status").is_none(), "{body}");
+    let serial = body["id"].as_str().unwrap();
+    let (_, list) = api
+        .call(
+            Method::GET,
+            &format!("/passes/{DEMO_TEMPLATE_ID}?search={serial}"),
+            None,
+        )
+        .await;
+    assert_eq!(list["passes"][0]["recipient"], Value::Null, "{list}");
     for recipient in [
         json!({"sms": "+15613437899"}),
         json!({"name": "Jo", "sms": "5613437899"}),

@@ -299,7 +299,9 @@ fn parse_recipient(value: Option<&Value>) -> Result<Option<Recipient>, ApiError>
             )));
         }
     }
-    Ok(Some(Recipient { sms, email }))
+    // "List passes": recipient "contains sms and/or email if the pass was sent to a recipient,
+    // null otherwise"; a recipient with neither was not sent anything.
+    Ok((sms.is_some() || email.is_some()).then_some(Recipient { sms, email }))
 }
 
 /// The `pass` object of a body (`MI1` when missing or not an object).
@@ -354,7 +356,7 @@ async fn create_pass(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Byt
         deleted: false,
     };
     let mut answer = pass_summary(&pass);
-    if recipient.is_some_and(|r| r.sms.is_some() || r.email.is_some()) {
+    if recipient.is_some() {
         answer.insert("message_status".into(), json!("sent"));
     }
     store.passes.push(pass);
