@@ -425,3 +425,16 @@ fn a_rate_below_what_a_duration_holds_is_a_config_error() {
     }
 }
 
+#[test]
+fn an_auth_header_name_is_checked_not_trusted() {
+    let auth = AuthHeaders::new()
+        .with("X-API-Key", SecretString::from(SECRET))
+        .unwrap();
+    assert_eq!(auth.names().collect::<Vec<_>>(), ["x-api-key"]);
+    let err = AuthHeaders::new()
+        .with("x api key", SecretString::from(SECRET))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("x api key"), "{err}");
+    assert!(!err.to_string().contains(SECRET));
+}

@@ -29,8 +29,15 @@ impl AuthHeaders {
         Self::default()
     }
 
-    /// Add a header; its value must be a valid header value.
+    /// Add a header; its name (any case) and value must be valid in a header.
     pub fn with(mut self, name: &'static str, value: SecretString) -> Result<Self, Error> {
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            Error::new(
+                ErrorKind::Config,
+                format!("'{name}' is not a valid header name"),
+            )
+            .with_operation(Operation::Configure)
+        })?;
         HeaderValue::from_str(value.expose_secret()).map_err(|_| {
             Error::new(
                 ErrorKind::Config,
@@ -38,7 +45,7 @@ impl AuthHeaders {
             )
             .with_operation(Operation::Configure)
         })?;
-        self.0.push((HeaderName::from_static(name), value));
+        self.0.push((header, value));
         Ok(self)
     }
 
