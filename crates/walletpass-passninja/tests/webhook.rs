@@ -35,6 +35,7 @@ fn bearer(token: &str) -> HeaderMap {
 
 #[test]
 fn the_documented_cloudevent_verifies_with_the_right_token() {
+    // "Webhook payload (CloudEvents 1.0)" example with "Authorization: Bearer <token>".
     let body = fixture("webhook-cloudevent.json");
     let event = verifier().verify(&bearer(TOKEN), &body).unwrap();
     assert_eq!(event.id, "38656a51-a892-8717-587b-f59de5163c2a");
@@ -57,6 +58,7 @@ fn the_documented_cloudevent_verifies_with_the_right_token() {
 
 #[test]
 fn a_wrong_or_missing_token_is_rejected() {
+    // "Receiver expectations": "Reject anything else with HTTP 401".
     let body = fixture("webhook-cloudevent.json");
     for headers in [
         bearer("wbk_b3d6c0ffeX"),
@@ -82,6 +84,8 @@ fn a_wrong_or_missing_token_is_rejected() {
 
 #[test]
 fn reserved_and_unknown_types_are_other_and_unknown_attributes_are_ignored() {
+    // "Event types" (pn.pass.scanned reserved), "Envelope attributes" (ignore unknown ones),
+    // "data payload": metadata may be null.
     let mut event: Value = serde_json::from_slice(&fixture("webhook-cloudevent.json")).unwrap();
     event["type"] = "pn.pass.scanned".into();
     event["subject"] = "future attribute".into();
@@ -114,6 +118,7 @@ fn reserved_and_unknown_types_are_other_and_unknown_attributes_are_ignored() {
 
 #[test]
 fn the_legacy_format_parses_only_when_allowed() {
+    // "Legacy subscriptions": no Authorization header, no envelope.
     let body = fixture("webhook-legacy.json");
     let err = verifier().verify(&HeaderMap::new(), &body).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unauthorized);

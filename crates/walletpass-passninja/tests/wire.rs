@@ -418,6 +418,8 @@ async fn patch_pass() {
 #[tokio::test]
 async fn patch_removing_a_key_sends_its_template_default() {
     let (server, provider) = setup().await;
+    // "Patch a pass": "fields that are not provided will retain their existing values", so a
+    // removal is sent as the template default ("Update a pass": missing keys revert to it).
     api("PATCH", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
         .and(body_json(json!({"pass": {"discount": "0%"}})))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("patch-pass.json")))
@@ -529,6 +531,7 @@ async fn list_passes_with_page_per_page_and_search() {
 #[tokio::test]
 async fn list_follows_the_cursor_and_stops_on_the_last_page() {
     let (server, provider) = setup().await;
+    // "List passes": `page` and the `meta` block (current_page, total_pages).
     let mut last = fixture("list-passes.json");
     last["meta"]["current_page"] = json!(5);
     api("GET", "/v1/passes/ptk_0x14", Some("page=5"))
@@ -613,6 +616,8 @@ async fn malformed_ids_fail_before_any_request() {
 #[tokio::test]
 async fn older_id_forms_are_percent_encoded_into_the_path() {
     let (server, provider) = setup().await;
+    // "Get a pass" path with the older id forms of the vendor's SDK examples (crate
+    // assumptions, "Serials"): a dotted template key and a UUID serial.
     api(
         "GET",
         "/v1/passes/demo.coupon/2dcf7187-4eea-42a2-aabe-d7ca5a78f3dd",
@@ -656,6 +661,7 @@ async fn every_vendor_error_code_maps_to_its_kind() {
 #[tokio::test]
 async fn rate_limited_rl1_is_retried_then_succeeds() {
     let (server, provider) = setup().await;
+    // "Errors: Standard codes": RL1 429 "Rate limit exceeded".
     api("GET", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
         .respond_with(
             ResponseTemplate::new(429)
@@ -880,6 +886,7 @@ async fn filters_a_listing_cannot_apply_are_refused() {
 #[tokio::test]
 async fn templates_are_paged_client_side() {
     let (server, provider) = setup().await;
+    // "List pass templates": "requires no parameters and returns an array", so no query.
     let mut list = fixture("list-pass-templates.json");
     let mut second = list["pass_templates"][0].clone();
     second["id"] = json!("ptk_0x216");
