@@ -523,6 +523,8 @@ async fn list_paginates_and_searches() {
 #[tokio::test]
 async fn install_uninstall_and_expire_show_in_the_list() {
     let api = Api::start().await;
+    // "List passes": status (Active, Removed, Expired, or N/A) and installedDate (null if not
+    // installed).
     let serial = create_demo_pass(&api, json!({})).await;
     let status_of = |body: &Value| {
         body["passes"]
@@ -612,6 +614,8 @@ async fn raw_and_decrypt() {
 #[tokio::test]
 async fn created_templates_start_empty_until_fields_are_defined() {
     let api = Api::start().await;
+    // "Create a pass template": "The created template starts empty"; keys outside the schema
+    // are MI1 ("Errors: Standard codes").
     let (_, created) = api
         .call(
             Method::POST,
@@ -649,6 +653,7 @@ async fn created_templates_start_empty_until_fields_are_defined() {
 
 #[tokio::test]
 async fn rate_limit_answers_rl1_with_retry_after() {
+    // "Errors: Standard codes": RL1 429 "Rate limit exceeded".
     let api = Api::with(SimConfig {
         rps: Some(1.0),
         ..SimConfig::default()
@@ -670,6 +675,7 @@ async fn rate_limit_answers_rl1_with_retry_after() {
 
 #[tokio::test]
 async fn injected_faults_answer_ge77() {
+    // "Errors: Standard codes": GE77 500 "Generic Error".
     let api = Api::with(SimConfig {
         fault_rate: 1.0,
         ..SimConfig::default()
@@ -715,6 +721,9 @@ async fn wait_for(mut check: impl FnMut() -> bool) {
 #[tokio::test]
 async fn webhook_subscriptions_are_validated() {
     let api = Api::start().await;
+    // "Create a webhook subscription" request body table (https url, non-empty
+    // subscribed_events, name <= 120 chars, auth_method "mtls" answers 501) and "Event types"
+    // (validated against ^pn\.[a-z][a-z_]*\.[a-z][a-z_]*$, rejected with HTTP 400).
     let ok = json!({"name": "h", "url": "https://example.com/passninja/webhook",
                     "subscribed_events": ["pn.pass.installed", "pn.pass.uninstalled"]});
     let mut cases = Vec::new();
@@ -860,6 +869,8 @@ async fn webhook_subscription_lifecycle_and_deliveries() {
 #[tokio::test]
 async fn failed_deliveries_are_retried_with_the_same_id() {
     let api = Api::start().await;
+    // "Retry policy": retries reuse the same CloudEvents id and data; only pnattempt increments;
+    // every attempt is a row of "Inspect delivery history".
     let (url, received) = receiver(StatusCode::INTERNAL_SERVER_ERROR).await;
     let (_, created) = api
         .call(
