@@ -438,3 +438,38 @@ fn an_auth_header_name_is_checked_not_trusted() {
     assert!(err.to_string().contains("x api key"), "{err}");
     assert!(!err.to_string().contains(SECRET));
 }
+
+#[tokio::test]
+async fn an_attempt_never_runs_past_the_budget() {
+    // RetryPolicy::budget: "The most time one call may spend, waits included".
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("{}")
+                .set_delay(Duration::from_secs(3)),
+        )
+        .mount(&server)
+        .await;
+    let client = HttpClient::builder("test")
+        .base_url(server.uri())
+        .timeout(Duration::from_secs(10))
+        .retry(RetryPolicy {
+            budget: Duration::from_millis(400),
+            ..fast_retry()
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}

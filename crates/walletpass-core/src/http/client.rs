@@ -85,7 +85,7 @@ impl HttpClientBuilder {
         self
     }
 
-    /// The timeout of one attempt (default 30 s).
+    /// The timeout of one attempt (default 30 s); an attempt never runs past the retry budget.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -154,6 +154,7 @@ impl HttpClientBuilder {
             inner: Arc::new(Inner {
                 provider: self.provider,
                 base,
+                timeout: self.timeout,
                 auth: self.auth,
                 retry: self.retry,
                 limiter,
@@ -184,6 +185,7 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 struct Inner {
     provider: &'static str,
     base: BaseUrl,
+    timeout: Duration,
     auth: AuthHeaders,
     retry: RetryPolicy,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
@@ -432,7 +434,10 @@ impl RequestBuilder<'_> {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let outcome = self.attempt_once().instrument(span.clone()).await;
+            // The budget bounds the whole call, so an attempt gets at most what is left of it.
+            let left = inner.retry.budget.saturating_sub(started.elapsed());
+            let timeout = inner.timeout.min(left).max(Duration::from_millis(1));
+            let outcome = self.attempt_once(timeout).instrument(span.clone()).await;
             let (error, retry_safe) = match outcome {
                 Attempt::Answer(response) if response.status.is_success() => {
                     span.record("status", response.status.as_u16());
@@ -498,13 +503,14 @@ impl RequestBuilder<'_> {
         error
     }
 
-    async fn attempt_once(&self) -> Attempt {
+    async fn attempt_once(&self, timeout: Duration) -> Attempt {
         let inner = &self.client.inner;
         let mut headers = self.headers.clone();
         inner.auth.apply(&mut headers);
         let mut request = inner
             .client
             .request(self.method.clone(), self.url.clone())
+            .timeout(timeout)
             .headers(headers);
         if let Some(body) = &self.body {
             request = request.body(body.clone());
