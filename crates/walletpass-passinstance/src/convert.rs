@@ -309,8 +309,9 @@ pub(crate) fn status_filter(status: &PassStatus) -> Result<&'static str, Error> 
 }
 
 /// Whether `existing` holds what `wanted` asked for: same field keys and values, the same
-/// labels and change messages where asked, the same barcode and dates. Labels the vendor filled
-/// from the template do not count as a difference.
+/// labels and change messages where asked, the same barcode and dates, and every `extra` key
+/// asked for with the same value. Labels the vendor filled from the template, and keys the
+/// vendor added to its answer, do not count as a difference.
 pub(crate) fn same_content(wanted: &PassContent, existing: &PassContent) -> bool {
     if wanted.fields.len() != existing.fields.len() {
         return false;
@@ -327,6 +328,10 @@ pub(crate) fn same_content(wanted: &PassContent, existing: &PassContent) -> bool
         && wanted.barcode == existing.barcode
         && wanted.relevant_date == existing.relevant_date
         && wanted.expiration_date == existing.expiration_date
+        && wanted
+            .extra
+            .iter()
+            .all(|(key, value)| existing.extra.get(key) == Some(value))
 }
 
 /// The body of `POST /templates`.
@@ -615,5 +620,28 @@ mod tests {
             .build()
             .unwrap();
         assert!(!same_content(&other, &existing));
+    }
+
+    #[test]
+    fn same_content_compares_the_extra_keys_asked_for() {
+        // Issue 4: a retried create returns the existing pass only when its content is the same.
+        let with_extra = |pairs: Value| {
+            let mut content = PassContent::builder()
+                .value("tier", "Gold")
+                .build()
+                .unwrap();
+            content.extra = pairs.as_object().unwrap().clone();
+            content
+        };
+        let wanted = with_extra(json!({ "campaign": "winter" }));
+        assert!(same_content(
+            &wanted,
+            &with_extra(json!({ "campaign": "winter", "installs": 3 }))
+        ));
+        assert!(!same_content(
+            &wanted,
+            &with_extra(json!({ "campaign": "summer" }))
+        ));
+        assert!(!same_content(&wanted, &with_extra(json!({}))));
     }
 }
