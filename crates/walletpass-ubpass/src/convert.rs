@@ -16,7 +16,7 @@
 //! | `locations[]` (`relevant_text` required) | `passMetadata.locations[]` (`name` = `Location <n>` when new) |
 //! | `content.extra["notificationHeader" / "passLinkSlug" / "account"]` | the top-level property of that name |
 //! | `content.extra["uploadInfoList"]` | upload entries that are not one of the four images, appended |
-//! | any other `content.extra` key (`appDeepLinks`, `userDeepLink`, ...) | the `passMetadata` property of that name |
+//! | `content.extra["appDeepLinks" / "userDeepLink"]`, and any other `passMetadata` property the read document carried | the `passMetadata` property of that name |
 //! | `Pass.status` `draft` / `active` | `status` `Draft` / `Published` |
 //! | `Pass.links.landing` / `.google` | `passLink` / `googlePassLink` |
 //! | `Pass.installs` (apple / google / total) | `appleActiveCount` / `googleActiveCount` / `totalActiveCount` |
@@ -27,8 +27,12 @@
 //! field or links outside one, a barcode other than QR, `appearance.label_color`,
 //! `appearance.logo_text`, `relevant_date`, `expiration_date`, `thumbnail` and `background`
 //! images, a location without `relevant_text` (or with more than 255 characters), a template, a
-//! caller-chosen serial number, and `extra` keys that name a property the canonical model owns
-//! (`description`, `topField`, `qrUrl`, `status`, ...).
+//! caller-chosen serial number, `extra` keys that name a property the canonical model owns
+//! (`description`, `topField`, `qrUrl`, `status`, ...), and `extra` keys that name no ubpass
+//! property (the vendor's typed binding would drop them; a key the read document itself carried
+//! is sent back). An `extra` value that contradicts the canonical one (`qrText` next to a
+//! barcode, `backgroundColor` / `displayTextColor` next to a color) is [`ErrorKind::InvalidInput`],
+//! unless it is the value the read document held (the canonical value then replaces it).
 //!
 //! **Fresh documents** (create, put) always carry `uploadInfoList` (empty when there are no
 //! images), so a put replaces the images too. A put cannot clear `notificationHeader`: the
@@ -65,6 +69,14 @@ pub const MAX_TEXT: usize = 255;
 
 /// `extra` keys that go to the top level of the document.
 const TOP_LEVEL_EXTRA: [&str; 4] = ["passName", "notificationHeader", "passLinkSlug", "account"];
+
+/// `extra` keys sent as the `passMetadata` property of that name (the `PassMetadata` schema's
+/// properties the canonical model has no place for).
+const METADATA_EXTRA: [&str; 2] = ["appDeepLinks", "userDeepLink"];
+
+/// `extra` keys that carry a vendor value the canonical model could not read (a color that is
+/// not `#rrggbb`, a QR text without a QR code).
+const RAW_EXTRA: [&str; 3] = ["backgroundColor", "displayTextColor", "qrText"];
 
 /// `extra` keys that name properties the canonical model owns, refused on write.
 const OWNED: [&str; 12] = [
@@ -584,6 +596,80 @@ fn color_to_wire(
     }
 }
 
+/// Refuse the `extra` keys that would not survive a write: keys that name no ubpass property
+/// (unless the read document `base` carried them), and raw vendor values that contradict the
+/// canonical value set next to them (unless they are the values `base` held).
+fn check_extra(content: &PassContent, base: Option<&PassMetadata>) -> Result<(), Error> {
+    let unknown: Vec<&str> = content
+        .extra
+        .keys()
+        .map(String::as_str)
+        .filter(|k| {
+            !TOP_LEVEL_EXTRA.contains(k)
+                && !RAW_EXTRA.contains(k)
+                && !METADATA_EXTRA.contains(k)
+                && !OWNED.contains(k)
+                && *k != "uploadInfoList"
+                && !base.is_some_and(|m| m.other.contains_key(*k))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let mut error = Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "{PROVIDER} cannot store: {} (ubpass has no such property; extra takes {}, {}, {} and uploadInfoList)",
+                unknown
+                    .iter()
+                    .map(|k| format!("extra.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                TOP_LEVEL_EXTRA.join(", "),
+                METADATA_EXTRA.join(", "),
+                RAW_EXTRA.join(", "),
+            ),
+        )
+        .with_provider(PROVIDER);
+        for key in unknown {
+            error = error.with_field_error(format!("extra.{key}"), "ubpass has no such property");
+        }
+        return Err(error);
+    }
+    let a = &content.appearance;
+    let shadowed = [
+        (
+            "backgroundColor",
+            a.background_color.is_some(),
+            "appearance.background_color",
+        ),
+        (
+            "displayTextColor",
+            a.foreground_color.is_some(),
+            "appearance.foreground_color",
+        ),
+        ("qrText", content.barcode.is_some(), "barcode"),
+    ];
+    for (key, canonical_set, canonical) in shadowed {
+        let Some(value) = content.extra.get(key) else {
+            continue;
+        };
+        let held = base.and_then(|m| match key {
+            "backgroundColor" => m.background_color.as_deref(),
+            "displayTextColor" => m.display_text_color.as_deref(),
+            _ => m.qr_text.as_deref(),
+        });
+        if canonical_set && !value.is_null() && value.as_str() != held {
+            return Err(Error::invalid_field(
+                format!("extra.{key}"),
+                format!(
+                    "contradicts {canonical}, which sets the same ubpass property; set one of them"
+                ),
+            )
+            .with_provider(PROVIDER));
+        }
+    }
+    Ok(())
+}
+
 /// The document for `content` under `pass_name`. With `base` (the document as read), every part
 /// whose canonical value is unchanged is taken from `base` verbatim, and the properties the
 /// canonical model does not cover (status, slug) are kept. Call [`check_fits`] first.
@@ -676,12 +762,11 @@ pub fn to_wire(
     }
     meta.locations = (!locations.is_empty() || base_locations.is_some()).then_some(locations);
 
+    check_extra(content, base_meta)?;
     for (key, value) in &content.extra {
         let routed = TOP_LEVEL_EXTRA.contains(&key.as_str())
-            || matches!(
-                key.as_str(),
-                "uploadInfoList" | "backgroundColor" | "displayTextColor" | "qrText"
-            );
+            || RAW_EXTRA.contains(&key.as_str())
+            || key == "uploadInfoList";
         if !routed && !OWNED.contains(&key.as_str()) {
             meta.other.insert(key.clone(), value.clone());
         }
@@ -860,6 +945,69 @@ mod tests {
                 "uploadInfoList": [{"fileName": "logo.png", "uploadKey": "key-logo"}]
             })
         );
+    }
+
+    #[test]
+    fn extra_keys_that_name_no_ubpass_property_are_refused_not_dropped() {
+        // openapi components.schemas.PassMetadata names appDeepLinks and userDeepLink besides
+        // what the canonical model owns; the vendor's binding drops any other property.
+        let mut content = PassContent::builder().value("a", "1").build().unwrap();
+        content.extra.insert("foo".into(), serde_json::json!("bar"));
+        content
+            .extra
+            .insert("appDeepLinks".into(), serde_json::json!({"apple": {}}));
+        let err = to_wire(&content, "N".into(), None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert!(err.message().contains("extra.foo"), "{err}");
+        assert!(!err.message().contains("extra.appDeepLinks"), "{err}");
+        content.extra.remove("foo");
+        let w = to_wire(&content, "N".into(), None).unwrap();
+        assert_eq!(
+            w.pass_metadata.other["appDeepLinks"],
+            serde_json::json!({"apple": {}})
+        );
+        // A property the vendor's own document carries is sent back.
+        let mut read = doc();
+        let meta = read.pass_metadata.as_mut().unwrap();
+        meta.other.insert("vendorNew".into(), serde_json::json!(1));
+        let base = WalletPassWrite::from_read(&read).unwrap();
+        let content = pass_from_wire(&read).unwrap().content;
+        assert_eq!(
+            to_wire(&content, "N".into(), Some(&base))
+                .unwrap()
+                .pass_metadata
+                .other["vendorNew"],
+            1
+        );
+    }
+
+    #[test]
+    fn raw_extra_values_that_contradict_the_canonical_ones_are_refused() {
+        // openapi PassMetadata.qrText / backgroundColor: one property each, so a QR alt text
+        // and extra.qrText (or a color and extra.backgroundColor) cannot both be stored.
+        let mut content = PassContent::builder()
+            .barcode(Barcode::new(BarcodeFormat::Qr, "M").unwrap())
+            .build()
+            .unwrap();
+        content
+            .extra
+            .insert("qrText".into(), serde_json::json!("under"));
+        let err = to_wire(&content, "N".into(), None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.message().contains("extra.qrText"), "{err}");
+        // A vendor color the model could not read is replaced by a canonical color set over it.
+        let mut read = doc();
+        read.pass_metadata.as_mut().unwrap().background_color = Some("blue".into());
+        let base = WalletPassWrite::from_read(&read).unwrap();
+        let mut content = pass_from_wire(&read).unwrap().content;
+        content.appearance.background_color = Some("#102030".parse().unwrap());
+        let w = to_wire(&content, "N".into(), Some(&base)).unwrap();
+        assert_eq!(w.pass_metadata.background_color.as_deref(), Some("#102030"));
+        content
+            .extra
+            .insert("backgroundColor".into(), serde_json::json!("red"));
+        let err = to_wire(&content, "N".into(), Some(&base)).unwrap_err();
+        assert!(err.message().contains("extra.backgroundColor"), "{err}");
     }
 
     #[test]
