@@ -61,7 +61,11 @@
 //!   text). Removing a key with `patch` sends the template default from the field specs; without
 //!   one it is unsupported.
 //! - **Recipient**: `content.extra["recipient"]` (`{name, message?, sms?, email?}`) on create;
-//!   any other extra key is refused.
+//!   any other extra key is refused. The create answer's `message_status` has no place on the
+//!   returned pass (which is the pass read back by `GET`) and is not reported.
+//! - **Template styles**: the doc points to a "Platform Parameters" list that is not part of
+//!   it, so a style is only checked to be present; the vendor's 400 decides whether it fits
+//!   the platform.
 //! - **Webhook subscriptions**: the trait gives no name, so the subscription is named
 //!   `walletpass <url>` (cut to 120 characters). `GET /webhooks` is read as `{"webhooks": [...],
 //!   "page", "per_page", "total"}`, the shape of the documented results endpoint.
