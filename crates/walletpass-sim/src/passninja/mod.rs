@@ -33,6 +33,11 @@
 //!   with `sms` or `email` was given. Values must be strings or numbers (`MI1` otherwise).
 //! - A new pass has status `Active` (the doc: "This creates an Active pass"); installing sets
 //!   `installedDate`, uninstalling sets `Removed`; `N/A` only appears in seeded data.
+//! - Template styles ("Platform Parameters" is referred to but not part of the doc): apple takes
+//!   `boardingPass`, `coupon`, `eventTicket`, `generic`, `storeCard`; google takes those plus
+//!   `giftCard` and `transit`; `both` takes a style in both lists. Anything else answers 400.
+//! - A `recipient` with neither `sms` nor `email` sends nothing: no `message_status`, and the
+//!   list shows `recipient: null`.
 //! - Lists are in issue order; `per_page` has no upper bound on `/passes`; a non-positive
 //!   `page`/`per_page` answers 400. Webhook lists cap `per_page` at 100 rather than rejecting.
 //! - `GET /webhooks` answers `{"webhooks": [...], "page", "per_page", "total"}`, the shape of the
