@@ -241,13 +241,30 @@ impl WalletProvider for Passinstance {
             events,
             secret: secret.expose_secret().to_owned(),
         };
-        let wire: WireWebhook = self
+        let answer = self
             .http
             .request(op, Method::POST, &["webhooks"])
             .json(&body)
             .resource(format!("webhook {}", subscription.url))
-            .send_json()
+            .send()
             .await?;
+        // Decoded here rather than with `send_json`, whose error quotes the body: this answer
+        // may carry the signing secret. Only the position of the problem is reported.
+        let wire: WireWebhook = serde_json::from_slice(&answer.body).map_err(|e| {
+            Error::new(
+                ErrorKind::Decode,
+                format!(
+                    "the {} answer to POST /webhooks is not a subscription {{id, url, events, ...}} ({:?} error at line {}, column {}; body withheld, it may hold the secret)",
+                    answer.status,
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            )
+            .with_provider(PROVIDER)
+            .with_operation(op)
+            .with_status(answer.status.as_u16())
+        })?;
         let secret = wire
             .secret
             .clone()

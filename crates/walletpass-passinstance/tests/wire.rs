@@ -741,3 +741,40 @@ async fn what_passinstance_cannot_do_fails_before_any_request() {
     assert!(err.to_string().contains("template"), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_webhook_answer_that_does_not_decode_never_quotes_its_secret() {
+    // "Production readiness": keep secrets server-side; the answer to POST /webhooks may carry
+    // the signing secret (assumption A9), so a decode error must not quote the body.
+    let server = MockServer::start().await;
+    authed("POST")
+        .and(path("/api/v1/webhooks"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "id": 42, "url": "https://your-app.example/hook",
+            "events": ["pass.created"], "secret": "whsec_vendor_chosen_leak"
+        })))
+        .mount(&server)
+        .await;
+    let err = bearer(&server)
+        .create_webhook(
+            NewWebhookSubscription::new(
+                "https://your-app.example/hook",
+                vec![WebhookEventKind::PassCreated],
+            )
+            .unwrap()
+            .with_secret("whsec_caller_chosen_0123".into()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    let mut shown = vec![format!("{err}"), format!("{err:?}"), format!("{err:#?}")];
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        shown.push(format!("{s} {s:?}"));
+        source = s.source();
+    }
+    for text in shown {
+        assert!(!text.contains("whsec_vendor_chosen_leak"), "{text}");
+        assert!(!text.contains("whsec_caller_chosen_0123"), "{text}");
+    }
+}
