@@ -672,3 +672,30 @@ async fn deviation_switches_bite() {
     assert!(pass["fields"].get("tier").is_none());
     assert!(pass.get("barcodeFormat").is_none());
 }
+
+#[tokio::test]
+async fn a_wrong_method_answers_in_the_error_shape() {
+    // Assumption S1: every error body is {"error", "message"}, like the documented 429.
+    let api = Api::start().await;
+    let (status, body) = api
+        .call(
+            reqwest::Method::PATCH,
+            "/passes/pass_0000000000000000",
+            None,
+        )
+        .await;
+    assert_eq!(status, 405);
+    assert_eq!(body["error"], "Method Not Allowed");
+    assert!(
+        body["message"].as_str().unwrap().contains("PATCH"),
+        "{body}"
+    );
+    // Credentials are still checked first.
+    let resp = api
+        .http
+        .patch(api.url("/passes/pass_0000000000000000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}

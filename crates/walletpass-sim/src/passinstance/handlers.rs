@@ -45,6 +45,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/templates", get(list_templates).post(create_template))
         .route("/templates/{id}", get(get_template))
         .route("/webhooks", get(list_webhooks).post(create_webhook))
+        .method_not_allowed_fallback(wrong_method)
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&sim),
@@ -107,6 +108,15 @@ async fn authenticate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> 
 
 async fn unknown_route() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "Route not found")
+}
+
+/// A documented path with a method it does not have: 405 in the S1 error shape (axum's own 405
+/// has an empty body).
+async fn wrong_method(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on this route"),
+    )
 }
 
 fn query_map(raw: Option<String>) -> HashMap<String, String> {
