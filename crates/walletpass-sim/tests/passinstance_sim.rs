@@ -699,3 +699,23 @@ async fn a_wrong_method_answers_in_the_error_shape() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_void_with_a_body_is_refused_not_ignored() {
+    // Assumption S4: nothing is silently dropped; void takes no body (A6 on the client side).
+    let api = Api::start().await;
+    let (status, pass) = api.post("/passes", documented_create()).await;
+    assert_eq!(status, 201);
+    let void = format!("/passes/{}/void", pass["id"].as_str().unwrap());
+    let (status, body) = api.post(&void, json!({ "reason": "fraud" })).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["details"][0]["field"], "reason");
+    let (status, body) = api
+        .get(&format!("/passes/{}", pass["id"].as_str().unwrap()))
+        .await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("active")));
+    let (status, body) = api.post(&void, json!({})).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("voided")));
+    let (status, _) = api.call(reqwest::Method::POST, &void, None).await;
+    assert_eq!(status, 200);
+}

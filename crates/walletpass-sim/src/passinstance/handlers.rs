@@ -230,7 +230,19 @@ async fn delete_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Ans
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn void_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
+/// `POST /passes/{id}/void` takes no body; an empty one or `{}` is accepted, anything else is a
+/// 422 rather than silently ignored (S4).
+async fn void_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Answer {
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let obj = json_object(&body)?;
+        if !obj.is_empty() {
+            return Err(ApiError::invalid(
+                obj.keys()
+                    .map(|key| super::errors::FieldError::new(key, "is not a known property"))
+                    .collect(),
+            ));
+        }
+    }
     Ok(ok(sim.void_pass(&id)?))
 }
 
