@@ -634,6 +634,39 @@ async fn notifications_follow_the_documented_lifecycle() {
     assert_eq!(stats["totalNotificationsSent"], 148);
     assert!(stats["linkStats"]["items"].is_array());
 
+    // openapi GET /wallet-pass/notifications/{id}: `includeStats` embeds the PassNotification
+    // schema's `notificationStats`, paged by `notificationStatsCursor` (minimum 0) and
+    // `notificationStatsLimit` (1-20); without it the notification comes alone.
+    assert!(got.get("notificationStats").is_none(), "{got}");
+    let (status, with) = send(api.req(
+        Method::GET,
+        &format!(
+            "/wallet-pass/notifications/{id}?includeStats=true&notificationStatsCursor=0&notificationStatsLimit=1"
+        ),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{with}");
+    assert_eq!(with["id"], id.as_str());
+    assert_eq!(with["notificationStats"]["totalNotificationsSent"], 148);
+    assert!(
+        with["notificationStats"]["linkStats"]["items"]
+            .as_array()
+            .unwrap()
+            .len()
+            <= 1
+    );
+    let (status, body) = send(api.req(
+        Method::GET,
+        &format!("/wallet-pass/notifications/{id}?includeStats=true&notificationStatsLimit=21"),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_api_error(&body, "INVALID_INPUT");
+    assert_eq!(
+        body["context"]["notificationStatsLimit"],
+        "must be between 1 and 20"
+    );
+
     let (status, _) = send(api.req(
         Method::DELETE,
         &format!("/wallet-pass/notifications/{scheduled}"),

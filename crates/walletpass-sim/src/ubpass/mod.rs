@@ -54,7 +54,10 @@
 //! - **Notifications.** Without a status a notification is sent at once (`Processing`, then
 //!   `Published` after [`notifications::PROCESSING_DELAY`]); `Scheduled` ones publish when
 //!   their time has passed. The answer carries both `publishedTime` (schema) and `sentTime`
-//!   (examples). Stats follow the schema (`totalNotificationsSent`, `linkStats` as a paged list).
+//!   (examples). Stats follow the schema (`totalNotificationsSent`, `linkStats` as a paged list);
+//!   `GET /wallet-pass/notifications/{id}?includeStats=true` embeds them as the schema's
+//!   `notificationStats`, paged by `notificationStatsCursor` (an offset) and
+//!   `notificationStatsLimit`.
 //! - **Locations** of `/wallet-pass-location` are separate from `passMetadata.locations`, which is
 //!   part of the pass document and stored as sent.
 //! - **Links.** `passLink` is `https://passes.example.com/download/<slug>` (the guide's example

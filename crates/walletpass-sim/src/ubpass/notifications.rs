@@ -1,5 +1,6 @@
-//! `/wallet-pass/notifications`: create (201), list, get, update (only `Draft` / `Scheduled`),
-//! delete (only `Draft` / `Scheduled`, else `INVALID_OPERATION`) and stats.
+//! `/wallet-pass/notifications`: create (201), list, get (optionally with its stats embedded),
+//! update (only `Draft` / `Scheduled`), delete (only `Draft` / `Scheduled`, else
+//! `INVALID_OPERATION`) and stats.
 //!
 //! Lifecycle: without a status a notification is sent at once (`Processing`, then `Published`
 //! shortly after); `Scheduled` ones are published once their `scheduledTime` has passed (the
@@ -18,7 +19,7 @@ use time::OffsetDateTime;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::model::{NotificationInput, check_id, parse_body};
-use super::paging::{Boundary, QueryParams, page};
+use super::paging::{Boundary, MAX_LIMIT, QueryParams, page};
 use super::state::{SimState, StoredNotification, Workspace, iso, new_id, parse_time};
 
 /// How long a notification sent at once stays `Processing`.
@@ -210,8 +211,13 @@ pub async fn get(
     State(state): State<Arc<SimState>>,
     caller: Caller,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> Answer {
     check_id("id", &id)?;
+    let q = QueryParams::parse(raw.as_deref());
+    let include_stats = q.flag("includeStats")?;
+    let offset = stats_offset(&q, "notificationStatsCursor")?;
+    let limit = stats_limit(&q, "notificationStatsLimit")?;
     let mut store = state.lock();
     let ws = store.workspace(&caller.workspace_id);
     settle(ws);
@@ -220,7 +226,35 @@ pub async fn get(
         .iter()
         .find(|n| n.id == id)
         .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok((StatusCode::OK, Json(render(&caller.workspace_id, ws, n))))
+    let mut body = render(&caller.workspace_id, ws, n);
+    if include_stats && let Value::Object(map) = &mut body {
+        map.insert(
+            "notificationStats".into(),
+            stats_of(&caller.workspace_id, ws, n, offset, limit),
+        );
+    }
+    Ok((StatusCode::OK, Json(body)))
+}
+
+/// A stats cursor (an offset, `minimum: 0`), 0 when absent.
+fn stats_offset(q: &QueryParams, name: &str) -> Result<usize, ApiError> {
+    match q.one(name) {
+        None => Ok(0),
+        Some(c) => c
+            .parse::<usize>()
+            .map_err(|_| ApiError::invalid(name, "must be greater than or equal to 0")),
+    }
+}
+
+/// A stats page size (1–20, default 20).
+fn stats_limit(q: &QueryParams, name: &str) -> Result<usize, ApiError> {
+    match q.one(name) {
+        None => Ok(MAX_LIMIT),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid(name, "must be between 1 and 20")),
+        },
+    }
 }
 
 fn locked(id: &str, status: &str, verb: &str) -> ApiError {
@@ -334,13 +368,8 @@ pub async fn stats(
 ) -> Answer {
     check_id("id", &id)?;
     let q = QueryParams::parse(raw.as_deref());
-    let limit = q.limit()?;
-    let offset = match q.one("cursor") {
-        None => 0,
-        Some(c) => c
-            .parse::<usize>()
-            .map_err(|_| ApiError::invalid("cursor", "must be greater than or equal to 0"))?,
-    };
+    let limit = stats_limit(&q, "limit")?;
+    let offset = stats_offset(&q, "cursor")?;
     let mut store = state.lock();
     let ws = store.workspace(&caller.workspace_id);
     settle(ws);
@@ -349,6 +378,20 @@ pub async fn stats(
         .iter()
         .find(|n| n.id == id)
         .ok_or_else(|| ApiError::not_found(&id))?;
+    Ok((
+        StatusCode::OK,
+        Json(stats_of(&caller.workspace_id, ws, n, offset, limit)),
+    ))
+}
+
+/// `NotificationStats` of `n`, its `linkStats` page starting at `offset`.
+fn stats_of(
+    ws_id: &str,
+    ws: &Workspace,
+    n: &StoredNotification,
+    offset: usize,
+    limit: usize,
+) -> Value {
     let links: Vec<String> = ws
         .pass(&n.pass_serial_number, false)
         .into_iter()
@@ -366,20 +409,20 @@ pub async fn stats(
                 "id": format!("{}-link-{i}", n.id),
                 "createdTime": iso(n.created),
                 "updatedTime": iso(n.updated),
-                "workspaceId": caller.workspace_id,
+                "workspaceId": ws_id,
                 "linkUrl": link,
                 "totalClicks": 0,
             })
         })
         .collect();
     let has_more = links.len() > offset + limit;
-    let body = json!({
+    json!({
         "id": n.id,
         "createdTime": iso(n.created),
         "updatedTime": iso(n.updated),
         "createdBy": n.created_by,
         "updatedBy": n.created_by,
-        "workspaceId": caller.workspace_id,
+        "workspaceId": ws_id,
         "totalNotificationsSent": n.apple_sent + n.google_sent,
         "totalLinksClicks": 0,
         "linkStats": {
@@ -387,6 +430,5 @@ pub async fn stats(
             "cursor": has_more.then(|| (offset + limit).to_string()),
             "hasMore": has_more,
         },
-    });
-    Ok((StatusCode::OK, Json(body)))
+    })
 }
