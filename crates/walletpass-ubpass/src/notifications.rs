@@ -1,6 +1,7 @@
 //! Push notifications, as inherent methods of [`Ubpass`]: create, list, get, update (only
 //! `Draft` or `Scheduled` ones), delete (same rule; the vendor answers `INVALID_OPERATION`
-//! otherwise, a [`Conflict`](walletpass_core::ErrorKind::Conflict)) and stats.
+//! otherwise, a [`Conflict`](walletpass_core::ErrorKind::Conflict)) and stats (alone, or
+//! embedded in the notification with `includeStats`).
 //!
 //! Statuses as the spec gives them: written `Draft`, `Processing` (send now; also what an absent
 //! status means) or `Scheduled` (with `scheduledTime`); read back any of
@@ -116,6 +117,35 @@ impl Ubpass {
         check_id(GET, "id", id)?;
         self.http
             .request(GET, Method::GET, &["wallet-pass", "notifications", id])
+            .resource(id)
+            .send_json()
+            .await
+    }
+
+    /// `GET /wallet-pass/notifications/{id}?includeStats=true`: the notification with its
+    /// statistics embedded as `notificationStats`, their link figures paged by
+    /// `notificationStatsCursor` (a numeric offset) and `notificationStatsLimit` (1–20).
+    pub async fn get_notification_with_stats(
+        &self,
+        id: &str,
+        stats_cursor: Option<u32>,
+        stats_limit: Option<u32>,
+    ) -> Result<PassNotification> {
+        check_id(GET, "id", id)?;
+        if let Some(limit) = stats_limit
+            && !(1..=20).contains(&limit)
+        {
+            return Err(invalid(
+                GET,
+                "notificationStatsLimit",
+                "must be between 1 and 20",
+            ));
+        }
+        self.http
+            .request(GET, Method::GET, &["wallet-pass", "notifications", id])
+            .query("includeStats", "true")
+            .query_opt("notificationStatsCursor", stats_cursor)
+            .query_opt("notificationStatsLimit", stats_limit)
             .resource(id)
             .send_json()
             .await

@@ -371,7 +371,10 @@ pub struct PassNotification {
     /// All devices reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_notification_sent_count: Option<u64>,
-    /// Everything else (times, creator, workspace, embedded stats), verbatim.
+    /// Statistics, embedded when asked for with `includeStats` (read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_stats: Option<NotificationStats>,
+    /// Everything else (times, creator, workspace), verbatim.
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }

@@ -435,6 +435,12 @@ async fn uploads_notifications_and_locations() {
         .await
         .unwrap();
     assert_eq!(updated.status.as_deref(), Some("Scheduled"));
+    let with_stats = ub
+        .get_notification_with_stats(&nid, Some(0), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(with_stats.id.as_deref(), Some(nid.as_str()));
+    assert_eq!(with_stats.notification_stats.unwrap().sent(), Some(0));
     let page = ub
         .list_notifications(&walletpass_ubpass::NotificationQuery {
             pass_serial_numbers: vec![pass.pass_ref.id.to_string()],

@@ -1215,3 +1215,41 @@ async fn void_templates_and_webhooks_are_unsupported_and_declared_so() {
     assert!(ub.batch().is_none());
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_notification_can_be_read_with_its_stats_embedded() {
+    // openapi GET /wallet-pass/notifications/{id}: query `includeStats` (boolean),
+    // `notificationStatsCursor` (integer, minimum 0), `notificationStatsLimit` (1-20); the
+    // PassNotification schema's `notificationStats` holds them.
+    let server = MockServer::start().await;
+    let nid = "1f089d37-5ebe-6778-af59-99631cec7ab5";
+    let mut body = fixture("notification-create-response.json");
+    body["notificationStats"] = fixture("notification-stats-response.json");
+    expect(
+        "GET",
+        &format!("/v1/wallet-pass/notifications/{nid}"),
+        Auth::Bearer,
+        None,
+    )
+    .and(query_param("includeStats", "true"))
+    .and(query_param("notificationStatsCursor", "0"))
+    .and(query_param("notificationStatsLimit", "5"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let ub = provider(&server, Auth::Bearer, None);
+    let n = ub
+        .get_notification_with_stats(nid, Some(0), Some(5))
+        .await
+        .unwrap();
+    let stats = n.notification_stats.unwrap();
+    assert_eq!(stats.sent(), Some(150));
+    assert_eq!(stats.link_entries().len(), 2);
+    let err = ub
+        .get_notification_with_stats(nid, None, Some(21))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(err.field_errors()[0].field, "notificationStatsLimit");
+}
