@@ -14,7 +14,8 @@
 //! | `appearance.background_color`, `.foreground_color` | `passMetadata.backgroundColor`, `.displayTextColor` (`#rrggbb`) |
 //! | `images[logo, icon, strip, footer]` (an upload key) | `uploadInfoList[]` `{fileName: "logo.png", uploadKey}` |
 //! | `locations[]` (`relevant_text` required) | `passMetadata.locations[]` (`name` = `Location <n>` when new) |
-//! | `content.extra["notificationHeader" / "passLinkSlug" / "account"]` | the top-level property of that name |
+//! | `content.extra["notificationHeader" / "account"]` | the top-level property of that name, both ways |
+//! | `content.extra["passLinkSlug"]` | `passLinkSlug`, written only: a read shows the link in `Pass.links.landing`, not the slug in `extra` (content copied to a new pass would otherwise claim the same link) |
 //! | `content.extra["uploadInfoList"]` | upload entries that are not one of the four images, appended |
 //! | `content.extra["appDeepLinks" / "userDeepLink"]`, and any other `passMetadata` property the read document carried | the `passMetadata` property of that name |
 //! | `Pass.status` `draft` / `active` | `status` `Draft` / `Published` |
