@@ -473,3 +473,23 @@ async fn an_attempt_never_runs_past_the_budget() {
         started.elapsed()
     );
 }
+
+#[test]
+fn credentials_in_a_base_url_are_refused_without_being_repeated() {
+    // DESIGN §6: secrets never in Debug, logs or errors; a URL password would be in all three.
+    for url in [
+        "https://user:s3cr3t-pw@api.example.com/v1",
+        "http://user:s3cr3t-pw@api.example.com/v1",
+        "http://s3cr3t-pw@127.0.0.1:8080/v1",
+    ] {
+        let err = HttpClient::builder("test")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        for shown in [format!("{err}"), format!("{err:?}")] {
+            assert!(shown.contains("base_url"), "{shown}");
+            assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        }
+    }
+}

@@ -42,8 +42,17 @@ pub fn check_url_scheme(text: &str) -> Result<Url, String> {
 pub struct BaseUrl(Url);
 
 impl BaseUrl {
-    /// Check and keep a base URL.
+    /// Check and keep a base URL. Credentials in it (`https://user:password@host`) are refused
+    /// without repeating the text: they belong in the auth headers, where they stay secret.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        if Url::parse(text).is_ok_and(|url| !url.username().is_empty() || url.password().is_some())
+        {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "base_url: a base URL must not carry credentials (user:password@); configure them as the provider's credentials",
+            )
+            .with_operation(Operation::Configure));
+        }
         let mut url = check_url_scheme(text).map_err(|reason| {
             Error::new(ErrorKind::Config, format!("base_url: {reason}"))
                 .with_operation(Operation::Configure)
