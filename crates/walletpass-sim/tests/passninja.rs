@@ -1023,3 +1023,26 @@ async fn the_conformance_seed_adds_its_template() {
     assert_eq!(status, 200);
     assert_eq!(body["keys"], json!(["member", "points", "tier"]));
 }
+
+#[tokio::test]
+async fn debug_output_never_shows_bearer_tokens_or_api_keys() {
+    // "Create a webhook subscription": the token "appears here and nowhere else".
+    let api = Api::start().await;
+    let (status, created) = api
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(
+                json!({"name": "h", "url": "https://example.com/passninja/webhook",
+                        "subscribed_events": ["pn.pass.installed"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let token = created["bearer_token"].as_str().unwrap();
+    let shown = format!("{:?}", api.sim);
+    assert!(shown.contains("example.com"), "{shown}");
+    assert!(!shown.contains(token), "{shown}");
+    // The accounts' keys (the other account's was never sent, so the request log holds none).
+    assert!(!shown.contains(passninja::OTHER_API_KEY), "{shown}");
+}

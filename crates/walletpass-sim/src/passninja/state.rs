@@ -3,6 +3,7 @@
 //! their delivery results. Handlers lock it briefly; nothing here does I/O.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -12,13 +13,22 @@ use time::format_description::well_known::Rfc3339;
 
 use super::errors::ApiError;
 
-/// An account the simulator accepts: `X-ACCOUNT-ID` and its `X-API-KEY`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// An account the simulator accepts: `X-ACCOUNT-ID` and its `X-API-KEY` (left out of `Debug`).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Account {
     /// `aid_0x<hex>`.
     pub id: String,
     /// The API key accepted for this account.
     pub api_key: String,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("api_key", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// Where a template field is shown on an Apple pass.
@@ -149,8 +159,8 @@ pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
-/// A webhook subscription.
-#[derive(Clone, Debug)]
+/// A webhook subscription (its bearer token left out of `Debug`).
+#[derive(Clone)]
 pub struct Webhook {
     /// Numeric id, as a string.
     pub id: String,
@@ -168,6 +178,21 @@ pub struct Webhook {
     pub bearer_token: String,
     /// Creation time.
     pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("account", &self.account)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("subscribed_events", &self.subscribed_events)
+            .field("pass_template", &self.pass_template)
+            .field("bearer_token", &"[REDACTED]")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 impl Webhook {
