@@ -429,7 +429,7 @@ impl Passinstance {
                     )
                     .with_provider(PROVIDER)
                     .with_operation(OP)),
-                    Some(result) => self.finish_item(prepared, result).await,
+                    Some(result) => self.finish_item(operation, prepared, result).await,
                 };
                 outcomes[*index] = Some(outcome);
             }
@@ -447,9 +447,10 @@ impl Passinstance {
     }
 
     /// Settle one item: a create's conflict is resolved like a single create's, and a pass the
-    /// vendor did not include in the result is read.
+    /// vendor did not include in the result of a create, update or void is read.
     async fn finish_item(
         &self,
+        operation: BatchOperation,
         prepared: &Prepared,
         result: BatchItemResult,
     ) -> Result<Option<Pass>, Error> {
@@ -457,10 +458,9 @@ impl Passinstance {
             (Prepared::Create(p), Err(e)) if e.kind() == ErrorKind::Conflict => {
                 self.settle_conflict(p, e, OP).await.map(Some)
             }
-            (Prepared::Other(body), Ok(None)) if body.as_object().is_some_and(|o| o.len() > 1) => {
+            (_, Ok(None)) if operation != BatchOperation::Delete => {
                 self.read_result_pass(result.pass_id).await
             }
-            (Prepared::Create(_), Ok(None)) => self.read_result_pass(result.pass_id).await,
             (_, outcome) => outcome,
         }
     }

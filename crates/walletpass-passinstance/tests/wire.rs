@@ -778,3 +778,40 @@ async fn a_webhook_answer_that_does_not_decode_never_quotes_its_secret() {
         assert!(!text.contains("whsec_caller_chosen_0123"), "{text}");
     }
 }
+
+#[tokio::test]
+async fn a_batch_void_without_the_pass_in_its_result_reads_the_pass() {
+    // A11: a result's `pass` is optional; run_batch promises the pass after the operation
+    // (None only for deletes), so a void result without it is followed by GET /passes/{id}.
+    let server = MockServer::start().await;
+    authed("POST")
+        .and(path("/api/v1/batch"))
+        .and(body_json(
+            json!({ "operation": "void", "items": [{ "id": "pass_1" }] }),
+        ))
+        .respond_with(ResponseTemplate::new(202).set_body_json(json!({
+            "id": "batch_2", "operation": "void", "status": "completed", "total": 1,
+            "processed": 1, "results": [{ "index": 0, "status": "succeeded", "id": "pass_1" }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut voided = pass_answer("pass_1", "ORDER-1001");
+    voided["status"] = json!("voided");
+    authed("GET")
+        .and(path("/api/v1/passes/pass_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(voided))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let outcomes = bearer(&server)
+        .run_batch(BatchRequest::Void(vec![pass_ref("pass_1")]))
+        .await
+        .unwrap();
+    let pass = outcomes[0]
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .expect("the voided pass");
+    assert_eq!(pass.status, PassStatus::Voided);
+}
