@@ -1046,3 +1046,27 @@ async fn debug_output_never_shows_bearer_tokens_or_api_keys() {
     // The accounts' keys (the other account's was never sent, so the request log holds none).
     assert!(!shown.contains(passninja::OTHER_API_KEY), "{shown}");
 }
+
+#[tokio::test]
+async fn every_error_answer_is_json() {
+    // "Update a Pass from a Klaviyo Flow", Method 2: `if (!response.ok) { await
+    // response.json() }`, so every error answer must be JSON, a wrong method included.
+    let api = Api::start().await;
+    for (method, path) in [
+        (Method::POST, format!("/passes/{DEMO_TEMPLATE_ID}")),
+        (Method::PUT, "/pass_templates".to_owned()),
+        (Method::GET, "/no/such/endpoint".to_owned()),
+    ] {
+        let res = api.req(method.clone(), &path).send().await.unwrap();
+        let status = res.status().as_u16();
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{method} {path}"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["status_code"], status, "{method} {path}");
+    }
+}

@@ -28,6 +28,8 @@ pub(crate) enum ApiError {
     BadRequest(String),
     /// A 404 outside the code table (webhook subscriptions).
     NotFound(String),
+    /// A 405: a documented path with a method it does not have.
+    MethodNotAllowed(String),
     /// A 501 (`auth_method: mtls`, documented as reserved).
     NotImplemented(String),
 }
@@ -72,6 +74,7 @@ impl ApiError {
             ),
             ApiError::BadRequest(why) => (StatusCode::BAD_REQUEST, None, why.clone()),
             ApiError::NotFound(why) => (StatusCode::NOT_FOUND, None, why.clone()),
+            ApiError::MethodNotAllowed(why) => (StatusCode::METHOD_NOT_ALLOWED, None, why.clone()),
             ApiError::NotImplemented(why) => (StatusCode::NOT_IMPLEMENTED, None, why.clone()),
         }
     }

@@ -25,7 +25,9 @@
 //!
 //! # Assumptions (where the doc is silent)
 //! - Error bodies are `{"error": {"code": "MR2", "message": "...", "status_code": 404}}`; answers
-//!   outside the code table (template and webhook validation, bad `page`) have no `code`.
+//!   outside the code table (template and webhook validation, bad `page`, an unknown path, a
+//!   wrong method's 405) have no `code`. Every error answer is JSON (the CRM recipe's code
+//!   block reads `response.json()` on any failure).
 //! - Wrong credentials answer `UA1` 401 like missing ones. A template or pass of another account
 //!   answers `UA2` 403 on pass endpoints; template endpoints answer 404 `MR1` as documented.
 //! - `POST /passes` answers 200 (the doc gives 201 only for templates and webhooks), fills keys

@@ -65,6 +65,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/webhooks", get(list_webhooks).post(create_webhook))
         .route("/webhooks/{id}", get(get_webhook).delete(delete_webhook))
         .route("/webhooks/{id}/results", get(webhook_results))
+        .method_not_allowed_fallback(|| async {
+            ApiError::MethodNotAllowed("this method is not allowed on this endpoint".into())
+        })
         .with_state(shared);
     Router::new()
         .nest("/v1", v1)
