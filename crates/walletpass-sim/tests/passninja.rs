@@ -1056,6 +1056,8 @@ async fn every_error_answer_is_json() {
         (Method::POST, format!("/passes/{DEMO_TEMPLATE_ID}")),
         (Method::PUT, "/pass_templates".to_owned()),
         (Method::GET, "/no/such/endpoint".to_owned()),
+        (Method::GET, "/passes/%FF/%FE".to_owned()),
+        (Method::GET, format!("/passes/{DEMO_TEMPLATE_ID}?page=%FF")),
     ] {
         let res = api.req(method.clone(), &path).send().await.unwrap();
         let status = res.status().as_u16();

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +22,40 @@ use super::webhooks::{emit, event_type_valid, url_allowed};
 use crate::harness::Deviation;
 
 type Answer = Result<Response, ApiError>;
-type Query_ = Query<HashMap<String, String>>;
+type Query_ = Params;
+
+/// Path parameters; a path that cannot be decoded (`%FF`) answers 400 in the JSON error shape
+/// rather than axum's plain-text rejection.
+struct Path<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| Path(t))
+            .map_err(|e| {
+                ApiError::BadRequest(format!("the path cannot be read: {}", e.body_text()))
+            })
+    }
+}
+
+/// The query parameters; a query that cannot be decoded answers 400 in the JSON error shape.
+struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| Params(q))
+            .map_err(|e| {
+                ApiError::BadRequest(format!("the query cannot be read: {}", e.body_text()))
+            })
+    }
+}
 
 /// Apple pass styles.
 const APPLE_STYLES: [&str; 5] = [
@@ -370,7 +404,7 @@ async fn list_passes(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(template): Path<String>,
-    Query(query): Query_,
+    Params(query): Query_,
 ) -> Answer {
     let account = auth(&s, &headers)?;
     let store = s.lock();
@@ -720,7 +754,7 @@ fn paged(rows: Vec<Value>, key: &str, page: u64, per_page: u64) -> Value {
 async fn list_webhooks(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query_,
+    Params(query): Query_,
 ) -> Answer {
     let account = auth(&s, &headers)?;
     let (page, per_page) = webhook_paging(&query)?;
@@ -776,7 +810,7 @@ async fn webhook_results(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query_,
+    Params(query): Query_,
 ) -> Answer {
     let account = auth(&s, &headers)?;
     let (page, per_page) = webhook_paging(&query)?;
