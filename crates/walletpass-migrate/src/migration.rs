@@ -178,6 +178,11 @@ pub struct Summary {
     pub retired: usize,
     /// Source passes not migrated because they are voided, expired or removed.
     pub inactive: usize,
+    /// Extra copies found on the target carrying the marker of a source pass that already has
+    /// its recorded copy (a client that repeated a create after a lost answer), deleted.
+    pub duplicates_removed: usize,
+    /// Extra copies that could not be deleted, as (source ref, target ref).
+    pub duplicates_left: Vec<(String, String)>,
     /// Dry run: passes that would be created.
     pub would_create: usize,
     /// Whether this was a dry run.
@@ -195,7 +200,7 @@ pub struct Summary {
 impl Summary {
     /// The process exit code: 0 all well, 1 some passes failed or mismatched.
     pub fn exit_code(&self) -> i32 {
-        if self.failed > 0 || self.mismatched > 0 {
+        if self.failed > 0 || self.mismatched > 0 || !self.duplicates_left.is_empty() {
             1
         } else {
             0
@@ -227,6 +232,16 @@ impl fmt::Display for Summary {
         }
         if let Some(s) = &self.strategy {
             writeln!(f, "exactly-once strategy: {s}")?;
+        }
+        if self.duplicates_removed > 0 {
+            writeln!(
+                f,
+                "extra copies removed from the target: {}",
+                self.duplicates_removed
+            )?;
+        }
+        for (source, copy) in &self.duplicates_left {
+            writeln!(f, "extra copy of {source} left on the target: {copy}")?;
         }
         for (pass, error) in &self.failures {
             writeln!(f, "failed {pass}: {error}")?;
@@ -641,6 +656,11 @@ impl Run<'_> {
         }
         // A last look for creates still uncertain, so the summary is exact.
         self.reconcile(&by_ref, false).await?;
+        if self.strategy == Strategy::Marker {
+            let (removed, left) = self.sweep_duplicates().await?;
+            summary.duplicates_removed = removed;
+            summary.duplicates_left = left;
+        }
 
         let mut mismatches = BTreeMap::new();
         if m.options.verify {
@@ -697,10 +717,14 @@ impl Run<'_> {
     ) -> Result<(Vec<Item>, usize), MigrateError> {
         let m = self.m;
         m.progress.start(Phase::Read, 0);
-        let mut passes = Vec::new();
-        let mut query = ListQuery::new().page_size(m.options.page_size);
-        query.template = m.source_template.clone();
-        loop {
+        let mut first = ListQuery::new().page_size(m.options.page_size);
+        first.template = m.source_template.clone();
+        // Pages are walked while the passes of earlier pages are read, so the listing does not
+        // leave the source's budget idle.
+        let pages = stream::try_unfold(Some(first), move |state| async move {
+            let Some(query) = state else {
+                return Ok(None);
+            };
             let source = Arc::clone(&m.source);
             let page = self
                 .retrying(&self.source_pace, || {
@@ -708,24 +732,28 @@ impl Run<'_> {
                     let query = query.clone();
                     async move { source.list(&query).await }
                 })
-                .await
-                .map_err(MigrateError::Source)?;
-            passes.extend(page.items);
-            match page.next {
-                Some(next) if Some(&next) != query.cursor.as_ref() => query.cursor = Some(next),
+                .await?;
+            let next = match page.next {
+                Some(next) if Some(&next) != query.cursor.as_ref() => Some(ListQuery {
+                    cursor: Some(next),
+                    ..query
+                }),
                 Some(next) => {
-                    return Err(MigrateError::Source(Error::new(
+                    return Err(Error::new(
                         ErrorKind::Decode,
                         format!("the source returned cursor '{next}' for itself"),
-                    )));
+                    ));
                 }
-                None => break,
-            }
-        }
+                None => None,
+            };
+            let items = stream::iter(page.items.into_iter().map(Ok::<Pass, Error>));
+            Ok(Some((items, next)))
+        });
         // Listings of some vendors carry only a summary of each pass: every pass is read in
         // full before it is mapped, so nothing is migrated from a partial picture.
-        let passes: Vec<Option<Pass>> = stream::iter(passes)
-            .map(|p| async move {
+        let passes: Vec<Option<Pass>> = pages
+            .try_flatten()
+            .map_ok(|p| async move {
                 let source = Arc::clone(&m.source);
                 let got = self
                     .retrying(&self.source_pace, || {
@@ -743,7 +771,7 @@ impl Run<'_> {
                 m.progress.item(got.is_ok());
                 got
             })
-            .buffered(m.options.concurrency.max(1))
+            .try_buffered(m.options.concurrency.max(1))
             .try_collect()
             .await
             .map_err(MigrateError::Source)?;
@@ -1094,6 +1122,57 @@ impl Run<'_> {
         }
         m.progress.finish();
         Ok(())
+    }
+
+    /// Find target passes that carry the marker of a source pass whose recorded copy is another
+    /// pass (a client that repeated a create after losing the answer makes such copies) and
+    /// delete them: the marker proves they were made by this migration.
+    async fn sweep_duplicates(&self) -> Result<(usize, Vec<(String, String)>), MigrateError> {
+        let m = self.m;
+        let Some(key) = m.mapping.identity.marker_field.clone() else {
+            return Ok((0, Vec::new()));
+        };
+        let rows = self.cp.rows()?;
+        let recorded: HashMap<&str, &str> = rows
+            .iter()
+            .filter_map(|r| Some((r.identity.as_str(), r.target_ref.as_deref()?)))
+            .collect();
+        let claimed: BTreeSet<String> = recorded.values().map(|t| (*t).to_owned()).collect();
+        let mut removed = 0;
+        let mut left = Vec::new();
+        for pass in self.unclaimed_target_passes(&claimed).await? {
+            let Some(FieldValue::Text(token)) = pass.content.field(key.as_str()).map(|f| &f.value)
+            else {
+                continue;
+            };
+            if !recorded.contains_key(token.as_str()) {
+                continue;
+            }
+            let target_ref = pass.pass_ref.to_string();
+            tracing::warn!(source = %token, duplicate = %target_ref, "extra copy on the target");
+            if !m.target.capabilities().delete {
+                left.push((token.clone(), target_ref));
+                continue;
+            }
+            let target = Arc::clone(&m.target);
+            let deleted = self
+                .retrying(&self.target_pace, || {
+                    let target = Arc::clone(&target);
+                    let pass_ref = pass.pass_ref.clone();
+                    async move {
+                        match target.delete(&pass_ref).await {
+                            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                            other => other,
+                        }
+                    }
+                })
+                .await;
+            match deleted {
+                Ok(()) => removed += 1,
+                Err(_) => left.push((token.clone(), target_ref)),
+            }
+        }
+        Ok((removed, left))
     }
 
     /// Create every pending pass (bulk path when the target has one).

@@ -10,7 +10,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// How far back missed slots may be used.
+pub const CATCH_UP: Duration = Duration::from_millis(200);
+
 /// A shared request budget for one side of a migration.
+///
+/// Slots are spaced `1/rps` apart; a task that comes late may use slots missed within the last
+/// [`CATCH_UP`] (a short burst, well inside a vendor's one-second window), so scheduling delays
+/// do not lose budget.
 #[derive(Debug)]
 pub struct Pace {
     interval: Option<Duration>,
@@ -44,11 +51,14 @@ impl Pace {
         let slot = {
             let mut next = self.lock();
             let now = Instant::now();
-            let slot = (*next).max(now);
+            let earliest = now.checked_sub(CATCH_UP).unwrap_or(now);
+            let slot = (*next).max(earliest);
             *next = slot + self.interval.unwrap_or(Duration::ZERO);
             slot
         };
-        tokio::time::sleep_until(slot).await;
+        if slot > Instant::now() {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 
     /// Pause the side: no slot is handed out before `wait` from now.
@@ -78,6 +88,24 @@ mod tests {
         let before = Instant::now();
         pace.acquire().await;
         assert!(before.elapsed() >= Duration::from_secs(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_task_may_use_slots_missed_in_the_last_moment_only() {
+        let pace = Pace::new(Some(10.0));
+        pace.acquire().await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let start = Instant::now();
+        for _ in 0..3 {
+            pace.acquire().await;
+        }
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "two missed slots and the current one"
+        );
+        pace.acquire().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(100));
     }
 
     #[tokio::test(start_paused = true)]

@@ -412,6 +412,7 @@ async fn under_faults(target: Arc<Wrapped>, mapping: &str, options: Options, n: 
         server_error: 200,
         dropped: 50,
         rate_limited: 50,
+        ..Faults::default()
     };
     source.set_faults(faults);
     target.set_faults(faults);
@@ -625,4 +626,38 @@ async fn permanent_errors_are_recorded_and_the_run_goes_on() {
         "{summary}"
     );
     assert_eq!(summary.exit_code(), 1);
+}
+
+#[tokio::test]
+async fn extra_copies_made_by_a_repeating_client_are_removed_by_marker() {
+    let source = Wrapped::memory();
+    fill(source.as_ref(), 200).await;
+    let target = Wrapped::with_caps(|c| {
+        c.caller_serial = false;
+        c.batch = false;
+    });
+    target.set_faults(Faults {
+        duplicated: 100,
+        ..Faults::default()
+    });
+    let mapping = format!("{MAPPING}\n[identity]\nmarker_field = \"migrated_from\"\n");
+    let summary = migration(
+        &source,
+        &target,
+        &mapping,
+        Options {
+            verify: true,
+            ..fast()
+        },
+    )
+    .run(&Checkpoint::in_memory().unwrap())
+    .await
+    .unwrap();
+    assert!(summary.duplicates_removed > 5, "{summary}");
+    assert_eq!((summary.failed, summary.verified), (0, 200), "{summary}");
+    assert!(
+        summary.to_string().contains("extra copies removed"),
+        "{summary}"
+    );
+    assert_exactly_once(&target, 200, "member_id").await;
 }

@@ -27,6 +27,8 @@ pub struct Faults {
     pub dropped: u64,
     /// Answered 429 with Retry-After.
     pub rate_limited: u64,
+    /// Applied twice, the second answered (a client repeating a create after a lost answer).
+    pub duplicated: u64,
 }
 
 #[derive(Debug)]
@@ -141,6 +143,10 @@ impl WalletProvider for Wrapped {
     async fn create(&self, pass: NewPass) -> Result<Pass> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.before("create")?;
+        let duplicated = self.faults.lock().unwrap().duplicated;
+        if self.roll() < duplicated {
+            self.do_create(pass.clone()).await?;
+        }
         let created = self.do_create(pass).await?;
         if self.dropped() {
             return Err(Error::new(

@@ -1,0 +1,221 @@
+//! 2,000 passes between simulators that inject faults on both sides (20 % 5xx answered before
+//! handling, 5 % responses dropped after the change was applied, 429 bursts from a request-rate
+//! limit): zero lost, zero duplicated, verify clean.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt, stream};
+use walletpass_core::{
+    ErrorKind, Field, ListQuery, NewPass, PassContent, PassId, TemplateId, WalletProvider,
+    WalletProviderExt,
+};
+use walletpass_migrate::{Checkpoint, Mapping, Migration, Options, Strategy};
+use walletpass_sim::harness::RunningSim;
+use walletpass_sim::{SimConfig, passinstance, ubpass};
+
+const N: usize = 2000;
+
+fn faulty(seed: u64, rps: f64) -> SimConfig {
+    SimConfig {
+        fault_rate: 0.20,
+        drop_rate: 0.05,
+        rps: Some(rps),
+        seed,
+        ..SimConfig::default()
+    }
+}
+
+/// Quick retries in the clients: the simulators answer at once; the migration's own retries
+/// do the rest.
+fn quick() -> walletpass_core::http::RetryPolicy {
+    walletpass_core::http::RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(200),
+        budget: Duration::from_secs(10),
+        jitter: true,
+    }
+}
+
+fn passinstance_client(sim: &RunningSim) -> Arc<dyn WalletProvider> {
+    Arc::new(
+        walletpass_passinstance::PassinstanceConfig::bearer(passinstance::DEMO_TOKEN)
+            .with_base_url(sim.base_url())
+            .with_retry(quick())
+            .build()
+            .unwrap(),
+    )
+}
+
+fn ubpass_client(sim: &RunningSim) -> Arc<dyn WalletProvider> {
+    let config = walletpass_ubpass::UbpassConfig::api_key(ubpass::DEMO_API_KEY)
+        .with_workspace_id(ubpass::SECOND_WORKSPACE_ID)
+        .with_base_url(sim.base_url())
+        .with_retry(quick());
+    Arc::new(walletpass_ubpass::Ubpass::new(config).unwrap())
+}
+
+fn content(i: usize) -> PassContent {
+    PassContent::builder()
+        .field(Field::new("member", format!("M-{i:04}")).unwrap())
+        .field(Field::new("points", format!("{}", i * 3)).unwrap())
+        .field(Field::new("tier", "Gold").unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Create the source passes through the faults with batch jobs: the serials make a repeated job
+/// safe, and a conflict means an earlier attempt got through.
+async fn seed(source: &dyn WalletProvider, template: &TemplateId) {
+    let batch = source.batch().unwrap();
+    let all: Vec<NewPass> = (0..N)
+        .map(|i| {
+            NewPass::new(content(i))
+                .with_template(template.clone())
+                .with_serial_number(PassId::new(format!("SRC-{i:04}")).unwrap())
+        })
+        .collect();
+    for chunk in all.chunks(100) {
+        let mut todo: Vec<NewPass> = chunk.to_vec();
+        for _ in 0..50 {
+            if todo.is_empty() {
+                break;
+            }
+            match batch.create_many(todo.clone()).await {
+                Ok(results) => {
+                    let mut again = Vec::new();
+                    for (pass, result) in todo.into_iter().zip(results) {
+                        match result {
+                            Ok(_) => {}
+                            Err(e) if e.kind() == ErrorKind::Conflict => {}
+                            Err(e) if e.is_retryable() => again.push(pass),
+                            Err(e) => panic!("seeding: {e}"),
+                        }
+                    }
+                    todo = again;
+                }
+                Err(e) if e.is_retryable() => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => panic!("seeding: {e}"),
+            }
+        }
+        assert!(todo.is_empty(), "seeding did not get through");
+    }
+}
+
+async fn members(provider: &dyn WalletProvider, template: Option<TemplateId>) -> Vec<String> {
+    let mut query = ListQuery::new().page_size(100);
+    query.template = template;
+    let mut tries = 0;
+    let listed: Vec<_> = loop {
+        match provider
+            .list_all(query.clone())
+            .try_collect::<Vec<_>>()
+            .await
+        {
+            Ok(all) => break all,
+            Err(e) if e.is_retryable() && tries < 20 => tries += 1,
+            Err(e) => panic!("listing: {e}"),
+        }
+    };
+    let mut out: Vec<String> = stream::iter(listed)
+        .map(|p| async move {
+            let mut attempt = 0;
+            if !p.content.fields.is_empty() {
+                let text = |key: &str| {
+                    p.content
+                        .field(key)
+                        .map(|f| f.value.to_text())
+                        .unwrap_or_default()
+                };
+                return format!("{}|{}|{}", text("member"), text("points"), text("tier"));
+            }
+            let p = loop {
+                match provider.get(&p.pass_ref).await {
+                    Ok(p) => break p,
+                    Err(e) if e.is_retryable() && attempt < 20 => attempt += 1,
+                    Err(e) => panic!("reading {}: {e}", p.pass_ref),
+                }
+            };
+            let text = |key: &str| {
+                p.content
+                    .field(key)
+                    .map(|f| f.value.to_text())
+                    .unwrap_or_default()
+            };
+            format!("{}|{}|{}", text("member"), text("points"), text("tier"))
+        })
+        .buffer_unordered(16)
+        .filter(|m| std::future::ready(m.starts_with("M-")))
+        .collect()
+        .await;
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_passes_under_faults_passinstance_to_ubpass() {
+    let source_sim = passinstance::start(faulty(7, 2000.0)).await.unwrap();
+    let target_sim = ubpass::start(faulty(11, 800.0)).await.unwrap();
+    let source = passinstance_client(&source_sim);
+    let target = ubpass_client(&target_sim);
+    let template = TemplateId::new(passinstance::CONFORMANCE_TEMPLATE_ID).unwrap();
+    let started = std::time::Instant::now();
+    seed(source.as_ref(), &template).await;
+    println!("seeded in {:?}", started.elapsed());
+    let mapping = Mapping::from_toml(
+        "[identity]\nmarker_field = \"migrated_from\"\nmarker_placement = \"secondary\"\n",
+    )
+    .unwrap();
+    let migration = Migration::new(source.clone(), target.clone(), mapping)
+        .source_template(Some(template.clone()))
+        .options(Options {
+            verify: true,
+            concurrency: 16,
+            backoff: Duration::from_millis(10),
+            ..Options::default()
+        });
+    assert_eq!(migration.strategy(), Strategy::Marker);
+    let summary = migration
+        .run(&Checkpoint::in_memory().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            summary.total,
+            summary.failed,
+            summary.verified,
+            summary.mismatched
+        ),
+        (N, 0, N, 0),
+        "{summary}"
+    );
+    assert!(summary.duplicates_left.is_empty(), "{summary}");
+    let faults = target_sim
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.fault.is_some() || e.status == 429)
+        .count();
+    assert!(faults > N / 5, "faults were injected: {faults}");
+
+    // Checked with the faults still on: the listing and reads are retried.
+    let expected: Vec<String> = (0..N).map(|i| format!("M-{i:04}|{}|Gold", i * 3)).collect();
+    let started = std::time::Instant::now();
+    let got = members(target.as_ref(), None).await;
+    if got != expected {
+        let mut extra = got.clone();
+        for e in &expected {
+            if let Some(i) = extra.iter().position(|g| g == e) {
+                extra.remove(i);
+            }
+        }
+        let missing: Vec<_> = expected.iter().filter(|e| !got.contains(e)).collect();
+        panic!(
+            "target has {} passes for {N}; extra {extra:?}; missing {missing:?}",
+            got.len()
+        );
+    }
+    println!("checked in {:?}", started.elapsed());
+}
