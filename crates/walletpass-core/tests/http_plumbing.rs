@@ -493,3 +493,32 @@ fn credentials_in_a_base_url_are_refused_without_being_repeated() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_undecodable_answer_is_quoted_without_its_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "id": 47,
+            "hook": {"bearer_token": "wbk_do_not_leak", "signingSecret": "whsec_do_not_leak"}
+        })))
+        .mount(&server)
+        .await;
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)] // only decoded, to fail
+    struct Expected {
+        id: String,
+    }
+    let err = client(&server)
+        .request(Operation::CreateWebhook, Method::POST, &["webhooks"])
+        .send_json::<Expected>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("do_not_leak"), "{shown}");
+    assert!(
+        shown.contains("[REDACTED]") && shown.contains("47"),
+        "{shown}"
+    );
+}

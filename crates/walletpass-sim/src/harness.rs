@@ -127,8 +127,9 @@ pub enum Fault {
     DropResponse,
 }
 
-/// One request as the simulator received it, with the status it answered.
-#[derive(Clone, Debug)]
+/// One request as the simulator received it, with the status it answered. Its `Debug` output
+/// redacts credential headers; the fields themselves keep them, for tests that pin them.
+#[derive(Clone)]
 pub struct LoggedRequest {
     /// HTTP method, upper case.
     pub method: String,
@@ -144,6 +145,31 @@ pub struct LoggedRequest {
     pub status: u16,
     /// The fault injected, if any.
     pub fault: Option<Fault>,
+}
+
+/// Headers whose values are credentials.
+const SECRET_HEADERS: [&str; 4] = ["authorization", "x-api-key", "api-key", "x-account-id"];
+
+impl std::fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let secret = SECRET_HEADERS.iter().any(|s| n.eq_ignore_ascii_case(s));
+                (n.as_str(), if secret { "[REDACTED]" } else { v.as_str() })
+            })
+            .collect();
+        f.debug_struct("LoggedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .field("fault", &self.fault)
+            .finish()
+    }
 }
 
 impl LoggedRequest {
@@ -418,4 +444,33 @@ pub async fn serve(
         shutdown: Some(tx),
         task: Some(task),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_credential_headers() {
+        let entry = LoggedRequest {
+            method: "GET".into(),
+            path: "/v1/passes".into(),
+            query: None,
+            headers: vec![
+                ("x-api-key".into(), "sk_secret_value".into()),
+                ("Authorization".into(), "Bearer tok_secret".into()),
+                ("accept".into(), "application/json".into()),
+            ],
+            body: Bytes::new(),
+            status: 200,
+            fault: None,
+        };
+        let shown = format!("{entry:?}");
+        assert!(
+            !shown.contains("sk_secret_value") && !shown.contains("tok_secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("application/json"));
+        assert_eq!(entry.header("X-API-KEY"), Some("sk_secret_value"));
+    }
 }

@@ -48,10 +48,50 @@ fn default_parser(status: StatusCode, _: &HeaderMap, body: &[u8]) -> Error {
     )
 }
 
-/// The first 500 characters of a body, for messages.
+/// Whether a JSON key names a secret (`secret`, `bearer_token`, `password`, `apiKey`, ...).
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "secret",
+        "token",
+        "password",
+        "apikey",
+        "api_key",
+        "api-key",
+        "credential",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// Replace the values of secret-named keys, at any depth.
+fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if is_secret_key(key) {
+                    *v = serde_json::Value::String("[REDACTED]".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// The first 500 characters of a body, for messages. A JSON body is quoted with the values of
+/// secret-named keys replaced, since answers such as a webhook create carry a one-time secret.
 fn snippet(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let redacted = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .map(|mut v| {
+            redact(&mut v);
+            v.to_string()
+        });
+    let raw = String::from_utf8_lossy(body);
+    let text = redacted.as_deref().unwrap_or(&raw).trim();
     if text.is_empty() {
         None
     } else {
