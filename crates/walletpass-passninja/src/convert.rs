@@ -403,7 +403,10 @@ pub(crate) fn subscription_of(row: &wire::WebhookRow) -> Result<WebhookSubscript
             .collect(),
         template,
         active: row.active,
-        created_at: time("created_at", row.created_at.as_deref())?,
+        // Read leniently: this row also answers the create that returns the once-only token, and
+        // an unreadable timestamp must not turn a created subscription into an error that loses
+        // it (the vendor's own timestamp is kept out rather than failing the call).
+        created_at: time("created_at", row.created_at.as_deref()).unwrap_or(None),
     })
 }
 

@@ -1006,3 +1006,27 @@ async fn a_create_answer_that_cannot_be_decoded_never_quotes_the_bearer_token() 
         drop(mock);
     }
 }
+
+#[tokio::test]
+async fn a_create_answer_with_an_unreadable_timestamp_still_returns_the_token() {
+    use secrecy::ExposeSecret;
+    let (server, provider) = setup().await;
+    // "Create a webhook subscription": the token is shown once ("Persist it on your side at this
+    // moment"), so a vendor timestamp this crate cannot read must not lose the subscription.
+    let body = r#"{"id": "47", "name": "n", "url": "https://example.com/hook", "auth_method": "bearer_token",
+        "subscribed_events": ["pn.pass.installed"], "pass_template": null, "active": true,
+        "created_at": "12-05-2026 18:00", "bearer_token": "wbk_kept"}"#;
+    let _mock = api("POST", "/v1/webhooks", None)
+        .respond_with(ResponseTemplate::new(201).set_body_string(body))
+        .expect(1)
+        .mount_as_scoped(&server)
+        .await;
+    let new = NewWebhookSubscription::new(
+        "https://example.com/hook",
+        vec![WebhookEventKind::PassInstalled],
+    )
+    .unwrap();
+    let created = provider.create_webhook(new).await.unwrap();
+    assert_eq!(created.secret.expose_secret(), "wbk_kept");
+    assert_eq!(created.subscription.created_at, None);
+}
