@@ -244,3 +244,45 @@ async fn ubpass_to_passninja() {
     let target = passninja(SimConfig::default()).await;
     migrate(source, target, 12, MAPPING, Strategy::Content).await;
 }
+
+#[tokio::test]
+async fn misfits_stop_the_run_before_the_target_sees_a_write() {
+    let source = ubpass(SimConfig::default()).await;
+    let target = passinstance(SimConfig::default()).await;
+    for i in 0..3 {
+        let content = PassContent::builder()
+            .field(
+                Field::new("member", format!("M-{i:04}"))
+                    .unwrap()
+                    .with_placement(walletpass_core::Placement::Secondary),
+            )
+            .build()
+            .unwrap();
+        source.provider.create(NewPass::new(content)).await.unwrap();
+    }
+    let writes = target.sim.log().writes();
+    let m = Migration::new(
+        source.provider.clone(),
+        target.provider.clone(),
+        Mapping::default(),
+    )
+    .target_template(target.template.clone());
+    let err = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap_err();
+    let text = err.to_string();
+    // Passinstance stores no placements: every pass is named, nothing is written.
+    assert!(err.before_any_write(), "{text}");
+    assert!(text.contains("3 source passes do not fit"), "{text}");
+    assert!(text.contains("fields[member].placement"), "{text}");
+    assert_eq!(target.sim.log().writes(), writes);
+
+    // Dropping placements on purpose lets the same passes through.
+    let dropped = Mapping::from_toml("[drop]\nparts = [\"placements\"]").unwrap();
+    let m = Migration::new(source.provider.clone(), target.provider.clone(), dropped)
+        .target_template(target.template.clone())
+        .options(Options {
+            verify: true,
+            ..Options::default()
+        });
+    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!((summary.migrated, summary.verified), (3, 3), "{summary}");
+}
