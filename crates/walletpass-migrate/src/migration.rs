@@ -328,11 +328,7 @@ fn ambiguous(kind: ErrorKind) -> bool {
 }
 
 fn describe(e: &Error) -> String {
-    let mut text = format!("{} ({})", e, e.kind().as_str());
-    for fe in e.field_errors() {
-        text.push_str(&format!("; {fe:?}"));
-    }
-    text
+    format!("{} ({})", e, e.kind().as_str())
 }
 
 fn link_of(pass: &Pass) -> Option<String> {
