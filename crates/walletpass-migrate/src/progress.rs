@@ -205,3 +205,19 @@ impl Progress for LineProgress {
         let _ = writeln!(std::io::stderr(), "{}", Self::line(&s));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_line_has_phase_counts_errors_and_rate() {
+        let progress = LineProgress::new(Duration::from_secs(3600));
+        progress.start(Phase::Migrate, 10);
+        progress.item(true);
+        progress.item(false);
+        let line = LineProgress::line(&progress.lock());
+        assert!(line.starts_with("migrate: 2/10 done, 1 errors, "), "{line}");
+        assert!(line.contains("/s") && line.contains(" eta "), "{line}");
+    }
+}
