@@ -280,6 +280,40 @@ fn list_walks_every_page_once(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation
     })
 }
 
+/// A provider that declares `list_full_content` lists each pass with the content `get` answers,
+/// so a migration may take its content from the listing instead of reading every pass.
+fn list_carries_full_content(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
+    Box::pin(async move {
+        let created = ctx.create(base_content()).await?;
+        let read = get(ctx, &created.pass_ref).await?;
+        let mut query = ListQuery::new();
+        query.template = ctx.fixture.template.clone();
+        let listed: Vec<Pass> = ctx
+            .provider
+            .list_all(query)
+            .try_filter(|p| futures::future::ready(p.pass_ref.id == created.pass_ref.id))
+            .try_collect()
+            .await
+            .map_err(|e| format!("list failed: {e}"))?;
+        let [listed] = listed.as_slice() else {
+            return Err(format!(
+                "pass {} was listed {} times, expected once",
+                created.pass_ref,
+                listed.len()
+            ));
+        };
+        let as_json = |c: &PassContent| serde_json::to_value(c).map_err(|e| e.to_string());
+        let (from_list, from_get) = (as_json(&listed.content)?, as_json(&read.content)?);
+        ensure(from_list == from_get, || {
+            format!(
+                "list_full_content is declared, but the listed content of {} differs from get: listed {from_list}, get {from_get}",
+                created.pass_ref
+            )
+        })?;
+        Ok(Vec::new())
+    })
+}
+
 fn search_finds_by_serial(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
         let target = ctx.create(base_content()).await?;
@@ -935,6 +969,16 @@ pub fn all_scenarios() -> Vec<Scenario> {
             name: "list_walks_every_page_once",
             needs: needs!["create" => |c, _| c.create, "list" => |c, _| c.list],
             run: list_walks_every_page_once,
+        },
+        Scenario {
+            name: "list_carries_full_content",
+            needs: needs![
+                "create" => |c, _| c.create,
+                "get" => |c, _| c.get,
+                "list" => |c, _| c.list,
+                "list_full_content" => |c, _| c.list_full_content,
+            ],
+            run: list_carries_full_content,
         },
         Scenario {
             name: "search_finds_by_serial",

@@ -102,7 +102,7 @@ where
 }
 
 /// Each deviation switch makes one vendor-plausible mistake; the suite must report a failure
-/// naming the scenario that catches it. Passinstance implements all twelve.
+/// naming the scenario that catches it. Passinstance implements all of them.
 #[tokio::test]
 async fn every_deviation_is_caught() {
     let cases = [
@@ -124,6 +124,7 @@ async fn every_deviation_is_caught() {
         (Deviation::ChangeLabel, "create_then_get"),
         (Deviation::SearchFindsNothing, "search_finds_by_serial"),
         (Deviation::AcceptBadCredentials, "error_bad_credentials"),
+        (Deviation::ListDropsField, "list_carries_full_content"),
     ];
     assert_eq!(cases.len(), Deviation::ALL.len(), "a deviation has no case");
     assert_caught(backends::passinstance, &cases).await;
@@ -149,13 +150,15 @@ async fn ubpass_deviations_are_caught_too() {
         (Deviation::LoseBarcode, "content_qr_barcode"),
         (Deviation::ChangeLabel, "create_then_get"),
         (Deviation::AcceptBadCredentials, "error_bad_credentials"),
+        (Deviation::ListDropsField, "list_carries_full_content"),
     ];
     assert_caught(backends::ubpass, &cases).await;
 }
 
 /// PassNinja keeps barcodes and labels on the template, so LoseBarcode and ChangeLabel cannot
 /// show through the trait, and its backend refuses unknown keys from the template's field specs
-/// before sending, so WrongErrorForBadKey never reaches it; the rest are caught here too.
+/// before sending, so WrongErrorForBadKey never reaches it; its listings are summaries without
+/// fields, so ListDropsField does not apply; the rest are caught here too.
 #[tokio::test]
 async fn passninja_deviations_are_caught_too() {
     let cases = [

@@ -43,6 +43,12 @@ pub struct Capabilities {
     pub list: bool,
     /// `list` needs a template.
     pub list_requires_template: bool,
+    /// Each pass in a `list` page carries its full content (fields, barcode, appearance, dates,
+    /// `extra`) exactly as `get` answers it, so a listing can stand in for reading every pass.
+    /// Links and install counts may still be missing from a listed pass. When `false`, a listed
+    /// pass is a summary (PassNinja lists serial numbers, status and links only): read each one
+    /// with `get` for its content.
+    pub list_full_content: bool,
     /// `ListQuery::search`: a case-insensitive substring match on serial numbers.
     pub search: bool,
     /// `ListQuery::status`.
@@ -128,6 +134,7 @@ impl Capabilities {
             void: false,
             list: false,
             list_requires_template: false,
+            list_full_content: false,
             search: false,
             list_filter_status: false,
             pass_ref_requires_template: false,
@@ -177,6 +184,7 @@ impl Capabilities {
             void: true,
             list: true,
             list_requires_template: false,
+            list_full_content: true,
             search: true,
             list_filter_status: true,
             pass_ref_requires_template: false,

@@ -1,8 +1,9 @@
 //! walletpass-migrate: move a live pass inventory from one provider to another, resumable,
 //! rate-aware and verified, so that no customer's pass is lost or issued twice.
 //!
-//! A [`Migration`] reads every source pass (optionally of one template), maps its content with a
-//! [`Mapping`] (a TOML file), checks that every mapped pass fits the target
+//! A [`Migration`] reads every source pass, optionally of one template (from the listing pages
+//! alone when the source declares `list_full_content`, else one read per pass), maps its content
+//! with a [`Mapping`] (a TOML file), checks that every mapped pass fits the target
 //! ([`Capabilities::misfits`](walletpass_core::Capabilities::misfits) and the target template's
 //! field specs) **before anything is written**, then creates the passes on the target, recording
 //! each step in a SQLite [`Checkpoint`]. Running the same migration again resumes.

@@ -270,14 +270,17 @@ pub struct ReportRow {
     pub error: String,
 }
 
-/// One source pass, read and mapped.
+/// One source pass, read and mapped: only what the later steps need, so that a large inventory
+/// holds one copy of each pass's content.
 #[derive(Clone, Debug)]
 struct Item {
-    source: Pass,
+    source_pass: PassRef,
+    source_link: Option<String>,
     source_ref: String,
     identity: String,
     expected: PassContent,
-    new_pass: NewPass,
+    /// The caller-chosen serial on the target ([`Strategy::CallerSerial`]).
+    serial: Option<PassId>,
 }
 
 /// A migration from one provider to another.
@@ -588,7 +591,7 @@ impl Run<'_> {
                 .map(|i| {
                     (
                         i.source_ref.clone(),
-                        link_of(&i.source),
+                        i.source_link.clone(),
                         i.identity.clone(),
                         content_hash(&i.expected),
                     )
@@ -745,11 +748,18 @@ impl Run<'_> {
             let items = stream::iter(page.items.into_iter().map(Ok::<Pass, Error>));
             Ok(Some((items, next)))
         });
-        // Listings of some vendors carry only a summary of each pass: every pass is read in
-        // full before it is mapped, so nothing is migrated from a partial picture.
+        // A listed pass is taken as it is when the source lists full content
+        // (`list_full_content`) and the pass has a link for the report. Otherwise (PassNinja
+        // lists summaries; ubpass may list without links) every pass is read in full before it
+        // is mapped, so nothing is migrated from a partial picture.
+        let listing_is_enough = m.source.capabilities().list_full_content;
         let passes: Vec<Option<Pass>> = pages
             .try_flatten()
             .map_ok(|p| async move {
+                if listing_is_enough && link_of(&p).is_some() {
+                    m.progress.item(true);
+                    return Ok(Some(p));
+                }
                 let source = Arc::clone(&m.source);
                 let got = self
                     .retrying(&self.source_pace, || {
@@ -870,11 +880,10 @@ impl Run<'_> {
                     }
                 }
             }
-            let mut new_pass = NewPass::new(expected.clone());
-            new_pass.template = m.target_template.clone();
+            let mut serial = None;
             if self.strategy == Strategy::CallerSerial {
                 match PassId::new(identity.clone()) {
-                    Ok(serial) => new_pass.serial_number = Some(serial),
+                    Ok(id) => serial = Some(id),
                     Err(e) => reasons.push(format!("serial_number: {e}")),
                 }
             }
@@ -886,11 +895,12 @@ impl Run<'_> {
                 continue;
             }
             items.push(Item {
-                source: pass,
+                source_link: link_of(&pass),
+                source_pass: pass.pass_ref,
                 source_ref,
                 identity,
                 expected,
-                new_pass,
+                serial,
             });
         }
         if !offending.is_empty() {
@@ -935,8 +945,8 @@ impl Run<'_> {
     }
 
     /// Every target pass (of the target template) not yet recorded for a source pass, with its
-    /// full content: listings of some vendors carry only a summary, so a pass listed without
-    /// fields is read one by one.
+    /// full content: when the target's listings carry only a summary (no `list_full_content`),
+    /// each listed pass is read one by one.
     async fn unclaimed_target_passes(
         &self,
         claimed: &BTreeSet<String>,
@@ -948,9 +958,10 @@ impl Run<'_> {
             .into_iter()
             .filter(|p| !claimed.contains(&p.pass_ref.to_string()))
             .collect();
+        let listing_is_enough = m.target.capabilities().list_full_content;
         let full: Vec<Option<Pass>> = stream::iter(listed)
             .map(|p| async move {
-                if !p.content.fields.is_empty() {
+                if listing_is_enough {
                     return Ok(Some(p));
                 }
                 let target = Arc::clone(&m.target);
@@ -1005,7 +1016,7 @@ impl Run<'_> {
                     items.get(&r.source_ref).map(|item| async move {
                         let pass_ref = PassRef {
                             template: m.target_template.clone(),
-                            id: item.new_pass.serial_number.clone()?,
+                            id: item.serial.clone()?,
                         };
                         let target = Arc::clone(&m.target);
                         let got = self
@@ -1209,6 +1220,14 @@ impl Run<'_> {
         }
     }
 
+    /// The create request for `item`.
+    fn new_pass(&self, item: &Item) -> NewPass {
+        let mut new_pass = NewPass::new(item.expected.clone());
+        new_pass.template = self.m.target_template.clone();
+        new_pass.serial_number = item.serial.clone();
+        new_pass
+    }
+
     /// One create, per call. The intent (`creating`) is recorded before the request is sent.
     async fn create_one(&self, item: &Item) -> Result<Created, CheckpointError> {
         let m = self.m;
@@ -1219,7 +1238,7 @@ impl Run<'_> {
         let mut limited = 0;
         loop {
             self.target_pace.acquire().await;
-            let result = m.target.create(item.new_pass.clone()).await;
+            let result = m.target.create(self.new_pass(item)).await;
             match result {
                 Ok(pass) => {
                     cp.mark_created(
@@ -1271,7 +1290,7 @@ impl Run<'_> {
         for item in chunk {
             self.cp.mark_creating(&item.source_ref)?;
         }
-        let passes: Vec<NewPass> = chunk.iter().map(|i| i.new_pass.clone()).collect();
+        let passes: Vec<NewPass> = chunk.iter().map(|i| self.new_pass(i)).collect();
         let max = m.options.max_attempts.max(1);
         let mut limited = 0;
         let results = loop {
@@ -1434,7 +1453,7 @@ impl Run<'_> {
             .filter_map(|row| async move { items.get(&row.source_ref).map(|item| (row, item)) })
             .map(|(row, item)| async move {
                 let source = Arc::clone(&m.source);
-                let pass_ref = item.source.pass_ref.clone();
+                let pass_ref = item.source_pass.clone();
                 let link = row.target_link.clone().unwrap_or_default();
                 let notice = &m.mapping.notice;
                 let result = self

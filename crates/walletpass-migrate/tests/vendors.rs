@@ -286,3 +286,58 @@ async fn misfits_stop_the_run_before_the_target_sees_a_write() {
     let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
     assert_eq!((summary.migrated, summary.verified), (3, 3), "{summary}");
 }
+
+/// The source's reads during a run: listing pages and single-pass reads, from its request log.
+fn source_reads(side: &Side, pass_path: &str) -> (usize, usize) {
+    let entries = side.sim.log().entries();
+    let gets = entries.iter().filter(|e| e.method == "GET");
+    let single = gets
+        .clone()
+        .filter(|e| e.path.starts_with(pass_path) && e.path.len() > pass_path.len())
+        .count();
+    (gets.count() - single, single)
+}
+
+/// Passinstance lists passes in full (`list_full_content`, assumption A7 of its backend): the
+/// run maps and checks every pass from the listing pages alone, one request per page instead of
+/// one per pass. PassNinja lists summaries: each pass is read before it is mapped.
+#[tokio::test]
+async fn a_source_listing_full_content_is_not_read_pass_by_pass() {
+    let n = 12;
+    let source = passinstance(SimConfig::default()).await;
+    fill(&source, n).await;
+    source.sim.log().clear();
+    let target = passinstance(SimConfig::default()).await;
+    let m = Migration::new(
+        source.provider.clone(),
+        target.provider.clone(),
+        Mapping::from_toml(MAPPING).unwrap(),
+    )
+    .source_template(source.template.clone())
+    .target_template(target.template.clone())
+    .options(Options {
+        page_size: 5,
+        ..Options::default()
+    });
+    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(summary.migrated, n, "{summary}");
+    // `GET /api/v1/passes?…` pages of 5: 3 listing requests, no `GET /api/v1/passes/{id}`.
+    assert_eq!(source_reads(&source, "/api/v1/passes/"), (3, 0));
+
+    let source = passninja(SimConfig::default()).await;
+    fill(&source, n).await;
+    source.sim.log().clear();
+    let target = passinstance(SimConfig::default()).await;
+    let m = Migration::new(
+        source.provider.clone(),
+        target.provider.clone(),
+        Mapping::from_toml(MAPPING).unwrap(),
+    )
+    .source_template(source.template.clone())
+    .target_template(target.template.clone());
+    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(summary.migrated, n, "{summary}");
+    let template = source.template.as_ref().unwrap();
+    let (_, single) = source_reads(&source, &format!("/v1/passes/{template}/"));
+    assert_eq!(single, n, "PassNinja's summaries: each pass is read once");
+}

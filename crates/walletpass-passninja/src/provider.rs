@@ -29,6 +29,8 @@ pub(crate) fn capabilities() -> Capabilities {
     c.void = false;
     c.list = true;
     c.list_requires_template = true;
+    // A listed pass is a summary: serial, status, links, dates; no field values.
+    c.list_full_content = false;
     c.search = true;
     c.pass_ref_requires_template = true;
     c.templates_list = true;

@@ -98,11 +98,14 @@ pub enum Deviation {
     SearchFindsNothing,
     /// Invalid credentials are accepted.
     AcceptBadCredentials,
+    /// A listed pass lacks a field that a read of the same pass has (a listing served from a
+    /// stale or partial index).
+    ListDropsField,
 }
 
 impl Deviation {
     /// Every switch, for tests that turn each on in turn.
-    pub const ALL: [Deviation; 12] = [
+    pub const ALL: [Deviation; 13] = [
         Deviation::DropFieldOnRead,
         Deviation::IgnorePatch,
         Deviation::RevertUntouchedOnPatch,
@@ -115,6 +118,7 @@ impl Deviation {
         Deviation::ChangeLabel,
         Deviation::SearchFindsNothing,
         Deviation::AcceptBadCredentials,
+        Deviation::ListDropsField,
     ];
 }
 

@@ -142,6 +142,8 @@ impl Ubpass {
         c.put = true;
         c.delete = true;
         c.list = true;
+        // Listed passes carry `passMetadata` (the content) but not `passLink`.
+        c.list_full_content = true;
         c.search = true;
         c.list_filter_status = true;
         c.labels = true;

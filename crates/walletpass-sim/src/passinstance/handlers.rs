@@ -191,6 +191,17 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
                     .is_none_or(|s| *s == p.serial_number)
             })
             .map(|p| sim.pass_json(p))
+            .map(|mut p| {
+                if sim.deviates(Deviation::ListDropsField)
+                    && let Some(fields) = p.get_mut("fields").and_then(Value::as_object_mut)
+                {
+                    let last = fields.keys().next_back().cloned();
+                    if let Some(last) = last {
+                        fields.remove(&last);
+                    }
+                }
+                p
+            })
             .filter(|p| query.get("status").is_none_or(|s| p["status"] == **s))
             .filter(|p| match &search {
                 None => true,

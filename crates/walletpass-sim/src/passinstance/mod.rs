@@ -82,8 +82,8 @@
 //! `DropFieldOnRead`, `ChangeLabel`, `LoseBarcode` (reads), `IgnorePatch` and
 //! `RevertUntouchedOnPatch` (on `PUT`, which a composed patch uses), `SkipItemAcrossPages` and
 //! `RepeatItemAcrossPages` (pass lists), `DeletedAnswers200`, `WrongErrorForBadKey` (a 500
-//! for an undeclared field key), `WrongWebhookSecret`, `SearchFindsNothing` and
-//! `AcceptBadCredentials`.
+//! for an undeclared field key), `WrongWebhookSecret`, `SearchFindsNothing`,
+//! `AcceptBadCredentials` and `ListDropsField` (the last field missing from listed passes only).
 
 mod batch;
 mod errors;

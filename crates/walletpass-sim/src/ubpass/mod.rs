@@ -71,7 +71,8 @@
 //! `RevertUntouchedOnPatch` (front fields sent unchanged are dropped: back to unset),
 //! `SkipItemAcrossPages`, `RepeatItemAcrossPages`, `DeletedAnswers200`, `SearchFindsNothing`
 //! (the `query` name search matches nothing; the walletpass backend filters plain listings
-//! itself, so only direct callers of `query` see it), `AcceptBadCredentials`. `WrongErrorForBadKey` and
+//! itself, so only direct callers of `query` see it), `AcceptBadCredentials`, `ListDropsField`
+//! (the last secondary field missing from listed passes only). `WrongErrorForBadKey` and
 //! `WrongWebhookSecret` do not apply: ubpass accepts any field key and has no webhooks.
 
 mod auth;

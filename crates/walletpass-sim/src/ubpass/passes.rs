@@ -146,6 +146,7 @@ struct Render {
     assets: bool,
     summary: bool,
     read: bool,
+    listing: bool,
 }
 
 /// Render a stored pass as `WalletPassInfo`.
@@ -180,6 +181,12 @@ fn render(
         let mut meta = pass.metadata.clone();
         if opts.read {
             apply_read_deviations(state, &mut meta);
+        }
+        if opts.listing
+            && state.deviates(Deviation::ListDropsField)
+            && let Some(fields) = meta.secondary_fields.as_mut()
+        {
+            fields.pop();
         }
         out.insert(
             "passMetadata".into(),
@@ -389,6 +396,7 @@ pub async fn list(
         assets: q.flag("includePassAssets")?,
         summary: q.flag("summary")?,
         read: true,
+        listing: true,
     };
     let host = host(&headers);
     let mut store = state.lock();
