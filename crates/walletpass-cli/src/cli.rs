@@ -140,7 +140,7 @@ pub enum Command {
     /// Copy every pass from one provider to another: resumable, rate-aware, verified. Its exit
     /// codes are its own: 0 done, 1 some passes failed, 2 nothing written, 3 stopped midway
     /// (run the same command again to resume).
-    Migrate(walletpass_migrate::cli::MigrateArgs),
+    Migrate(Box<walletpass_migrate::cli::MigrateArgs>),
 }
 
 /// Addressing a pass.

@@ -36,7 +36,9 @@ pub enum ProgressMode {
 /// `walletpass migrate`: copy every pass from one provider to another.
 ///
 /// Credentials come from each provider's environment variables (as for every walletpass
-/// command); base URLs may be overridden per side.
+/// command); base URLs may be overridden per side. Two accounts of the same vendor are told
+/// apart with `--from-env-prefix` / `--to-env-prefix`: `--from-env-prefix OLD_` reads
+/// `OLD_PASSINSTANCE_TOKEN` where `PASSINSTANCE_TOKEN` would be read.
 #[derive(Args, Debug, Clone)]
 pub struct MigrateArgs {
     /// Source provider (memory, passninja, ubpass, passinstance).
@@ -48,6 +50,10 @@ pub struct MigrateArgs {
     /// Source base URL (a simulator, a staging host).
     #[arg(long, value_name = "URL")]
     pub from_base_url: Option<String>,
+    /// Read the source's environment variables with this prefix (`OLD_` reads
+    /// `OLD_PASSNINJA_API_KEY`, ...), for a source account of the same vendor as the target.
+    #[arg(long, value_name = "PREFIX")]
+    pub from_env_prefix: Option<String>,
     /// Target provider.
     #[arg(long, value_name = "PROVIDER")]
     pub to: String,
@@ -57,6 +63,9 @@ pub struct MigrateArgs {
     /// Target base URL.
     #[arg(long, value_name = "URL")]
     pub to_base_url: Option<String>,
+    /// Read the target's environment variables with this prefix.
+    #[arg(long, value_name = "PREFIX")]
+    pub to_env_prefix: Option<String>,
     /// Field mapping (TOML); without it every field is copied as is.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
@@ -102,14 +111,62 @@ pub struct MigrateArgs {
     pub progress: ProgressMode,
 }
 
+/// One side's provider, reading its variables through `lookup` (names already unprefixed).
 fn connect(
-    kind: &str,
+    kind: ProviderKind,
     base_url: Option<&str>,
+    prefix: Option<&str>,
     side: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Arc<dyn WalletProvider>, String> {
-    let kind: ProviderKind = kind.parse().map_err(|e| format!("--{side}: {e}"))?;
-    let config = ProviderConfig::from_env(kind, base_url).map_err(|e| format!("--{side}: {e}"))?;
+    let prefix = prefix.unwrap_or_default();
+    let under_prefix = |e: walletpass::Error| {
+        if prefix.is_empty() {
+            format!("--{side}: {e}")
+        } else {
+            format!("--{side}: {e} (--{side}-env-prefix: each variable is read as {prefix}<NAME>)")
+        }
+    };
+    let config =
+        ProviderConfig::from_lookup(kind, base_url, |name| lookup(&format!("{prefix}{name}")))
+            .map_err(under_prefix)?;
     walletpass::connect(config).map_err(|e| format!("--{side}: {e}"))
+}
+
+fn kind(flag: &str, value: &str) -> Result<ProviderKind, String> {
+    value.parse().map_err(|e| format!("--{flag}: {e}"))
+}
+
+fn check_prefix(flag: &str, value: &Option<String>) -> Result<(), String> {
+    match value {
+        Some(p) if p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            Err(format!(
+                "--{flag}: '{p}' is not a variable-name prefix (letters, digits and '_', such as OLD_)"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuse a run whose two sides are one place: every pass would be copied onto its own
+/// account (memory sides are always two separate stores).
+fn check_sides_differ(
+    args: &MigrateArgs,
+    from: ProviderKind,
+    to: ProviderKind,
+) -> Result<(), String> {
+    let same = from == to
+        && from != ProviderKind::Memory
+        && args.from_base_url == args.to_base_url
+        && args.from_env_prefix == args.to_env_prefix
+        && args.from_template == args.to_template;
+    if same {
+        return Err(format!(
+            "--to: the source and the target are the same {to} account, base URL and template; \
+             give --to-env-prefix (another account's credentials), --to-base-url or --to-template"
+        ));
+    }
+    Ok(())
 }
 
 fn template(flag: &str, value: &Option<String>) -> Result<Option<TemplateId>, String> {
@@ -130,8 +187,32 @@ fn check_rps(flag: &str, value: Option<f64>) -> Result<Option<f64>, String> {
 }
 
 fn prepare(args: &MigrateArgs) -> Result<(Migration, Checkpoint), String> {
-    let source = connect(&args.from, args.from_base_url.as_deref(), "from")?;
-    let target = connect(&args.to, args.to_base_url.as_deref(), "to")?;
+    prepare_with(args, &|name| std::env::var(name).ok())
+}
+
+fn prepare_with(
+    args: &MigrateArgs,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Migration, Checkpoint), String> {
+    let from = kind("from", &args.from)?;
+    let to = kind("to", &args.to)?;
+    check_prefix("from-env-prefix", &args.from_env_prefix)?;
+    check_prefix("to-env-prefix", &args.to_env_prefix)?;
+    check_sides_differ(args, from, to)?;
+    let source = connect(
+        from,
+        args.from_base_url.as_deref(),
+        args.from_env_prefix.as_deref(),
+        "from",
+        lookup,
+    )?;
+    let target = connect(
+        to,
+        args.to_base_url.as_deref(),
+        args.to_env_prefix.as_deref(),
+        "to",
+        lookup,
+    )?;
     let mapping = match &args.map {
         Some(path) => Mapping::from_path(path).map_err(|e| format!("--map: {e}"))?,
         None => Mapping::default(),
@@ -250,6 +331,109 @@ mod tests {
         let debug = format!("{migration:?}");
         assert!(debug.contains("source_rps: Some(5.0)"), "{debug}");
         assert!(debug.contains("target_rps: Some(2.0)"), "{debug}");
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn args(extra: &[&str]) -> MigrateArgs {
+        let mut argv = vec!["x", "--checkpoint", "/nonexistent/cp.sqlite", "--dry-run"];
+        argv.extend_from_slice(extra);
+        Cli::try_parse_from(argv).unwrap().args
+    }
+
+    #[test]
+    fn one_account_on_both_sides_is_refused() {
+        let env = vars(&[("PASSINSTANCE_TOKEN", "t")]);
+        let same = args(&["--from", "passinstance", "--to", "passinstance"]);
+        let err = prepare_with(&same, &env).err().unwrap();
+        assert!(
+            err.starts_with("--to: the source and the target are the same passinstance account"),
+            "{err}"
+        );
+        // Another template, another base URL or another account's variables make two places.
+        for extra in [
+            ["--to-template", "tpl_0000000000000002"],
+            ["--to-base-url", "http://127.0.0.1:9"],
+            ["--to-env-prefix", "NEW_"],
+        ] {
+            let mut argv = vec!["--from", "passinstance", "--to", "passinstance"];
+            argv.extend_from_slice(&extra);
+            let env = vars(&[("PASSINSTANCE_TOKEN", "t"), ("NEW_PASSINSTANCE_TOKEN", "u")]);
+            assert!(prepare_with(&args(&argv), &env).is_ok(), "{extra:?}");
+        }
+        let bad = args(&[
+            "--from",
+            "memory",
+            "--to",
+            "memory",
+            "--to-env-prefix",
+            "NEW-",
+        ]);
+        let err = prepare_with(&bad, &env).err().unwrap();
+        assert!(err.starts_with("--to-env-prefix: 'NEW-' is not"), "{err}");
+    }
+
+    /// Each side reads its own account's variables: the target's wrong token is refused by the
+    /// target only, and a missing prefixed variable is named with its prefix.
+    #[tokio::test]
+    async fn each_side_reads_its_own_prefixed_variables() {
+        use walletpass_sim::{SimConfig, passinstance as sim};
+        let (a, b) = (
+            sim::start(SimConfig::default()).await.unwrap(),
+            sim::start(SimConfig::default()).await.unwrap(),
+        );
+        let argv = [
+            "--from",
+            "passinstance",
+            "--from-base-url",
+            a.base_url(),
+            "--from-env-prefix",
+            "OLD_",
+            "--from-template",
+            sim::CONFORMANCE_TEMPLATE_ID,
+            "--to",
+            "passinstance",
+            "--to-base-url",
+            b.base_url(),
+            "--to-env-prefix",
+            "NEW_",
+            "--to-template",
+            sim::CONFORMANCE_TEMPLATE_ID,
+        ];
+        let only_old = vars(&[("OLD_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN)]);
+        let err = prepare_with(&args(&argv), &only_old).err().unwrap();
+        assert!(err.starts_with("--to: "), "{err}");
+        assert!(err.contains("NEW_<NAME>"), "{err}");
+
+        let wrong_new = vars(&[
+            ("OLD_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN),
+            ("NEW_PASSINSTANCE_TOKEN", "not-the-token"),
+            ("PASSINSTANCE_TOKEN", sim::DEMO_TOKEN),
+        ]);
+        let (migration, cp) = prepare_with(&args(&argv), &wrong_new).unwrap();
+        let err = migration.run(&cp).await.unwrap_err();
+        assert!(matches!(err, MigrateError::Target(_)), "{err}");
+        assert!(b.log().entries().iter().any(|e| e.status == 401));
+        assert!(a.log().entries().iter().all(|e| e.status != 401));
+
+        let both = vars(&[
+            ("OLD_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN),
+            ("NEW_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN),
+        ]);
+        let (migration, cp) = prepare_with(&args(&argv), &both).unwrap();
+        let summary = migration.run(&cp).await.unwrap();
+        assert!(summary.dry_run, "{summary}");
     }
 
     #[tokio::test]

@@ -114,7 +114,7 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
         Command::Sim(args) => sim::run(&ctx, args).await,
         Command::Demo => demo::run(&ctx).await,
         Command::Migrate(args) => {
-            let code = walletpass_migrate::cli::run(args).await;
+            let code = walletpass_migrate::cli::run(*args).await;
             Ok(u8::try_from(code).unwrap_or(exit::OTHER))
         }
     }
