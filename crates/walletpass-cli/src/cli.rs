@@ -23,6 +23,7 @@ Environment:
   WALLETPASS_OUTPUT     json | table
   WALLETPASS_FIELD_SPECS  PassNinja template labels and placements (see --field-specs)
   PASSNINJA_API_KEY, PASSNINJA_ACCOUNT_ID                 PassNinja credentials
+  PASSNINJA_FIELD_SPECS                                   PassNinja field specs for every program
   UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
   PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
   WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
@@ -69,7 +70,8 @@ pub struct Cli {
 
     /// PassNinja only: a JSON file of the labels and placements its templates' dashboard
     /// defines, `{"TEMPLATE": [{"key", "label", "placement", "default", "required"}, ...]}`
-    /// (PassNinja keeps them on the template, out of reach of its API).
+    /// (PassNinja keeps them on the template, out of reach of its API). Added to the file
+    /// `PASSNINJA_FIELD_SPECS` names, replacing its specs of the same template.
     #[arg(
         long,
         global = true,

@@ -834,6 +834,31 @@ async fn conformance_is_green_on_memory_and_a_healthy_simulator() {
         );
     }
     assert_eq!(out.code, 0);
+    // PASSNINJA_FIELD_SPECS names the same file for every program built on the facade; the
+    // labels checked by create_then_get come from it, and without it they are missing.
+    let only = [
+        "conformance",
+        "--template",
+        passninja::CONFORMANCE_TEMPLATE_ID,
+        "--only",
+        "create_then_get",
+    ];
+    let mut env = pn.env.clone();
+    env.push(("PASSNINJA_FIELD_SPECS".into(), specs.clone()));
+    let out = run(&env, &only).await;
+    assert_eq!(
+        out.json()["results"][0]["result"],
+        "passed",
+        "{}",
+        out.stdout
+    );
+    let out = run(&pn.env, &only).await;
+    assert_eq!(
+        out.json()["results"][0]["result"],
+        "failed",
+        "{}",
+        out.stdout
+    );
     // The specs are PassNinja's alone.
     run(&pi.env, &["--field-specs", &specs, "passes", "list"])
         .await

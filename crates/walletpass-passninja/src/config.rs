@@ -20,6 +20,35 @@ pub const ENV_API_KEY: &str = "PASSNINJA_API_KEY";
 pub const ENV_ACCOUNT_ID: &str = "PASSNINJA_ACCOUNT_ID";
 /// The optional base URL variable.
 pub const ENV_BASE_URL: &str = "PASSNINJA_BASE_URL";
+/// The optional field-specs variable: the path of a JSON file read by [`parse_field_specs`].
+pub const ENV_FIELD_SPECS: &str = "PASSNINJA_FIELD_SPECS";
+
+/// The shape a field-specs document has, for error messages.
+const FIELD_SPECS_SHAPE: &str = r#"{"TEMPLATE": [{"key": "member", "label": "Member", "placement": "primary", "default": {"text": "..."}, "required": false}]}"#;
+
+/// Parse a field-specs document: a JSON object from PassNinja template id to that template's
+/// [`FieldSpec`]s, the labels, placements and defaults PassNinja keeps in its dashboard.
+///
+/// ```
+/// use walletpass_passninja::parse_field_specs;
+/// let specs = parse_field_specs(
+///     br#"{"ptk_0xc0": [{"key": "member", "label": "Member", "placement": "primary"}]}"#,
+/// )
+/// .unwrap();
+/// let member = &specs.values().next().unwrap()[0];
+/// assert_eq!(member.label.as_deref(), Some("Member"));
+/// assert!(parse_field_specs(br#"{"nope": []}"#).is_err());
+/// ```
+pub fn parse_field_specs(json: &[u8]) -> Result<BTreeMap<TemplateId, Vec<FieldSpec>>, Error> {
+    let specs: BTreeMap<TemplateId, Vec<FieldSpec>> = serde_json::from_slice(json)
+        .map_err(|e| config_error(format!("field specs: expected {FIELD_SPECS_SHAPE}: {e}")))?;
+    if let Some(bad) = specs.keys().find(|t| !ids::is_template_id(t.as_str())) {
+        return Err(config_error(format!(
+            "field specs: '{bad}' is not a PassNinja template id (expected ptk_0x<hex>)"
+        )));
+    }
+    Ok(specs)
+}
 
 /// How to build a [`PassNinja`](crate::PassNinja) provider.
 ///
@@ -94,7 +123,8 @@ impl PassNinjaConfig {
         }
     }
 
-    /// Read `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID` and optional `PASSNINJA_BASE_URL`.
+    /// Read `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID`, optional `PASSNINJA_BASE_URL` and
+    /// optional `PASSNINJA_FIELD_SPECS` (the path of a JSON file, see [`parse_field_specs`]).
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -109,6 +139,15 @@ impl PassNinjaConfig {
         let mut config = Self::new(api_key, account_id.trim());
         if let Some(url) = get(ENV_BASE_URL) {
             config.base_url = url.trim().to_owned();
+        }
+        if let Some(path) = get(ENV_FIELD_SPECS) {
+            let path = path.trim();
+            let bytes = std::fs::read(path).map_err(|e| {
+                config_error(format!("{ENV_FIELD_SPECS}: cannot read '{path}': {e}"))
+            })?;
+            config.field_specs = parse_field_specs(&bytes).map_err(|e| {
+                config_error(format!("{ENV_FIELD_SPECS} '{path}': {}", e.message()))
+            })?;
         }
         config.validate()?;
         Ok(config)
@@ -211,6 +250,53 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(config.base_url, "http://127.0.0.1:9/v1");
+    }
+
+    #[test]
+    fn field_specs_are_read_from_the_file_the_variable_names() {
+        let dir = std::env::temp_dir().join(format!("wp-specs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.json");
+        std::fs::write(
+            &good,
+            r#"{"ptk_0xc0": [{"key": "member", "label": "Member", "placement": "primary"},
+                             {"key": "tier", "default": {"text": "Silver"}}]}"#,
+        )
+        .unwrap();
+        let base = [(ENV_API_KEY, "k"), (ENV_ACCOUNT_ID, "aid_0xa01")];
+        let with = |path: &std::path::Path| {
+            let mut pairs = base.to_vec();
+            let path = path.to_str().unwrap().to_owned();
+            pairs.push((ENV_FIELD_SPECS, Box::leak(path.into_boxed_str())));
+            PassNinjaConfig::from_lookup(vars(&pairs))
+        };
+        let config = with(&good).unwrap();
+        let specs = &config.field_specs[&TemplateId::new("ptk_0xc0").unwrap()];
+        assert_eq!(specs.len(), 2);
+        assert_eq!(specs[0].label.as_deref(), Some("Member"));
+        assert!(specs[1].default.is_some());
+
+        let err = with(&dir.join("missing.json")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            err.to_string()
+                .contains("PASSNINJA_FIELD_SPECS: cannot read"),
+            "{err}"
+        );
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, r#"{"ptk_0xc0": {"key": "member"}}"#).unwrap();
+        let err = with(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("PASSNINJA_FIELD_SPECS") && err.contains(r#"{"TEMPLATE": ["#),
+            "{err}"
+        );
+        std::fs::write(&bad, r#"{"tpl_1": []}"#).unwrap();
+        let err = with(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("'tpl_1' is not a PassNinja template id"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

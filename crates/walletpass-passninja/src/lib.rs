@@ -24,9 +24,11 @@
 //!   template); ids are checked before any request ([`ids`]).
 //! - A pass holds values keyed by the template's API field names. Labels, placements, defaults
 //!   and required keys live in the template (set in the vendor's dashboard), so they come from
-//!   [`PassNinjaConfig::field_specs`]: a pass reads back with those labels, a write whose label
-//!   or placement differs from them is refused, and required keys are checked before a create
-//!   (from the specs, or else from `GET /passtypes/keys/{template}` as the vendor's SDKs do).
+//!   [`PassNinjaConfig::field_specs`] (set in code, or read by `from_env` from the JSON file
+//!   that `PASSNINJA_FIELD_SPECS` names, see [`parse_field_specs`]): a pass reads back with those
+//!   labels, a write whose label or placement differs from them is refused, and required keys
+//!   are checked before a create (from the specs, or else from `GET /passtypes/keys/{template}`
+//!   as the vendor's SDKs do).
 //! - `create`, `patch` and `put` answer only ids and links, so each is followed by a `GET` to
 //!   return the stored pass.
 //! - `void` is [`Unsupported`](walletpass_core::ErrorKind::Unsupported): PassNinja's only void
@@ -87,7 +89,10 @@ mod provider;
 mod wire;
 
 pub use client::PassNinja;
-pub use config::{DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_API_KEY, ENV_BASE_URL, PassNinjaConfig};
+pub use config::{
+    DEFAULT_BASE_URL, ENV_ACCOUNT_ID, ENV_API_KEY, ENV_BASE_URL, ENV_FIELD_SPECS, PassNinjaConfig,
+    parse_field_specs,
+};
 pub use error::{CODES as ERROR_CODES, parse_error};
 pub use webhook::PassNinjaWebhookVerifier;
 

@@ -140,15 +140,11 @@ fn capabilities_table(name: &str, caps: &walletpass::Capabilities) -> String {
     output::table(&[&name.to_uppercase(), "SUPPORTED"], &rows)
 }
 
-/// Read `{"TEMPLATE": [FieldSpec, ...]}`.
+/// Read `{"TEMPLATE": [FieldSpec, ...]}` (the format of `PASSNINJA_FIELD_SPECS`).
 fn read_field_specs(
     path: &std::path::Path,
 ) -> Result<BTreeMap<TemplateId, Vec<FieldSpec>>, Failure> {
     let bytes = crate::input::read_bytes("--field-specs", path)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        Failure::usage(format!(
-            "--field-specs {}: expected {{\"TEMPLATE\": [{{\"key\": ..., \"label\": ..., \"placement\": ...}}]}}: {e}",
-            path.display()
-        ))
-    })
+    walletpass::passninja::parse_field_specs(&bytes)
+        .map_err(|e| Failure::usage(format!("--field-specs {}: {}", path.display(), e.message())))
 }
