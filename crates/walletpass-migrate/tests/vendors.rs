@@ -298,13 +298,9 @@ fn source_reads(side: &Side, pass_path: &str) -> (usize, usize) {
     (gets.count() - single, single)
 }
 
-/// Passinstance lists passes in full (`list_full_content`, assumption A7 of its backend): the
-/// run maps and checks every pass from the listing pages alone, one request per page instead of
-/// one per pass. PassNinja lists summaries: each pass is read before it is mapped.
-#[tokio::test]
-async fn a_source_listing_full_content_is_not_read_pass_by_pass() {
-    let n = 12;
-    let source = passinstance(SimConfig::default()).await;
+/// Fill a source with `n` passes, migrate them to a fresh Passinstance simulator (pages of 5),
+/// and return the source's reads during the run.
+async fn reads_of_a_run(source: Side, n: usize, pass_path: &str) -> (usize, usize) {
     fill(&source, n).await;
     source.sim.log().clear();
     let target = passinstance(SimConfig::default()).await;
@@ -321,23 +317,25 @@ async fn a_source_listing_full_content_is_not_read_pass_by_pass() {
     });
     let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
     assert_eq!(summary.migrated, n, "{summary}");
+    source_reads(&source, pass_path)
+}
+
+/// Passinstance lists passes in full (`list_full_content`, assumption A7 of its backend): the
+/// run maps and checks every pass from the listing pages alone, one request per page instead of
+/// one per pass. PassNinja lists summaries: each pass is read before it is mapped.
+#[tokio::test]
+async fn a_source_listing_full_content_is_not_read_pass_by_pass() {
+    let n = 12;
     // `GET /api/v1/passes?…` pages of 5: 3 listing requests, no `GET /api/v1/passes/{id}`.
-    assert_eq!(source_reads(&source, "/api/v1/passes/"), (3, 0));
+    let reads = reads_of_a_run(
+        passinstance(SimConfig::default()).await,
+        n,
+        "/api/v1/passes/",
+    );
+    assert_eq!(reads.await, (3, 0));
 
     let source = passninja(SimConfig::default()).await;
-    fill(&source, n).await;
-    source.sim.log().clear();
-    let target = passinstance(SimConfig::default()).await;
-    let m = Migration::new(
-        source.provider.clone(),
-        target.provider.clone(),
-        Mapping::from_toml(MAPPING).unwrap(),
-    )
-    .source_template(source.template.clone())
-    .target_template(target.template.clone());
-    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
-    assert_eq!(summary.migrated, n, "{summary}");
-    let template = source.template.as_ref().unwrap();
-    let (_, single) = source_reads(&source, &format!("/v1/passes/{template}/"));
+    let pass_path = format!("/v1/passes/{}/", source.template.as_ref().unwrap());
+    let (_, single) = reads_of_a_run(source, n, &pass_path).await;
     assert_eq!(single, n, "PassNinja's summaries: each pass is read once");
 }

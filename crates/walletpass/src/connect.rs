@@ -12,6 +12,9 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use walletpass_core::http::RetryPolicy;
 
 use walletpass_core::{Error, ErrorKind, MemoryProvider, Operation, Result, WalletProvider};
 
@@ -145,6 +148,61 @@ impl ProviderConfig {
         }
     }
 
+    /// Set the timeout of one attempt, whichever vendor this configures. The memory provider
+    /// sends no requests: HTTP settings do not apply to it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use walletpass::{ProviderConfig, ProviderKind};
+    /// let vars = |name: &str| (name == "PASSINSTANCE_TOKEN").then(|| "t".to_owned());
+    /// let config = ProviderConfig::from_lookup(ProviderKind::Passinstance, None, vars)?
+    ///     .with_timeout(Duration::from_secs(5))
+    ///     .with_rate_limit(10.0);
+    /// let provider = walletpass::connect(config)?;
+    /// assert_eq!(provider.name(), "passinstance");
+    /// # Ok::<(), walletpass::Error>(())
+    /// ```
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.map_http(|c| *c.timeout = timeout)
+    }
+
+    /// Set the retry policy (429, 5xx and connection failures), whichever vendor this
+    /// configures.
+    pub fn with_retry(self, retry: RetryPolicy) -> Self {
+        self.map_http(|c| *c.retry = retry.clone())
+    }
+
+    /// Limit requests per second on the client side, whichever vendor this configures.
+    pub fn with_rate_limit(self, rps: f64) -> Self {
+        self.map_http(|c| *c.rate_limit = Some(rps))
+    }
+
+    /// Apply `f` to the HTTP settings of the vendor configuration, if any.
+    fn map_http(mut self, f: impl Fn(&mut HttpSettings<'_>)) -> Self {
+        match &mut self {
+            ProviderConfig::Memory => {}
+            #[cfg(feature = "passninja")]
+            ProviderConfig::PassNinja(c) => f(&mut HttpSettings {
+                timeout: &mut c.timeout,
+                retry: &mut c.retry,
+                rate_limit: &mut c.rate_limit,
+            }),
+            #[cfg(feature = "ubpass")]
+            ProviderConfig::Ubpass(c) => f(&mut HttpSettings {
+                timeout: &mut c.timeout,
+                retry: &mut c.retry,
+                rate_limit: &mut c.rate_limit,
+            }),
+            #[cfg(feature = "passinstance")]
+            ProviderConfig::Passinstance(c) => f(&mut HttpSettings {
+                timeout: &mut c.timeout,
+                retry: &mut c.retry,
+                rate_limit: &mut c.rate_limit,
+            }),
+        }
+        self
+    }
+
     /// Which provider this configures.
     pub fn kind(&self) -> ProviderKind {
         match self {
@@ -157,6 +215,13 @@ impl ProviderConfig {
             ProviderConfig::Passinstance(_) => ProviderKind::Passinstance,
         }
     }
+}
+
+/// The HTTP knobs every vendor configuration has, borrowed.
+struct HttpSettings<'a> {
+    timeout: &'a mut Duration,
+    retry: &'a mut RetryPolicy,
+    rate_limit: &'a mut Option<f64>,
 }
 
 /// Build a provider.
