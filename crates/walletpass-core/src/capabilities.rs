@@ -47,7 +47,9 @@ pub struct Capabilities {
     /// `extra`) exactly as `get` answers it, so a listing can stand in for reading every pass.
     /// Links and install counts may still be missing from a listed pass. When `false`, a listed
     /// pass is a summary (PassNinja lists serial numbers, status and links only): read each one
-    /// with `get` for its content.
+    /// with `get` for its content. (Absent from capability JSON written before the flag
+    /// existed: read as `false`.)
+    #[serde(default)]
     pub list_full_content: bool,
     /// `ListQuery::search`: a case-insensitive substring match on serial numbers.
     pub search: bool,

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt, stream};
 use walletpass_core::{
-    Error, ErrorKind, FieldValue, ListQuery, NewPass, Pass, PassContent, PassId, PassPatch,
-    PassRef, PassStatus, Template, TemplateId, WalletProvider,
+    Capabilities, Error, ErrorKind, FieldValue, ListQuery, NewPass, Pass, PassContent, PassId,
+    PassPatch, PassRef, PassStatus, Template, TemplateId, WalletProvider,
 };
 
 use crate::checkpoint::{Checkpoint, CheckpointError, Row, State};
@@ -74,7 +74,9 @@ pub struct Options {
     pub source_rps: Option<f64>,
     /// Requests per second to the target.
     pub target_rps: Option<f64>,
-    /// Read every migrated pass back and compare.
+    /// Read every migrated pass back and compare it with the mapped source content; each source
+    /// pass is read again too (on the source's budget, at the same time), so content that
+    /// changed since the read phase, or that a listing left out, shows as a mismatch.
     pub verify: bool,
     /// Retire verified source passes.
     pub retire: Retire,
@@ -946,7 +948,7 @@ impl Run<'_> {
 
     /// Every target pass (of the target template) not yet recorded for a source pass, with its
     /// full content: when the target's listings carry only a summary (no `list_full_content`),
-    /// each listed pass is read one by one.
+    /// or a listed pass has no link, each such pass is read one by one.
     async fn unclaimed_target_passes(
         &self,
         claimed: &BTreeSet<String>,
@@ -961,7 +963,9 @@ impl Run<'_> {
         let listing_is_enough = m.target.capabilities().list_full_content;
         let full: Vec<Option<Pass>> = stream::iter(listed)
             .map(|p| async move {
-                if listing_is_enough {
+                // A pass listed without a link is read for it: the report and the retire
+                // notice give holders the target link.
+                if listing_is_enough && link_of(&p).is_some() {
                     return Ok(Some(p));
                 }
                 let target = Arc::clone(&m.target);
@@ -1380,21 +1384,44 @@ impl Run<'_> {
                     None => return (row.source_ref.clone(), Err("no target ref".into())),
                 };
                 let target = Arc::clone(&m.target);
-                let got = self
-                    .retrying(&self.target_pace, || {
-                        let target = Arc::clone(&target);
-                        let pass_ref = pass_ref.clone();
-                        async move { target.get(&pass_ref).await }
-                    })
-                    .await;
-                let out = match got {
-                    Ok(pass) => Ok(differences(
-                        &item.expected,
-                        &pass.content,
-                        m.target.capabilities(),
-                        self.target_template.as_ref(),
-                    )),
-                    Err(e) => Err(describe(&e)),
+                let target_read = self.retrying(&self.target_pace, || {
+                    let target = Arc::clone(&target);
+                    let pass_ref = pass_ref.clone();
+                    async move { target.get(&pass_ref).await }
+                });
+                // The source pass is read again on its own budget, at the same time: what was
+                // migrated is held to the source as it is now, not only to what the read phase
+                // saw (a listing can be incomplete; a live pass can change meanwhile).
+                let source = Arc::clone(&m.source);
+                let source_read = self.retrying(&self.source_pace, || {
+                    let source = Arc::clone(&source);
+                    let pass_ref = item.source_pass.clone();
+                    async move {
+                        match source.get(&pass_ref).await {
+                            Ok(p) => Ok(Some(p)),
+                            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                            Err(e) => Err(e),
+                        }
+                    }
+                });
+                let (got, source_now) = futures::join!(target_read, source_read);
+                let out = match (got, source_now) {
+                    (Ok(pass), Ok(source_now)) => {
+                        let mut diffs = differences(
+                            &item.expected,
+                            &pass.content,
+                            m.target.capabilities(),
+                            self.target_template.as_ref(),
+                        );
+                        // A source pass gone since (a retire whose outcome was not recorded)
+                        // leaves nothing to compare.
+                        if let Some(now) = source_now {
+                            diffs.extend(self.source_drift(item, &now));
+                        }
+                        Ok(diffs)
+                    }
+                    (Err(e), _) => Err(describe(&e)),
+                    (_, Err(e)) => Err(format!("source: {}", describe(&e))),
                 };
                 m.progress.item(matches!(&out, Ok(d) if d.is_empty()));
                 (row.source_ref.clone(), out)
@@ -1423,6 +1450,36 @@ impl Run<'_> {
             }
         }
         Ok(mismatches)
+    }
+
+    /// How the source pass as it is now differs from what was migrated for it (empty: not at
+    /// all). A notice this migration put on the source is not a difference.
+    fn source_drift(&self, item: &Item, now: &Pass) -> Vec<String> {
+        let m = self.m;
+        let mut content = now.content.clone();
+        if m.options.retire == Retire::Notice {
+            content.fields.remove(m.mapping.notice.key.as_str());
+        }
+        let same_provider = m.source.name() == m.target.name();
+        let fresh = match m.mapping.apply(&content, same_provider) {
+            Ok(c) if self.strategy == Strategy::Marker => m.mapping.with_marker(c, &item.identity),
+            Ok(c) => c,
+            Err(failure) => {
+                return vec![format!(
+                    "source: no longer maps: {}",
+                    failure.reasons.join("; ")
+                )];
+            }
+        };
+        if content_hash(&fresh) == content_hash(&item.expected) {
+            return Vec::new();
+        }
+        const DRIFT: &str = "the source pass read again differs from what was migrated (changed since it was read, or listed incompletely)";
+        let diffs = differences(&fresh, &item.expected, &Capabilities::all(), None);
+        if diffs.is_empty() {
+            return vec![DRIFT.to_owned()];
+        }
+        diffs.iter().map(|d| format!("{DRIFT}: {d}")).collect()
     }
 
     fn target_ref(&self, text: &str) -> Result<PassRef, String> {

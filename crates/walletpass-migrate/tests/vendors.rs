@@ -339,3 +339,61 @@ async fn a_source_listing_full_content_is_not_read_pass_by_pass() {
     let (_, single) = reads_of_a_run(source, n, &pass_path).await;
     assert_eq!(single, n, "PassNinja's summaries: each pass is read once");
 }
+
+/// A source whose listing leaves out a field it does hold (deviation `ListDropsField`): the
+/// passes are migrated from the listing, but `--verify` reads each source pass again and names
+/// the field, so nothing is lost without a word and nothing is retired.
+#[tokio::test]
+async fn verify_catches_a_listing_that_left_out_a_field() {
+    let n = 4;
+    let lossy = SimConfig {
+        deviations: [walletpass_sim::Deviation::ListDropsField]
+            .into_iter()
+            .collect(),
+        ..SimConfig::default()
+    };
+    let source = passinstance(lossy).await;
+    fill(&source, n).await;
+    let target = passinstance(SimConfig::default()).await;
+    let m = Migration::new(
+        source.provider.clone(),
+        target.provider.clone(),
+        Mapping::from_toml(MAPPING).unwrap(),
+    )
+    .source_template(source.template.clone())
+    .target_template(target.template.clone())
+    .options(Options {
+        verify: true,
+        retire: walletpass_migrate::Retire::Void,
+        ..Options::default()
+    });
+    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(
+        (
+            summary.migrated,
+            summary.verified,
+            summary.mismatched,
+            summary.retired
+        ),
+        (n, 0, n, 0),
+        "{summary}"
+    );
+    // The sim drops the last field key in order: `tier`.
+    for (_, diffs) in &summary.mismatches {
+        let text = diffs.join("; ");
+        assert!(
+            text.contains("the source pass read again differs") && text.contains("fields[tier]"),
+            "{text}"
+        );
+    }
+    assert_eq!(summary.exit_code(), 1);
+    // No source pass was voided.
+    let voided = source
+        .sim
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path.ends_with("/void"))
+        .count();
+    assert_eq!(voided, 0);
+}

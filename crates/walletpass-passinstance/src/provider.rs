@@ -33,7 +33,7 @@ pub fn capabilities() -> Capabilities {
     caps.delete = true;
     caps.void = true;
     caps.list = true;
-    // A list answers the same pass objects as `GET /passes/{id}` (assumption A7).
+    // A list answers the same pass objects as `GET /passes/{id}` (assumption A7a).
     caps.list_full_content = true;
     caps.search = true;
     caps.list_filter_status = true;
