@@ -435,7 +435,31 @@ async fn list_pages_with_an_opaque_cursor_and_filters() {
     assert!(body["items"][0]["uploadInfoList"][0]["url"].is_string());
     let (_, body) = send(api.req_b(Method::GET, "/wallet-pass?limit=1")).await;
     assert!(body["items"][0]["uploadInfoList"][0].get("url").is_none());
+    // The documented list example's item: the pass document, no links or counts.
+    let item = body["items"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = item.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "accountId",
+            "createdBy",
+            "createdTime",
+            "id",
+            "passMetadata",
+            "passName",
+            "status",
+            "updatedBy",
+            "updatedTime",
+            "uploadInfoList",
+            "workspaceId"
+        ],
+        "{item:?}"
+    );
     let id = body["items"][0]["id"].as_str().unwrap().to_owned();
+    // A read by id has the links.
+    let (_, read) = send(api.req_b(Method::GET, &format!("/wallet-pass/{id}"))).await;
+    assert!(read[0]["passLink"].is_string() && read[0]["googlePassLink"].is_string());
     let (_, body) = send(api.req_b(Method::GET, &format!("/wallet-pass?ids={id},other"))).await;
     assert_eq!(body["items"].as_array().unwrap().len(), 1);
 }

@@ -43,7 +43,11 @@
 //!   status.
 //! - **GET by id** answers an array holding the one pass, as the response schema says.
 //! - **Lists** are in creation order; the cursor is the last item's, even on the last page (as in
-//!   the documented example, where `hasMore` is false and `cursor` is set). `ids`, `status` and
+//!   the documented example, where `hasMore` is false and `cursor` is set). An item is shaped as
+//!   the documented list example: the pass document (`passMetadata`, `uploadInfoList`) and its
+//!   bookkeeping, without the links and counts (`passLink`, `passLinkSlug`, `googlePassLink`,
+//!   `*Count`) that only `GET /wallet-pass/{id}` answers; `summary=true` leaves out
+//!   `passMetadata` and `uploadInfoList` too. `ids`, `status` and
 //!   the other array parameters are accepted repeated or comma-separated.
 //! - **DELETE /wallet-pass/{id}** (removed from the docs; restored from the removed-endpoints
 //!   file) answers 204, then the pass is gone (404). Its notifications and locations stay.

@@ -208,6 +208,10 @@ fn render(
             serde_json::to_value(uploads).unwrap_or_default(),
         );
     }
+    // List items follow the documented list example: no links, no counts.
+    if opts.listing {
+        return Value::Object(out);
+    }
     out.insert(
         "passLink".into(),
         json!(format!("{PASS_LINK_BASE}/{}", pass.slug)),
