@@ -12,9 +12,14 @@
 //!    at most 0.5 of the limit end to end; the read phase's own request rate is the figure to
 //!    hold to the source's limit.
 //!
-//! Run: `cargo bench -p walletpass-migrate --bench migrate` (or, without a release build,
-//! `cargo test -p walletpass-migrate --bench migrate`). `BENCH_PASSES` (default 2000) and
-//! `BENCH_RPS` (default 200, both sides) change the size.
+//! Run: `cargo bench -p walletpass-migrate --bench migrate`. An optimized build exits 1 when
+//! the end-to-end ratio of run 1 is below the goal. (`cargo test -p walletpass-migrate --bench
+//! migrate` runs it unoptimized: a smoke run, its ratios are not the measurement.)
+//! `BENCH_PASSES` (default 2000) and `BENCH_RPS` (default 200, both sides) change the size.
+//!
+//! The simulators' limiter admits a short burst, as vendors' one-second windows do; the per-call
+//! creates use it (about 1.02 of the limit). Under a limiter with no burst at all the run would
+//! take 10 s of creates plus the 0.4 s read: about 0.96 of the limit.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is the failure report
 
 use std::collections::BTreeMap;
@@ -231,6 +236,7 @@ async fn main() {
     let (read_time, reads) = phase(&per_call, "read");
     let (create_time, creates) = phase(&per_call, "migrate");
     let end_to_end = n as f64 / per_call.total.as_secs_f64() / rps;
+    let goal_met = end_to_end >= GOAL;
     println!("\n{n} passes, Passinstance -> Passinstance, per-call creates");
     println!(
         "  read:    {reads} passes from {} source requests (listing pages) in {:.2}s",
@@ -293,4 +299,8 @@ async fn main() {
         "  end to end: {:.2}s = {end_to_end:.3} of min(source, target); with equal limits the bound is 0.5 when every pass is read before the first write",
         summaries.total.as_secs_f64()
     );
+    if !goal_met && !cfg!(debug_assertions) {
+        eprintln!("run 1 is below the goal of {GOAL} of the limit end to end");
+        std::process::exit(1);
+    }
 }

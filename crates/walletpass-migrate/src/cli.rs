@@ -6,13 +6,14 @@
 //! configuration, or passes that do not fit the target); 3 the run stopped midway (checkpoint or
 //! read failure) and can be resumed by running the same command again.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use walletpass::{ProviderConfig, ProviderKind, TemplateId, WalletProvider};
+use walletpass::{FieldSpec, ProviderConfig, ProviderKind, TemplateId};
 
 use crate::checkpoint::Checkpoint;
 use crate::mapping::Mapping;
@@ -109,28 +110,71 @@ pub struct MigrateArgs {
     /// How progress is shown.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    /// Field specs for PassNinja sides, on top of those `PASSNINJA_FIELD_SPECS` names (set by
+    /// `walletpass migrate` from its global `--field-specs`; not a flag of its own).
+    #[arg(skip)]
+    pub passninja_field_specs: BTreeMap<TemplateId, Vec<FieldSpec>>,
 }
 
-/// One side's provider, reading its variables through `lookup` (names already unprefixed).
-fn connect(
+/// One side's configuration, reading its variables through `lookup` under `prefix`. A missing
+/// variable is named as it was looked up (with the prefix).
+fn side_config(
     kind: ProviderKind,
     base_url: Option<&str>,
     prefix: Option<&str>,
     side: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Arc<dyn WalletProvider>, String> {
+) -> Result<ProviderConfig, String> {
     let prefix = prefix.unwrap_or_default();
-    let under_prefix = |e: walletpass::Error| {
-        if prefix.is_empty() {
+    let missing = std::cell::RefCell::new(Vec::new());
+    let config = ProviderConfig::from_lookup(kind, base_url, |name| {
+        let name = format!("{prefix}{name}");
+        let value = lookup(&name);
+        if value.is_none() {
+            missing.borrow_mut().push(name);
+        }
+        value
+    });
+    config.map_err(|e| {
+        let missing = missing.borrow();
+        if prefix.is_empty() || missing.is_empty() {
             format!("--{side}: {e}")
         } else {
-            format!("--{side}: {e} (--{side}-env-prefix: each variable is read as {prefix}<NAME>)")
+            format!(
+                "--{side}: {e} (with --{side}-env-prefix {prefix}, not set: {})",
+                missing.join(", ")
+            )
         }
+    })
+}
+
+/// Refuse a run whose two sides are one account, unless it copies between two templates of it
+/// named on both sides: otherwise the source would list the copies too (memory sides are
+/// always two separate stores).
+fn check_sides_differ(
+    args: &MigrateArgs,
+    source: &ProviderConfig,
+    target: &ProviderConfig,
+) -> Result<(), String> {
+    if !source.same_account(target) {
+        return Ok(());
+    }
+    let kind = target.kind();
+    let has_templates = kind != ProviderKind::Ubpass;
+    if has_templates
+        && let (Some(from), Some(to)) = (&args.from_template, &args.to_template)
+        && from != to
+    {
+        return Ok(());
+    }
+    let templates = if has_templates {
+        ", or copy between two templates of this account with both --from-template and --to-template"
+    } else {
+        ""
     };
-    let config =
-        ProviderConfig::from_lookup(kind, base_url, |name| lookup(&format!("{prefix}{name}")))
-            .map_err(under_prefix)?;
-    walletpass::connect(config).map_err(|e| format!("--{side}: {e}"))
+    Err(format!(
+        "--to: the source and the target are the same {kind} account: the run would copy passes onto the account they come from. Give --to-env-prefix (another account's variables) or --to-base-url{templates}"
+    ))
 }
 
 fn kind(flag: &str, value: &str) -> Result<ProviderKind, String> {
@@ -146,27 +190,6 @@ fn check_prefix(flag: &str, value: &Option<String>) -> Result<(), String> {
         }
         _ => Ok(()),
     }
-}
-
-/// Refuse a run whose two sides are one place: every pass would be copied onto its own
-/// account (memory sides are always two separate stores).
-fn check_sides_differ(
-    args: &MigrateArgs,
-    from: ProviderKind,
-    to: ProviderKind,
-) -> Result<(), String> {
-    let same = from == to
-        && from != ProviderKind::Memory
-        && args.from_base_url == args.to_base_url
-        && args.from_env_prefix == args.to_env_prefix
-        && args.from_template == args.to_template;
-    if same {
-        return Err(format!(
-            "--to: the source and the target are the same {to} account, base URL and template; \
-             give --to-env-prefix (another account's credentials), --to-base-url or --to-template"
-        ));
-    }
-    Ok(())
 }
 
 fn template(flag: &str, value: &Option<String>) -> Result<Option<TemplateId>, String> {
@@ -198,21 +221,39 @@ fn prepare_with(
     let to = kind("to", &args.to)?;
     check_prefix("from-env-prefix", &args.from_env_prefix)?;
     check_prefix("to-env-prefix", &args.to_env_prefix)?;
-    check_sides_differ(args, from, to)?;
-    let source = connect(
+    let source = side_config(
         from,
         args.from_base_url.as_deref(),
         args.from_env_prefix.as_deref(),
         "from",
         lookup,
     )?;
-    let target = connect(
+    let target = side_config(
         to,
         args.to_base_url.as_deref(),
         args.to_env_prefix.as_deref(),
         "to",
         lookup,
     )?;
+    check_sides_differ(args, &source, &target)?;
+    let (mut source, mut target) = (source, target);
+    if !args.passninja_field_specs.is_empty() {
+        let mut applied = false;
+        for config in [&mut source, &mut target] {
+            if let ProviderConfig::PassNinja(c) = config {
+                c.field_specs.extend(args.passninja_field_specs.clone());
+                applied = true;
+            }
+        }
+        if !applied {
+            return Err(
+                "--field-specs (or WALLETPASS_FIELD_SPECS) applies to passninja only, and neither side is passninja"
+                    .into(),
+            );
+        }
+    }
+    let source = walletpass::connect(source).map_err(|e| format!("--from: {e}"))?;
+    let target = walletpass::connect(target).map_err(|e| format!("--to: {e}"))?;
     let mapping = match &args.map {
         Some(path) => Mapping::from_path(path).map_err(|e| format!("--map: {e}"))?,
         None => Mapping::default(),
@@ -354,24 +395,64 @@ mod tests {
 
     #[test]
     fn one_account_on_both_sides_is_refused() {
-        let env = vars(&[("PASSINSTANCE_TOKEN", "t")]);
-        let same = args(&["--from", "passinstance", "--to", "passinstance"]);
-        let err = prepare_with(&same, &env).err().unwrap();
+        let pi = ["--from", "passinstance", "--to", "passinstance"];
+        let env = vars(&[
+            ("PASSINSTANCE_TOKEN", "t"),
+            ("SAME_PASSINSTANCE_TOKEN", "t"),
+            ("NEW_PASSINSTANCE_TOKEN", "u"),
+        ]);
+        let refused = |extra: &[&str]| {
+            let argv: Vec<&str> = pi.iter().chain(extra).copied().collect();
+            prepare_with(&args(&argv), &env).err()
+        };
+        // The same account however it is spelled: no flags; the default root given with a
+        // trailing '/'; another prefix holding the same token; a target template alone (the
+        // source would list the whole account, copies included); the same template twice.
+        for extra in [
+            &[][..],
+            &["--from-base-url", "https://api.passinstance.com/api/v1/"],
+            &["--to-env-prefix", "SAME_"],
+            &["--to-template", "tpl_0000000000000002"],
+            &[
+                "--from-template",
+                "tpl_0000000000000002",
+                "--to-template",
+                "tpl_0000000000000002",
+            ],
+        ] {
+            let err = refused(extra).unwrap_or_else(|| panic!("{extra:?} was accepted"));
+            assert!(
+                err.starts_with(
+                    "--to: the source and the target are the same passinstance account"
+                ),
+                "{err}"
+            );
+            assert!(err.contains("--from-template and --to-template"), "{err}");
+        }
+        // Another account's token, another API root, or two templates named on both sides.
+        for extra in [
+            &["--to-env-prefix", "NEW_"][..],
+            &["--to-base-url", "http://127.0.0.1:9/api/v1"],
+            &[
+                "--from-template",
+                "tpl_0000000000000001",
+                "--to-template",
+                "tpl_0000000000000002",
+            ],
+        ] {
+            assert_eq!(refused(extra), None, "{extra:?}");
+        }
+        // ubpass has no templates: one workspace is one place.
+        let ub = vars(&[("UBPASS_API_KEY", "k")]);
+        let err = prepare_with(&args(&["--from", "ubpass", "--to", "ubpass"]), &ub)
+            .err()
+            .unwrap();
         assert!(
-            err.starts_with("--to: the source and the target are the same passinstance account"),
+            err.contains("same ubpass account") && !err.contains("template"),
             "{err}"
         );
-        // Another template, another base URL or another account's variables make two places.
-        for extra in [
-            ["--to-template", "tpl_0000000000000002"],
-            ["--to-base-url", "http://127.0.0.1:9"],
-            ["--to-env-prefix", "NEW_"],
-        ] {
-            let mut argv = vec!["--from", "passinstance", "--to", "passinstance"];
-            argv.extend_from_slice(&extra);
-            let env = vars(&[("PASSINSTANCE_TOKEN", "t"), ("NEW_PASSINSTANCE_TOKEN", "u")]);
-            assert!(prepare_with(&args(&argv), &env).is_ok(), "{extra:?}");
-        }
+        // Memory sides are two stores.
+        assert!(prepare_with(&args(&["--from", "memory", "--to", "memory"]), &ub).is_ok());
         let bad = args(&[
             "--from",
             "memory",
@@ -382,6 +463,35 @@ mod tests {
         ]);
         let err = prepare_with(&bad, &env).err().unwrap();
         assert!(err.starts_with("--to-env-prefix: 'NEW-' is not"), "{err}");
+    }
+
+    #[test]
+    fn field_specs_need_a_passninja_side() {
+        let specs: BTreeMap<TemplateId, Vec<FieldSpec>> = [(
+            TemplateId::new("ptk_0xc0").unwrap(),
+            vec![FieldSpec::new("member").unwrap().with_label("Member")],
+        )]
+        .into_iter()
+        .collect();
+        let env = vars(&[
+            ("PASSNINJA_API_KEY", "k"),
+            ("PASSNINJA_ACCOUNT_ID", "aid_0xa01"),
+            ("PASSINSTANCE_TOKEN", "t"),
+        ]);
+        let mut a = args(&["--from", "memory", "--to", "passinstance"]);
+        a.passninja_field_specs = specs.clone();
+        let err = prepare_with(&a, &env).err().unwrap();
+        assert!(err.contains("applies to passninja only"), "{err}");
+        let mut a = args(&[
+            "--from",
+            "passninja",
+            "--from-template",
+            "ptk_0xc0",
+            "--to",
+            "passinstance",
+        ]);
+        a.passninja_field_specs = specs;
+        assert!(prepare_with(&a, &env).is_ok());
     }
 
     /// Each side reads its own account's variables: the target's wrong token is refused by the
@@ -414,7 +524,10 @@ mod tests {
         let only_old = vars(&[("OLD_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN)]);
         let err = prepare_with(&args(&argv), &only_old).err().unwrap();
         assert!(err.starts_with("--to: "), "{err}");
-        assert!(err.contains("NEW_<NAME>"), "{err}");
+        assert!(
+            err.contains("with --to-env-prefix NEW_, not set: NEW_PASSINSTANCE_TOKEN"),
+            "{err}"
+        );
 
         let wrong_new = vars(&[
             ("OLD_PASSINSTANCE_TOKEN", sim::DEMO_TOKEN),

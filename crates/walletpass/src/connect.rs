@@ -179,6 +179,7 @@ impl ProviderConfig {
 
     /// Apply `f` to the HTTP settings of the vendor configuration, if any.
     fn map_http(mut self, f: impl Fn(&mut HttpSettings<'_>)) -> Self {
+        let _ = &f; // unused in a build without vendors
         match &mut self {
             ProviderConfig::Memory => {}
             #[cfg(feature = "passninja")]
@@ -201,6 +202,75 @@ impl ProviderConfig {
             }),
         }
         self
+    }
+
+    /// Whether `self` and `other` reach the same vendor account, as far as the settings show:
+    /// the same vendor and API root (compared without a trailing `/`), and the same account
+    /// (PassNinja: account id; ubpass: workspace id, or the same credential when neither names
+    /// one; Passinstance: the same credential, since nothing else names the account). Two
+    /// memory configurations are never the same: each builds its own store.
+    ///
+    /// Two different credentials of one Passinstance account cannot be told apart here: a
+    /// `false` is not a proof.
+    ///
+    /// ```
+    /// use walletpass::{ProviderConfig, ProviderKind};
+    /// let vars = |token: &'static str| {
+    ///     move |name: &str| (name == "PASSINSTANCE_TOKEN").then(|| token.to_owned())
+    /// };
+    /// let kind = ProviderKind::Passinstance;
+    /// let a = ProviderConfig::from_lookup(kind, Some("https://api.passinstance.com/api/v1/"), vars("t1"))?;
+    /// let b = ProviderConfig::from_lookup(kind, None, vars("t1"))?;
+    /// let c = ProviderConfig::from_lookup(kind, None, vars("t2"))?;
+    /// assert!(a.same_account(&b));
+    /// assert!(!a.same_account(&c));
+    /// # Ok::<(), walletpass::Error>(())
+    /// ```
+    pub fn same_account(&self, other: &ProviderConfig) -> bool {
+        #[cfg(any(feature = "passninja", feature = "ubpass", feature = "passinstance"))]
+        fn root(url: &str) -> &str {
+            url.trim().trim_end_matches('/')
+        }
+        #[cfg(any(feature = "ubpass", feature = "passinstance"))]
+        fn same_secret(
+            a: &walletpass_core::SecretString,
+            b: &walletpass_core::SecretString,
+        ) -> bool {
+            use walletpass_core::ExposeSecret;
+            a.expose_secret() == b.expose_secret()
+        }
+        match (self, other) {
+            #[cfg(feature = "passninja")]
+            (ProviderConfig::PassNinja(a), ProviderConfig::PassNinja(b)) => {
+                root(&a.base_url) == root(&b.base_url) && a.account_id == b.account_id
+            }
+            #[cfg(feature = "ubpass")]
+            (ProviderConfig::Ubpass(a), ProviderConfig::Ubpass(b)) => {
+                use walletpass_ubpass::UbpassAuth;
+                let same_credential = match (&a.auth, &b.auth) {
+                    (UbpassAuth::ApiKey(x), UbpassAuth::ApiKey(y))
+                    | (UbpassAuth::Bearer(x), UbpassAuth::Bearer(y)) => same_secret(x, y),
+                    _ => false,
+                };
+                root(&a.base_url) == root(&b.base_url)
+                    && match (&a.workspace_id, &b.workspace_id) {
+                        (Some(x), Some(y)) => x == y,
+                        (None, None) => same_credential,
+                        _ => false,
+                    }
+            }
+            #[cfg(feature = "passinstance")]
+            (ProviderConfig::Passinstance(a), ProviderConfig::Passinstance(b)) => {
+                use walletpass_passinstance::Credentials;
+                root(&a.base_url) == root(&b.base_url)
+                    && match (&a.credentials, &b.credentials) {
+                        (Credentials::Bearer(x), Credentials::Bearer(y))
+                        | (Credentials::ApiKey(x), Credentials::ApiKey(y)) => same_secret(x, y),
+                        _ => false,
+                    }
+            }
+            _ => false,
+        }
     }
 
     /// Which provider this configures.
@@ -264,6 +334,42 @@ mod tests {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         }
+    }
+
+    #[cfg(all(feature = "passninja", feature = "ubpass"))]
+    #[test]
+    fn same_account_is_told_by_account_or_workspace_not_by_key() {
+        let pn = |key: &str, account: &str, url: Option<&str>| {
+            let pairs = [
+                ("PASSNINJA_API_KEY", key),
+                ("PASSNINJA_ACCOUNT_ID", account),
+            ];
+            ProviderConfig::from_lookup(ProviderKind::PassNinja, url, vars(&pairs)).unwrap()
+        };
+        let a = pn("k1", "aid_0xa01", None);
+        assert!(a.same_account(&pn(
+            "k2",
+            "aid_0xa01",
+            Some("https://api.passninja.com/v1/")
+        )));
+        assert!(!a.same_account(&pn("k1", "aid_0xa02", None)));
+        assert!(!a.same_account(&pn("k1", "aid_0xa01", Some("http://127.0.0.1:9/v1"))));
+        let ub = |pairs: &[(&str, &str)]| {
+            ProviderConfig::from_lookup(ProviderKind::Ubpass, None, vars(pairs)).unwrap()
+        };
+        let w1 = ub(&[("UBPASS_API_KEY", "k1"), ("UBPASS_WORKSPACE_ID", "w1")]);
+        assert!(w1.same_account(&ub(&[
+            ("UBPASS_API_KEY", "k2"),
+            ("UBPASS_WORKSPACE_ID", "w1")
+        ])));
+        assert!(!w1.same_account(&ub(&[
+            ("UBPASS_API_KEY", "k1"),
+            ("UBPASS_WORKSPACE_ID", "w2")
+        ])));
+        assert!(ub(&[("UBPASS_API_KEY", "k1")]).same_account(&ub(&[("UBPASS_API_KEY", "k1")])));
+        assert!(!ub(&[("UBPASS_API_KEY", "k1")]).same_account(&ub(&[("UBPASS_API_KEY", "k2")])));
+        assert!(!ProviderConfig::Memory.same_account(&ProviderConfig::Memory));
+        assert!(!a.same_account(&w1));
     }
 
     #[test]

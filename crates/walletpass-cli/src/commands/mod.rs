@@ -113,7 +113,10 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
         Command::Conformance(args) => conformance::run(&ctx, args).await,
         Command::Sim(args) => sim::run(&ctx, args).await,
         Command::Demo => demo::run(&ctx).await,
-        Command::Migrate(args) => {
+        Command::Migrate(mut args) => {
+            if let Some(path) = &ctx.field_specs {
+                args.passninja_field_specs = read_field_specs(path)?;
+            }
             let code = walletpass_migrate::cli::run(*args).await;
             Ok(u8::try_from(code).unwrap_or(exit::OTHER))
         }
