@@ -10,12 +10,12 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt, stream};
 use walletpass_core::{
     Capabilities, Error, ErrorKind, FieldValue, ListQuery, NewPass, Pass, PassContent, PassId,
-    PassPatch, PassRef, PassStatus, Template, TemplateId, WalletProvider,
+    PassPatch, PassRef, PassStatus, Template, TemplateId, WalletProvider, WalletProviderExt,
 };
 
 use crate::checkpoint::{Checkpoint, CheckpointError, Row, State};
 use crate::compare::{content_hash, differences};
-use crate::mapping::Mapping;
+use crate::mapping::{MapFailure, Mapping};
 use crate::pacing::Pace;
 use crate::progress::{NoProgress, Phase, Progress};
 
@@ -754,28 +754,10 @@ impl Run<'_> {
         // (`list_full_content`) and the pass has a link for the report. Otherwise (PassNinja
         // lists summaries; ubpass may list without links) every pass is read in full before it
         // is mapped, so nothing is migrated from a partial picture.
-        let listing_is_enough = m.source.capabilities().list_full_content;
         let passes: Vec<Option<Pass>> = pages
             .try_flatten()
             .map_ok(|p| async move {
-                if listing_is_enough && link_of(&p).is_some() {
-                    m.progress.item(true);
-                    return Ok(Some(p));
-                }
-                let source = Arc::clone(&m.source);
-                let got = self
-                    .retrying(&self.source_pace, || {
-                        let source = Arc::clone(&source);
-                        let pass_ref = p.pass_ref.clone();
-                        async move {
-                            match source.get(&pass_ref).await {
-                                Ok(p) => Ok(Some(p)),
-                                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                                Err(e) => Err(e),
-                            }
-                        }
-                    })
-                    .await;
+                let got = self.full_pass(&m.source, &self.source_pace, p).await;
                 m.progress.item(got.is_ok());
                 got
             })
@@ -786,7 +768,6 @@ impl Run<'_> {
         let passes: Vec<Pass> = passes.into_iter().flatten().collect();
         m.progress.finish();
 
-        let same_provider = m.source.name() == m.target.name();
         let caps = m.target.capabilities();
         let mut items = Vec::new();
         let mut offending = Vec::new();
@@ -808,7 +789,7 @@ impl Run<'_> {
                 inactive += 1;
                 continue;
             }
-            let mapped = match m.mapping.apply(&pass.content, same_provider) {
+            let expected = match self.mapped(&pass.content, &source_ref) {
                 Ok(c) => c,
                 Err(failure) => {
                     offending.push(Offending {
@@ -823,12 +804,7 @@ impl Run<'_> {
                     format!("{}{}", m.mapping.identity.serial_prefix, pass.pass_ref.id)
                 }
                 Strategy::Marker => source_ref.clone(),
-                Strategy::Content => content_hash(&mapped),
-            };
-            let expected = if self.strategy == Strategy::Marker {
-                m.mapping.with_marker(mapped, &identity)
-            } else {
-                mapped
+                Strategy::Content => content_hash(&expected),
             };
             let mut reasons: Vec<String> = caps
                 .misfits(&expected)
@@ -960,28 +936,8 @@ impl Run<'_> {
             .into_iter()
             .filter(|p| !claimed.contains(&p.pass_ref.to_string()))
             .collect();
-        let listing_is_enough = m.target.capabilities().list_full_content;
         let full: Vec<Option<Pass>> = stream::iter(listed)
-            .map(|p| async move {
-                // A pass listed without a link is read for it: the report and the retire
-                // notice give holders the target link.
-                if listing_is_enough && link_of(&p).is_some() {
-                    return Ok(Some(p));
-                }
-                let target = Arc::clone(&m.target);
-                self.retrying(&self.target_pace, || {
-                    let target = Arc::clone(&target);
-                    let pass_ref = p.pass_ref.clone();
-                    async move {
-                        match target.get(&pass_ref).await {
-                            Ok(p) => Ok(Some(p)),
-                            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                            Err(e) => Err(e),
-                        }
-                    }
-                })
-                .await
-            })
+            .map(|p| self.full_pass(&m.target, &self.target_pace, p))
             .buffered(m.options.concurrency.max(1))
             .try_collect()
             .await
@@ -1022,20 +978,7 @@ impl Run<'_> {
                             template: m.target_template.clone(),
                             id: item.serial.clone()?,
                         };
-                        let target = Arc::clone(&m.target);
-                        let got = self
-                            .retrying(&self.target_pace, || {
-                                let target = Arc::clone(&target);
-                                let pass_ref = pass_ref.clone();
-                                async move {
-                                    match target.get(&pass_ref).await {
-                                        Ok(p) => Ok(Some(p)),
-                                        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                                        Err(e) => Err(e),
-                                    }
-                                }
-                            })
-                            .await;
+                        let got = self.read(&m.target, &self.target_pace, &pass_ref).await;
                         m.progress.item(got.is_ok());
                         Some((item, got))
                     })
@@ -1224,6 +1167,50 @@ impl Run<'_> {
         }
     }
 
+    /// Read one pass on one side, with that side's pacing and retries; `None`: it does not
+    /// exist.
+    async fn read(
+        &self,
+        provider: &Arc<dyn WalletProvider>,
+        pace: &Pace,
+        pass_ref: &PassRef,
+    ) -> Result<Option<Pass>, Error> {
+        self.retrying(pace, || {
+            let provider = Arc::clone(provider);
+            let pass_ref = pass_ref.clone();
+            async move { provider.get_or_none(&pass_ref).await }
+        })
+        .await
+    }
+
+    /// A listed pass in full: as listed when the side's listings carry full content
+    /// (`list_full_content`) and the pass has a link (the report and the retire notice need
+    /// it); otherwise read again. `None`: gone since it was listed.
+    async fn full_pass(
+        &self,
+        provider: &Arc<dyn WalletProvider>,
+        pace: &Pace,
+        listed: Pass,
+    ) -> Result<Option<Pass>, Error> {
+        if provider.capabilities().list_full_content && link_of(&listed).is_some() {
+            return Ok(Some(listed));
+        }
+        self.read(provider, pace, &listed.pass_ref).await
+    }
+
+    /// A source pass's content as it goes to the target: mapped, with the marker of
+    /// `source_ref` when the strategy uses one.
+    fn mapped(&self, content: &PassContent, source_ref: &str) -> Result<PassContent, MapFailure> {
+        let m = self.m;
+        let same_provider = m.source.name() == m.target.name();
+        let mapped = m.mapping.apply(content, same_provider)?;
+        Ok(if self.strategy == Strategy::Marker {
+            m.mapping.with_marker(mapped, source_ref)
+        } else {
+            mapped
+        })
+    }
+
     /// The create request for `item`.
     fn new_pass(&self, item: &Item) -> NewPass {
         let mut new_pass = NewPass::new(item.expected.clone());
@@ -1392,18 +1379,7 @@ impl Run<'_> {
                 // The source pass is read again on its own budget, at the same time: what was
                 // migrated is held to the source as it is now, not only to what the read phase
                 // saw (a listing can be incomplete; a live pass can change meanwhile).
-                let source = Arc::clone(&m.source);
-                let source_read = self.retrying(&self.source_pace, || {
-                    let source = Arc::clone(&source);
-                    let pass_ref = item.source_pass.clone();
-                    async move {
-                        match source.get(&pass_ref).await {
-                            Ok(p) => Ok(Some(p)),
-                            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                            Err(e) => Err(e),
-                        }
-                    }
-                });
+                let source_read = self.read(&m.source, &self.source_pace, &item.source_pass);
                 let (got, source_now) = futures::join!(target_read, source_read);
                 let out = match (got, source_now) {
                     (Ok(pass), Ok(source_now)) => {
@@ -1460,9 +1436,7 @@ impl Run<'_> {
         if m.options.retire == Retire::Notice {
             content.fields.remove(m.mapping.notice.key.as_str());
         }
-        let same_provider = m.source.name() == m.target.name();
-        let fresh = match m.mapping.apply(&content, same_provider) {
-            Ok(c) if self.strategy == Strategy::Marker => m.mapping.with_marker(c, &item.identity),
+        let fresh = match self.mapped(&content, &item.source_ref) {
             Ok(c) => c,
             Err(failure) => {
                 return vec![format!(

@@ -298,24 +298,32 @@ fn source_reads(side: &Side, pass_path: &str) -> (usize, usize) {
     (gets.count() - single, single)
 }
 
-/// Fill a source with `n` passes, migrate them to a fresh Passinstance simulator (pages of 5),
-/// and return the source's reads during the run.
-async fn reads_of_a_run(source: Side, n: usize, pass_path: &str) -> (usize, usize) {
-    fill(&source, n).await;
-    source.sim.log().clear();
-    let target = passinstance(SimConfig::default()).await;
-    let m = Migration::new(
+/// A migration between two sides' templates with [`MAPPING`].
+fn migration(source: &Side, target: &Side, options: Options) -> Migration {
+    Migration::new(
         source.provider.clone(),
         target.provider.clone(),
         Mapping::from_toml(MAPPING).unwrap(),
     )
     .source_template(source.template.clone())
     .target_template(target.template.clone())
-    .options(Options {
+    .options(options)
+}
+
+/// Fill a source with `n` passes, migrate them to a fresh Passinstance simulator (pages of 5),
+/// and return the source's reads during the run.
+async fn reads_of_a_run(source: Side, n: usize, pass_path: &str) -> (usize, usize) {
+    fill(&source, n).await;
+    source.sim.log().clear();
+    let target = passinstance(SimConfig::default()).await;
+    let options = Options {
         page_size: 5,
         ..Options::default()
-    });
-    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    };
+    let summary = migration(&source, &target, options)
+        .run(&Checkpoint::in_memory().unwrap())
+        .await
+        .unwrap();
     assert_eq!(summary.migrated, n, "{summary}");
     source_reads(&source, pass_path)
 }
@@ -355,19 +363,15 @@ async fn verify_catches_a_listing_that_left_out_a_field() {
     let source = passinstance(lossy).await;
     fill(&source, n).await;
     let target = passinstance(SimConfig::default()).await;
-    let m = Migration::new(
-        source.provider.clone(),
-        target.provider.clone(),
-        Mapping::from_toml(MAPPING).unwrap(),
-    )
-    .source_template(source.template.clone())
-    .target_template(target.template.clone())
-    .options(Options {
+    let options = Options {
         verify: true,
         retire: walletpass_migrate::Retire::Void,
         ..Options::default()
-    });
-    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    };
+    let summary = migration(&source, &target, options)
+        .run(&Checkpoint::in_memory().unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         (
             summary.migrated,
