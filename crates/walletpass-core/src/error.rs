@@ -213,6 +213,7 @@ struct Inner {
     field_errors: Vec<FieldError>,
     details: Option<serde_json::Value>,
     source: Option<Source>,
+    exhausted: bool,
 }
 
 impl Error {
@@ -230,6 +231,7 @@ impl Error {
             field_errors: Vec::new(),
             details: None,
             source: None,
+            exhausted: false,
         }))
     }
 
@@ -318,6 +320,14 @@ impl Error {
         self
     }
 
+    /// Mark the error as having used up its retry budget: the client that returns it already
+    /// tried again as often (or as long) as its [`RetryPolicy`](crate::http::RetryPolicy)
+    /// allows, so a caller's own retry loop should not try again (see [`Error::is_exhausted`]).
+    pub fn exhausted(mut self) -> Self {
+        self.0.exhausted = true;
+        self
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -326,6 +336,20 @@ impl Error {
     /// Whether trying again later may succeed.
     pub fn is_retryable(&self) -> bool {
         self.0.kind.is_retryable()
+    }
+
+    /// Whether the error already used up the HTTP client's retry budget (attempts or time): the
+    /// request was retried as far as the policy allows, so a retry loop above the client should
+    /// give up on it rather than multiply the attempts. Only retryable errors are ever marked.
+    ///
+    /// ```
+    /// use walletpass_core::{Error, ErrorKind};
+    /// let err = Error::new(ErrorKind::Server, "503");
+    /// assert!(err.is_retryable() && !err.is_exhausted());
+    /// assert!(err.exhausted().is_exhausted());
+    /// ```
+    pub fn is_exhausted(&self) -> bool {
+        self.0.exhausted
     }
 
     /// The provider that failed, empty when not known.
@@ -430,6 +454,9 @@ impl fmt::Debug for Error {
         }
         if let Some(source) = &self.0.source {
             d.field("source", source);
+        }
+        if self.0.exhausted {
+            d.field("exhausted", &true);
         }
         d.finish()
     }

@@ -522,3 +522,39 @@ async fn an_undecodable_answer_is_quoted_without_its_secrets() {
         "{shown}"
     );
 }
+
+/// An error returned after every attempt the policy allows is marked exhausted, so that a
+/// retry loop above the client (the migration's) gives up instead of multiplying the attempts;
+/// an error the client did not retry (a client error, a non-idempotent POST) is not.
+#[tokio::test]
+async fn an_error_past_every_allowed_attempt_is_marked_exhausted() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert!(err.is_retryable() && err.is_exhausted(), "{err:?}");
+    assert!(format!("{err:?}").contains("exhausted"), "{err:?}");
+
+    for (status, verb) in [(404u16, Method::GET), (503, Method::POST)] {
+        let server = MockServer::start().await;
+        Mock::given(method(verb.as_str()))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .request(Operation::Create, verb, &["x"])
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!err.is_exhausted(), "{status}: {err:?}");
+    }
+}

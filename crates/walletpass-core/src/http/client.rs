@@ -497,13 +497,15 @@ impl RequestBuilder<'_> {
             if !retry {
                 return Err(error);
             }
+            // Out of attempts or of time: the error says so, so that no retry loop above the
+            // client multiplies the attempts (`Error::is_exhausted`).
             let Some(wait) = backoff.next() else {
-                return Err(error);
+                return Err(error.exhausted());
             };
             let wait = error.retry_after().map_or(wait, |asked| asked.max(wait));
             // A vendor may ask for any wait (`Retry-After: 18446744073709551615`): no overflow.
             if started.elapsed().saturating_add(wait) > inner.retry.budget {
-                return Err(error);
+                return Err(error.exhausted());
             }
             tracing::debug!(
                 provider = inner.provider,
