@@ -1,13 +1,21 @@
 //! The `migrate` command line: [`MigrateArgs`] (flattened into `walletpass migrate` and the
 //! `walletpass-migrate` binary) and [`run`], which returns the process exit code.
 //!
-//! Exit codes: 0 every pass migrated (and verified, when asked); 1 some passes failed or did not
-//! verify (see the summary and the report); 2 nothing was written (bad flags, mapping or
-//! configuration, or passes that do not fit the target); 3 the run stopped midway (checkpoint or
-//! read failure) and can be resumed by running the same command again.
+//! Exit codes: 0 every pass migrated (and verified, and retired, when asked); 1 some passes
+//! failed, did not verify or could not be retired (see the summary and the report); 2 nothing was
+//! written (bad flags, mapping or configuration, a `--retire` mode the source cannot do, or
+//! passes that do not fit the target); 3 the run stopped midway (Ctrl-C or SIGTERM, a checkpoint
+//! or read failure) and can be resumed by running the same command again.
+//!
+//! Ctrl-C or SIGTERM stops the run after the requests in flight (each recorded in the
+//! checkpoint) and exits 3; a second Ctrl-C quits at once (exit 130; the checkpoint makes that
+//! safe too). A closed standard output or error (`... | head -1`) never stops or fails a run:
+//! what cannot be written is dropped, the run goes on, and the exit code is the run's own.
+//! With `--output json` the summary is one JSON object on stdout (and an error one JSON object
+//! on stderr).
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +27,7 @@ use crate::checkpoint::Checkpoint;
 use crate::mapping::Mapping;
 use crate::migration::{MigrateError, Migration, Options, Retire, write_report};
 use crate::progress::{BarProgress, LineProgress, NoProgress, Progress};
+use crate::stop::StopFlag;
 
 /// How progress is shown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -114,6 +123,10 @@ pub struct MigrateArgs {
     /// `walletpass migrate` from its global `--field-specs`; not a flag of its own).
     #[arg(skip)]
     pub passninja_field_specs: BTreeMap<TemplateId, Vec<FieldSpec>>,
+    /// Print the summary (and errors) as JSON: set by `walletpass migrate` from its global
+    /// `--output json` and by `walletpass-migrate --output json`; not a flag of its own.
+    #[arg(skip)]
+    pub json: bool,
 }
 
 /// One side's configuration, reading its variables through `lookup` under `prefix`. A missing
@@ -305,35 +318,122 @@ fn prepare_with(
     Ok((migration, checkpoint))
 }
 
+/// Write `text` to stdout; a closed pipe (or any other write error) drops it, never panics.
+fn print_out(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Write `text` and a newline to stderr, dropping it when stderr is closed.
+fn print_err(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+}
+
+/// Report a run that ended without a summary: text on stderr, or one JSON object
+/// (`{"error": {"kind", "message", "exit_code"}}`) with `--output json`.
+fn report_error(json: bool, kind: &str, message: &str, code: i32) {
+    if json {
+        let value = serde_json::json!({
+            "error": { "kind": kind, "message": message, "exit_code": code }
+        });
+        print_err(&value.to_string());
+    } else if kind == "stopped" {
+        print_err(message);
+    } else {
+        print_err(&format!("error: {message}"));
+    }
+}
+
+/// Raise `stop` on the first Ctrl-C or SIGTERM; quit at once (exit 130) on a second Ctrl-C.
+async fn watch_signals(stop: StopFlag) {
+    let mut stops = 0;
+    loop {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => if r.is_err() { return },
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        stops += 1;
+        if stops > 1 {
+            print_err("stopped at once: run the same command again to resume");
+            std::process::exit(130);
+        }
+        stop.stop();
+        print_err(
+            "stopping after the requests in flight (Ctrl-C again quits at once; the checkpoint makes that safe too)",
+        );
+    }
+}
+
 /// Run `walletpass migrate`; the result is the process exit code (see the module docs).
 pub async fn run(args: MigrateArgs) -> i32 {
     let (migration, checkpoint) = match prepare(&args) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            report_error(args.json, "usage", &e, 2);
             return 2;
         }
     };
-    let summary = match migration.run(&checkpoint).await {
+    let stop = StopFlag::new();
+    let signals = tokio::spawn(watch_signals(stop.clone()));
+    let result = migration.stop_on(stop).run(&checkpoint).await;
+    signals.abort();
+    let summary = match result {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
-            return match &e {
-                MigrateError::Config(_) | MigrateError::Preflight(_) => 2,
-                MigrateError::Checkpoint(_) if args.dry_run => 2,
-                _ => 3,
+            let (kind, code) = match &e {
+                MigrateError::Config(_) => ("config", 2),
+                MigrateError::Preflight(_) => ("preflight", 2),
+                MigrateError::Checkpoint(_) if args.dry_run => ("checkpoint", 2),
+                MigrateError::Checkpoint(_) => ("checkpoint", 3),
+                MigrateError::Stopped => ("stopped", 3),
+                MigrateError::Source(_) => ("source", 3),
+                MigrateError::Target(_) => ("target", 3),
             };
+            report_error(args.json, kind, &e.to_string(), code);
+            return code;
         }
     };
-    print!("{summary}");
-    if let Some(path) = &args.report {
-        if let Err(e) = write_report(path, &summary.rows) {
-            eprintln!("error: --report {}: {e}", path.display());
-            return 3;
-        }
-        println!("report written to {}", path.display());
+    let mut code = summary.exit_code();
+    let mut report_error_text = None;
+    if let Some(path) = &args.report
+        && let Err(e) = write_report(path, &summary.rows)
+    {
+        report_error_text = Some(format!("--report {}: {e}", path.display()));
+        code = 3;
     }
-    summary.exit_code()
+    if args.json {
+        let mut value = serde_json::to_value(&summary).unwrap_or_default();
+        if let Some(map) = value.as_object_mut() {
+            if let Some(path) = &args.report {
+                map.insert("report".into(), path.display().to_string().into());
+            }
+            if let Some(text) = &report_error_text {
+                map.insert("report_error".into(), text.as_str().into());
+            }
+            map.insert("exit_code".into(), code.into());
+        }
+        print_out(&format!("{value}\n"));
+    } else {
+        print_out(&summary.to_string());
+        match (&args.report, &report_error_text) {
+            (_, Some(text)) => print_err(&format!("error: {text}")),
+            (Some(path), None) => print_out(&format!("report written to {}\n", path.display())),
+            (None, None) => {}
+        }
+    }
+    code
 }
 
 #[cfg(test)]

@@ -2,13 +2,17 @@
 //! source content with what the target returns (used by verify and by the lookup of a pass whose
 //! create may have taken effect).
 //!
-//! The comparison holds the target to what it claims to store: values compare as text where the
-//! target does not keep number and date types; a label, placement or appearance part the mapping
+//! The comparison holds the target to what it claims to store, types included: a number that
+//! comes back as text (or text as a number) is a difference, whatever the target declares (the
+//! pre-flight check refuses a number for a text-only target unless the mapping says
+//! `as_text = true`, which makes it text before it is sent); a label, placement or appearance part the mapping
 //! leaves unset may be filled by the target's template; fields the target adds are accepted only
 //! when its template names them (defaults); vendor `extra` fields are not compared.
 
 use sha2::{Digest, Sha256};
 use walletpass_core::{Capabilities, FieldValue, PassContent, Template};
+
+use crate::fit::value_kind;
 
 /// SHA-256 (hex) of the content's canonical JSON.
 pub fn content_hash(content: &PassContent) -> String {
@@ -16,7 +20,7 @@ pub fn content_hash(content: &PassContent) -> String {
     hex::encode(Sha256::digest(&json))
 }
 
-fn same_value(a: &FieldValue, b: &FieldValue, caps: &Capabilities) -> bool {
+fn same_value(a: &FieldValue, b: &FieldValue) -> bool {
     if a == b {
         return true;
     }
@@ -28,7 +32,6 @@ fn same_value(a: &FieldValue, b: &FieldValue, caps: &Capabilities) -> bool {
             (Some(x), Some(y)) => x == y,
             _ => false,
         },
-        _ if !caps.typed_values => a.to_text() == b.to_text(),
         _ => false,
     }
 }
@@ -48,7 +51,14 @@ pub fn differences(
             out.push(format!("fields[{key}]: missing on the target"));
             continue;
         };
-        if !same_value(&want.value, &got.value, caps) {
+        let (want_kind, got_kind) = (value_kind(&want.value), value_kind(&got.value));
+        if want_kind != got_kind {
+            out.push(format!(
+                "fields[{key}].value: expected {want_kind} '{}', found {got_kind} '{}'",
+                want.value.to_text(),
+                got.value.to_text()
+            ));
+        } else if !same_value(&want.value, &got.value) {
             out.push(format!(
                 "fields[{key}].value: expected '{}', found '{}'",
                 want.value.to_text(),
@@ -191,19 +201,33 @@ mod tests {
     }
 
     #[test]
-    fn untyped_targets_compare_text_and_template_fields_are_allowed() {
+    fn a_type_change_is_a_difference_and_template_fields_are_allowed() {
         let mut caps = Capabilities::all();
         caps.typed_values = false;
-        let text = PassContent::builder()
-            .field(Field::new("points", "1").unwrap().with_label("Points"))
-            .field(Field::new("tier", "Base").unwrap())
-            .barcode(Barcode::new(BarcodeFormat::Qr, "M-1").unwrap())
-            .build()
-            .unwrap();
-        let diffs = differences(&content(1), &text, &caps, None);
+        let text = |points: &str| {
+            PassContent::builder()
+                .field(Field::new("points", points).unwrap().with_label("Points"))
+                .field(Field::new("tier", "Base").unwrap())
+                .barcode(Barcode::new(BarcodeFormat::Qr, "M-1").unwrap())
+                .build()
+                .unwrap()
+        };
+        // The number 1 that came back as the text "1" did not survive, even on a target that
+        // declares text-only values.
+        let diffs = differences(&content(1), &text("1"), &caps, None);
         assert_eq!(
             diffs,
-            vec!["fields[tier]: on the target but not in the source"]
+            vec![
+                "fields[points].value: expected a number '1', found text '1'",
+                "fields[tier]: on the target but not in the source"
+            ]
+        );
+        let mut as_text = text("1");
+        as_text.fields.remove("tier");
+        assert!(differences(&as_text, &text("1"), &caps, None).len() == 1);
+        assert_eq!(
+            differences(&text("1"), &text("2"), &caps, None),
+            vec!["fields[points].value: expected '1', found '2'"]
         );
         let template = Template {
             id: walletpass_core::TemplateId::new("t1").unwrap(),
@@ -217,6 +241,7 @@ mod tests {
             created_at: None,
             extra: Default::default(),
         };
-        assert!(differences(&content(1), &text, &caps, Some(&template)).is_empty());
+        assert!(differences(&text("1"), &text("1"), &caps, Some(&template)).is_empty());
+        assert!(differences(&as_text, &text("1"), &caps, Some(&template)).is_empty());
     }
 }

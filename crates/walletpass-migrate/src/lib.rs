@@ -57,10 +57,13 @@
 pub mod checkpoint;
 pub mod cli;
 pub mod compare;
+mod fit;
 pub mod mapping;
 pub mod migration;
 pub mod pacing;
 pub mod progress;
+pub mod retire;
+pub mod stop;
 
 pub use checkpoint::{Checkpoint, CheckpointError, Row, State};
 pub use mapping::{DropPart, Mapping, MappingError, Unmapped};
@@ -69,3 +72,4 @@ pub use migration::{
 };
 pub use pacing::Pace;
 pub use progress::{BarProgress, LineProgress, NoProgress, Phase, Progress};
+pub use stop::StopFlag;

@@ -18,6 +18,7 @@ use crate::compare::{content_hash, differences};
 use crate::mapping::{MapFailure, Mapping};
 use crate::pacing::Pace;
 use crate::progress::{NoProgress, Phase, Progress};
+use crate::stop::StopFlag;
 
 /// What happens to the source passes once their copies verified.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -145,6 +146,12 @@ pub enum MigrateError {
     /// Reading the target failed.
     #[error("target: {0}")]
     Target(Error),
+    /// A stop was asked for ([`Migration::stop_on`]: Ctrl-C, SIGTERM); the requests in flight
+    /// finished and are recorded in the checkpoint.
+    #[error(
+        "stopped midway: the requests in flight finished and the checkpoint holds every pass done so far; run the same command again to resume"
+    )]
+    Stopped,
 }
 
 impl MigrateError {
@@ -161,8 +168,8 @@ fn render_offending(list: &[Offending]) -> String {
         .join("\n")
 }
 
-/// The outcome of a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The outcome of a run (serialized for `--output json`, without the report rows).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Source passes considered.
     pub total: usize,
@@ -178,6 +185,10 @@ pub struct Summary {
     pub mismatched: usize,
     /// Source passes retired.
     pub retired: usize,
+    /// Source passes whose retirement failed (their copies verified; the old pass is as it was).
+    pub retire_failed: usize,
+    /// The first retirement failures (at most [`Summary::FIRST_REASONS`]), as (source ref, error).
+    pub retire_failures: Vec<(String, String)>,
     /// Source passes not migrated because they are voided, expired or removed.
     pub inactive: usize,
     /// Extra copies found on the target carrying the marker of a source pass that already has
@@ -196,13 +207,21 @@ pub struct Summary {
     /// Mismatched passes with their differences.
     pub mismatches: Vec<(String, Vec<String>)>,
     /// One line per pass for the report, in checkpoint order.
+    #[serde(skip)]
     pub rows: Vec<ReportRow>,
 }
 
 impl Summary {
-    /// The process exit code: 0 all well, 1 some passes failed or mismatched.
+    /// How many retirement failures the summary names.
+    pub const FIRST_REASONS: usize = 5;
+
+    /// The process exit code: 0 all well, 1 some passes failed, mismatched or were not retired.
     pub fn exit_code(&self) -> i32 {
-        if self.failed > 0 || self.mismatched > 0 || !self.duplicates_left.is_empty() {
+        if self.failed > 0
+            || self.mismatched > 0
+            || self.retire_failed > 0
+            || !self.duplicates_left.is_empty()
+        {
             1
         } else {
             0
@@ -251,6 +270,16 @@ impl fmt::Display for Summary {
         for (pass, diffs) in &self.mismatches {
             writeln!(f, "mismatch {pass}: {}", diffs.join("; "))?;
         }
+        if self.retire_failed > 0 {
+            writeln!(
+                f,
+                "not retired: {} source passes (their copies verified; the old passes are unchanged); first reasons:",
+                self.retire_failed
+            )?;
+            for (pass, error) in &self.retire_failures {
+                writeln!(f, "  {pass}: {error}")?;
+            }
+        }
         Ok(())
     }
 }
@@ -295,6 +324,7 @@ pub struct Migration {
     mapping: Mapping,
     options: Options,
     progress: Arc<dyn Progress>,
+    stop: StopFlag,
 }
 
 impl fmt::Debug for Migration {
@@ -359,7 +389,15 @@ impl Migration {
             mapping,
             options: Options::default(),
             progress: Arc::new(NoProgress),
+            stop: StopFlag::new(),
         }
+    }
+
+    /// Stop after the passes in flight once `flag` is raised: the run then ends with
+    /// [`MigrateError::Stopped`], and running it again resumes.
+    pub fn stop_on(mut self, flag: StopFlag) -> Self {
+        self.stop = flag;
+        self
     }
 
     /// Read only the source passes of this template.
@@ -450,17 +488,12 @@ impl Migration {
                 self.target.name()
             ));
         }
-        let (needed, op) = match self.options.retire {
-            Retire::None => (true, ""),
-            Retire::Void => (s.void, "void"),
-            Retire::Delete => (s.delete, "delete"),
-            Retire::Notice => (s.patch, "patch"),
-        };
-        if !needed {
-            problems.push(format!(
-                "--retire: the source ({}) cannot {op} passes",
-                self.source.name()
-            ));
+        if let Err(problem) = crate::retire::check(
+            self.options.retire,
+            self.source.as_ref(),
+            &self.mapping.notice,
+        ) {
+            problems.push(problem);
         }
         if self.options.retire != Retire::None && !self.options.verify {
             problems.push(
@@ -535,6 +568,15 @@ impl Run<'_> {
         capped / 2 + jitter
     }
 
+    /// [`MigrateError::Stopped`] once a stop was asked for.
+    fn stopped(&self) -> Result<(), MigrateError> {
+        if self.m.stop.is_stopped() {
+            Err(MigrateError::Stopped)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Call `op` with pacing, pausing the side on rate limits and retrying transient errors.
     /// Only for requests that are safe to repeat.
     async fn retrying<T, F, Fut>(&self, pace: &Pace, mut op: F) -> Result<T, Error>
@@ -549,6 +591,13 @@ impl Run<'_> {
             pace.acquire().await;
             match op().await {
                 Ok(v) => return Ok(v),
+                // The HTTP client already retried it as far as its policy allows.
+                Err(e) if e.is_exhausted() => {
+                    if e.kind() == ErrorKind::RateLimited {
+                        pace.pause(e.retry_after().unwrap_or_else(|| self.backoff(1)));
+                    }
+                    return Err(e);
+                }
                 Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
                     limited += 1;
                     pace.pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
@@ -587,6 +636,7 @@ impl Run<'_> {
             .map(|r| (r.source_ref.clone(), r))
             .collect();
         let (items, inactive) = self.read_source(&before).await?;
+        self.stopped()?;
         self.cp.plan(
             &items
                 .iter()
@@ -654,6 +704,7 @@ impl Run<'_> {
                 break;
             }
             self.create_all(&pending).await?;
+            self.stopped()?;
         }
         // A last look for creates still uncertain, so the summary is exact.
         self.reconcile(&by_ref, false).await?;
@@ -666,9 +717,13 @@ impl Run<'_> {
         let mut mismatches = BTreeMap::new();
         if m.options.verify {
             mismatches = self.verify(&by_ref).await?;
+            self.stopped()?;
         }
         if m.options.retire != Retire::None {
-            self.retire(&by_ref).await?;
+            let failures = self.retire(&by_ref).await?;
+            self.stopped()?;
+            summary.retire_failed = failures.len();
+            summary.retire_failures = failures.into_iter().take(Summary::FIRST_REASONS).collect();
         }
 
         let rows = self.cp.rows()?;
@@ -811,6 +866,13 @@ impl Run<'_> {
                 .iter()
                 .map(ToString::to_string)
                 .collect();
+            reasons.extend(crate::fit::reasons(
+                &expected,
+                caps,
+                self.target_template.as_ref(),
+                &m.mapping,
+                m.target.name(),
+            ));
             if let Some(t) = &self.target_template
                 && !t.fields.is_empty()
             {
@@ -1141,6 +1203,9 @@ impl Run<'_> {
                 .for_each_concurrent(concurrency, |chunk| {
                     let errors = &errors;
                     async move {
+                        if m.stop.is_stopped() {
+                            return;
+                        }
                         if let Err(e) = self.create_batch(chunk).await {
                             errors
                                 .lock()
@@ -1154,6 +1219,9 @@ impl Run<'_> {
             stream::iter(pending.iter().copied())
                 .map(Ok::<_, CheckpointError>)
                 .try_for_each_concurrent(concurrency, |item| async move {
+                    if m.stop.is_stopped() {
+                        return Ok(());
+                    }
                     let outcome = self.create_one(item).await?;
                     m.progress.item(matches!(outcome, Created::Yes));
                     Ok(())
@@ -1239,6 +1307,16 @@ impl Run<'_> {
                     )?;
                     return Ok(Created::Yes);
                 }
+                // Retried by the HTTP client as far as its policy allows: left to the lookup
+                // and the next round, never repeated here.
+                Err(e) if e.is_exhausted() => {
+                    if e.kind() == ErrorKind::RateLimited {
+                        self.target_pace
+                            .pause(e.retry_after().unwrap_or_else(|| self.backoff(1)));
+                    }
+                    cp.set_error(&item.source_ref, &describe(&e))?;
+                    return Ok(Created::Unknown);
+                }
                 Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
                     limited += 1;
                     self.target_pace
@@ -1288,7 +1366,11 @@ impl Run<'_> {
             self.target_pace.acquire().await;
             match batch.create_many(passes.clone()).await {
                 Ok(results) => break results,
-                Err(e) if e.kind() == ErrorKind::RateLimited && limited < max * 10 => {
+                Err(e)
+                    if e.kind() == ErrorKind::RateLimited
+                        && !e.is_exhausted()
+                        && limited < max * 10 =>
+                {
                     limited += 1;
                     self.target_pace
                         .pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
@@ -1361,6 +1443,7 @@ impl Run<'_> {
             .collect();
         m.progress.start(Phase::Verify, rows.len() as u64);
         let results: Vec<(String, Result<Vec<String>, String>)> = stream::iter(rows.iter())
+            .take_while(|_| futures::future::ready(!m.stop.is_stopped()))
             .map(|row| async move {
                 let Some(item) = items.get(&row.source_ref) else {
                     return (row.source_ref.clone(), Err("source pass not read".into()));
@@ -1470,8 +1553,12 @@ impl Run<'_> {
         }
     }
 
-    /// Retire every verified source pass.
-    async fn retire(&self, items: &BTreeMap<String, Item>) -> Result<(), MigrateError> {
+    /// Retire every verified source pass; the answer lists the passes that could not be
+    /// retired, with their errors.
+    async fn retire(
+        &self,
+        items: &BTreeMap<String, Item>,
+    ) -> Result<Vec<(String, String)>, MigrateError> {
         let m = self.m;
         let rows: Vec<Row> = self
             .cp
@@ -1481,6 +1568,7 @@ impl Run<'_> {
             .collect();
         m.progress.start(Phase::Retire, rows.len() as u64);
         let results: Vec<(String, Result<(), Error>)> = stream::iter(rows.iter())
+            .take_while(|_| futures::future::ready(!m.stop.is_stopped()))
             .filter_map(|row| async move { items.get(&row.source_ref).map(|item| (row, item)) })
             .map(|(row, item)| async move {
                 let source = Arc::clone(&m.source);
@@ -1501,12 +1589,7 @@ impl Run<'_> {
                                     other => other,
                                 },
                                 Retire::Notice => {
-                                    let field = walletpass_core::Field::new(
-                                        notice.key.clone(),
-                                        notice.text.replace("{link}", &link),
-                                    )?
-                                    .with_label(notice.label.clone())
-                                    .with_placement(walletpass_core::Placement::Back);
+                                    let field = crate::retire::notice_field(notice, &link)?;
                                     let patch = PassPatch::builder().set(field).build()?;
                                     source.patch(&pass_ref, &patch).await.map(|_| ())
                                 }
@@ -1521,15 +1604,19 @@ impl Run<'_> {
             .collect()
             .await;
         m.progress.finish();
+        let mut failures = Vec::new();
         for (source_ref, result) in results {
             match result {
                 Ok(()) => self.cp.set_state(&source_ref, State::Retired, None)?,
-                Err(e) => self
-                    .cp
-                    .set_error(&source_ref, &format!("retire: {}", describe(&e)))?,
+                Err(e) => {
+                    let text = format!("retire: {}", describe(&e));
+                    self.cp.set_error(&source_ref, &text)?;
+                    failures.push((source_ref, text));
+                }
             }
         }
-        Ok(())
+        failures.sort();
+        Ok(failures)
     }
 }
 

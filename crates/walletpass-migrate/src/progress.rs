@@ -39,7 +39,8 @@ impl Phase {
 
 /// Receives a run's progress. Called from many tasks at once.
 pub trait Progress: Send + Sync {
-    /// A phase starts with `total` items (0 when unknown).
+    /// A phase starts with `total` items (0 when unknown: reading a listing, whose length the
+    /// source does not tell; shown as `?`).
     fn start(&self, phase: Phase, total: u64);
     /// One item is done; `ok` is false when it failed.
     fn item(&self, ok: bool);
@@ -86,12 +87,19 @@ impl BarProgress {
 
 impl Progress for BarProgress {
     fn start(&self, phase: Phase, total: u64) {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+        // An unknown total (0) counts without a bar, length or ETA.
+        let (len, template) = if total == 0 {
+            (None, "{prefix:>9} {spinner} {pos}/? {per_sec} {msg}")
+        } else {
+            (
+                Some(total),
+                "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+            )
+        };
+        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(phase.as_str());
         self.errors.store(0, Ordering::Relaxed);
@@ -159,11 +167,15 @@ impl LineProgress {
         } else {
             String::new()
         };
+        let total = if s.total == 0 && s.done > 0 {
+            "?".to_owned()
+        } else {
+            s.total.to_string()
+        };
         format!(
-            "{}: {}/{} done, {} errors, {:.1}/s{}",
+            "{}: {}/{total} done, {} errors, {:.1}/s{}",
             s.phase.as_str(),
             s.done,
-            s.total,
             s.errors,
             rate,
             eta
@@ -219,5 +231,11 @@ mod tests {
         let line = LineProgress::line(&progress.lock());
         assert!(line.starts_with("migrate: 2/10 done, 1 errors, "), "{line}");
         assert!(line.contains("/s") && line.contains(" eta "), "{line}");
+        // A listing's length is not known before it is read: never `300/0`.
+        progress.start(Phase::Read, 0);
+        progress.item(true);
+        let line = LineProgress::line(&progress.lock());
+        assert!(line.starts_with("read: 1/? done, 0 errors, "), "{line}");
+        assert!(!line.contains(" eta "), "{line}");
     }
 }

@@ -43,11 +43,12 @@ fn faulty(seed: u64, rps: f64) -> SimConfig {
     }
 }
 
-/// Quick retries in the clients: the simulators answer at once; the migration's own retries
-/// do the rest.
+/// Quick retries in the clients (the simulators answer at once), enough of them for one in four
+/// requests failing: an error that used up the client's attempts is exhausted, and the migration
+/// does not retry it again (`Error::is_exhausted`).
 fn quick() -> walletpass_core::http::RetryPolicy {
     walletpass_core::http::RetryPolicy {
-        max_attempts: 3,
+        max_attempts: 10,
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(200),
         budget: Duration::from_secs(10),

@@ -9,6 +9,18 @@ use clap::Parser;
 struct Cli {
     #[command(flatten)]
     args: walletpass_migrate::cli::MigrateArgs,
+    /// How the summary is printed: text, or one JSON object.
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+/// The summary's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Output {
+    /// Lines for people.
+    Text,
+    /// One JSON object.
+    Json,
 }
 
 #[tokio::main]
@@ -20,6 +32,7 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .init();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.args.json = cli.output == Output::Json;
     std::process::exit(walletpass_migrate::cli::run(cli.args).await);
 }
