@@ -15,6 +15,8 @@ Exit codes:
   6  rate limited or transient (429, timeouts, connection failures, vendor 5xx)
   7  unsupported by this provider
   1  anything else (including a failed conformance run or demo check)
+  141  standard output closed before the output was complete (`| head`): the command stops
+       there, as a program a closed pipe ends (128 + SIGPIPE); never a panic
   (`walletpass migrate` has its own codes: see `walletpass migrate --help`)
 
 Environment:

@@ -3,6 +3,7 @@
 //! one JSON object when the output format is json).
 
 use std::fmt;
+use std::io::Write;
 use std::process::ExitCode;
 
 use walletpass::{Error, ErrorKind};
@@ -27,6 +28,10 @@ pub mod exit {
     pub const TRANSIENT: u8 = 6;
     /// Unsupported by this provider.
     pub const UNSUPPORTED: u8 = 7;
+    /// Standard output was closed before the output was complete (`... | head -1`): the command
+    /// stops there, with the code a shell reports for a program a closed pipe ends (128 +
+    /// SIGPIPE), so `set -o pipefail` scripts see what they see with any Unix tool.
+    pub const CLOSED_PIPE: u8 = 141;
 }
 
 /// A command's failure.
@@ -43,6 +48,8 @@ pub enum Failure {
     },
     /// Something else went wrong (a file could not be written, a check failed).
     Other(String),
+    /// Standard output is closed (its reader went away): nothing more can be printed.
+    ClosedPipe,
 }
 
 impl Failure {
@@ -68,15 +75,22 @@ impl Failure {
             Failure::Provider(e) => exit_code_of(e.kind()),
             Failure::Usage { .. } => exit::USAGE,
             Failure::Other(_) => exit::OTHER,
+            Failure::ClosedPipe => exit::CLOSED_PIPE,
         }
     }
 
-    /// Print to stderr in `format` and give the exit code.
+    /// Print to stderr in `format` (dropped when stderr is closed too) and give the exit code.
+    /// A closed stdout is reported by its exit code alone: whoever stopped reading asked for
+    /// no more.
     pub fn report(&self, format: OutputFormat) -> ExitCode {
         let code = self.exit_code();
-        match format {
-            OutputFormat::Json => eprintln!("{}", self.to_json()),
-            OutputFormat::Table => eprintln!("{self}"),
+        let text = match (self, format) {
+            (Failure::ClosedPipe, _) => None,
+            (_, OutputFormat::Json) => Some(self.to_json().to_string()),
+            (_, OutputFormat::Table) => Some(self.to_string()),
+        };
+        if let Some(text) = text {
+            let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
         ExitCode::from(code)
     }
@@ -126,6 +140,10 @@ impl Failure {
                 out.insert("kind".into(), "other".into());
                 out.insert("message".into(), message.as_str().into());
             }
+            Failure::ClosedPipe => {
+                out.insert("kind".into(), "closed_pipe".into());
+                out.insert("message".into(), "standard output is closed".into());
+            }
         }
         out.insert("exit_code".into(), self.exit_code().into());
         serde_json::json!({ "error": out })
@@ -166,6 +184,7 @@ impl fmt::Display for Failure {
                 Ok(())
             }
             Failure::Other(message) => write!(f, "error: {message}"),
+            Failure::ClosedPipe => write!(f, "error: standard output is closed"),
         }
     }
 }

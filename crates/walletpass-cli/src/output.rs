@@ -21,12 +21,16 @@ pub fn resolve(asked: Option<OutputFormat>) -> OutputFormat {
     })
 }
 
-/// Print one line to stdout and flush; a closed pipe is not an error worth a panic.
+/// Print one line to stdout and flush. A closed pipe (`| head -1`) is
+/// [`Failure::ClosedPipe`] (the command stops, exit 141), never a panic.
 pub fn line(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|_| out.flush())
-        .map_err(|e| Failure::Other(format!("cannot write to standard output: {e}")))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::ClosedPipe,
+            _ => Failure::Other(format!("cannot write to standard output: {e}")),
+        })
 }
 
 /// Pretty JSON of a value.
@@ -295,7 +299,7 @@ pub fn delivery_rows(items: &[WebhookDelivery]) -> String {
 /// Tell people on stderr how to get the next page.
 pub fn next_page_hint(next: Option<&walletpass::Cursor>) {
     if let Some(next) = next {
-        eprintln!("more: rerun with --cursor {next}");
+        let _ = writeln!(std::io::stderr().lock(), "more: rerun with --cursor {next}");
     }
 }
 

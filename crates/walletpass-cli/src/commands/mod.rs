@@ -93,6 +93,9 @@ impl Context {
 
 /// Run the parsed command line.
 pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
+    // `migrate` prints JSON only when asked (`--output json` or WALLETPASS_OUTPUT), not because
+    // stdout is not a terminal: its text summary is what scripts and logs have read so far.
+    let json_asked = cli.output == Some(OutputFormat::Json);
     let ctx = Context {
         provider: cli.provider,
         base_url: cli.base_url,
@@ -117,6 +120,7 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
             if let Some(path) = &ctx.field_specs {
                 args.passninja_field_specs = read_field_specs(path)?;
             }
+            args.json = json_asked;
             let code = walletpass_migrate::cli::run(*args).await;
             Ok(u8::try_from(code).unwrap_or(exit::OTHER))
         }

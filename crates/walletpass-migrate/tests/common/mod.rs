@@ -46,6 +46,8 @@ pub struct Wrapped {
     pub is_frozen: AtomicBool,
     /// Drop this field from content on read (a target that loses data).
     pub lose_on_read: Mutex<Option<String>>,
+    /// Pass ids whose void, delete and patch are refused (a source that cannot retire them).
+    pub refuse_retire: Mutex<Vec<String>>,
 }
 
 impl Wrapped {
@@ -71,6 +73,7 @@ impl Wrapped {
             frozen: tokio::sync::Notify::new(),
             is_frozen: AtomicBool::new(false),
             lose_on_read: Mutex::new(None),
+            refuse_retire: Mutex::new(Vec::new()),
         })
     }
 
@@ -99,6 +102,20 @@ impl Wrapped {
             return Err(Error::new(ErrorKind::RateLimited, "injected 429")
                 .with_status(429)
                 .with_retry_after(Duration::from_millis(5)));
+        }
+        Ok(())
+    }
+
+    fn refused(&self, pass: &PassRef) -> Result<()> {
+        if self
+            .refuse_retire
+            .lock()
+            .unwrap()
+            .contains(&pass.id.to_string())
+        {
+            return Err(
+                Error::new(ErrorKind::Forbidden, "injected: this pass is locked").with_status(403),
+            );
         }
         Ok(())
     }
@@ -166,6 +183,7 @@ impl WalletProvider for Wrapped {
     }
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
         self.writes.fetch_add(1, Ordering::SeqCst);
+        self.refused(pass)?;
         self.inner.patch(pass, patch).await
     }
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
@@ -174,10 +192,12 @@ impl WalletProvider for Wrapped {
     }
     async fn delete(&self, pass: &PassRef) -> Result<()> {
         self.writes.fetch_add(1, Ordering::SeqCst);
+        self.refused(pass)?;
         self.inner.delete(pass).await
     }
     async fn void(&self, pass: &PassRef) -> Result<Pass> {
         self.writes.fetch_add(1, Ordering::SeqCst);
+        self.refused(pass)?;
         self.inner.void(pass).await
     }
     async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
