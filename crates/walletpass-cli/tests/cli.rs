@@ -6,6 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::process::Stdio;
 
 use common::{Out, env_for, run, run_with_stdin, sim, sim_with, values, write};
 use serde_json::{Value, json};
@@ -1090,4 +1091,73 @@ async fn no_secret_appears_in_help_errors_or_results() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- pipes and JSON
+
+/// A pipe whose reading end is already closed (`... | head -0` without the race).
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// stdout (and stderr) closed by their reader: never a panic. A command stops with exit 141
+/// (documented in `--help`); a migration runs to its end and keeps its own exit code.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_output_pipe_never_panics() {
+    let migrate = [
+        "migrate",
+        "--from",
+        "memory",
+        "--to",
+        "memory",
+        "--dry-run",
+        "--progress",
+        "lines",
+    ];
+    for (args, code) in [
+        (&["capabilities"][..], 141),
+        (&["-o", "table", "capabilities"][..], 141),
+        (&migrate[..], 0),
+    ] {
+        let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_walletpass"))
+            .env_clear()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(closed_pipe())
+            .stderr(closed_pipe())
+            .status()
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}: {status}");
+    }
+    let help = run(&no_env(), &["--help"]).await.expect(0);
+    assert!(
+        help.stdout.contains("141  standard output closed"),
+        "{}",
+        help.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn migrate_with_output_json_prints_one_json_summary() {
+    let args = [
+        "-o",
+        "json",
+        "migrate",
+        "--from",
+        "memory",
+        "--to",
+        "memory",
+        "--dry-run",
+    ];
+    let out = run(&no_env(), &args).await.expect(0);
+    let value: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(value["dry_run"], true, "{value}");
+    assert_eq!(value["would_create"], 0, "{value}");
+    assert_eq!(value["exit_code"], 0, "{value}");
+    // Without -o json (stdout not a terminal), the text summary scripts have read so far.
+    let out = run(&no_env(), &args[2..]).await.expect(0);
+    assert!(out.stdout.starts_with("dry run: total 0"), "{}", out.stdout);
 }
