@@ -52,5 +52,8 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (stderr closed) is dropped; the subscriber's own
+        // report of it would `eprintln!` and panic on the same closed pipe.
+        .log_internal_errors(false)
         .try_init();
 }

@@ -192,6 +192,42 @@ async fn closed_output_pipes_never_panic_and_json_is_one_object() {
         .await
         .unwrap();
     assert_eq!(status.code(), Some(0), "{status}");
+    // A warning logged to the closed stderr (ubpass without a marker: matching by content).
+    let ubpass = walletpass_sim::ubpass::start(SimConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(&map, "[fields.points]\nas_text = true\n").unwrap();
+    let mut to_ubpass = dry.clone();
+    to_ubpass.extend(["--map".to_owned(), map.to_str().unwrap().to_owned()]);
+    let at = to_ubpass.iter().position(|a| a == "--to").unwrap();
+    to_ubpass.splice(
+        at..at + 6,
+        [
+            "--to".to_owned(),
+            "ubpass".to_owned(),
+            "--to-base-url".to_owned(),
+            ubpass.base_url().to_owned(),
+        ],
+    );
+    let with_warning = || {
+        let mut cmd = command(&to_ubpass);
+        cmd.env("RUST_LOG", "warn")
+            .env("UBPASS_API_KEY", walletpass_sim::ubpass::DEMO_API_KEY);
+        cmd
+    };
+    let out = with_warning().output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("WARN"), "{stderr}");
+    let status = with_warning()
+        .stdout(closed())
+        .stderr(closed())
+        .status()
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
 
     let mut json = dry.clone();
     json.extend(["--output".to_owned(), "json".to_owned()]);

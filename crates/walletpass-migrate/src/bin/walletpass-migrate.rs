@@ -27,6 +27,9 @@ enum Output {
 async fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (stderr closed) is dropped; the subscriber's own
+        // report of it would `eprintln!` and panic on the same closed pipe.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
