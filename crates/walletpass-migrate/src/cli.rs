@@ -3,8 +3,9 @@
 //!
 //! Exit codes: 0 every pass migrated (and verified, when asked); 1 some passes failed or did not
 //! verify (see the summary and the report); 2 nothing was written (bad flags, mapping or
-//! configuration, or passes that do not fit the target); 3 the run stopped midway (checkpoint or
-//! read failure) and can be resumed by running the same command again.
+//! configuration, passes that do not fit the target, or a checkpoint file that is damaged or
+//! records another migration or account); 3 the run stopped midway (a read failure, the
+//! checkpoint could not be written) and can be resumed by running the same command again.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use clap::Args;
 use walletpass::{FieldSpec, ProviderConfig, ProviderKind, TemplateId};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::mapping::Mapping;
 use crate::migration::{MigrateError, Migration, Options, Retire, write_report};
 use crate::progress::{BarProgress, LineProgress, NoProgress, Progress};
@@ -107,6 +108,15 @@ pub struct MigrateArgs {
     /// Also migrate voided, expired and removed source passes.
     #[arg(long)]
     pub include_inactive: bool,
+    /// Update the target copies whose source pass changed since it was migrated (one content
+    /// replace each, at the target's rate).
+    #[arg(long)]
+    pub sync: bool,
+    /// Delete the extra copies this migration provably made (a create repeated after a lost
+    /// answer, never a copy the checkpoint did not create); each is printed before it is
+    /// deleted. Without it they are only reported.
+    #[arg(long)]
+    pub remove_duplicates: bool,
     /// How progress is shown.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
@@ -209,6 +219,14 @@ fn check_rps(flag: &str, value: Option<f64>) -> Result<Option<f64>, String> {
     }
 }
 
+/// A checkpoint problem, naming the file.
+fn checkpoint_error(args: &MigrateArgs, e: &CheckpointError) -> String {
+    match &args.checkpoint {
+        Some(path) => format!("--checkpoint {}: {e}", path.display()),
+        None => format!("--checkpoint: {e}"),
+    }
+}
+
 fn prepare(args: &MigrateArgs) -> Result<(Migration, Checkpoint), String> {
     prepare_with(args, &|name| std::env::var(name).ok())
 }
@@ -236,6 +254,10 @@ fn prepare_with(
         lookup,
     )?;
     check_sides_differ(args, &source, &target)?;
+    let accounts = (
+        crate::account::identity(&source),
+        crate::account::identity(&target),
+    );
     let (mut source, mut target) = (source, target);
     if !args.passninja_field_specs.is_empty() {
         let mut applied = false;
@@ -275,6 +297,8 @@ fn prepare_with(
         use_batch: !args.no_batch,
         batch_size: args.batch_size,
         include_inactive: args.include_inactive,
+        sync: args.sync,
+        remove_duplicates: args.remove_duplicates,
         ..Options::default()
     };
     let checkpoint = match (&args.checkpoint, args.dry_run) {
@@ -288,7 +312,7 @@ fn prepare_with(
             );
         }
     }
-    .map_err(|e| format!("--checkpoint: {e}"))?;
+    .map_err(|e| checkpoint_error(args, &e))?;
     let progress: Arc<dyn Progress> = match args.progress {
         ProgressMode::Auto if std::io::stderr().is_terminal() => Arc::new(BarProgress::new()),
         ProgressMode::Auto | ProgressMode::Lines => {
@@ -301,6 +325,7 @@ fn prepare_with(
         .source_template(template("from-template", &args.from_template)?)
         .target_template(template("to-template", &args.to_template)?)
         .options(options)
+        .accounts(accounts.0, accounts.1)
         .progress(progress);
     Ok((migration, checkpoint))
 }
@@ -316,11 +341,20 @@ pub async fn run(args: MigrateArgs) -> i32 {
     };
     let summary = match migration.run(&checkpoint).await {
         Ok(s) => s,
+        Err(MigrateError::Checkpoint(e)) => {
+            eprintln!("error: {}", checkpoint_error(&args, &e));
+            // A file that cannot be used was refused before any write; a failing write stopped
+            // the run midway.
+            return match e {
+                CheckpointError::Corrupt(_) | CheckpointError::OtherMigration { .. } => 2,
+                _ if args.dry_run => 2,
+                _ => 3,
+            };
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return match &e {
                 MigrateError::Config(_) | MigrateError::Preflight(_) => 2,
-                MigrateError::Checkpoint(_) if args.dry_run => 2,
                 _ => 3,
             };
         }
