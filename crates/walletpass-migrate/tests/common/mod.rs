@@ -33,7 +33,7 @@ pub struct Faults {
 
 #[derive(Debug)]
 pub struct Wrapped {
-    pub inner: MemoryProvider,
+    pub inner: Arc<dyn WalletProvider>,
     pub caps: Capabilities,
     pub writes: AtomicU64,
     pub creates_applied: AtomicU64,
@@ -46,6 +46,9 @@ pub struct Wrapped {
     pub is_frozen: AtomicBool,
     /// Drop this field from content on read (a target that loses data).
     pub lose_on_read: Mutex<Option<String>>,
+    /// Send a create again when its answer was lost (a transport error or timeout), as a naive
+    /// client would: over a simulator that drops answers, this makes stray copies.
+    pub repeat_lost_creates: AtomicBool,
 }
 
 impl Wrapped {
@@ -56,7 +59,11 @@ impl Wrapped {
     /// A memory provider whose capabilities are changed by `edit` (a provider without
     /// caller-chosen serials ignores `serial_number`).
     pub fn with_caps(edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
-        let inner = MemoryProvider::new();
+        Self::over(Arc::new(MemoryProvider::new()), edit)
+    }
+
+    /// Any provider (a simulator's client), its capabilities changed by `edit`.
+    pub fn over(inner: Arc<dyn WalletProvider>, edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
         let mut caps = inner.capabilities().clone();
         edit(&mut caps);
         Arc::new(Self {
@@ -71,6 +78,7 @@ impl Wrapped {
             frozen: tokio::sync::Notify::new(),
             is_frozen: AtomicBool::new(false),
             lose_on_read: Mutex::new(None),
+            repeat_lost_creates: AtomicBool::new(false),
         })
     }
 
@@ -135,7 +143,7 @@ impl Wrapped {
 #[async_trait]
 impl WalletProvider for Wrapped {
     fn name(&self) -> &'static str {
-        "memory"
+        self.inner.name()
     }
     fn capabilities(&self) -> &Capabilities {
         &self.caps
@@ -147,7 +155,15 @@ impl WalletProvider for Wrapped {
         if self.roll() < duplicated {
             self.do_create(pass.clone()).await?;
         }
-        let created = self.do_create(pass).await?;
+        let created = match self.do_create(pass.clone()).await {
+            Err(e)
+                if self.repeat_lost_creates.load(Ordering::SeqCst)
+                    && matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout) =>
+            {
+                self.do_create(pass).await?
+            }
+            other => other?,
+        };
         if self.dropped() {
             return Err(Error::new(
                 ErrorKind::Transport,
