@@ -1307,7 +1307,8 @@ impl Run<'_> {
                 Some((*r, item, item.serial.as_ref()?))
             })
             .collect();
-        let listing = m.target.capabilities().list;
+        let caps = m.target.capabilities();
+        let listing = caps.list && !(caps.list_requires_template && m.target_template.is_none());
         let mut listed: HashMap<String, Pass> = HashMap::new();
         if listing {
             // A pass's serial is its `serial_number` (Passinstance gives each pass its own id
