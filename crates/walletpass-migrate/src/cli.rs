@@ -3,9 +3,10 @@
 //!
 //! Exit codes: 0 every pass migrated (and verified, and retired, when asked); 1 some passes
 //! failed, did not verify or could not be retired (see the summary and the report); 2 nothing was
-//! written (bad flags, mapping or configuration, a `--retire` mode the source cannot do, or
-//! passes that do not fit the target); 3 the run stopped midway (Ctrl-C or SIGTERM, a checkpoint
-//! or read failure) and can be resumed by running the same command again.
+//! written (bad flags, mapping or configuration, a `--retire` mode the source cannot do, passes
+//! that do not fit the target, or a checkpoint file that is damaged or records another migration
+//! or account); 3 the run stopped midway (Ctrl-C or SIGTERM, a read failure, the checkpoint could
+//! not be written) and can be resumed by running the same command again.
 //!
 //! Ctrl-C or SIGTERM stops the run after the requests in flight (each recorded in the
 //! checkpoint) and exits 3; a second Ctrl-C quits at once (exit 130; the checkpoint makes that
@@ -23,7 +24,7 @@ use std::time::Duration;
 use clap::Args;
 use walletpass::{FieldSpec, ProviderConfig, ProviderKind, TemplateId};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::mapping::Mapping;
 use crate::migration::{MigrateError, Migration, Options, Retire, write_report};
 use crate::progress::{BarProgress, LineProgress, NoProgress, Progress};
@@ -116,6 +117,15 @@ pub struct MigrateArgs {
     /// Also migrate voided, expired and removed source passes.
     #[arg(long)]
     pub include_inactive: bool,
+    /// Update the target copies whose source pass changed since it was migrated (one content
+    /// replace each, at the target's rate).
+    #[arg(long)]
+    pub sync: bool,
+    /// Delete the extra copies this migration provably made (a create repeated after a lost
+    /// answer, never a copy the checkpoint did not create); each is printed before it is
+    /// deleted. Without it they are only reported.
+    #[arg(long)]
+    pub remove_duplicates: bool,
     /// How progress is shown.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
@@ -222,6 +232,14 @@ fn check_rps(flag: &str, value: Option<f64>) -> Result<Option<f64>, String> {
     }
 }
 
+/// A checkpoint problem, naming the file.
+fn checkpoint_error(args: &MigrateArgs, e: &CheckpointError) -> String {
+    match &args.checkpoint {
+        Some(path) => format!("--checkpoint {}: {e}", path.display()),
+        None => format!("--checkpoint: {e}"),
+    }
+}
+
 fn prepare(args: &MigrateArgs) -> Result<(Migration, Checkpoint), String> {
     prepare_with(args, &|name| std::env::var(name).ok())
 }
@@ -249,6 +267,10 @@ fn prepare_with(
         lookup,
     )?;
     check_sides_differ(args, &source, &target)?;
+    let accounts = (
+        crate::account::identity(&source),
+        crate::account::identity(&target),
+    );
     let (mut source, mut target) = (source, target);
     if !args.passninja_field_specs.is_empty() {
         let mut applied = false;
@@ -288,6 +310,8 @@ fn prepare_with(
         use_batch: !args.no_batch,
         batch_size: args.batch_size,
         include_inactive: args.include_inactive,
+        sync: args.sync,
+        remove_duplicates: args.remove_duplicates,
         ..Options::default()
     };
     let checkpoint = match (&args.checkpoint, args.dry_run) {
@@ -301,7 +325,7 @@ fn prepare_with(
             );
         }
     }
-    .map_err(|e| format!("--checkpoint: {e}"))?;
+    .map_err(|e| checkpoint_error(args, &e))?;
     let progress: Arc<dyn Progress> = match args.progress {
         ProgressMode::Auto if std::io::stderr().is_terminal() => Arc::new(BarProgress::new()),
         ProgressMode::Auto | ProgressMode::Lines => {
@@ -314,6 +338,7 @@ fn prepare_with(
         .source_template(template("from-template", &args.from_template)?)
         .target_template(template("to-template", &args.to_template)?)
         .options(options)
+        .accounts(accounts.0, accounts.1)
         .progress(progress);
     Ok((migration, checkpoint))
 }
@@ -391,11 +416,21 @@ pub async fn run(args: MigrateArgs) -> i32 {
     signals.abort();
     let summary = match result {
         Ok(s) => s,
+        Err(MigrateError::Checkpoint(e)) => {
+            // A file that cannot be used was refused before any write; a failing write stopped
+            // the run midway.
+            let code = match &e {
+                CheckpointError::Corrupt(_) | CheckpointError::OtherMigration { .. } => 2,
+                _ if args.dry_run => 2,
+                _ => 3,
+            };
+            report_error(args.json, "checkpoint", &checkpoint_error(&args, &e), code);
+            return code;
+        }
         Err(e) => {
             let (kind, code) = match &e {
                 MigrateError::Config(_) => ("config", 2),
                 MigrateError::Preflight(_) => ("preflight", 2),
-                MigrateError::Checkpoint(_) if args.dry_run => ("checkpoint", 2),
                 MigrateError::Checkpoint(_) => ("checkpoint", 3),
                 MigrateError::Stopped => ("stopped", 3),
                 MigrateError::Source(_) => ("source", 3),

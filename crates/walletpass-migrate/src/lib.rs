@@ -9,22 +9,32 @@
 //! each step in a SQLite [`Checkpoint`]. Running the same migration again resumes.
 //!
 //! # Exactly once
-//! Each pass's row goes `pending` -> `creating` (written before the create request is sent) ->
-//! `created` (written with the target ref once the answer is in). A row left `creating` (a killed
-//! process, a timeout, a dropped connection, a 5xx) is *uncertain*: the create may or may not
-//! have taken effect. It is never simply sent again; the target is asked first:
+//! Each pass's row goes `pending` -> `creating` (written and synced before the create request is
+//! sent) -> `created` (written with the target ref once the answer is in). The checkpoint is an
+//! optimisation, never the only proof: every pass it does not record as on the target
+//! (`pending`, or `creating`: a killed process, a timeout, a dropped connection, a 5xx) is looked
+//! up on the target before it is created, in a dry run and a real run alike, and only passes
+//! found absent are created. A pass found for a row that never sent a create (a new, deleted,
+//! emptied or rolled-back checkpoint) is *adopted*: recorded, never created again, deleted or
+//! replaced ([`Summary::adopted`]). The lookup per target:
 //!
 //! - **Caller-chosen serial** (targets with `caller_serial`: memory, Passinstance): the pass is
-//!   created with serial `identity.serial_prefix + source id`; an uncertain pass is read by that
-//!   serial and adopted if its content matches (a repeated create is also answered by the target
-//!   with the existing pass or a conflict). Uniqueness is the target's own guarantee.
+//!   created with serial `identity.serial_prefix + source id`, found by that serial in one
+//!   listing of the target template (one read per pass where the target cannot list) and
+//!   adopted if its content matches (a repeated create is also answered by the target with the
+//!   existing pass or a conflict). Uniqueness is the target's own guarantee.
 //! - **Marker field** (other targets, when the mapping names `identity.marker_field`): each pass
 //!   carries its source ref in that field (on the back by default; the target template must
-//!   have the field). Uncertain passes are resolved by one listing of the target template and an
-//!   exact match on the marker.
-//! - **Content** (other targets, no marker): uncertain passes are resolved by one listing of the
-//!   target template, matching the full mapped content; each target pass is claimed by one source
-//!   pass at most.
+//!   have the field), found by one listing of the target template and an exact match on the
+//!   marker.
+//! - **Content** (other targets, no marker): one listing of the target template, matching the
+//!   full mapped content; each target pass is claimed by one source pass at most.
+//!
+//! With a marker, other copies carrying a pass's marker are strays of this migration only when
+//! the checkpoint proves it (the row's copy was created by it, not adopted, and the stray is not
+//! older than the copy kept); they are reported, and deleted only with
+//! [`Options::remove_duplicates`]. [`Options::sync`] carries later source changes to the target
+//! copies (the content hash in the checkpoint).
 //!
 //! Limits, honestly: the lookup strategies rely on the target's listing showing a pass as soon as
 //! its create returned (read-after-write); a create the vendor is still processing after the
@@ -54,6 +64,7 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
 //! ```
 
+pub mod account;
 pub mod checkpoint;
 pub mod cli;
 pub mod compare;

@@ -2,7 +2,7 @@
 //! anything is written, then create, reconcile, verify and retire, recording every step in the
 //! [`Checkpoint`] so that running again resumes without losing or duplicating a pass.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -96,6 +96,12 @@ pub struct Options {
     pub backoff: Duration,
     /// Also migrate voided, expired and removed source passes (created active on the target).
     pub include_inactive: bool,
+    /// Update target copies whose source content changed since they were migrated (the
+    /// content hash in the checkpoint differs), on the target's rate budget.
+    pub sync: bool,
+    /// Delete extra copies the checkpoint proves this migration made (see
+    /// [`Summary::duplicates_left`]); without it they are only reported.
+    pub remove_duplicates: bool,
 }
 
 impl Default for Options {
@@ -114,6 +120,8 @@ impl Default for Options {
             page_size: 100,
             backoff: Duration::from_millis(50),
             include_inactive: false,
+            sync: false,
+            remove_duplicates: false,
         }
     }
 }
@@ -175,8 +183,22 @@ pub struct Summary {
     pub total: usize,
     /// Put on the target by this run (created, or found there after an uncertain create).
     pub migrated: usize,
-    /// Already on the target before this run.
+    /// Found on the target by lookup (marker, serial or content) for a pass this checkpoint had
+    /// sent no create for, and recorded instead of created again: copies made by an earlier run
+    /// whose checkpoint was lost, emptied or rolled back.
+    pub adopted: usize,
+    /// Already on the target before this run (recorded in the checkpoint).
     pub skipped: usize,
+    /// `--sync`: target copies updated because their source changed since they were migrated
+    /// (dry run: would be updated).
+    pub updated: usize,
+    /// `--sync`: target copies whose source did not change.
+    pub unchanged: usize,
+    /// Without `--sync`: target copies whose source changed since they were migrated (left as
+    /// they are).
+    pub stale: usize,
+    /// `--sync`: updates the target refused, as (source ref, error).
+    pub sync_failures: Vec<(String, String)>,
     /// Not on the target at the end (refused, or still uncertain after every round).
     pub failed: usize,
     /// Verified (now or earlier) equal to the mapped source content.
@@ -191,11 +213,17 @@ pub struct Summary {
     pub retire_failures: Vec<(String, String)>,
     /// Source passes not migrated because they are voided, expired or removed.
     pub inactive: usize,
-    /// Extra copies found on the target carrying the marker of a source pass that already has
-    /// its recorded copy (a client that repeated a create after a lost answer), deleted.
+    /// Extra copies deleted from the target (`remove_duplicates`): each carried the marker of a
+    /// source pass whose copy this checkpoint created (after a lookup that found none), and was
+    /// not older than the copy kept.
     pub duplicates_removed: usize,
-    /// Extra copies that could not be deleted, as (source ref, target ref).
+    /// Extra copies proven made by this migration but not deleted (no `remove_duplicates`, a
+    /// dry run, or the delete failed), as (source ref, target ref).
     pub duplicates_left: Vec<(String, String)>,
+    /// Other target passes carrying the marker of a source pass, that the checkpoint cannot
+    /// prove are strays of this migration (the recorded copy was adopted, or the extra is older
+    /// than it): reported, never touched, as (source ref, target ref).
+    pub copies_unproven: Vec<(String, String)>,
     /// Dry run: passes that would be created.
     pub would_create: usize,
     /// Whether this was a dry run.
@@ -221,6 +249,8 @@ impl Summary {
             || self.mismatched > 0
             || self.retire_failed > 0
             || !self.duplicates_left.is_empty()
+            || !self.copies_unproven.is_empty()
+            || !self.sync_failures.is_empty()
         {
             1
         } else {
@@ -234,15 +264,21 @@ impl fmt::Display for Summary {
         if self.dry_run {
             writeln!(
                 f,
-                "dry run: total {}, would create {}, already on the target {}, inactive {}",
-                self.total, self.would_create, self.skipped, self.inactive
+                "dry run: total {}, would create {}, already on the target {} (recorded {}, found by lookup and adopted {}), inactive {}",
+                self.total,
+                self.would_create,
+                self.skipped + self.adopted + self.migrated,
+                self.skipped,
+                self.adopted + self.migrated,
+                self.inactive
             )?;
         } else {
             writeln!(
                 f,
-                "total {}, migrated {}, skipped {}, failed {}, verified {}, mismatched {}, retired {}, inactive {}",
+                "total {}, migrated {}, adopted {}, skipped {}, failed {}, verified {}, mismatched {}, retired {}, inactive {}",
                 self.total,
                 self.migrated,
+                self.adopted,
                 self.skipped,
                 self.failed,
                 self.verified,
@@ -254,6 +290,28 @@ impl fmt::Display for Summary {
         if let Some(s) = &self.strategy {
             writeln!(f, "exactly-once strategy: {s}")?;
         }
+        if self.updated + self.unchanged > 0 {
+            let verb = if self.dry_run {
+                "would update"
+            } else {
+                "updated"
+            };
+            writeln!(
+                f,
+                "sync: {verb} {}, unchanged {}",
+                self.updated, self.unchanged
+            )?;
+        }
+        if self.stale > 0 {
+            writeln!(
+                f,
+                "source changed since migrated: {} (their target copies were left as they are; --sync updates them)",
+                self.stale
+            )?;
+        }
+        for (pass, error) in &self.sync_failures {
+            writeln!(f, "sync failed {pass}: {error}")?;
+        }
         if self.duplicates_removed > 0 {
             writeln!(
                 f,
@@ -261,8 +319,21 @@ impl fmt::Display for Summary {
                 self.duplicates_removed
             )?;
         }
+        if !self.duplicates_left.is_empty() {
+            writeln!(
+                f,
+                "extra copies made by this migration, left on the target (--remove-duplicates deletes them): {}",
+                self.duplicates_left.len()
+            )?;
+        }
         for (source, copy) in &self.duplicates_left {
             writeln!(f, "extra copy of {source} left on the target: {copy}")?;
+        }
+        for (source, copy) in &self.copies_unproven {
+            writeln!(
+                f,
+                "another copy of {source} on the target, not proven made by this migration, left untouched: {copy}"
+            )?;
         }
         for (pass, error) in &self.failures {
             writeln!(f, "failed {pass}: {error}")?;
@@ -325,6 +396,8 @@ pub struct Migration {
     options: Options,
     progress: Arc<dyn Progress>,
     stop: StopFlag,
+    /// Non-secret identities of the source and target accounts (recorded in the checkpoint).
+    accounts: (String, String),
 }
 
 impl fmt::Debug for Migration {
@@ -334,6 +407,7 @@ impl fmt::Debug for Migration {
             .field("target", &self.target.name())
             .field("source_template", &self.source_template)
             .field("target_template", &self.target_template)
+            .field("accounts", &self.accounts)
             .field("options", &self.options)
             .finish()
     }
@@ -353,6 +427,17 @@ struct Run<'a> {
     source_pace: Pace,
     target_pace: Pace,
     target_template: Option<Template>,
+    /// Source refs this process sent a create for: their recorded copies cannot have been
+    /// handed to anyone yet (no report or notice carried them).
+    sent_now: Mutex<HashSet<String>>,
+}
+
+/// What the duplicate sweep found and did.
+#[derive(Default)]
+struct Sweep {
+    removed: usize,
+    left: Vec<(String, String)>,
+    unproven: Vec<(String, String)>,
 }
 
 fn ambiguous(kind: ErrorKind) -> bool {
@@ -390,6 +475,7 @@ impl Migration {
             options: Options::default(),
             progress: Arc::new(NoProgress),
             stop: StopFlag::new(),
+            accounts: (String::new(), String::new()),
         }
     }
 
@@ -397,6 +483,13 @@ impl Migration {
     /// [`MigrateError::Stopped`], and running it again resumes.
     pub fn stop_on(mut self, flag: StopFlag) -> Self {
         self.stop = flag;
+        self
+    }
+
+    /// Name the source and target accounts (base URL and account, no secret; see
+    /// [`crate::cli`]): the checkpoint records them and refuses a run against other accounts.
+    pub fn accounts(mut self, source: impl Into<String>, target: impl Into<String>) -> Self {
+        self.accounts = (source.into(), target.into());
         self
     }
 
@@ -495,6 +588,18 @@ impl Migration {
         ) {
             problems.push(problem);
         }
+        if self.options.remove_duplicates && !t.delete {
+            problems.push(format!(
+                "--remove-duplicates: the target ({}) cannot delete passes",
+                self.target.name()
+            ));
+        }
+        if self.options.sync && !t.put {
+            problems.push(format!(
+                "--sync: the target ({}) cannot replace a pass's content",
+                self.target.name()
+            ));
+        }
         if self.options.retire != Retire::None && !self.options.verify {
             problems.push(
                 "--retire needs --verify: sources are retired only after their copies verified"
@@ -513,6 +618,8 @@ impl Migration {
         let t = |t: &Option<TemplateId>| t.as_ref().map(|t| t.to_string()).unwrap_or_default();
         vec![
             ("source", self.source.name().to_owned()),
+            ("source_account", self.accounts.0.clone()),
+            ("target_account", self.accounts.1.clone()),
             ("source_template", t(&self.source_template)),
             ("target", self.target.name().to_owned()),
             ("target_template", t(&self.target_template)),
@@ -550,6 +657,7 @@ impl Migration {
             source_pace: Pace::new(self.options.source_rps),
             target_pace: Pace::new(self.options.target_rps),
             target_template: None,
+            sent_now: Mutex::new(HashSet::new()),
         };
         run.execute().await
     }
@@ -669,35 +777,27 @@ impl Run<'_> {
             ..Summary::default()
         };
 
-        if m.options.dry_run {
-            self.reconcile(&by_ref, true).await?;
-            let rows = self.cp.rows()?;
-            summary.skipped = rows
-                .iter()
-                .filter(|r| r.state.is_on_target() && by_ref.contains_key(&r.source_ref))
-                .count();
-            summary.would_create = rows
-                .iter()
-                .filter(|r| by_ref.contains_key(&r.source_ref) && !r.state.is_on_target())
-                .count();
-            summary.rows = report_rows(&rows, &BTreeMap::new(), true);
-            return Ok(summary);
-        }
-
-        // Rows that failed in an earlier run are tried again once.
+        // Rows that failed in an earlier run are tried again once. A dry run does the same on
+        // its copy of the checkpoint, so that it looks up exactly what the real run looks up.
         for row in self.cp.rows()? {
             if row.state == State::Failed && by_ref.contains_key(&row.source_ref) {
                 self.cp
                     .set_state(&row.source_ref, State::Pending, row.last_error.as_deref())?;
             }
         }
+        // Every pass not recorded as on the target is looked up there before it is created: the
+        // checkpoint is never the only proof (a lost, emptied or rolled-back one adopts the
+        // copies already there). Only passes the lookup found absent are created.
         for _ in 0..m.options.rounds.max(1) {
-            self.reconcile(&by_ref, false).await?;
+            let absent = self.reconcile(&by_ref).await?;
+            if m.options.dry_run {
+                break;
+            }
             let pending: Vec<&Item> = self
                 .cp
                 .rows()?
                 .iter()
-                .filter(|r| r.state == State::Pending)
+                .filter(|r| r.state == State::Pending && absent.contains(&r.source_ref))
                 .filter_map(|r| by_ref.get(&r.source_ref))
                 .collect();
             if pending.is_empty() {
@@ -706,20 +806,24 @@ impl Run<'_> {
             self.create_all(&pending).await?;
             self.stopped()?;
         }
-        // A last look for creates still uncertain, so the summary is exact.
-        self.reconcile(&by_ref, false).await?;
-        if self.strategy == Strategy::Marker {
-            let (removed, left) = self.sweep_duplicates().await?;
-            summary.duplicates_removed = removed;
-            summary.duplicates_left = left;
+        if !m.options.dry_run {
+            // A last look for creates still uncertain, so the summary is exact.
+            self.reconcile(&by_ref).await?;
         }
+        if self.strategy == Strategy::Marker {
+            let sweep = self.sweep_duplicates(&by_ref).await?;
+            summary.duplicates_removed = sweep.removed;
+            summary.duplicates_left = sweep.left;
+            summary.copies_unproven = sweep.unproven;
+        }
+        self.sync(&by_ref, &mut summary).await?;
 
         let mut mismatches = BTreeMap::new();
-        if m.options.verify {
+        if m.options.verify && !m.options.dry_run {
             mismatches = self.verify(&by_ref).await?;
             self.stopped()?;
         }
-        if m.options.retire != Retire::None {
+        if m.options.retire != Retire::None && !m.options.dry_run {
             let failures = self.retire(&by_ref).await?;
             self.stopped()?;
             summary.retire_failed = failures.len();
@@ -729,9 +833,10 @@ impl Run<'_> {
         let rows = self.cp.rows()?;
         for row in rows.iter().filter(|r| by_ref.contains_key(&r.source_ref)) {
             match row.state {
-                s if s.is_on_target() && !skipped.contains(&row.source_ref) => {
-                    summary.migrated += 1
-                }
+                s if s.is_on_target() && skipped.contains(&row.source_ref) => {}
+                s if s.is_on_target() && row.adopted => summary.adopted += 1,
+                s if s.is_on_target() => summary.migrated += 1,
+                _ if m.options.dry_run => summary.would_create += 1,
                 State::Failed | State::Creating | State::Pending => {
                     summary.failed += 1;
                     summary.failures.push((
@@ -742,6 +847,9 @@ impl Run<'_> {
                     ));
                 }
                 _ => {}
+            }
+            if m.options.dry_run {
+                continue;
             }
             match row.state {
                 State::Verified => summary.verified += 1,
@@ -762,8 +870,89 @@ impl Run<'_> {
                 _ => {}
             }
         }
-        summary.rows = report_rows(&rows, &mismatches, false);
+        summary.rows = report_rows(&rows, &mismatches, m.options.dry_run);
         Ok(summary)
+    }
+
+    /// Carry source changes: each target copy whose recorded content hash differs from the
+    /// source as mapped now is stale. With `sync` its content is replaced (one `put` each, on
+    /// the target's budget) and recorded; without, stale copies are only counted. A dry run
+    /// counts what it would update.
+    async fn sync(
+        &self,
+        items: &BTreeMap<String, Item>,
+        summary: &mut Summary,
+    ) -> Result<(), MigrateError> {
+        let m = self.m;
+        let mut stale: Vec<(Row, &Item, String)> = Vec::new();
+        let mut unchanged = 0;
+        for row in self.cp.rows()? {
+            if !matches!(
+                row.state,
+                State::Created | State::Verified | State::Mismatch
+            ) {
+                continue;
+            }
+            let Some(item) = items.get(&row.source_ref) else {
+                continue;
+            };
+            let hash = content_hash(&item.expected);
+            if hash == row.content_hash {
+                unchanged += 1;
+            } else {
+                stale.push((row, item, hash));
+            }
+        }
+        if !m.options.sync {
+            summary.stale = stale.len();
+            return Ok(());
+        }
+        summary.unchanged = unchanged;
+        if m.options.dry_run {
+            summary.updated = stale.len();
+            return Ok(());
+        }
+        m.progress.start(Phase::Migrate, stale.len() as u64);
+        let results: Vec<(String, String, Result<(), String>)> = stream::iter(stale)
+            .map(|(row, item, hash)| async move {
+                let pass_ref = match row.target_ref.as_deref().map(|t| self.target_ref(t)) {
+                    Some(Ok(r)) => r,
+                    Some(Err(e)) => return (row.source_ref, hash, Err(e)),
+                    None => return (row.source_ref, hash, Err("no target ref".into())),
+                };
+                let target = Arc::clone(&m.target);
+                let put = self
+                    .retrying(&self.target_pace, || {
+                        let target = Arc::clone(&target);
+                        let pass_ref = pass_ref.clone();
+                        let content = item.expected.clone();
+                        async move { target.put(&pass_ref, content).await }
+                    })
+                    .await;
+                m.progress.item(put.is_ok());
+                (
+                    row.source_ref,
+                    hash,
+                    put.map(|_| ()).map_err(|e| describe(&e)),
+                )
+            })
+            .buffer_unordered(m.options.concurrency.max(1))
+            .collect()
+            .await;
+        m.progress.finish();
+        for (source_ref, hash, result) in results {
+            match result {
+                Ok(()) => {
+                    self.cp.mark_synced(&source_ref, &hash)?;
+                    summary.updated += 1;
+                }
+                Err(e) => {
+                    self.cp.set_error(&source_ref, &format!("sync: {e}"))?;
+                    summary.sync_failures.push((source_ref, e));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Read every source pass and map it; stop before any write when one does not fit.
@@ -1007,76 +1196,61 @@ impl Run<'_> {
         Ok(full.into_iter().flatten().collect())
     }
 
-    /// Resolve every row whose create may or may not have taken effect: found on the target,
-    /// it becomes `created`; absent, `pending` again. In a dry run every row not known to be on
-    /// the target is looked up.
+    /// Look up on the target every pass the checkpoint does not record there (`pending`, or
+    /// `creating`: a create whose outcome is unknown), the same way in a dry run and a real
+    /// run. Found, the row records the target pass (adopted when this checkpoint had sent no
+    /// create for it); not found, it is `pending`. Returns the source refs found absent: only
+    /// those may be created (a pass whose lookup failed waits for the next round).
     async fn reconcile(
         &self,
         items: &BTreeMap<String, Item>,
-        dry_run: bool,
-    ) -> Result<(), MigrateError> {
+    ) -> Result<BTreeSet<String>, MigrateError> {
         let rows = self.cp.rows()?;
         let open: Vec<&Row> = rows
             .iter()
             .filter(|r| {
                 items.contains_key(&r.source_ref)
-                    && if dry_run {
-                        !r.state.is_on_target()
-                    } else {
-                        r.state == State::Creating
-                    }
+                    && matches!(r.state, State::Pending | State::Creating)
             })
             .collect();
+        let mut absent = BTreeSet::new();
         if open.is_empty() {
-            return Ok(());
+            return Ok(absent);
         }
         let m = self.m;
+        let caps = m.target.capabilities();
         m.progress.start(Phase::Reconcile, open.len() as u64);
         match self.strategy {
             Strategy::CallerSerial => {
-                let found = stream::iter(open.iter().filter_map(|r| {
-                    items.get(&r.source_ref).map(|item| async move {
-                        let pass_ref = PassRef {
-                            template: m.target_template.clone(),
-                            id: item.serial.clone()?,
-                        };
-                        let got = self.read(&m.target, &self.target_pace, &pass_ref).await;
-                        m.progress.item(got.is_ok());
-                        Some((item, got))
-                    })
-                }))
-                .buffer_unordered(m.options.concurrency.max(1))
-                .filter_map(|x| async move { x })
-                .collect::<Vec<_>>()
-                .await;
-                for (item, got) in found {
+                let found = self.find_by_serial(&open, items).await?;
+                for (row, item, got) in found {
+                    let adopted = row.state == State::Pending;
                     match got {
                         Ok(Some(pass)) => {
                             let diffs = differences(
                                 &item.expected,
                                 &pass.content,
-                                m.target.capabilities(),
+                                caps,
                                 self.target_template.as_ref(),
                             );
                             if diffs.is_empty() {
-                                self.cp.mark_created(
-                                    &item.source_ref,
-                                    &pass.pass_ref.to_string(),
-                                    link_of(&pass).as_deref(),
-                                )?;
+                                self.found(row, &pass, adopted, None)?;
                             } else {
                                 self.cp.set_state(
                                     &item.source_ref,
                                     State::Failed,
                                     Some(&format!(
-                                        "serial '{}' is taken on the target by a pass with other content: {}",
+                                        "serial '{}' is taken on the target by a pass with other content (left untouched): {}",
                                         item.identity,
                                         diffs.join("; ")
                                     )),
                                 )?;
                             }
                         }
-                        Ok(None) => self.cp.set_state(&item.source_ref, State::Pending, None)?,
+                        Ok(None) => {
+                            absent.insert(item.source_ref.clone());
+                            self.cp.set_state(&item.source_ref, State::Pending, None)?;
+                        }
                         Err(e) => self.cp.set_error(&item.source_ref, &describe(&e))?,
                     }
                 }
@@ -1084,7 +1258,9 @@ impl Run<'_> {
             Strategy::Marker | Strategy::Content => {
                 let mut claimed: BTreeSet<String> =
                     rows.iter().filter_map(|r| r.target_ref.clone()).collect();
-                let listed = self.unclaimed_target_passes(&claimed).await?;
+                let mut listed = self.unclaimed_target_passes(&claimed).await?;
+                // The oldest first: of several candidates, the one made first is kept.
+                listed.sort_by_key(|p| (p.created_at.is_none(), p.created_at));
                 let marker = m.mapping.identity.marker_field.clone();
                 let mut by_marker: HashMap<String, Vec<&Pass>> = HashMap::new();
                 if let Some(key) = &marker {
@@ -1106,75 +1282,256 @@ impl Run<'_> {
                         }
                         _ => listed.iter().collect(),
                     };
-                    let hit = candidates.into_iter().find(|p| {
-                        !claimed.contains(&p.pass_ref.to_string())
-                            && differences(
-                                &item.expected,
-                                &p.content,
-                                m.target.capabilities(),
-                                self.target_template.as_ref(),
-                            )
-                            .is_empty()
-                    });
+                    let diffs_of = |p: &Pass| {
+                        differences(
+                            &item.expected,
+                            &p.content,
+                            caps,
+                            self.target_template.as_ref(),
+                        )
+                    };
+                    let free: Vec<&Pass> = candidates
+                        .into_iter()
+                        .filter(|p| !claimed.contains(&p.pass_ref.to_string()))
+                        .collect();
+                    // Equal content first; with a marker, a copy of this very source pass whose
+                    // content differs (the source changed since) is adopted as a mismatch
+                    // rather than created again.
+                    let hit = match free.iter().find(|p| diffs_of(p).is_empty()) {
+                        Some(p) => Some((*p, None)),
+                        None if self.strategy == Strategy::Marker => {
+                            free.first().map(|p| (*p, Some(diffs_of(p).join("; "))))
+                        }
+                        None => None,
+                    };
                     m.progress.item(true);
                     match hit {
-                        Some(p) => {
+                        Some((p, stale)) => {
                             claimed.insert(p.pass_ref.to_string());
-                            self.cp.mark_created(
+                            self.found(row, p, row.state == State::Pending, stale.as_deref())?;
+                        }
+                        None => {
+                            absent.insert(item.source_ref.clone());
+                            self.cp.set_state(
                                 &item.source_ref,
-                                &p.pass_ref.to_string(),
-                                link_of(p).as_deref(),
+                                State::Pending,
+                                row.last_error.as_deref(),
                             )?;
                         }
-                        None if !dry_run || row.state == State::Creating => self.cp.set_state(
-                            &item.source_ref,
-                            State::Pending,
-                            row.last_error.as_deref(),
-                        )?,
-                        None => {}
                     }
                 }
             }
         }
         m.progress.finish();
-        Ok(())
+        Ok(absent)
     }
 
-    /// Find target passes that carry the marker of a source pass whose recorded copy is another
-    /// pass (a client that repeated a create after losing the answer makes such copies) and
-    /// delete them: the marker proves they were made by this migration.
-    async fn sweep_duplicates(&self) -> Result<(usize, Vec<(String, String)>), MigrateError> {
+    /// Record that `row`'s copy is `pass` on the target.
+    fn found(
+        &self,
+        row: &Row,
+        pass: &Pass,
+        adopted: bool,
+        stale: Option<&str>,
+    ) -> Result<(), CheckpointError> {
+        let target_ref = pass.pass_ref.to_string();
+        let link = link_of(pass);
+        if adopted || stale.is_some() {
+            let stale = stale.map(|d| format!("on the target with other content: {d}"));
+            self.cp.mark_found(
+                &row.source_ref,
+                &target_ref,
+                link.as_deref(),
+                adopted,
+                stale.as_deref(),
+            )
+        } else {
+            self.cp
+                .mark_created(&row.source_ref, &target_ref, link.as_deref())
+        }
+    }
+
+    /// Each open row's pass on the target by its caller-chosen serial: from one listing of the
+    /// target template when the target can list, else one read per pass.
+    async fn find_by_serial<'r, 'i>(
+        &self,
+        open: &[&'r Row],
+        items: &'i BTreeMap<String, Item>,
+    ) -> Result<Vec<(&'r Row, &'i Item, Result<Option<Pass>, Error>)>, MigrateError> {
         let m = self.m;
+        let with_items: Vec<(&Row, &Item, &PassId)> = open
+            .iter()
+            .filter_map(|r| {
+                let item = items.get(&r.source_ref)?;
+                Some((*r, item, item.serial.as_ref()?))
+            })
+            .collect();
+        let caps = m.target.capabilities();
+        let listing = caps.list && !(caps.list_requires_template && m.target_template.is_none());
+        let mut listed: HashMap<String, Pass> = HashMap::new();
+        if listing {
+            // A pass's serial is its `serial_number` (Passinstance gives each pass its own id
+            // beside the serial chosen by the caller); the id where a target names it so.
+            for p in self.list_target().await? {
+                let serial = if p.serial_number.is_empty() {
+                    p.pass_ref.id.to_string()
+                } else {
+                    p.serial_number.clone()
+                };
+                listed.insert(serial, p);
+            }
+        }
+        let listed = &listed;
+        Ok(stream::iter(with_items)
+            .map(|(row, item, serial)| async move {
+                let got = if listing {
+                    match listed.get(serial.as_str()) {
+                        Some(p) => {
+                            self.full_pass(&m.target, &self.target_pace, p.clone())
+                                .await
+                        }
+                        None => Ok(None),
+                    }
+                } else {
+                    let pass_ref = PassRef {
+                        template: m.target_template.clone(),
+                        id: serial.clone(),
+                    };
+                    self.read(&m.target, &self.target_pace, &pass_ref).await
+                };
+                m.progress.item(got.is_ok());
+                (row, item, got)
+            })
+            .buffer_unordered(m.options.concurrency.max(1))
+            .collect()
+            .await)
+    }
+
+    /// Find target passes that carry the marker of a source pass but are not its recorded copy.
+    /// One is a stray of this migration, to be deleted (with `remove_duplicates`), only when the
+    /// checkpoint proves it: the row's copy was created by this checkpoint (not adopted), which
+    /// happens only after a lookup found no copy, so any other copy with its marker came from
+    /// this migration's own attempts (a client that repeated a create after losing the answer);
+    /// and the copy kept is the older one. When the recorded copy was created by this very
+    /// process (its link not yet handed out) and a stray is older, the older one is recorded and
+    /// kept instead. Everything else is reported and left alone.
+    async fn sweep_duplicates(
+        &self,
+        items: &BTreeMap<String, Item>,
+    ) -> Result<Sweep, MigrateError> {
+        let m = self.m;
+        let mut sweep = Sweep::default();
         let Some(key) = m.mapping.identity.marker_field.clone() else {
-            return Ok((0, Vec::new()));
+            return Ok(sweep);
         };
         let rows = self.cp.rows()?;
-        let recorded: HashMap<&str, &str> = rows
+        let by_identity: HashMap<&str, &Row> = rows
             .iter()
-            .filter_map(|r| Some((r.identity.as_str(), r.target_ref.as_deref()?)))
+            .filter(|r| r.state.is_on_target() && r.target_ref.is_some())
+            .map(|r| (r.identity.as_str(), r))
             .collect();
-        let claimed: BTreeSet<String> = recorded.values().map(|t| (*t).to_owned()).collect();
-        let mut removed = 0;
-        let mut left = Vec::new();
+        let claimed: BTreeSet<String> = rows.iter().filter_map(|r| r.target_ref.clone()).collect();
+        let mut extras: BTreeMap<&str, Vec<Pass>> = BTreeMap::new();
         for pass in self.unclaimed_target_passes(&claimed).await? {
             let Some(FieldValue::Text(token)) = pass.content.field(key.as_str()).map(|f| &f.value)
             else {
                 continue;
             };
-            if !recorded.contains_key(token.as_str()) {
+            let Some(row) = by_identity.get(token.as_str()) else {
                 continue;
-            }
+            };
             let target_ref = pass.pass_ref.to_string();
-            tracing::warn!(source = %token, duplicate = %target_ref, "extra copy on the target");
-            if !m.target.capabilities().delete {
-                left.push((token.clone(), target_ref));
+            if row.adopted {
+                tracing::warn!(source = %row.source_ref, copy = %target_ref, "another copy on the target, not made by this checkpoint");
+                sweep.unproven.push((row.source_ref.clone(), target_ref));
                 continue;
             }
+            extras
+                .entry(row.source_ref.as_str())
+                .or_default()
+                .push(pass);
+        }
+        let sent_now = self
+            .sent_now
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut doomed: Vec<(String, PassRef, String)> = Vec::new();
+        for (source_ref, mut copies) in extras {
+            let Some(row) = rows.iter().find(|r| r.source_ref == source_ref) else {
+                continue;
+            };
+            let Some(kept_ref) = row.target_ref.as_deref() else {
+                continue;
+            };
+            let kept = match self.target_ref(kept_ref) {
+                Ok(r) => self
+                    .read(&m.target, &self.target_pace, &r)
+                    .await
+                    .map_err(MigrateError::Target)?,
+                Err(_) => None,
+            };
+            let Some(mut kept) = kept.filter(|k| k.created_at.is_some()) else {
+                // Which copy is older cannot be told: report them all.
+                for c in copies {
+                    sweep
+                        .unproven
+                        .push((source_ref.to_owned(), c.pass_ref.to_string()));
+                }
+                continue;
+            };
+            copies.sort_by_key(|c| c.created_at);
+            // A recorded copy this process made may give way to an older stray of equal
+            // content: nobody has its link yet.
+            if sent_now.contains(source_ref)
+                && let Some(i) = copies.iter().position(|c| {
+                    c.created_at.is_some()
+                        && c.created_at < kept.created_at
+                        && items.get(source_ref).is_some_and(|item| {
+                            differences(
+                                &item.expected,
+                                &c.content,
+                                m.target.capabilities(),
+                                self.target_template.as_ref(),
+                            )
+                            .is_empty()
+                        })
+                })
+            {
+                let older = copies.remove(i);
+                self.cp.mark_created(
+                    source_ref,
+                    &older.pass_ref.to_string(),
+                    link_of(&older).as_deref(),
+                )?;
+                copies.push(std::mem::replace(&mut kept, older));
+            }
+            for c in copies {
+                let target_ref = c.pass_ref.to_string();
+                let not_older = c.created_at.is_some() && c.created_at >= kept.created_at;
+                if !not_older {
+                    sweep.unproven.push((source_ref.to_owned(), target_ref));
+                } else if m.options.remove_duplicates
+                    && !m.options.dry_run
+                    && m.target.capabilities().delete
+                {
+                    doomed.push((source_ref.to_owned(), c.pass_ref, kept.pass_ref.to_string()));
+                } else {
+                    sweep.left.push((source_ref.to_owned(), target_ref));
+                }
+            }
+        }
+        for (source_ref, pass_ref, kept) in &doomed {
+            m.progress.notice(&format!(
+                "deleting extra copy {pass_ref} of {source_ref} from the target (a stray of this migration; kept {kept}, the older)"
+            ));
+        }
+        for (source_ref, pass_ref, _) in doomed {
             let target = Arc::clone(&m.target);
             let deleted = self
                 .retrying(&self.target_pace, || {
                     let target = Arc::clone(&target);
-                    let pass_ref = pass.pass_ref.clone();
+                    let pass_ref = pass_ref.clone();
                     async move {
                         match target.delete(&pass_ref).await {
                             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -1184,11 +1541,14 @@ impl Run<'_> {
                 })
                 .await;
             match deleted {
-                Ok(()) => removed += 1,
-                Err(_) => left.push((token.clone(), target_ref)),
+                Ok(()) => sweep.removed += 1,
+                Err(e) => {
+                    tracing::warn!(copy = %pass_ref, error = %e, "extra copy not deleted");
+                    sweep.left.push((source_ref, pass_ref.to_string()));
+                }
             }
         }
-        Ok((removed, left))
+        Ok(sweep)
     }
 
     /// Create every pending pass (bulk path when the target has one).
@@ -1233,6 +1593,12 @@ impl Run<'_> {
             Some(e) => Err(e.into()),
             None => Ok(()),
         }
+    }
+
+    /// Remember that this process sent a create for these passes.
+    fn sent(&self, items: &[&Item]) {
+        let mut sent = self.sent_now.lock().unwrap_or_else(|p| p.into_inner());
+        sent.extend(items.iter().map(|i| i.source_ref.clone()));
     }
 
     /// Read one pass on one side, with that side's pacing and retries; `None`: it does not
@@ -1292,6 +1658,7 @@ impl Run<'_> {
         let m = self.m;
         let cp = self.cp;
         cp.mark_creating(&item.source_ref)?;
+        self.sent(&[item]);
         let max = m.options.max_attempts.max(1);
         let mut transient = 0;
         let mut limited = 0;
@@ -1356,9 +1723,9 @@ impl Run<'_> {
         let Some(batch) = m.target.batch() else {
             return Ok(());
         };
-        for item in chunk {
-            self.cp.mark_creating(&item.source_ref)?;
-        }
+        let refs: Vec<&str> = chunk.iter().map(|i| i.source_ref.as_str()).collect();
+        self.cp.mark_creating_all(&refs)?;
+        self.sent(chunk);
         let passes: Vec<NewPass> = chunk.iter().map(|i| self.new_pass(i)).collect();
         let max = m.options.max_attempts.max(1);
         let mut limited = 0;

@@ -46,6 +46,11 @@ pub trait Progress: Send + Sync {
     fn item(&self, ok: bool);
     /// The phase is over.
     fn finish(&self);
+    /// A line the operator must see before the run acts on it (what a delete will touch).
+    /// Written to stderr unless overridden; a closed stderr is ignored.
+    fn notice(&self, line: &str) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
 }
 
 /// Reports nothing.

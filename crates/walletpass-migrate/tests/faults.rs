@@ -3,7 +3,10 @@
 //! limit): zero lost, zero duplicated, verify clean.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt, stream};
@@ -306,4 +309,136 @@ async fn passes_under_faults_passinstance_to_ubpass_by_marker() {
         Strategy::Marker,
     )
     .await;
+}
+
+/// A client that sends a create again after the simulator dropped its answer makes a stray
+/// copy; the checkpoint proves it (the row's create came after a lookup that found none) and
+/// `remove_duplicates` deletes it, keeping the older copy. Passes no checkpoint row created
+/// (an unrelated one, and a second copy of an adopted pass) are never touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strays_of_lost_create_answers_are_removed_and_nothing_else() {
+    let target_sim = ubpass::start(SimConfig {
+        drop_rate: 0.10,
+        seed: 5,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    // The client does not repeat requests itself; the wrapper repeats a create whose answer
+    // was lost, once.
+    let config = walletpass_ubpass::UbpassConfig::api_key(ubpass::DEMO_API_KEY)
+        .with_workspace_id(ubpass::SECOND_WORKSPACE_ID)
+        .with_base_url(target_sim.base_url())
+        .with_retry(walletpass_core::http::RetryPolicy {
+            max_attempts: 1,
+            ..quick()
+        });
+    let client: Arc<dyn WalletProvider> = Arc::new(walletpass_ubpass::Ubpass::new(config).unwrap());
+    let target = common::Wrapped::over(client.clone(), |_| {});
+    target.repeat_lost_creates.store(true, Ordering::SeqCst);
+    let source_sim = passinstance::start(SimConfig::default()).await.unwrap();
+    let source = passinstance_client(&source_sim);
+    let template = TemplateId::new(passinstance::CONFORMANCE_TEMPLATE_ID).unwrap();
+    seed(source.as_ref(), &template, 60).await;
+    let mapping_text =
+        "[identity]\nmarker_field = \"migrated_from\"\nmarker_placement = \"secondary\"\n";
+    let mapping = Mapping::from_toml(mapping_text).unwrap();
+
+    // Before the migration, on the target: an unrelated pass, and copies carrying source pass
+    // SRC-0001's marker (made by hand, say; a lost answer repeated here makes more). The first
+    // is adopted; every one stays.
+    let put = |content: PassContent| {
+        let client = client.clone();
+        async move {
+            for _ in 0..20 {
+                if client.create(NewPass::new(content.clone())).await.is_ok() {
+                    return;
+                }
+            }
+            panic!("cannot create");
+        }
+    };
+    let src1 = source
+        .get(&walletpass_core::PassRef::in_template(
+            template.clone(),
+            PassId::new("SRC-0001").unwrap(),
+        ))
+        .await
+        .unwrap();
+    let marked = mapping.with_marker(
+        mapping.apply(&src1.content, false).unwrap(),
+        &src1.pass_ref.to_string(),
+    );
+    put(content(999)).await;
+    put(marked.clone()).await;
+    put(marked).await;
+    let target_ids = || async {
+        let mut ids: Vec<String> = Vec::new();
+        for _ in 0..20 {
+            match client
+                .list_all(ListQuery::new())
+                .try_collect::<Vec<_>>()
+                .await
+            {
+                Ok(all) => {
+                    ids = all.iter().map(|p| p.pass_ref.to_string()).collect();
+                    break;
+                }
+                Err(e) => assert!(e.is_retryable(), "{e}"),
+            }
+        }
+        ids.sort();
+        ids
+    };
+    let foreign = target_ids().await;
+    assert!(foreign.len() >= 3, "{foreign:?}");
+    let migration = |remove_duplicates| {
+        Migration::new(source.clone(), target.clone(), mapping.clone())
+            .source_template(Some(template.clone()))
+            .options(Options {
+                verify: true,
+                concurrency: 4,
+                backoff: Duration::from_millis(5),
+                remove_duplicates,
+                ..Options::default()
+            })
+    };
+    let deletes = || {
+        target_sim
+            .log()
+            .entries()
+            .iter()
+            .filter(|e| e.method == "DELETE")
+            .count()
+    };
+    let cp = Checkpoint::in_memory().unwrap();
+    let reported = migration(false).run(&cp).await.unwrap();
+    let strays = reported.duplicates_left.len();
+    assert!(strays > 0, "lost answers made strays: {reported}");
+    assert_eq!(deletes(), 0, "without the flag nothing is deleted");
+    assert_eq!(reported.adopted, 1, "{reported}");
+    assert!(!reported.copies_unproven.is_empty(), "{reported}");
+    for (_, copy) in &reported.copies_unproven {
+        assert!(
+            foreign.contains(copy),
+            "only hand-made copies are unproven: {reported}"
+        );
+    }
+
+    let removed = migration(true).run(&cp).await.unwrap();
+    assert_eq!(removed.duplicates_removed, strays, "{removed}");
+    assert_eq!((removed.failed, removed.verified), (0, 60), "{removed}");
+    assert_eq!(deletes(), strays);
+    // What is left: every pass that was there before, and one copy of each other source pass.
+    let recorded: Vec<String> = cp
+        .rows()
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.target_ref)
+        .collect();
+    let mut expected: Vec<String> = foreign.clone();
+    expected.extend(recorded.iter().filter(|r| !foreign.contains(r)).cloned());
+    expected.sort();
+    assert_eq!(target_ids().await, expected);
+    assert_eq!(expected.len(), foreign.len() + 59);
 }

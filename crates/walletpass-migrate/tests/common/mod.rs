@@ -33,7 +33,7 @@ pub struct Faults {
 
 #[derive(Debug)]
 pub struct Wrapped {
-    pub inner: MemoryProvider,
+    pub inner: Arc<dyn WalletProvider>,
     pub caps: Capabilities,
     pub writes: AtomicU64,
     pub creates_applied: AtomicU64,
@@ -48,6 +48,9 @@ pub struct Wrapped {
     pub lose_on_read: Mutex<Option<String>>,
     /// Pass ids whose void, delete and patch are refused (a source that cannot retire them).
     pub refuse_retire: Mutex<Vec<String>>,
+    /// Send a create again when its answer was lost (a transport error or timeout), as a naive
+    /// client would: over a simulator that drops answers, this makes stray copies.
+    pub repeat_lost_creates: AtomicBool,
 }
 
 impl Wrapped {
@@ -58,7 +61,11 @@ impl Wrapped {
     /// A memory provider whose capabilities are changed by `edit` (a provider without
     /// caller-chosen serials ignores `serial_number`).
     pub fn with_caps(edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
-        let inner = MemoryProvider::new();
+        Self::over(Arc::new(MemoryProvider::new()), edit)
+    }
+
+    /// Any provider (a simulator's client), its capabilities changed by `edit`.
+    pub fn over(inner: Arc<dyn WalletProvider>, edit: impl FnOnce(&mut Capabilities)) -> Arc<Self> {
         let mut caps = inner.capabilities().clone();
         edit(&mut caps);
         Arc::new(Self {
@@ -74,6 +81,7 @@ impl Wrapped {
             is_frozen: AtomicBool::new(false),
             lose_on_read: Mutex::new(None),
             refuse_retire: Mutex::new(Vec::new()),
+            repeat_lost_creates: AtomicBool::new(false),
         })
     }
 
@@ -152,7 +160,7 @@ impl Wrapped {
 #[async_trait]
 impl WalletProvider for Wrapped {
     fn name(&self) -> &'static str {
-        "memory"
+        self.inner.name()
     }
     fn capabilities(&self) -> &Capabilities {
         &self.caps
@@ -164,7 +172,15 @@ impl WalletProvider for Wrapped {
         if self.roll() < duplicated {
             self.do_create(pass.clone()).await?;
         }
-        let created = self.do_create(pass).await?;
+        let created = match self.do_create(pass.clone()).await {
+            Err(e)
+                if self.repeat_lost_creates.load(Ordering::SeqCst)
+                    && matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout) =>
+            {
+                self.do_create(pass).await?
+            }
+            other => other?,
+        };
         if self.dropped() {
             return Err(Error::new(
                 ErrorKind::Transport,
