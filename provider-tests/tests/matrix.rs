@@ -31,7 +31,7 @@ async fn memory() {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: true,
-        only: Vec::new(),
+        ..Default::default()
     };
     judge(&run_suite(backend.provider.clone(), options).await);
 }
@@ -42,7 +42,7 @@ async fn the_library_holds_a_run_to_the_shared_snapshots() {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: false,
-        only: Vec::new(),
+        ..Default::default()
     };
     let report = run_suite(backend.provider.clone(), options).await;
     assert!(!report.has_failures(), "{}", report.to_table());
@@ -58,7 +58,7 @@ async fn run(backend: backends::Backend) -> Report {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: true,
-        only: Vec::new(),
+        ..Default::default()
     };
     run_suite(backend.provider.clone(), options).await
 }
@@ -206,10 +206,67 @@ async fn live() {
             ..Default::default()
         },
         skip_snapshot_check: false,
-        only: Vec::new(),
+        ..Default::default()
     };
     let report = run_suite(provider, options).await;
     println!("{}", report.to_table());
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "live {name}: {failures:#?}");
+}
+
+/// A run in which scenarios fail on purpose still deletes everything it created: passes
+/// (also those of failed scenarios), webhook subscriptions (also the one whose deliveries failed
+/// verification) and templates; the simulator's state, read through its API, is as before.
+#[tokio::test]
+async fn a_failing_run_leaves_nothing_behind() {
+    use futures::TryStreamExt;
+    use walletpass_core::{ListQuery, WalletProviderExt};
+    let config = SimConfig {
+        deviations: [Deviation::IgnorePatch, Deviation::WrongWebhookSecret]
+            .into_iter()
+            .collect(),
+        ..SimConfig::default()
+    };
+    let backend = backends::passninja(config).await;
+    let provider = backend.provider.clone();
+    let template = backend.fixture.template.clone().unwrap();
+    let state = || async {
+        let passes: Vec<String> = provider
+            .list_all(ListQuery::new().template(template.clone()))
+            .map_ok(|p| p.pass_ref.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        let hooks: Vec<String> = provider
+            .list_webhooks(&ListQuery::new())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|h| h.id.to_string())
+            .collect();
+        let templates: Vec<String> = provider
+            .list_all_templates()
+            .map_ok(|t| t.id.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        (passes, hooks, templates)
+    };
+    let before = state().await;
+    let options = SuiteOptions {
+        fixture: backend.fixture.clone(),
+        skip_snapshot_check: true,
+        ..Default::default()
+    };
+    let report = run_suite(backend.provider.clone(), options).await;
+    let failed: Vec<&str> = report.failures().map(|(name, _)| name).collect();
+    assert!(
+        failed.contains(&"patch_changes_only_given_fields")
+            && failed.contains(&"webhook_delivery_verifies"),
+        "the deviations should fail scenarios: {}",
+        report.to_table()
+    );
+    assert!(report.left_behind.is_empty(), "{:?}", report.left_behind);
+    assert_eq!(state().await, before, "{}", report.to_table());
 }

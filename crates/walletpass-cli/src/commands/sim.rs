@@ -217,10 +217,9 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
             env.join(" ")
         ))?;
         if let Some(t) = vendor.demo_template() {
-            output::line(&format!(
-                "#   template {t} (member, points, tier): walletpass conformance --template {t}"
-            ))?;
+            output::line(&format!("#   template {t} (member, points, tier)"))?;
         }
+        output::line("#   certify it with the credentials only: walletpass conformance")?;
     }
     if !base.deviations.is_empty() {
         let names: Vec<String> = base.deviations.iter().map(|d| deviation_name(*d)).collect();
