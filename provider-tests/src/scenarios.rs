@@ -863,17 +863,33 @@ fn link_field(ctx: &Ctx) -> Result<Field, String> {
     })
 }
 
+/// Give the fields of `roles` a placement.
+fn place(
+    ctx: &Ctx,
+    content: &mut PassContent,
+    roles: &[Role],
+    placement: Placement,
+) -> Result<(), String> {
+    for role in roles {
+        let mut field = content
+            .field(ctx.key(*role)?)
+            .cloned()
+            .ok_or("missing base field")?;
+        field.placement = Some(placement);
+        content.fields.upsert(field).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn content_link_values(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
         let mut content = ctx.base_content()?;
-        for role in [Role::Member, Role::Points] {
-            let mut field = content
-                .field(ctx.key(role)?)
-                .cloned()
-                .ok_or("missing base field")?;
-            field.placement = Some(Placement::Secondary);
-            content.fields.upsert(field).map_err(|e| e.to_string())?;
-        }
+        place(
+            ctx,
+            &mut content,
+            &[Role::Member, Role::Points],
+            Placement::Secondary,
+        )?;
         content
             .fields
             .upsert(link_field(ctx)?)
@@ -894,20 +910,13 @@ fn content_label_color(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
 
 fn two_headers(ctx: &Ctx) -> Result<PassContent, String> {
     let mut content = ctx.base_content()?;
-    for role in [Role::Member, Role::Points] {
-        let mut field = content
-            .field(ctx.key(role)?)
-            .cloned()
-            .ok_or("missing base field")?;
-        field.placement = Some(Placement::Header);
-        content.fields.upsert(field).map_err(|e| e.to_string())?;
-    }
-    let mut tier = content
-        .field(ctx.key(Role::Tier)?)
-        .cloned()
-        .ok_or("missing base field")?;
-    tier.placement = Some(Placement::Secondary);
-    content.fields.upsert(tier).map_err(|e| e.to_string())?;
+    place(
+        ctx,
+        &mut content,
+        &[Role::Member, Role::Points],
+        Placement::Header,
+    )?;
+    place(ctx, &mut content, &[Role::Tier], Placement::Secondary)?;
     Ok(content)
 }
 

@@ -402,23 +402,7 @@ async fn update_pass(
     axum::Json(answer).into_response()
 }
 
-async fn patch_pass(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((template, serial)): Path<(String, String)>,
-    body: String,
-) -> Response {
-    update_pass(app, headers, template, serial, body, false).await
-}
-
-async fn put_pass(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((template, serial)): Path<(String, String)>,
-    body: String,
-) -> Response {
-    update_pass(app, headers, template, serial, body, true).await
-}
+type PassPath = Path<(String, String)>;
 
 async fn delete_pass(
     State(app): State<App>,
@@ -621,8 +605,12 @@ async fn start(ca_pem: &str) -> (String, App) {
         .route(
             "/passes/{template}/{serial}",
             get(get_pass)
-                .patch(patch_pass)
-                .put(put_pass)
+                .patch(|State(app), headers, Path((t, s)): PassPath, body| {
+                    update_pass(app, headers, t, s, body, false)
+                })
+                .put(|State(app), headers, Path((t, s)): PassPath, body| {
+                    update_pass(app, headers, t, s, body, true)
+                })
                 .delete(delete_pass),
         )
         .route("/webhooks", get(list_hooks).post(create_hook))

@@ -182,9 +182,9 @@ async fn passninja_deviations_are_caught_too() {
 }
 
 /// The same suite against a real vendor account: `WALLETPASS_TEST=<passninja|ubpass|passinstance>`
-/// with that vendor's credentials (see the README), and `WALLETPASS_TEST_TEMPLATE` naming a
-/// template with the keys `member`, `points` and `tier` where the vendor needs one. Everything
-/// the run creates carries a random prefix and is deleted afterwards.
+/// with that vendor's credentials (see the README). The suite chooses a template as the CLI
+/// does, or `WALLETPASS_TEST_TEMPLATE` names one. Everything the run creates carries a random
+/// prefix and is deleted afterwards.
 #[tokio::test]
 async fn live() {
     let Ok(name) = std::env::var("WALLETPASS_TEST") else {
@@ -197,21 +197,43 @@ async fn live() {
     let kind: walletpass::ProviderKind = name.parse().unwrap();
     let provider =
         walletpass::connect(walletpass::ProviderConfig::from_env(kind, None).unwrap()).unwrap();
-    let template = std::env::var("WALLETPASS_TEST_TEMPLATE")
-        .ok()
-        .map(|t| walletpass_core::TemplateId::new(t).unwrap());
+    let mut fixture = provider_tests::Fixture::default();
+    let mut notes = Vec::new();
+    let choice = match std::env::var("WALLETPASS_TEST_TEMPLATE") {
+        Ok(t) => {
+            let id = walletpass_core::TemplateId::new(t).unwrap();
+            Some(
+                provider_tests::inspect_template(provider.as_ref(), &id)
+                    .await
+                    .unwrap(),
+            )
+        }
+        Err(_) if provider_tests::discover::needs_template(provider.as_ref()) => Some(
+            provider_tests::choose_template(provider.as_ref())
+                .await
+                .unwrap(),
+        ),
+        Err(_) => None,
+    };
+    if let Some(choice) = choice {
+        notes.push(choice.why);
+        fixture.template = Some(choice.template);
+        fixture.fields = choice.fields;
+    }
     let options = SuiteOptions {
-        fixture: provider_tests::Fixture {
-            template,
-            ..Default::default()
-        },
-        skip_snapshot_check: false,
+        fixture,
+        notes,
         ..Default::default()
     };
     let report = run_suite(provider, options).await;
     println!("{}", report.to_table());
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "live {name}: {failures:#?}");
+    assert!(
+        report.left_behind.is_empty(),
+        "live {name}: {:?}",
+        report.left_behind
+    );
 }
 
 /// A run in which scenarios fail on purpose still deletes everything it created: passes

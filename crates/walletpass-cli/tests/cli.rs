@@ -551,7 +551,7 @@ async fn webhook_subscription_commands_on_passninja() {
             "webhooks",
             "create",
             "--url",
-            "http://127.0.0.1:9/hooks",
+            "https://127.0.0.1:9/hooks",
             "--event",
             "pass_updated",
             "--secret-file",
@@ -577,7 +577,7 @@ async fn webhook_subscription_commands_on_passninja() {
             "webhooks",
             "create",
             "--url",
-            "http://127.0.0.1:9/other",
+            "https://127.0.0.1:9/other",
             "--event",
             "pass_installed",
             "--show-secret",
@@ -597,7 +597,7 @@ async fn webhook_subscription_commands_on_passninja() {
             .any(|w| w["id"] == id)
     );
     let got = run(env, &["webhooks", "get", id]).await.expect(0).json();
-    assert_eq!(got["url"], "http://127.0.0.1:9/hooks");
+    assert_eq!(got["url"], "https://127.0.0.1:9/hooks");
     assert!(got.get("secret").is_none());
     let deliveries = run(env, &["webhooks", "deliveries", id])
         .await
@@ -925,6 +925,57 @@ async fn conformance_is_green_on_memory_and_every_simulator_with_credentials_onl
         "{}",
         out.stdout
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_without_a_usable_template_skips_the_pass_scenarios_and_exits_2() {
+    // The PassNinja simulator's demo pass is the only one its templates have; without it no
+    // template's keys can be read through the documented API.
+    let pn = sim("passninja").await;
+    run(
+        &pn.env,
+        &[
+            "passes",
+            "delete",
+            &format!("{}/{}", passninja::DEMO_TEMPLATE_ID, passninja::DEMO_SERIAL),
+        ],
+    )
+    .await
+    .expect(0);
+    let out = run(&pn.env, &["conformance"]).await.expect(2);
+    let report = out.json();
+    let results = report["results"].as_array().unwrap();
+    let result = |name: &str| {
+        results
+            .iter()
+            .find(|r| r["scenario"] == name)
+            .unwrap_or_else(|| panic!("{name}: {report:#}"))
+    };
+    for name in [
+        "create_then_get",
+        "list_walks_every_page_once",
+        "put_replaces",
+    ] {
+        let r = result(name);
+        assert_eq!(r["result"], "skipped", "{r:#}");
+        assert!(
+            r["missing"].as_str().unwrap().contains("--template"),
+            "{r:#}"
+        );
+    }
+    // Scenarios that need no template still run, and pass.
+    for name in [
+        "error_bad_credentials",
+        "error_unknown_id",
+        "templates_lifecycle",
+    ] {
+        assert_eq!(result(name)["result"], "passed", "{name}: {report:#}");
+    }
+    assert!(
+        results.iter().all(|r| r["result"] != "failed"),
+        "{report:#}"
+    );
+    assert!(out.stderr.contains("--template"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -852,7 +852,12 @@ async fn webhook_subscription_lifecycle_and_deliveries() {
     wait_for(|| received.0.lock().unwrap().len() == 2).await;
     assert_eq!(received.0.lock().unwrap()[1].1["type"], "pn.pass.installed");
 
-    // "Inspect delivery history".
+    // "Inspect delivery history": a row is written once the receiver has answered.
+    wait_for(|| {
+        let rows = api.sim.webhook_results();
+        rows.iter().filter(|r| r["webhook_id"] == "47").count() == 2
+    })
+    .await;
     let (status, results) = api.call(Method::GET, "/webhooks/47/results", None).await;
     assert_eq!(status, 200);
     assert_eq!(results["total"], 2);

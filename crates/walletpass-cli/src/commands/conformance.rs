@@ -78,11 +78,11 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         .clone()
         .or_else(|| fixture.address_template.clone());
     fixture.unknown_id = match &args.unknown_id {
-        Some(id) => Some(checked_unknown_id(&provider, address.clone(), id).await?),
+        Some(id) => Some(checked_id(&provider, address.clone(), id, false).await?),
         None => defaults.unknown_id.map(PassId::new).transpose()?,
     };
     fixture.malformed_id = match &args.malformed_id {
-        Some(id) => Some(checked_malformed_id(&provider, address, id).await?),
+        Some(id) => Some(checked_id(&provider, address, id, true).await?),
         None => defaults.malformed_id.map(PassId::new).transpose()?,
     };
     fixture.webhook_sample = match &args.webhook_sample {
@@ -173,58 +173,44 @@ async fn any_template(provider: &Arc<dyn WalletProvider>) -> Option<TemplateId> 
     page.items.into_iter().next().map(|t| t.id)
 }
 
-/// `--unknown-id`, checked: it must be well formed and name no pass.
-async fn checked_unknown_id(
+/// `--unknown-id` (`malformed: false`: well formed and naming no pass) or `--malformed-id`
+/// (`malformed: true`: refused before anything is sent), checked with one `get`, so that a
+/// wrong fixture is the user's mistake, never reported as the vendor failing.
+async fn checked_id(
     provider: &Arc<dyn WalletProvider>,
     template: Option<TemplateId>,
     id: &str,
+    malformed: bool,
 ) -> Result<PassId, Failure> {
+    let flag = if malformed {
+        "--malformed-id"
+    } else {
+        "--unknown-id"
+    };
+    let hint = if malformed {
+        "pass --malformed-id with an id the provider must refuse as malformed"
+    } else {
+        "pass --unknown-id with a well-formed id that names no pass"
+    };
     let id = PassId::new(id)?;
     let pass = PassRef {
         template,
         id: id.clone(),
     };
-    match provider.get(&pass).await {
-        Ok(_) => Err(Failure::usage_hint(
-            format!("--unknown-id {id}: that pass exists"),
-            "pass --unknown-id with a well-formed id that names no pass",
+    let problem = match provider.get(&pass).await {
+        Ok(_) => Some("that pass exists".to_owned()),
+        Err(e) if !malformed && e.kind() == ErrorKind::InvalidInput => {
+            Some(format!("{} refuses it as malformed ({e})", provider.name()))
+        }
+        Err(e) if malformed && e.kind() == ErrorKind::NotFound => Some(format!(
+            "{} takes it as a well-formed id (answered not found)",
+            provider.name()
         )),
-        Err(e) if e.kind() == ErrorKind::InvalidInput => Err(Failure::usage_hint(
-            format!(
-                "--unknown-id {id}: {} refuses it as malformed ({e})",
-                provider.name()
-            ),
-            "pass --unknown-id with a well-formed id that names no pass",
-        )),
-        Err(_) => Ok(id),
-    }
-}
-
-/// `--malformed-id`, checked: the provider must refuse it before sending anything, so a
-/// well-formed id (answered not found) is the user's mistake, not the vendor's.
-async fn checked_malformed_id(
-    provider: &Arc<dyn WalletProvider>,
-    template: Option<TemplateId>,
-    id: &str,
-) -> Result<PassId, Failure> {
-    let id = PassId::new(id)?;
-    let pass = PassRef {
-        template,
-        id: id.clone(),
+        Err(_) => None,
     };
-    match provider.get(&pass).await {
-        Ok(_) => Err(Failure::usage_hint(
-            format!("--malformed-id {id}: that pass exists"),
-            "pass --malformed-id with an id the provider must refuse as malformed",
-        )),
-        Err(e) if e.kind() == ErrorKind::NotFound => Err(Failure::usage_hint(
-            format!(
-                "--malformed-id {id}: {} takes it as a well-formed id (answered not found)",
-                provider.name()
-            ),
-            "pass --malformed-id with an id the provider must refuse as malformed",
-        )),
-        Err(_) => Ok(id),
+    match problem {
+        Some(problem) => Err(Failure::usage_hint(format!("{flag} {id}: {problem}"), hint)),
+        None => Ok(id),
     }
 }
 
