@@ -23,10 +23,13 @@ pub enum Outcome {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         observations: Vec<Observation>,
     },
-    /// Not run: the provider does not declare what it needs.
+    /// Not run: the provider does not declare what it needs, or the fixture lacks it.
     Skipped {
-        /// The missing capability.
+        /// The missing capability, or what the fixture lacks and the flag that supplies it.
         missing: String,
+        /// Skipped because no template was given or found: the run is incomplete.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        for_want_of_template: bool,
     },
 }
 
@@ -47,8 +50,17 @@ pub struct ScenarioResult {
 pub struct Report {
     /// The provider's name.
     pub provider: String,
+    /// What the run was set up with: the template chosen and why, what the provider's
+    /// capabilities note (endpoints the vendor no longer documents, assumed schemes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// Parts of a pass the scenarios did not compare, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_compared: Vec<String>,
     /// One result per scenario, in suite order.
     pub results: Vec<ScenarioResult>,
+    /// What the run created and could not delete afterwards.
+    pub left_behind: Vec<String>,
 }
 
 impl Report {
@@ -62,6 +74,19 @@ impl Report {
         self.results.iter().filter_map(|r| match &r.outcome {
             Outcome::Failed { reason, .. } => Some((r.scenario.as_str(), reason.as_str())),
             _ => None,
+        })
+    }
+
+    /// Whether scenarios were skipped because no template was given or found.
+    pub fn lacks_template(&self) -> bool {
+        self.results.iter().any(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Skipped {
+                    for_want_of_template: true,
+                    ..
+                }
+            )
         })
     }
 
@@ -88,13 +113,22 @@ impl Report {
             .unwrap_or(8)
             .max(8);
         let mut out = format!("conformance: {}\n", self.provider);
+        for note in &self.notes {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        for part in &self.not_compared {
+            out.push_str(&format!("  not compared: {part}\n"));
+        }
         for r in &self.results {
             let (word, detail) = match &r.outcome {
                 Outcome::Passed { .. } => ("pass", String::new()),
                 Outcome::Failed { reason, .. } => ("FAIL", reason.clone()),
-                Outcome::Skipped { missing } => ("skip", format!("needs {missing}")),
+                Outcome::Skipped { missing, .. } => ("skip", format!("needs {missing}")),
             };
             out.push_str(&format!("  {:<width$}  {word:<4}  {detail}\n", r.scenario));
+        }
+        for left in &self.left_behind {
+            out.push_str(&format!("  NOT DELETED: {left}\n"));
         }
         let (passed, failed, skipped) = self.counts();
         out.push_str(&format!(

@@ -14,7 +14,7 @@ use walletpass_core::{
     Result as WpResult, WalletProviderExt, WebhookEventKind, WebhookId,
 };
 
-use crate::context::{Ctx, Fixture};
+use crate::context::{Ctx, Fixture, Role};
 use crate::view::{canonical_view, content_view, placements_view};
 
 /// A canonical value a scenario saw, compared with the shared snapshot of the same name.
@@ -38,14 +38,55 @@ pub struct Scenario {
     pub run: Run,
 }
 
+/// The start of the skip reason of a scenario that needs a template the run does not have.
+pub const A_TEMPLATE: &str = "a template";
+
 impl Scenario {
-    /// The first thing the scenario needs that the provider or fixture lacks.
+    /// The first thing the scenario needs that the provider or fixture lacks; for a fixture
+    /// part, with the reason and the flag that supplies it.
     pub fn missing(&self, caps: &Capabilities, fixture: &Fixture) -> Option<String> {
-        self.needs
-            .iter()
-            .find(|(_, has)| !has(caps, fixture))
-            .map(|(name, _)| (*name).to_owned())
+        let (name, _) = self.needs.iter().find(|(_, has)| !has(caps, fixture))?;
+        Some(match *name {
+            TEMPLATE => format!(
+                "{A_TEMPLATE}: {}",
+                fixture
+                    .template_missing
+                    .as_deref()
+                    .unwrap_or("the vendor creates passes from templates; pass --template ID")
+            ),
+            ADDRESS => format!(
+                "{A_TEMPLATE} to address passes by: {}",
+                fixture
+                    .template_missing
+                    .as_deref()
+                    .unwrap_or("pass --template ID")
+            ),
+            RECEIVER => format!(
+                "a webhook receiver: {}",
+                fixture.receiver.reason().unwrap_or_default()
+            ),
+            other => other.to_owned(),
+        })
     }
+}
+
+const TEMPLATE: &str = "fixture.template";
+const ADDRESS: &str = "fixture.address_template";
+const RECEIVER: &str = "fixture.receiver";
+
+/// Whether passes of this provider live in templates.
+fn uses_templates(c: &Capabilities) -> bool {
+    c.pass_ref_requires_template || c.list_requires_template || c.templates_list
+}
+
+/// The template need of every scenario that creates or lists passes.
+fn has_template(c: &Capabilities, f: &Fixture) -> bool {
+    f.template.is_some() || !uses_templates(c)
+}
+
+/// The need of scenarios that address a pass that does not exist.
+fn can_address(c: &Capabilities, f: &Fixture) -> bool {
+    !c.pass_ref_requires_template || f.template.is_some() || f.address_template.is_some()
 }
 
 fn ensure(condition: bool, reason: impl FnOnce() -> String) -> Result<(), String> {
@@ -59,14 +100,14 @@ fn observe(name: &str, value: Value) -> Observation {
     }
 }
 
-fn text(key: &str, label: &str, value: &str) -> Field {
-    Field {
-        key: walletpass_core::FieldKey::new(key).unwrap_or_else(|_| unreachable!("static key")),
+fn text(key: &str, label: &str, value: &str) -> Result<Field, String> {
+    Ok(Field {
+        key: walletpass_core::FieldKey::new(key).map_err(|e| e.to_string())?,
         label: Some(label.to_owned()),
         value: value.into(),
         placement: None,
         change_message: None,
-    }
+    })
 }
 
 fn qr(message: &str) -> Barcode {
@@ -74,21 +115,6 @@ fn qr(message: &str) -> Barcode {
         format: BarcodeFormat::Qr,
         message: message.to_owned(),
         alt_text: None,
-    }
-}
-
-/// The content every base scenario writes: three labelled text fields, which every backend can
-/// hold. Barcodes, placements, colors and link values have capability-gated scenarios of their
-/// own, since not every vendor stores them per pass (PassNinja keeps the barcode on the template).
-pub fn base_content() -> PassContent {
-    PassContent {
-        fields: walletpass_core::Fields::try_from_vec(vec![
-            text("member", "Member", "Jane Doe"),
-            text("points", "Points", "1200"),
-            text("tier", "Tier", "Gold"),
-        ])
-        .unwrap_or_else(|_| unreachable!("static fields are valid")),
-        ..PassContent::default()
     }
 }
 
@@ -105,7 +131,7 @@ async fn get(ctx: &Ctx, pass: &PassRef) -> Result<Pass, String> {
 
 fn create_then_get(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let written = base_content();
+        let written = ctx.base_content()?;
         let created = ctx.create(written.clone()).await?;
         let want = content_view(&written, &PassStatus::Active);
         ensure(canonical_view(&created) == want, || {
@@ -127,10 +153,11 @@ fn create_then_get(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>>
 
 fn patch_changes_only_given_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let written = base_content();
+        let written = ctx.base_content()?;
         let created = ctx.create(written.clone()).await?;
+        let points = ctx.key(Role::Points)?;
         let patch = PassPatch::builder()
-            .set_value("points", "1500")
+            .set_value(points, "1500")
             .build()
             .map_err(|e| e.to_string())?;
         ctx.provider
@@ -142,7 +169,7 @@ fn patch_changes_only_given_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observ
         let want = content_view(&expected, &PassStatus::Active);
         ensure(canonical_view(&read) == want, || {
             format!(
-                "after patching only 'points', expected {want}, read {}",
+                "after patching only '{points}', expected {want}, read {}",
                 canonical_view(&read)
             )
         })?;
@@ -155,16 +182,8 @@ fn patch_changes_only_given_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observ
 
 fn put_replaces(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let created = ctx.create(base_content()).await?;
-        let replacement = PassContent {
-            fields: walletpass_core::Fields::try_from_vec(vec![
-                text("member", "Member", "Jane Q. Doe"),
-                text("points", "Points", "0"),
-                text("tier", "Tier", "Silver"),
-            ])
-            .map_err(|e| e.to_string())?,
-            ..PassContent::default()
-        };
+        let created = ctx.create(ctx.base_content()?).await?;
+        let replacement = ctx.fixture.fields.content(["Jane Q. Doe", "0", "Silver"])?;
         ctx.provider
             .put(&created.pass_ref, replacement.clone())
             .await
@@ -180,7 +199,7 @@ fn put_replaces(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
 
 fn delete_then_get_is_not_found(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let created = ctx.create(base_content()).await?;
+        let created = ctx.create(ctx.base_content()?).await?;
         ctx.provider
             .delete(&created.pass_ref)
             .await
@@ -205,7 +224,7 @@ fn delete_then_get_is_not_found(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observati
 
 fn void_keeps_the_pass(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let created = ctx.create(base_content()).await?;
+        let created = ctx.create(ctx.base_content()?).await?;
         let voided = ctx
             .provider
             .void(&created.pass_ref)
@@ -215,7 +234,7 @@ fn void_keeps_the_pass(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
             format!("void answered status {}", voided.status)
         })?;
         let read = get(ctx, &created.pass_ref).await?;
-        let want = content_view(&base_content(), &PassStatus::Voided);
+        let want = content_view(&ctx.base_content()?, &PassStatus::Voided);
         ensure(canonical_view(&read) == want, || {
             format!(
                 "after void, expected {want}, read {}",
@@ -243,7 +262,7 @@ fn list_walks_every_page_once(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation
     Box::pin(async move {
         let mut ours = Vec::new();
         for _ in 0..5 {
-            ours.push(ctx.create(base_content()).await?.pass_ref.id);
+            ours.push(ctx.create(ctx.base_content()?).await?.pass_ref.id);
         }
         let mut walks: Vec<(Option<u32>, Vec<PassId>)> = Vec::new();
         for page_size in [Some(2), Some(3), Some(20), None] {
@@ -282,8 +301,9 @@ fn list_walks_every_page_once(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation
 
 /// The richest content `caps` says a pass holds, from the parts every such vendor stores the
 /// same way: the base fields, a QR barcode with alt text, colors, texts and dates.
-fn rich_content(caps: &Capabilities) -> Result<PassContent, String> {
-    let mut content = base_content();
+fn rich_content(ctx: &Ctx) -> Result<PassContent, String> {
+    let caps = ctx.provider.capabilities();
+    let mut content = ctx.base_content()?;
     if caps.barcode_formats.contains(&BarcodeFormat::Qr) {
         let mut barcode = qr("WPT-RICH-1");
         if caps.barcode_alt_text {
@@ -319,7 +339,7 @@ fn rich_content(caps: &Capabilities) -> Result<PassContent, String> {
 /// every one.
 fn list_carries_full_content(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let content = rich_content(ctx.provider.capabilities())?;
+        let content = rich_content(ctx)?;
         let created = ctx.create(content).await?;
         let read = get(ctx, &created.pass_ref).await?;
         let mut query = ListQuery::new();
@@ -354,8 +374,8 @@ fn list_carries_full_content(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>
 
 fn search_finds_by_serial(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let target = ctx.create(base_content()).await?;
-        let other = ctx.create(base_content()).await?;
+        let target = ctx.create(ctx.base_content()?).await?;
+        let other = ctx.create(ctx.base_content()?).await?;
         let needle = target.serial_number.clone();
         let mut query = ListQuery::new().search(needle.to_uppercase());
         query.template = ctx.fixture.template.clone();
@@ -388,6 +408,7 @@ fn templates_lifecycle(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
             .create_template(new)
             .await
             .map_err(|e| format!("create_template failed: {e}"))?;
+        ctx.track_template(created.id.clone());
         ensure(created.name == name, || {
             format!("created template is named '{}', not '{name}'", created.name)
         })?;
@@ -434,6 +455,7 @@ fn webhook_subscription_lifecycle(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observa
             .create_webhook(new)
             .await
             .map_err(|e| format!("create_webhook failed: {e}"))?;
+        ctx.track_webhook(created.subscription.id.clone());
         ensure(!created.secret.expose_secret().is_empty(), || {
             "create_webhook returned an empty secret".into()
         })?;
@@ -509,38 +531,9 @@ fn webhook_verification(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Str
     })
 }
 
-/// A loopback receiver that keeps every delivery it gets.
-async fn receiver() -> Result<
-    (
-        String,
-        tokio::sync::mpsc::UnboundedReceiver<(http::HeaderMap, Vec<u8>)>,
-    ),
-    String,
-> {
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: http::HeaderMap, body: axum::body::Bytes| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send((headers, body.to_vec()));
-                http::StatusCode::OK
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| format!("could not bind a receiver: {e}"))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    Ok((format!("http://{addr}/hook"), rx))
-}
-
 fn webhook_delivery_verifies(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let (url, mut deliveries) = receiver().await?;
+        let (url, mut deliveries, _server) = ctx.fixture.receiver.start().await?;
         // Not scoped to a template: not every vendor can scope a subscription.
         let new = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassUpdated])
             .map_err(|e| e.to_string())?;
@@ -549,10 +542,11 @@ fn webhook_delivery_verifies(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>
             .create_webhook(new)
             .await
             .map_err(|e| format!("create_webhook failed: {e}"))?;
+        ctx.track_webhook(created.subscription.id.clone());
         let outcome = async {
-            let pass = ctx.create(base_content()).await?;
+            let pass = ctx.create(ctx.base_content()?).await?;
             let patch = PassPatch::builder()
-                .set_value("points", "1300")
+                .set_value(ctx.key(Role::Points)?, "1300")
                 .build()
                 .map_err(|e| e.to_string())?;
             ctx.provider
@@ -578,6 +572,8 @@ fn webhook_delivery_verifies(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>
             }
         }
         .await;
+        // Deleted here so that no delivery outlives the scenario; what fails is left to the
+        // cleanup, which reports it.
         let _ = ctx.provider.delete_webhook(&created.subscription.id).await;
         outcome
     })
@@ -601,7 +597,11 @@ fn dummy_ref(ctx: &Ctx, id: Option<&PassId>) -> PassRef {
         .or_else(|| PassId::new("wptunknown").ok())
         .unwrap_or_else(|| unreachable!("static id is valid"));
     PassRef {
-        template: ctx.fixture.template.clone(),
+        template: ctx
+            .fixture
+            .template
+            .clone()
+            .or_else(|| ctx.fixture.address_template.clone()),
         id,
     }
 }
@@ -634,10 +634,10 @@ fn error_unknown_id(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>
 
 fn error_unknown_field_key(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let mut content = base_content();
+        let mut content = ctx.base_content()?;
         content
             .fields
-            .upsert(text("no_such_field", "Nope", "x"))
+            .upsert(text("no_such_field", "Nope", "x")?)
             .map_err(|e| e.to_string())?;
         let result = ctx.provider.create(ctx.new_pass(content)).await;
         if let Ok(p) = &result {
@@ -679,17 +679,18 @@ fn capability_truth(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>
             .fixture
             .template
             .clone()
+            .or_else(|| ctx.fixture.address_template.clone())
             .or_else(|| walletpass_core::TemplateId::new("wptunknown").ok())
             .ok_or("no template id")?;
         let unsupported = [ErrorKind::Unsupported];
         let patch = PassPatch::builder()
-            .set_value("points", "1")
+            .set_value(ctx.key(Role::Points)?, "1")
             .build()
             .map_err(|e| e.to_string())?;
         if !caps.create {
             expect_kind(
                 "create",
-                p.create(ctx.new_pass(base_content())).await,
+                p.create(ctx.new_pass(ctx.base_content()?)).await,
                 &unsupported,
             )
             .await?;
@@ -701,7 +702,7 @@ fn capability_truth(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>
             expect_kind("patch", p.patch(&pass, &patch).await, &unsupported).await?;
         }
         if !caps.put {
-            expect_kind("put", p.put(&pass, base_content()).await, &unsupported).await?;
+            expect_kind("put", p.put(&pass, ctx.base_content()?).await, &unsupported).await?;
         }
         if !caps.delete {
             expect_kind("delete", p.delete(&pass).await, &unsupported).await?;
@@ -846,11 +847,12 @@ async fn round_trip(
     Ok(vec![observe(name, view)])
 }
 
-fn link_field() -> Result<Field, String> {
+fn link_field(ctx: &Ctx) -> Result<Field, String> {
     let url = url::Url::parse("https://example.com/terms").map_err(|e| e.to_string())?;
+    let tier = ctx.fixture.fields.field(Role::Tier, "")?;
     Ok(Field {
-        key: walletpass_core::FieldKey::new("tier").map_err(|e| e.to_string())?,
-        label: Some("Tier".into()),
+        key: tier.key,
+        label: tier.label,
         value: vec![Link {
             label: Some("Terms".into()),
             url,
@@ -861,17 +863,36 @@ fn link_field() -> Result<Field, String> {
     })
 }
 
+/// Give the fields of `roles` a placement.
+fn place(
+    ctx: &Ctx,
+    content: &mut PassContent,
+    roles: &[Role],
+    placement: Placement,
+) -> Result<(), String> {
+    for role in roles {
+        let mut field = content
+            .field(ctx.key(*role)?)
+            .cloned()
+            .ok_or("missing base field")?;
+        field.placement = Some(placement);
+        content.fields.upsert(field).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn content_link_values(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let mut content = base_content();
-        for key in ["member", "points"] {
-            let mut field = content.field(key).cloned().ok_or("missing base field")?;
-            field.placement = Some(Placement::Secondary);
-            content.fields.upsert(field).map_err(|e| e.to_string())?;
-        }
+        let mut content = ctx.base_content()?;
+        place(
+            ctx,
+            &mut content,
+            &[Role::Member, Role::Points],
+            Placement::Secondary,
+        )?;
         content
             .fields
-            .upsert(link_field()?)
+            .upsert(link_field(ctx)?)
             .map_err(|e| e.to_string())?;
         round_trip(ctx, "content_link_values", content, true).await
     })
@@ -879,7 +900,7 @@ fn content_link_values(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
 
 fn content_label_color(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let mut content = base_content();
+        let mut content = ctx.base_content()?;
         content.appearance.label_color = Some(walletpass_core::Color::rgb(156, 163, 175));
         content.appearance.background_color = Some(walletpass_core::Color::rgb(31, 41, 55));
         content.appearance.foreground_color = Some(walletpass_core::Color::rgb(255, 255, 255));
@@ -887,28 +908,27 @@ fn content_label_color(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Stri
     })
 }
 
-fn two_headers() -> Result<PassContent, String> {
-    let mut content = base_content();
-    for key in ["member", "points"] {
-        let mut field = content.field(key).cloned().ok_or("missing base field")?;
-        field.placement = Some(Placement::Header);
-        content.fields.upsert(field).map_err(|e| e.to_string())?;
-    }
-    let mut tier = content.field("tier").cloned().ok_or("missing base field")?;
-    tier.placement = Some(Placement::Secondary);
-    content.fields.upsert(tier).map_err(|e| e.to_string())?;
+fn two_headers(ctx: &Ctx) -> Result<PassContent, String> {
+    let mut content = ctx.base_content()?;
+    place(
+        ctx,
+        &mut content,
+        &[Role::Member, Role::Points],
+        Placement::Header,
+    )?;
+    place(ctx, &mut content, &[Role::Tier], Placement::Secondary)?;
     Ok(content)
 }
 
 fn content_two_header_fields(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(
-        async move { round_trip(ctx, "content_two_header_fields", two_headers()?, true).await },
+        async move { round_trip(ctx, "content_two_header_fields", two_headers(ctx)?, true).await },
     )
 }
 
 fn content_qr_barcode(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let mut content = base_content();
+        let mut content = ctx.base_content()?;
         content.barcode = Some(qr("MEMBER-0001"));
         round_trip(ctx, "content_qr_barcode", content, false).await
     })
@@ -916,7 +936,7 @@ fn content_qr_barcode(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, Strin
 
 fn content_pdf417(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observation>, String>> {
     Box::pin(async move {
-        let mut content = base_content();
+        let mut content = ctx.base_content()?;
         content.barcode = Some(Barcode {
             format: BarcodeFormat::Pdf417,
             message: "MEMBER-0001".into(),
@@ -931,18 +951,20 @@ fn unsupported_content_is_refused(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observa
     Box::pin(async move {
         let caps = ctx.provider.capabilities().clone();
         let mut cases: Vec<(&str, PassContent)> = Vec::new();
-        if !caps.link_values {
-            let mut c = base_content();
-            c.fields.upsert(link_field()?).map_err(|e| e.to_string())?;
+        if !caps.link_values && ctx.fixture.fields.key(Role::Tier).is_some() {
+            let mut c = ctx.base_content()?;
+            c.fields
+                .upsert(link_field(ctx)?)
+                .map_err(|e| e.to_string())?;
             cases.push(("a link value", c));
         }
         if !caps.label_color {
-            let mut c = base_content();
+            let mut c = ctx.base_content()?;
             c.appearance.label_color = Some(walletpass_core::Color::rgb(1, 2, 3));
             cases.push(("a label color", c));
         }
         if !caps.barcode_formats.contains(&BarcodeFormat::Pdf417) {
-            let mut c = base_content();
+            let mut c = ctx.base_content()?;
             c.barcode = Some(Barcode {
                 format: BarcodeFormat::Pdf417,
                 message: "X".into(),
@@ -950,8 +972,10 @@ fn unsupported_content_is_refused(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observa
             });
             cases.push(("a PDF417 barcode", c));
         }
-        if caps.max_fields(Placement::Header).is_some_and(|n| n < 2) {
-            cases.push(("a second header field", two_headers()?));
+        if caps.max_fields(Placement::Header).is_some_and(|n| n < 2)
+            && ctx.fixture.fields.key(Role::Tier).is_some()
+        {
+            cases.push(("a second header field", two_headers(ctx)?));
         }
         for (what, content) in cases {
             let result = ctx.provider.create(ctx.new_pass(content)).await;
@@ -970,7 +994,7 @@ fn unsupported_content_is_refused(ctx: &Ctx) -> BoxFuture<'_, Result<Vec<Observa
 }
 
 macro_rules! needs {
-    ($($name:literal => $check:expr),* $(,)?) => {
+    ($($name:expr => $check:expr),* $(,)?) => {
         vec![$(($name, $check as fn(&Capabilities, &Fixture) -> bool)),*]
     };
 }
@@ -980,37 +1004,44 @@ pub fn all_scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
             name: "create_then_get",
-            needs: needs!["create" => |c, _| c.create, "get" => |c, _| c.get],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "get" => |c, _| c.get],
             run: create_then_get,
         },
         Scenario {
             name: "patch_changes_only_given_fields",
-            needs: needs!["create" => |c, _| c.create, "patch" => |c, _| c.patch],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "patch" => |c, _| c.patch],
             run: patch_changes_only_given_fields,
         },
         Scenario {
             name: "put_replaces",
-            needs: needs!["create" => |c, _| c.create, "put" => |c, _| c.put],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "put" => |c, _| c.put],
             run: put_replaces,
         },
         Scenario {
             name: "delete_then_get_is_not_found",
-            needs: needs!["create" => |c, _| c.create, "delete" => |c, _| c.delete],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "delete" => |c, _| c.delete],
             run: delete_then_get_is_not_found,
         },
         Scenario {
             name: "void_keeps_the_pass",
-            needs: needs!["create" => |c, _| c.create, "void" => |c, _| c.void],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "void" => |c, _| c.void],
             run: void_keeps_the_pass,
         },
         Scenario {
             name: "list_walks_every_page_once",
-            needs: needs!["create" => |c, _| c.create, "list" => |c, _| c.list],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create, "list" => |c, _| c.list],
             run: list_walks_every_page_once,
         },
         Scenario {
             name: "list_carries_full_content",
             needs: needs![
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "get" => |c, _| c.get,
                 "list" => |c, _| c.list,
@@ -1020,7 +1051,8 @@ pub fn all_scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "search_finds_by_serial",
-            needs: needs!["list" => |c, _| c.list, "search" => |c, _| c.search],
+            needs: needs![
+                TEMPLATE => has_template,"list" => |c, _| c.list, "search" => |c, _| c.search],
             run: search_finds_by_serial,
         },
         Scenario {
@@ -1054,17 +1086,20 @@ pub fn all_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "webhook_delivery_verifies",
             needs: needs![
-                "create" => |c, _| c.create,
-                "patch" => |c, _| c.patch,
-                "webhooks_create" => |c, _| c.webhooks_create,
-                "webhooks_verify" => |c, _| c.webhooks_verify,
-                "fixture.loopback_deliveries" => |_, f| f.loopback_deliveries,
-            ],
+                            TEMPLATE => has_template,
+                            "create" => |c, _| c.create,
+                            "patch" => |c, _| c.patch,
+                            "webhooks_create" => |c, _| c.webhooks_create,
+                            "webhooks_verify" => |c, _| c.webhooks_verify,
+            RECEIVER => |_, f| f.receiver.is_available(),
+                            "webhooks_delete (to remove the subscription it creates)" => |c, f| c.webhooks_delete || f.allow_undeletable,
+                        ],
             run: webhook_delivery_verifies,
         },
         Scenario {
             name: "error_malformed_id",
             needs: needs![
+                ADDRESS => can_address,
                 "get" => |c, _| c.get,
                 "fixture.malformed_id" => |_, f| f.malformed_id.is_some(),
             ],
@@ -1072,7 +1107,8 @@ pub fn all_scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "error_unknown_id",
-            needs: needs!["get" => |c, _| c.get],
+            needs: needs![
+                ADDRESS => can_address,"get" => |c, _| c.get],
             run: error_unknown_id,
         },
         Scenario {
@@ -1080,13 +1116,14 @@ pub fn all_scenarios() -> Vec<Scenario> {
             needs: needs![
                 "create" => |c, _| c.create,
                 "fixed_field_keys" => |c, _| c.fixed_field_keys,
-                "fixture.template" => |_, f| f.template.is_some(),
+                TEMPLATE => |_, f| f.template.is_some(),
             ],
             run: error_unknown_field_key,
         },
         Scenario {
             name: "error_bad_credentials",
             needs: needs![
+                ADDRESS => can_address,
                 "get" => |c, _| c.get,
                 "fixture.bad_credentials" => |_, f| f.bad_credentials.is_some(),
             ],
@@ -1099,12 +1136,15 @@ pub fn all_scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "unsupported_content_is_refused",
-            needs: needs!["create" => |c, _| c.create],
+            needs: needs![
+                TEMPLATE => has_template,"create" => |c, _| c.create],
             run: unsupported_content_is_refused,
         },
         Scenario {
             name: "content_link_values",
             needs: needs![
+                "three text keys in the template" => |_, f| f.fields.roles.len() >= 3,
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "link_values" => |c, _| c.link_values,
                 "placements" => |c, _| c.placements,
@@ -1114,6 +1154,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "content_label_color",
             needs: needs![
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "label_color" => |c, _| c.label_color,
                 "colors" => |c, _| c.colors,
@@ -1123,6 +1164,8 @@ pub fn all_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "content_two_header_fields",
             needs: needs![
+                "three text keys in the template" => |_, f| f.fields.roles.len() >= 3,
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "placements" => |c, _| c.placements,
                 "placements per pass" => |c, _| !c.fixed_layout,
@@ -1133,6 +1176,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "content_qr_barcode",
             needs: needs![
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "barcode qr" => |c, _| c.barcode_formats.contains(&BarcodeFormat::Qr),
             ],
@@ -1141,6 +1185,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
         Scenario {
             name: "content_pdf417",
             needs: needs![
+                TEMPLATE => has_template,
                 "create" => |c, _| c.create,
                 "barcode pdf417" => |c, _| c.barcode_formats.contains(&BarcodeFormat::Pdf417),
             ],

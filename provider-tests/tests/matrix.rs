@@ -31,7 +31,7 @@ async fn memory() {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: true,
-        only: Vec::new(),
+        ..Default::default()
     };
     judge(&run_suite(backend.provider.clone(), options).await);
 }
@@ -42,7 +42,7 @@ async fn the_library_holds_a_run_to_the_shared_snapshots() {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: false,
-        only: Vec::new(),
+        ..Default::default()
     };
     let report = run_suite(backend.provider.clone(), options).await;
     assert!(!report.has_failures(), "{}", report.to_table());
@@ -58,7 +58,7 @@ async fn run(backend: backends::Backend) -> Report {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
         skip_snapshot_check: true,
-        only: Vec::new(),
+        ..Default::default()
     };
     run_suite(backend.provider.clone(), options).await
 }
@@ -182,9 +182,9 @@ async fn passninja_deviations_are_caught_too() {
 }
 
 /// The same suite against a real vendor account: `WALLETPASS_TEST=<passninja|ubpass|passinstance>`
-/// with that vendor's credentials (see the README), and `WALLETPASS_TEST_TEMPLATE` naming a
-/// template with the keys `member`, `points` and `tier` where the vendor needs one. Everything
-/// the run creates carries a random prefix and is deleted afterwards.
+/// with that vendor's credentials (see the README). The suite chooses a template as the CLI
+/// does, or `WALLETPASS_TEST_TEMPLATE` names one. Everything the run creates carries a random
+/// prefix and is deleted afterwards.
 #[tokio::test]
 async fn live() {
     let Ok(name) = std::env::var("WALLETPASS_TEST") else {
@@ -197,19 +197,98 @@ async fn live() {
     let kind: walletpass::ProviderKind = name.parse().unwrap();
     let provider =
         walletpass::connect(walletpass::ProviderConfig::from_env(kind, None).unwrap()).unwrap();
-    let template = std::env::var("WALLETPASS_TEST_TEMPLATE")
-        .ok()
-        .map(|t| walletpass_core::TemplateId::new(t).unwrap());
+    let mut fixture = provider_tests::Fixture::default();
+    let mut notes = Vec::new();
+    let choice = match std::env::var("WALLETPASS_TEST_TEMPLATE") {
+        Ok(t) => {
+            let id = walletpass_core::TemplateId::new(t).unwrap();
+            Some(
+                provider_tests::inspect_template(provider.as_ref(), &id)
+                    .await
+                    .unwrap(),
+            )
+        }
+        Err(_) if provider_tests::discover::needs_template(provider.as_ref()) => Some(
+            provider_tests::choose_template(provider.as_ref())
+                .await
+                .unwrap(),
+        ),
+        Err(_) => None,
+    };
+    if let Some(choice) = choice {
+        notes.push(choice.why);
+        fixture.template = Some(choice.template);
+        fixture.fields = choice.fields;
+    }
     let options = SuiteOptions {
-        fixture: provider_tests::Fixture {
-            template,
-            ..Default::default()
-        },
-        skip_snapshot_check: false,
-        only: Vec::new(),
+        fixture,
+        notes,
+        ..Default::default()
     };
     let report = run_suite(provider, options).await;
     println!("{}", report.to_table());
     let failures: Vec<_> = report.failures().collect();
     assert!(failures.is_empty(), "live {name}: {failures:#?}");
+    assert!(
+        report.left_behind.is_empty(),
+        "live {name}: {:?}",
+        report.left_behind
+    );
+}
+
+/// A run in which scenarios fail on purpose still deletes everything it created: passes
+/// (also those of failed scenarios), webhook subscriptions (also the one whose deliveries failed
+/// verification) and templates; the simulator's state, read through its API, is as before.
+#[tokio::test]
+async fn a_failing_run_leaves_nothing_behind() {
+    use futures::TryStreamExt;
+    use walletpass_core::{ListQuery, WalletProviderExt};
+    let config = SimConfig {
+        deviations: [Deviation::IgnorePatch, Deviation::WrongWebhookSecret]
+            .into_iter()
+            .collect(),
+        ..SimConfig::default()
+    };
+    let backend = backends::passninja(config).await;
+    let provider = backend.provider.clone();
+    let template = backend.fixture.template.clone().unwrap();
+    let state = || async {
+        let passes: Vec<String> = provider
+            .list_all(ListQuery::new().template(template.clone()))
+            .map_ok(|p| p.pass_ref.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        let hooks: Vec<String> = provider
+            .list_webhooks(&ListQuery::new())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|h| h.id.to_string())
+            .collect();
+        let templates: Vec<String> = provider
+            .list_all_templates()
+            .map_ok(|t| t.id.to_string())
+            .try_collect()
+            .await
+            .unwrap();
+        (passes, hooks, templates)
+    };
+    let before = state().await;
+    let options = SuiteOptions {
+        fixture: backend.fixture.clone(),
+        skip_snapshot_check: true,
+        ..Default::default()
+    };
+    let report = run_suite(backend.provider.clone(), options).await;
+    let failed: Vec<&str> = report.failures().map(|(name, _)| name).collect();
+    assert!(
+        failed.contains(&"patch_changes_only_given_fields")
+            && failed.contains(&"webhook_delivery_verifies"),
+        "the deviations should fail scenarios: {}",
+        report.to_table()
+    );
+    assert!(report.left_behind.is_empty(), "{:?}", report.left_behind);
+    assert_eq!(state().await, before, "{}", report.to_table());
 }

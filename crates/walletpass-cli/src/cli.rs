@@ -124,12 +124,14 @@ pub enum Command {
     Webhooks(WebhooksCommand),
     /// Show what the selected provider supports.
     Capabilities,
-    /// Certify the selected provider and endpoint with the conformance suite; exits 1 if any
-    /// applicable scenario fails.
+    /// Certify the selected provider and endpoint with the conformance suite, with nothing but
+    /// its credentials: exits 1 if any applicable scenario fails or something the run created
+    /// could not be deleted, 2 on a usage mistake or when no template could be used.
     #[command(after_help = "Examples:
   walletpass conformance                                   # the memory reference provider
+  walletpass --provider passninja conformance              # chooses a template itself
   walletpass --provider passinstance conformance -t tpl_c0c0c0c0c0c0c0c0
-  walletpass --provider passninja --field-specs specs.json conformance -t ptk_0xc0")]
+  walletpass --provider passninja conformance --webhook-receiver https://abc.tunnel.example/hook")]
     Conformance(ConformanceArgs),
     /// Run vendor simulators in the foreground (Ctrl-C stops them). The first lines are
     /// `NAME BASE_URL`, one per simulator; then the credentials each accepts.
@@ -402,9 +404,10 @@ pub enum WebhooksCommand {
 /// `conformance`
 #[derive(Debug, Args)]
 pub struct ConformanceArgs {
-    /// The template the scenarios create passes in: it must define the keys `member`, `points`
-    /// and `tier` (labels Member, Points, Tier) and no others. The memory provider gets one made
-    /// for the run; the simulators seed one (`walletpass sim` prints its id).
+    /// The template the scenarios create passes in (any template with at least two text keys;
+    /// the scenarios write its keys). Without it the suite looks through the account's
+    /// templates and says which one it chose and why. A template that does not exist or cannot
+    /// be used is a usage error (exit 2).
     #[arg(long, short = 't', value_name = "T")]
     pub template: Option<String>,
     /// A well-formed pass id that does not exist (for the not-found scenarios).
@@ -416,7 +419,15 @@ pub struct ConformanceArgs {
     /// A delivery body in the vendor's webhook format, for the verification scenario.
     #[arg(long, value_name = "FILE")]
     pub webhook_sample: Option<PathBuf>,
-    /// Run only the scenarios whose name contains this; repeatable.
+    /// A public https URL that forwards to --webhook-listen (a tunnel), for the delivery
+    /// scenario on a live vendor or on a vendor that accepts only https receivers.
+    #[arg(long, value_name = "URL")]
+    pub webhook_receiver: Option<String>,
+    /// Where the suite listens for what --webhook-receiver forwards.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787")]
+    pub webhook_listen: std::net::SocketAddr,
+    /// Run only the scenarios whose name contains this; repeatable. A name that matches no
+    /// scenario is a usage error (exit 2) listing the names.
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
 }

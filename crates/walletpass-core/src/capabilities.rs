@@ -121,6 +121,11 @@ pub struct Capabilities {
     /// A template fixes which field keys its passes may use: an unknown key is rejected with
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), never stored or dropped.
     pub fixed_field_keys: bool,
+    /// What a user should know about how the backend does what it declares: an endpoint the
+    /// vendor no longer documents, a scheme the docs do not publish and the backend assumes.
+    /// Printed by `walletpass capabilities` and in conformance reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Capabilities {
@@ -171,6 +176,7 @@ impl Capabilities {
             locations: false,
             extra: false,
             fixed_field_keys: false,
+            notes: Vec::new(),
         }
     }
 
@@ -221,6 +227,7 @@ impl Capabilities {
             locations: true,
             extra: true,
             fixed_field_keys: true,
+            notes: Vec::new(),
         }
     }
 

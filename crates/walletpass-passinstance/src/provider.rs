@@ -55,6 +55,9 @@ pub fn capabilities() -> Capabilities {
     caps.expiration_date = true;
     // A template that declares its fields rejects other keys with a 422 (assumption A3).
     caps.fixed_field_keys = true;
+    caps.notes = vec![
+        "webhook signatures: the docs ask receivers to verify signatures but publish no scheme; the X-Passinstance-Signature scheme this backend checks and signs is assumed".into(),
+    ];
     caps
 }
 

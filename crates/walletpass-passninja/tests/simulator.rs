@@ -50,6 +50,7 @@ async fn start(config: SimConfig) -> (PassNinjaSim, PassNinja) {
     let options = PassNinjaOptions {
         retry_base: Duration::from_millis(10),
         retry_cap: Duration::from_millis(20),
+        trust_ca_pem: Some(tls().ca_pem.clone()),
         ..PassNinjaOptions::default()
     };
     let sim = passninja::launch(config, options).await.unwrap();
@@ -308,9 +309,9 @@ async fn webhook_subscription_and_a_verified_delivery() {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    // PassNinja refuses http:// receivers: serve https with a certificate the simulator trusts.
+    let (base, _server) = tls().identity().serve_loopback(app).await.unwrap();
+    let url = format!("{base}/hook");
 
     let created = provider
         .create_webhook(
@@ -394,4 +395,10 @@ async fn put_leaves_keys_without_a_default_unset() {
     assert!(put.content.field("member.name").is_none());
     assert_eq!(text(&put, "discount"), "0%");
     assert_eq!(text(&put, "member.level"), "bronze");
+}
+
+/// The test CA and receiver certificate, made once per test binary.
+fn tls() -> &'static walletpass_sim::tls::TestTls {
+    static TLS: std::sync::OnceLock<walletpass_sim::tls::TestTls> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| walletpass_sim::tls::TestTls::generate().unwrap())
 }

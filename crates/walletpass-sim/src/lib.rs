@@ -11,6 +11,7 @@
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;
+pub mod tls;
 pub mod ubpass;
 
 pub use harness::{

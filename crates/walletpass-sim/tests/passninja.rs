@@ -30,6 +30,7 @@ impl Api {
             retry_base: Duration::from_millis(10),
             retry_cap: Duration::from_millis(20),
             max_attempts: 3,
+            trust_ca_pem: Some(tls().ca_pem.clone()),
             ..PassNinjaOptions::default()
         };
         Self {
@@ -702,10 +703,16 @@ async fn receiver(status: StatusCode) -> (String, Received) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/hook"), received)
+    // The doc refuses http:// receivers, so the receiver serves https with a certificate the
+    // simulator was told to trust.
+    let (base, _server) = tls().identity().serve_loopback(app).await.unwrap();
+    (format!("{base}/hook"), received)
+}
+
+/// The test CA and receiver certificate, made once per test binary.
+fn tls() -> &'static walletpass_sim::tls::TestTls {
+    static TLS: std::sync::OnceLock<walletpass_sim::tls::TestTls> = std::sync::OnceLock::new();
+    TLS.get_or_init(|| walletpass_sim::tls::TestTls::generate().unwrap())
 }
 
 async fn wait_for(mut check: impl FnMut() -> bool) {
@@ -729,6 +736,8 @@ async fn webhook_subscriptions_are_validated() {
     let mut cases = Vec::new();
     for (key, value) in [
         ("url", json!("http://example.com/hook")),
+        // "Absolute https:// URL. http:// is rejected." -- loopback included.
+        ("url", json!("http://127.0.0.1:9/hook")),
         ("url", json!("not a url")),
         ("subscribed_events", json!([])),
         ("subscribed_events", json!(["pass.installed"])),
@@ -843,7 +852,12 @@ async fn webhook_subscription_lifecycle_and_deliveries() {
     wait_for(|| received.0.lock().unwrap().len() == 2).await;
     assert_eq!(received.0.lock().unwrap()[1].1["type"], "pn.pass.installed");
 
-    // "Inspect delivery history".
+    // "Inspect delivery history": a row is written once the receiver has answered.
+    wait_for(|| {
+        let rows = api.sim.webhook_results();
+        rows.iter().filter(|r| r["webhook_id"] == "47").count() == 2
+    })
+    .await;
     let (status, results) = api.call(Method::GET, "/webhooks/47/results", None).await;
     assert_eq!(status, 200);
     assert_eq!(results["total"], 2);

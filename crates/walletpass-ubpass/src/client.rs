@@ -159,6 +159,9 @@ impl Ubpass {
         c.images = true;
         c.locations = true;
         c.extra = true;
+        c.notes = vec![
+            "delete uses DELETE /wallet-pass/{id}, an endpoint the vendor removed from its docs (ubpass-removed-endpoints.txt): it may stop working without notice".into(),
+        ];
         c
     }
 

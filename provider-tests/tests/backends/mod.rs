@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use provider_tests::Fixture;
+use provider_tests::{Fixture, Receiver};
 use walletpass_core::{FieldSpec, MemoryProvider, NewTemplate, PassId, WalletProvider};
 
 /// A backend ready for the suite; it keeps its simulator alive.
@@ -34,7 +34,7 @@ pub async fn memory() -> Backend {
                 br#"{"id":"evt_1","kind":"pass_updated","provider":"memory","raw":null}"#.to_vec(),
             ),
             bad_credentials: None,
-            loopback_deliveries: false,
+            ..Default::default()
         },
         guard: None,
     }
@@ -57,8 +57,12 @@ pub async fn passninja(config: walletpass_sim::SimConfig) -> Backend {
     use walletpass_passninja::{PassNinja, PassNinjaConfig};
     use walletpass_sim::passninja as sim;
 
+    // PassNinja refuses http:// receivers: the suite's receiver serves https with a
+    // certificate made for this run, whose CA the simulator is told to trust.
+    let tls = provider_tests::TestTls::generate().unwrap();
     let options = sim::PassNinjaOptions {
         seed: Some(Arc::new(sim::conformance_seed())),
+        trust_ca_pem: Some(tls.ca_pem.clone()),
         ..sim::PassNinjaOptions::default()
     };
     let running = sim::launch(config, options).await.unwrap();
@@ -102,7 +106,8 @@ pub async fn passninja(config: walletpass_sim::SimConfig) -> Backend {
                 .to_vec(),
             ),
             bad_credentials: Some(bad),
-            loopback_deliveries: true,
+            receiver: Receiver::LoopbackTls(tls.identity()),
+            ..Default::default()
         },
         guard: Some(Box::new(running)),
     }
@@ -135,7 +140,10 @@ pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
                     .to_vec(),
             ),
             bad_credentials: Some(bad),
-            loopback_deliveries: true,
+            receiver: Receiver::Loopback,
+            // Passinstance has no endpoint to delete a subscription; the simulator is discarded.
+            allow_undeletable: true,
+            ..Default::default()
         },
         guard: Some(Box::new(running)),
     }
@@ -164,7 +172,7 @@ pub async fn ubpass(config: walletpass_sim::SimConfig) -> Backend {
             malformed_id: Some(PassId::new("bad$id!").unwrap()),
             webhook_sample: None,
             bad_credentials: Some(bad),
-            loopback_deliveries: false,
+            ..Default::default()
         },
         guard: Some(Box::new(running)),
     }

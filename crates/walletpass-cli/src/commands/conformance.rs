@@ -1,57 +1,217 @@
 //! `walletpass conformance`: certify the selected provider and endpoint with the provider-tests
-//! suite, print the scenario matrix (or the report's JSON), and exit 1 when any applicable
-//! scenario fails.
+//! suite, with nothing but credentials: choose a template (or check the one `--template`
+//! names), build the fixture, run, print the scenario matrix (or the report's JSON) and exit 1
+//! when a scenario fails or something the run created is left behind, 2 on a usage mistake or
+//! when no template could be used.
 
 use std::sync::Arc;
 
-use provider_tests::{Fixture, SuiteOptions, run_suite};
-use walletpass::{FieldSpec, NewTemplate, PassId, TemplateId, WalletProvider};
+use provider_tests::{
+    Fixture, FixtureFields, Receiver, SuiteOptions, TemplateChoice, TemplateProblem,
+    choose_template, inspect_template, run_suite,
+};
+use walletpass::{
+    ErrorKind, FieldSpec, ListQuery, NewTemplate, PassId, PassRef, TemplateId, WalletProvider,
+};
 
 use super::Context;
 use crate::cli::ConformanceArgs;
 use crate::failure::{Failure, exit};
 use crate::input;
 
-/// The keys and labels the suite's template defines.
+/// The keys and labels of the template made for the memory provider.
 const SUITE_FIELDS: [(&str, &str); 3] =
     [("member", "Member"), ("points", "Points"), ("tier", "Tier")];
 
+/// The skip reason of the delivery scenario on a vendor that refuses `http://` receivers.
+const HTTPS_ONLY: &str = "the vendor accepts only https receivers; pass --webhook-receiver URL";
+
 /// Run `conformance`.
 pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
+    let unknown = provider_tests::unknown_only(&args.only);
+    if !unknown.is_empty() {
+        return Err(Failure::usage_hint(
+            format!("--only {}: no scenario has that name", unknown.join(", ")),
+            format!(
+                "--only takes (part of) a scenario name: {}",
+                provider_tests::scenario_names().join(", ")
+            ),
+        ));
+    }
     let provider = ctx.connect()?;
-    let template = match &args.template {
-        Some(t) => Some(input::template_id(t)?),
+    let defaults = Defaults::of(provider.name());
+    let receiver = receiver(ctx, &args, provider.name(), defaults.base_url_variable)?;
+    let mut notes = Vec::new();
+    let mut fixture = Fixture {
+        receiver,
+        ..Fixture::default()
+    };
+    let choice = match &args.template {
+        Some(t) => Some(checked_template(&provider, &input::template_id(t)?).await?),
         // The memory provider starts empty on every invocation: make the suite's template.
-        None if provider.name() == "memory" => Some(suite_template(&provider).await?),
+        None if provider.name() == "memory" => {
+            let id = suite_template(&provider).await?;
+            Some(checked_template(&provider, &id).await?)
+        }
+        None if provider_tests::discover::needs_template(provider.as_ref()) => {
+            match choose_template(provider.as_ref()).await {
+                Ok(choice) => Some(choice),
+                Err(reason) => {
+                    notes.push(format!("no template: {reason}"));
+                    fixture.template_missing = Some(reason);
+                    fixture.address_template = any_template(&provider).await;
+                    None
+                }
+            }
+        }
         None => None,
     };
-    let defaults = Defaults::of(provider.name());
-    let unknown_id = args.unknown_id.as_deref().or(defaults.unknown_id);
-    let malformed_id = args.malformed_id.as_deref().or(defaults.malformed_id);
-    let webhook_sample = match &args.webhook_sample {
+    if let Some(choice) = choice {
+        notes.push(choice.why);
+        fixture.template = Some(choice.template);
+        fixture.fields = choice.fields;
+    } else {
+        fixture.fields = FixtureFields::default();
+    }
+    let address = fixture
+        .template
+        .clone()
+        .or_else(|| fixture.address_template.clone());
+    fixture.unknown_id = match &args.unknown_id {
+        Some(id) => Some(checked_id(&provider, address.clone(), id, false).await?),
+        None => defaults.unknown_id.map(PassId::new).transpose()?,
+    };
+    fixture.malformed_id = match &args.malformed_id {
+        Some(id) => Some(checked_id(&provider, address, id, true).await?),
+        None => defaults.malformed_id.map(PassId::new).transpose()?,
+    };
+    fixture.webhook_sample = match &args.webhook_sample {
         Some(path) => Some(input::read_bytes("--webhook-sample", path)?),
         None => defaults.webhook_sample.map(|s| s.as_bytes().to_vec()),
     };
-    let fixture = Fixture {
-        template,
-        unknown_id: unknown_id.map(PassId::new).transpose()?,
-        malformed_id: malformed_id.map(PassId::new).transpose()?,
-        webhook_sample,
-        bad_credentials: bad_credentials(ctx, defaults.credentials)?,
-        loopback_deliveries: targets_loopback(ctx, defaults.base_url_variable),
-    };
+    fixture.bad_credentials = bad_credentials(ctx, defaults.credentials)?;
     let options = SuiteOptions {
         fixture,
         skip_snapshot_check: false,
         only: args.only,
+        notes,
     };
     let report = run_suite(provider, options).await;
     ctx.print(&report, |r| r.to_table().trim_end().to_owned())?;
-    Ok(if report.has_failures() {
+    Ok(if report.has_failures() || !report.left_behind.is_empty() {
         exit::OTHER
+    } else if report.lacks_template() {
+        eprintln!(
+            "conformance: the pass scenarios were skipped for want of a usable template; pass --template ID (exit 2)"
+        );
+        exit::USAGE
     } else {
         exit::OK
     })
+}
+
+/// Where deliveries reach the suite: `--webhook-receiver`, or a loopback receiver on a local
+/// endpoint that accepts `http://` receivers; PassNinja accepts only https ones.
+fn receiver(
+    ctx: &Context,
+    args: &ConformanceArgs,
+    provider: &str,
+    base_url_variable: Option<&str>,
+) -> Result<Receiver, Failure> {
+    if let Some(url) = &args.webhook_receiver {
+        let parsed = url::Url::parse(url).map_err(|e| {
+            Failure::usage(format!("--webhook-receiver: not an absolute URL ({e})"))
+        })?;
+        if parsed.scheme() != "https" || parsed.host().is_none() {
+            return Err(Failure::usage(
+                "--webhook-receiver: must be an https:// URL the vendor can reach, forwarding to --webhook-listen",
+            ));
+        }
+        return Ok(Receiver::Public {
+            url: url.clone(),
+            listen: args.webhook_listen,
+        });
+    }
+    Ok(match provider {
+        "passninja" => Receiver::Unavailable(HTTPS_ONLY.into()),
+        _ if targets_loopback(ctx, base_url_variable) => Receiver::Loopback,
+        _ => Receiver::Unavailable(
+            "a live vendor cannot reach a receiver on this machine; pass --webhook-receiver URL"
+                .into(),
+        ),
+    })
+}
+
+/// The template `--template` names, checked: a missing or unusable one is a usage error.
+async fn checked_template(
+    provider: &Arc<dyn WalletProvider>,
+    id: &TemplateId,
+) -> Result<TemplateChoice, Failure> {
+    let caps = provider.capabilities();
+    let hint = if !caps.templates_get && !caps.templates_list {
+        format!(
+            "{} passes stand alone: run conformance without --template",
+            provider.name()
+        )
+    } else {
+        "pass --template naming a template of this account with at least two text keys, or leave it out to let the suite choose".to_owned()
+    };
+    inspect_template(provider.as_ref(), id)
+        .await
+        .map_err(|problem| match problem {
+            TemplateProblem::Vendor(message) => Failure::Other(message),
+            other => Failure::usage_hint(other.to_string(), hint),
+        })
+}
+
+/// Any template of the account, to address passes that do not exist by.
+async fn any_template(provider: &Arc<dyn WalletProvider>) -> Option<TemplateId> {
+    if !provider.capabilities().templates_list {
+        return None;
+    }
+    let page = provider.list_templates(&ListQuery::new()).await.ok()?;
+    page.items.into_iter().next().map(|t| t.id)
+}
+
+/// `--unknown-id` (`malformed: false`: well formed and naming no pass) or `--malformed-id`
+/// (`malformed: true`: refused before anything is sent), checked with one `get`, so that a
+/// wrong fixture is the user's mistake, never reported as the vendor failing.
+async fn checked_id(
+    provider: &Arc<dyn WalletProvider>,
+    template: Option<TemplateId>,
+    id: &str,
+    malformed: bool,
+) -> Result<PassId, Failure> {
+    let flag = if malformed {
+        "--malformed-id"
+    } else {
+        "--unknown-id"
+    };
+    let hint = if malformed {
+        "pass --malformed-id with an id the provider must refuse as malformed"
+    } else {
+        "pass --unknown-id with a well-formed id that names no pass"
+    };
+    let id = PassId::new(id)?;
+    let pass = PassRef {
+        template,
+        id: id.clone(),
+    };
+    let problem = match provider.get(&pass).await {
+        Ok(_) => Some("that pass exists".to_owned()),
+        Err(e) if !malformed && e.kind() == ErrorKind::InvalidInput => {
+            Some(format!("{} refuses it as malformed ({e})", provider.name()))
+        }
+        Err(e) if malformed && e.kind() == ErrorKind::NotFound => Some(format!(
+            "{} takes it as a well-formed id (answered not found)",
+            provider.name()
+        )),
+        Err(_) => None,
+    };
+    match problem {
+        Some(problem) => Err(Failure::usage_hint(format!("{flag} {id}: {problem}"), hint)),
+        None => Ok(id),
+    }
 }
 
 /// What the suite needs of each provider that the command line can supply by itself.
@@ -67,7 +227,6 @@ struct Defaults {
     /// The variable of the vendor's base URL.
     base_url_variable: Option<&'static str>,
 }
-
 impl Defaults {
     fn of(provider: &str) -> Self {
         match provider {

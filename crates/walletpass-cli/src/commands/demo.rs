@@ -68,11 +68,17 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
         |text: &str| -> Result<(), Failure> { if narrate { output::line(text) } else { Ok(()) } };
 
     say("walletpass demo: one pass, three vendors, one trait (local simulators, no account)\n")?;
+    // PassNinja delivers only to https receivers: the demo's receiver also serves https with a
+    // certificate made now, whose CA the PassNinja simulator trusts.
+    let tls = walletpass_sim::tls::TestTls::generate().map_err(Failure::Other)?;
     let mut backends = Vec::new();
     for vendor in Vendor::ALL {
-        let sim = vendor.start(SimConfig::default()).await.map_err(|e| {
-            Failure::Other(format!("cannot start the {} simulator: {e}", vendor.name()))
-        })?;
+        let sim = vendor
+            .start_trusting(SimConfig::default(), Some(tls.ca_pem.clone()))
+            .await
+            .map_err(|e| {
+                Failure::Other(format!("cannot start the {} simulator: {e}", vendor.name()))
+            })?;
         let provider = connect(vendor, sim.base_url())?;
         say(&format!(
             "  started {:<12} {}",
@@ -92,14 +98,18 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     }
 
     // Subscribe before changing anything, so the patch below is delivered.
-    let receiver = Receiver::start().await?;
+    let receiver = Receiver::start(&tls).await?;
     for b in &mut backends {
         let caps = b.provider.capabilities();
         if !(caps.webhooks_create && caps.webhooks_verify) {
             b.webhook = json!({ "skipped": format!("{} has no webhooks", b.vendor.name()) });
             continue;
         }
-        let url = format!("{}/hooks/{}", receiver.base_url, b.vendor.name());
+        let base = match b.vendor {
+            Vendor::PassNinja => &receiver.https_base_url,
+            _ => &receiver.base_url,
+        };
+        let url = format!("{base}/hooks/{}", b.vendor.name());
         let sub = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassUpdated])?;
         let created = b.provider.create_webhook(sub).await?;
         receiver.register(
@@ -306,6 +316,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
         b.sim.shutdown().await;
     }
     receiver.shutdown.abort();
+    receiver.https.abort();
     Ok(if ok { exit::OK } else { exit::OTHER })
 }
 
@@ -381,6 +392,8 @@ fn side_by_side(passes: &[(&str, &Pass)]) -> String {
 /// A loopback HTTP endpoint that verifies each vendor's deliveries with that vendor's verifier.
 struct Receiver {
     base_url: String,
+    https_base_url: String,
+    https: tokio::task::JoinHandle<()>,
     verifiers: Verifiers,
     events: mpsc::UnboundedReceiver<(String, Result<WebhookEvent, String>)>,
     shutdown: tokio::task::JoinHandle<()>,
@@ -395,7 +408,7 @@ struct ReceiverState {
 }
 
 impl Receiver {
-    async fn start() -> Result<Self, Failure> {
+    async fn start(tls: &walletpass_sim::tls::TestTls) -> Result<Self, Failure> {
         let verifiers: Verifiers = Arc::new(Mutex::new(BTreeMap::new()));
         let (tx, rx) = mpsc::unbounded_channel();
         let state = ReceiverState {
@@ -411,11 +424,18 @@ impl Receiver {
         let addr = listener
             .local_addr()
             .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
+        let (https_base_url, https) = tls
+            .identity()
+            .serve_loopback(app.clone())
+            .await
+            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Ok(Self {
             base_url: format!("http://{addr}"),
+            https_base_url,
+            https,
             verifiers,
             events: rx,
             shutdown: task,

@@ -133,13 +133,15 @@ fn capabilities_table(name: &str, caps: &walletpass::Capabilities) -> String {
         .as_object()
         .map(|map| {
             map.iter()
-                .map(|(k, v)| {
-                    let text = match v {
-                        serde_json::Value::Bool(true) => "yes".to_owned(),
-                        serde_json::Value::Bool(false) => "no".to_owned(),
-                        other => other.to_string(),
-                    };
-                    vec![k.clone(), text]
+                .flat_map(|(k, v)| match (k.as_str(), v) {
+                    // One row per note, in words.
+                    ("notes", serde_json::Value::Array(notes)) => notes
+                        .iter()
+                        .map(|n| vec!["note".to_owned(), n.as_str().unwrap_or_default().to_owned()])
+                        .collect(),
+                    (_, serde_json::Value::Bool(true)) => vec![vec![k.clone(), "yes".to_owned()]],
+                    (_, serde_json::Value::Bool(false)) => vec![vec![k.clone(), "no".to_owned()]],
+                    (_, other) => vec![vec![k.clone(), other.to_string()]],
                 })
                 .collect()
         })

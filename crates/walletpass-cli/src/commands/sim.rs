@@ -99,10 +99,22 @@ impl Vendor {
 
     /// Start the simulator (PassNinja with the demo template added to its demo account).
     pub async fn start(self, config: SimConfig) -> std::io::Result<RunningSim> {
+        self.start_trusting(config, None).await
+    }
+
+    /// Start the simulator; PassNinja's webhook deliveries also trust the CA `trust_ca_pem`
+    /// (it refuses `http://` receivers, so a local receiver serves https with a test
+    /// certificate).
+    pub async fn start_trusting(
+        self,
+        config: SimConfig,
+        trust_ca_pem: Option<String>,
+    ) -> std::io::Result<RunningSim> {
         match self {
             Vendor::PassNinja => {
                 let options = passninja::PassNinjaOptions {
                     seed: Some(Arc::new(passninja::conformance_seed())),
+                    trust_ca_pem,
                     ..passninja::PassNinjaOptions::default()
                 };
                 Ok(passninja::launch(config, options).await?.into_running())
@@ -217,10 +229,9 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
             env.join(" ")
         ))?;
         if let Some(t) = vendor.demo_template() {
-            output::line(&format!(
-                "#   template {t} (member, points, tier): walletpass conformance --template {t}"
-            ))?;
+            output::line(&format!("#   template {t} (member, points, tier)"))?;
         }
+        output::line("#   certify it with the credentials only: walletpass conformance")?;
     }
     if !base.deviations.is_empty() {
         let names: Vec<String> = base.deviations.iter().map(|d| deviation_name(*d)).collect();

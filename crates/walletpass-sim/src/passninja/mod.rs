@@ -48,8 +48,9 @@
 //!   `decrypt` answers `{"passTemplate", "decrypted"}` with a stand-in transformation, `IP1` for
 //!   google templates.
 //! - Webhook retries use [`PassNinjaOptions`]'s compressed backoff (the vendor's spans ~24 h).
-//!   `http://` delivery URLs are accepted for loopback hosts only (the project's testing
-//!   allowance). Legacy-format subscriptions cannot be created (as documented) and are not
+//!   Delivery URLs must be `https://` as documented, loopback hosts included; deliveries trust
+//!   the usual web roots plus the CA in [`PassNinjaOptions::trust_ca_pem`], so a test receiver
+//!   can serve https with a certificate made at run time. Legacy-format subscriptions cannot be created (as documented) and are not
 //!   simulated.
 
 mod errors;
@@ -93,6 +94,10 @@ pub struct PassNinjaOptions {
     pub retry_cap: Duration,
     /// Per-attempt timeout (the vendor: 10 s).
     pub delivery_timeout: Duration,
+    /// A CA certificate (PEM) that deliveries trust besides the usual web roots: the knob that
+    /// lets a test receive deliveries over https on loopback with a certificate it made (the
+    /// simulator, like the vendor, refuses `http://` receivers).
+    pub trust_ca_pem: Option<String>,
 }
 
 impl Default for PassNinjaOptions {
@@ -103,6 +108,7 @@ impl Default for PassNinjaOptions {
             retry_base: Duration::from_millis(50),
             retry_cap: Duration::from_secs(2),
             delivery_timeout: Duration::from_secs(10),
+            trust_ca_pem: None,
         }
     }
 }
@@ -154,9 +160,17 @@ pub async fn launch(config: SimConfig, options: PassNinjaOptions) -> std::io::Re
     if let Some(extra) = &options.seed {
         seed::apply(&mut store, extra);
     }
-    let http = reqwest::Client::builder()
-        .build()
-        .map_err(std::io::Error::other)?;
+    let mut http = reqwest::Client::builder();
+    if let Some(pem) = &options.trust_ca_pem {
+        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("trust_ca_pem is not a PEM certificate: {e}"),
+            )
+        })?;
+        http = http.add_root_certificate(ca);
+    }
+    let http = http.build().map_err(std::io::Error::other)?;
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         config: config.clone(),

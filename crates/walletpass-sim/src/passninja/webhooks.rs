@@ -14,22 +14,12 @@ use crate::harness::Deviation;
 /// The longest response body kept in a result row.
 const MAX_KEPT_BODY: usize = 4096;
 
-/// Whether `url` is acceptable as a delivery target: absolute `https://`, or `http://` to a
-/// loopback host (the project's documented testing allowance).
+/// Whether `url` is acceptable as a delivery target: an absolute `https://` URL with a host,
+/// as the doc says ("Absolute https:// URL. http:// is rejected."), loopback hosts included.
+/// A test receiver serves https with a certificate the simulator is told to trust
+/// ([`PassNinjaOptions::trust_ca_pem`](super::PassNinjaOptions::trust_ca_pem)).
 pub(crate) fn url_allowed(raw: &str) -> bool {
-    let Ok(url) = url::Url::parse(raw) else {
-        return false;
-    };
-    match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => match url.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        },
-        _ => false,
-    }
+    url::Url::parse(raw).is_ok_and(|url| url.scheme() == "https" && url.host().is_some())
 }
 
 /// Whether an event type has the documented shape `^pn\.[a-z][a-z_]*\.[a-z][a-z_]*$`.
@@ -210,11 +200,13 @@ mod tests {
     }
 
     #[test]
-    fn urls_need_https_or_loopback_http() {
+    fn urls_need_https_even_on_loopback() {
+        // "url ... Absolute https:// URL. http:// is rejected." (Create a webhook subscription)
         assert!(url_allowed("https://example.com/passninja/webhook"));
-        assert!(url_allowed("http://127.0.0.1:9000/hook"));
-        assert!(url_allowed("http://localhost/hook"));
-        assert!(url_allowed("http://[::1]:80/hook"));
+        assert!(url_allowed("https://127.0.0.1:9000/hook"));
+        assert!(!url_allowed("http://127.0.0.1:9000/hook"));
+        assert!(!url_allowed("http://localhost/hook"));
+        assert!(!url_allowed("http://[::1]:80/hook"));
         assert!(!url_allowed("http://example.com/hook"));
         assert!(!url_allowed("ftp://example.com/hook"));
         assert!(!url_allowed("/relative"));
