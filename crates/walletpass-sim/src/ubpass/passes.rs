@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::model::{
     APP_TYPES, PASS_STATUSES, PassMetadata, UploadInfo, WalletPassInput, check_id, parse_body,
 };
-use super::paging::{Boundary, QueryParams, page};
+use super::paging::{Boundary, QueryParams, seek_page};
 use super::state::{InstallCounts, SimState, StoredPass, Workspace, iso, new_id};
 use super::uploads::asset_url;
 use crate::harness::Deviation;
@@ -291,7 +291,7 @@ fn insert(
     let slug = valid
         .slug
         .unwrap_or_else(|| id.replace('-', "")[..12].to_owned());
-    ws.passes.push(StoredPass {
+    ws.push_pass(StoredPass {
         seq,
         id: id.clone(),
         created: now,
@@ -406,29 +406,26 @@ pub async fn list(
     let mut store = state.lock();
     let ws = &*store.workspace(&caller.workspace_id);
     let finds_nothing = state.deviates(Deviation::SearchFindsNothing) && search.is_some();
-    let items: Vec<(u64, Value)> = ws
-        .passes
-        .iter()
-        .filter(|p| !p.deleted && !finds_nothing)
-        .filter(|p| {
-            search
+    let matches = |p: &StoredPass| {
+        !p.deleted
+            && !finds_nothing
+            && search
                 .as_deref()
                 .is_none_or(|s| p.pass_name.to_lowercase().contains(s))
-        })
-        .filter(|p| name.as_deref().is_none_or(|n| p.pass_name == n))
-        .filter(|p| ids.is_empty() || ids.contains(&p.id))
-        .filter(|p| statuses.is_empty() || statuses.iter().any(|s| s == p.visible_status()))
-        .map(|p| {
-            (
-                p.seq,
-                render(&state, &caller.workspace_id, ws, p, opts, &host),
-            )
-        })
-        .collect();
-    Ok((
-        StatusCode::OK,
-        Json(page(items, cursor, limit, boundary(&state))),
-    ))
+            && name.as_deref().is_none_or(|n| p.pass_name == n)
+            && (ids.is_empty() || ids.contains(&p.id))
+            && (statuses.is_empty() || statuses.iter().any(|s| s == p.visible_status()))
+    };
+    let page = seek_page(
+        &ws.passes,
+        |p| p.seq,
+        matches,
+        cursor,
+        limit,
+        boundary(&state),
+        |p| render(&state, &caller.workspace_id, ws, p, opts, &host),
+    );
+    Ok((StatusCode::OK, Json(json!(page))))
 }
 
 /// The page-boundary deviation switched on, if any.
@@ -528,13 +525,8 @@ pub async fn delete(
     let keep_readable = state.deviates(Deviation::DeletedAnswers200);
     let mut store = state.lock();
     let ws = store.workspace(&caller.workspace_id);
-    let Some(pos) = ws.passes.iter().position(|p| p.id == id && !p.deleted) else {
+    if !ws.remove_pass(&id, keep_readable) {
         return Err(ApiError::not_found(&id));
-    };
-    if keep_readable {
-        ws.passes[pos].deleted = true;
-    } else {
-        ws.passes.remove(pos);
     }
     Ok(StatusCode::NO_CONTENT)
 }
