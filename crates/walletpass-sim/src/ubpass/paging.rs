@@ -148,14 +148,14 @@ pub struct PagedList<R> {
 /// is full: O(log n + page) when every item matches, whatever the cursor. Only the page's items
 /// are `render`ed. The cursor is the last item's, even on the last page, as in the documented
 /// example.
-pub fn seek_page<T, R>(
-    items: &[T],
+pub fn seek_page<'a, T, R>(
+    items: &'a [T],
     seq_of: impl Fn(&T) -> u64,
     matches: impl Fn(&T) -> bool,
     after: Option<u64>,
     limit: usize,
     boundary: Boundary,
-    render: impl Fn(&T) -> R,
+    render: impl Fn(&'a T) -> R,
 ) -> PagedList<R> {
     let mut start = after.map_or(0, |cursor| items.partition_point(|i| seq_of(i) <= cursor));
     let mut skip = 0;
@@ -171,7 +171,7 @@ pub fn seek_page<T, R>(
         }
     }
     let mut chosen = items[start..].iter().filter(|i| matches(i)).skip(skip);
-    let page: Vec<&T> = chosen.by_ref().take(limit).collect();
+    let page: Vec<&'a T> = chosen.by_ref().take(limit).collect();
     let has_more = chosen.next().is_some();
     PagedList {
         cursor: page.last().map(|i| encode_cursor(seq_of(i))),
