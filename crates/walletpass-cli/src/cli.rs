@@ -466,6 +466,11 @@ pub struct SimArgs {
     /// Seed of the fault injector, so a run can be repeated.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+    /// How many of the latest requests each simulator keeps in its request log, with headers
+    /// and body (a few KiB each); older ones are dropped, so memory stays flat however long it
+    /// runs. 0 keeps none. Raise it to inspect a longer history.
+    #[arg(long, value_name = "N", default_value_t = walletpass_sim::DEFAULT_REQUEST_LOG)]
+    pub request_log: usize,
     /// Switch on a vendor-plausible mistake (for testing the conformance suite); repeatable.
     #[arg(long, value_name = "NAME", hide = true)]
     pub deviation: Vec<String>,

@@ -1,11 +1,12 @@
 //! The knobs every simulator shares: added latency, a requests-per-second limit answered the
-//! vendor's way, seeded fault injection (5xx answers and dropped responses), a request log for
-//! assertions, deviation switches, and starting a router on a loopback port.
+//! vendor's way, seeded fault injection (5xx answers and dropped responses), a bounded request
+//! log for assertions (the last [`SimConfig::request_log`] requests, with exact counters over all
+//! of them), deviation switches, and starting a router on a loopback port.
 //!
 //! A vendor simulator builds its axum `Router` and hands it to [`serve`] together with its
 //! [`VendorResponses`] (how that vendor words a 429 and a 5xx); everything else is here.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,6 +27,10 @@ use tokio::task::JoinHandle;
 /// The largest request body a simulator reads (uploads included).
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// How many requests the log keeps by default: enough for any test's assertions, small enough
+/// (a few MiB with bodies) that a simulator under load for days keeps a flat memory.
+pub const DEFAULT_REQUEST_LOG: usize = 4096;
+
 /// Settings shared by every simulator.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -44,6 +49,9 @@ pub struct SimConfig {
     pub seed: u64,
     /// Vendor-plausible mistakes switched on, for proving that the conformance suite bites.
     pub deviations: BTreeSet<Deviation>,
+    /// How many of the latest requests the [`RequestLog`] keeps, with headers and body (older
+    /// ones are dropped; the counters cover every request). 0 keeps none.
+    pub request_log: usize,
 }
 
 impl Default for SimConfig {
@@ -56,6 +64,7 @@ impl Default for SimConfig {
             drop_rate: 0.0,
             seed: 0,
             deviations: BTreeSet::new(),
+            request_log: DEFAULT_REQUEST_LOG,
         }
     }
 }
@@ -191,45 +200,91 @@ impl LoggedRequest {
     }
 }
 
-/// The shared, append-only log of requests a simulator received.
-#[derive(Clone, Debug, Default)]
-pub struct RequestLog(Arc<Mutex<Vec<LoggedRequest>>>);
+/// The shared log of requests a simulator received: a ring buffer of the latest entries (its
+/// capacity is [`SimConfig::request_log`]) plus exact counters over every request since the
+/// start (or the last [`clear`](Self::clear)).
+#[derive(Clone, Debug)]
+pub struct RequestLog(Arc<Mutex<LogState>>);
+
+#[derive(Debug)]
+struct LogState {
+    entries: VecDeque<LoggedRequest>,
+    capacity: usize,
+    received: usize,
+    writes: usize,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_REQUEST_LOG)
+    }
+}
 
 impl RequestLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+    /// An empty log keeping the latest `capacity` requests.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self(Arc::new(Mutex::new(LogState {
+            entries: VecDeque::with_capacity(capacity.min(DEFAULT_REQUEST_LOG)),
+            capacity,
+            received: 0,
+            writes: 0,
+        })))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LogState> {
         // A poisoned log only means a handler panicked mid-push; the entries are still valid.
         self.0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A copy of every entry so far.
+    /// A copy of the entries kept (the latest requests, oldest first).
     pub fn entries(&self) -> Vec<LoggedRequest> {
-        self.lock().clone()
+        self.lock().entries.iter().cloned().collect()
     }
 
-    /// How many requests were received.
+    /// How many requests were received (every one, including those no longer kept).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().received
     }
 
     /// Whether no request was received.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().received == 0
     }
 
-    /// How many state-changing requests were received.
+    /// How many state-changing requests were received (every one, including those no longer
+    /// kept).
     pub fn writes(&self) -> usize {
-        self.lock().iter().filter(|r| r.is_write()).count()
+        self.lock().writes
     }
 
-    /// Forget every entry.
+    /// How many entries the log keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.lock().capacity
+    }
+
+    /// Forget every entry and reset the counters.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut log = self.lock();
+        log.entries.clear();
+        log.received = 0;
+        log.writes = 0;
     }
 
     fn push(&self, entry: LoggedRequest) {
-        self.lock().push(entry);
+        let mut log = self.lock();
+        log.received += 1;
+        if entry.is_write() {
+            log.writes += 1;
+        }
+        if log.capacity == 0 {
+            return;
+        }
+        if log.entries.len() == log.capacity {
+            log.entries.pop_front();
+        }
+        log.entries.push_back(entry);
     }
 }
 
@@ -420,7 +475,7 @@ pub async fn serve(
 ) -> io::Result<RunningSim> {
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    let log = RequestLog::default();
+    let log = RequestLog::with_capacity(config.request_log);
     let harness = Arc::new(Harness {
         config: config.clone(),
         responses,
@@ -453,6 +508,35 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(method: &str, n: usize) -> LoggedRequest {
+        LoggedRequest {
+            method: method.into(),
+            path: format!("/v1/passes/{n}"),
+            query: None,
+            headers: Vec::new(),
+            body: Bytes::new(),
+            status: 200,
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn the_log_keeps_the_latest_entries_and_counts_every_request() {
+        let log = RequestLog::with_capacity(3);
+        for n in 0..10 {
+            log.push(request(if n % 2 == 0 { "GET" } else { "PATCH" }, n));
+        }
+        let kept: Vec<String> = log.entries().into_iter().map(|e| e.path).collect();
+        assert_eq!(kept, ["/v1/passes/7", "/v1/passes/8", "/v1/passes/9"]);
+        assert_eq!((log.len(), log.writes()), (10, 5));
+        log.clear();
+        assert!(log.is_empty() && log.entries().is_empty() && log.writes() == 0);
+        let none = RequestLog::with_capacity(0);
+        none.push(request("POST", 1));
+        assert!(none.entries().is_empty());
+        assert_eq!((none.len(), none.writes()), (1, 1));
+    }
 
     #[test]
     fn debug_redacts_credential_headers() {

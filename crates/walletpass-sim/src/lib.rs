@@ -6,7 +6,7 @@
 //! the vendor's own SDKs) can talk to it.
 //!
 //! The knobs every simulator shares (latency, a requests-per-second limit answered the vendor's
-//! way, seeded fault injection, a request log, deviation switches) live in [`harness`].
+//! way, seeded fault injection, a bounded request log, deviation switches) live in [`harness`].
 
 pub mod harness;
 pub mod passinstance;
@@ -15,5 +15,6 @@ pub mod tls;
 pub mod ubpass;
 
 pub use harness::{
-    Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig, VendorResponses, serve,
+    DEFAULT_REQUEST_LOG, Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig,
+    VendorResponses, serve,
 };

@@ -171,6 +171,7 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
         rps: args.rps,
         fault_rate: args.fault_rate,
         seed: args.seed,
+        request_log: args.request_log,
         ..SimConfig::default()
     };
     for d in &args.deviation {

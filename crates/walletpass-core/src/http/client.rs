@@ -190,12 +190,16 @@ impl HttpClientBuilder {
             .redirect(same_origin_redirects())
             .build()
             .map_err(|e| config("could not build the HTTP client".into()).with_source(e))?;
+        // The auth header values are checked and built once, not per request.
+        let mut auth_values = HeaderMap::new();
+        self.auth.apply(&mut auth_values);
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 provider: self.provider,
                 base,
                 timeout: self.timeout,
                 auth: self.auth,
+                auth_values,
                 retry: self.retry,
                 limiter,
                 client: inner,
@@ -227,6 +231,8 @@ struct Inner {
     base: BaseUrl,
     timeout: Duration,
     auth: AuthHeaders,
+    /// `auth` as header values (marked sensitive), built once at `build`.
+    auth_values: HeaderMap,
     retry: RetryPolicy,
     limiter: Option<Arc<DefaultDirectRateLimiter>>,
     client: reqwest::Client,
@@ -548,7 +554,9 @@ impl RequestBuilder<'_> {
     async fn attempt_once(&self, timeout: Duration) -> Attempt {
         let inner = &self.client.inner;
         let mut headers = self.headers.clone();
-        inner.auth.apply(&mut headers);
+        for (name, value) in &inner.auth_values {
+            headers.insert(name.clone(), value.clone());
+        }
         let mut request = inner
             .client
             .request(self.method.clone(), self.url.clone())

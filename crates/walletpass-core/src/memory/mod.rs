@@ -134,17 +134,23 @@ fn page_bounds(query: &ListQuery, op: Operation) -> Result<(u64, usize)> {
     Ok((after, size))
 }
 
-/// Take up to `size` items after position `after` in `items`, with the cursor of the next page.
-fn take_page<T: Clone>(items: impl Iterator<Item = (u64, T)>, after: u64, size: usize) -> Page<T> {
-    let mut out = Vec::new();
+/// Take up to `size` items of `items` (those after the cursor, in position order), with the
+/// cursor of the next page. Only the items taken are cloned, so a page costs O(size) after the
+/// seek, wherever the cursor is.
+fn take_page<'a, T: Clone + 'a>(
+    items: impl Iterator<Item = (u64, &'a T)>,
+    after: u64,
+    size: usize,
+) -> Page<T> {
+    let mut out = Vec::with_capacity(size.min(DEFAULT_PAGE));
     let mut last = after;
     let mut more = false;
-    for (seq, item) in items.filter(|(seq, _)| *seq > after) {
+    for (seq, item) in items {
         if out.len() == size {
             more = true;
             break;
         }
-        out.push(item);
+        out.push(item.clone());
         last = seq;
     }
     Page {
@@ -478,9 +484,9 @@ impl WalletProvider for MemoryProvider {
         Ok(take_page(
             state
                 .passes
-                .iter()
+                .range(after.saturating_add(1)..)
                 .filter(|(_, p)| matches(p))
-                .map(|(s, p)| (*s, p.clone())),
+                .map(|(s, p)| (*s, p)),
             after,
             size,
         ))
@@ -490,7 +496,10 @@ impl WalletProvider for MemoryProvider {
         let (after, size) = page_bounds(query, Operation::ListTemplates)?;
         let state = self.lock();
         Ok(take_page(
-            state.templates.iter().map(|(s, t)| (*s, t.clone())),
+            state
+                .templates
+                .range(after.saturating_add(1)..)
+                .map(|(s, t)| (*s, t)),
             after,
             size,
         ))
@@ -571,9 +580,9 @@ impl WalletProvider for MemoryProvider {
         Ok(take_page(
             state
                 .webhooks
-                .iter()
+                .range(after.saturating_add(1)..)
                 .filter(|(_, (sub, _))| query.template.is_none() || sub.template == query.template)
-                .map(|(s, (sub, _))| (*s, sub.clone())),
+                .map(|(s, (sub, _))| (*s, sub)),
             after,
             size,
         ))
@@ -612,7 +621,8 @@ impl WalletProvider for MemoryProvider {
                 .iter()
                 .filter(|(sub, _)| sub == id)
                 .enumerate()
-                .map(|(i, (_, d))| (i as u64 + 1, d.clone())),
+                .map(|(i, (_, d))| (i as u64 + 1, d))
+                .skip_while(|(seq, _)| *seq <= after),
             after,
             size,
         ))

@@ -21,7 +21,9 @@ use super::input::{
     page_query, template_input, webhook_input,
 };
 use super::seed::{DEMO_API_KEY, DEMO_TOKEN, READ_ONLY_API_KEY};
-use super::state::{BundleRecord, NotificationRecord, Sim, WebhookRecord, new_id, now};
+use super::state::{
+    BundleRecord, NotificationRecord, PassRecord, Sim, WebhookRecord, new_id, now, status_of,
+};
 use crate::harness::Deviation;
 
 type Answer = Result<Response, ApiError>;
@@ -125,11 +127,10 @@ fn query_map(raw: Option<String>) -> HashMap<String, String> {
         .collect()
 }
 
-/// One page of `items` as `{data, pagination}`; `shifts` applies the page-boundary deviations
-/// (`SkipItemAcrossPages` loses the first item of every page after the first,
+/// Where one page starts and how many items it takes; `shifts` applies the page-boundary
+/// deviations (`SkipItemAcrossPages` loses the first item of every page after the first,
 /// `RepeatItemAcrossPages` starts every later page one item early).
-fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
-    let total = items.len();
+fn window(sim: &Sim, q: PageQuery, shifts: bool) -> (usize, usize) {
     let mut start = (q.page - 1).saturating_mul(q.limit);
     let mut take = q.limit;
     if shifts && q.page > 1 {
@@ -141,7 +142,11 @@ fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
             start -= 1;
         }
     }
-    let data: Vec<Value> = items.into_iter().skip(start).take(take).collect();
+    (start, take)
+}
+
+/// One page answered as `{data, pagination}`, given the page's items and the total.
+fn paged(data: Vec<Value>, total: usize, q: PageQuery) -> Value {
     json!({
         "data": data,
         "pagination": {
@@ -151,6 +156,14 @@ fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
             "totalPages": total.div_ceil(q.limit),
         }
     })
+}
+
+/// One page of `items` (every item of the list) as `{data, pagination}`.
+fn page(sim: &Sim, items: Vec<Value>, q: PageQuery, shifts: bool) -> Value {
+    let total = items.len();
+    let (start, take) = window(sim, q, shifts);
+    let data: Vec<Value> = items.into_iter().skip(start).take(take).collect();
+    paged(data, total, q)
 }
 
 fn created(body: Value) -> Response {
@@ -169,8 +182,9 @@ async fn create_pass(State(sim): State<Arc<Sim>>, body: Bytes) -> Answer {
 async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Answer {
     let query = query_map(raw);
     let q = page_query(&query)?;
-    if let Some(status) = query.get("status")
-        && !["active", "voided", "expired"].contains(&status.as_str())
+    let status = query.get("status").map(String::as_str);
+    if let Some(status) = status
+        && !["active", "voided", "expired"].contains(&status)
     {
         return Err(ApiError::invalid_field(
             "status",
@@ -178,39 +192,80 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
         ));
     }
     let search = query.get("search").map(|s| s.to_lowercase());
-    let items: Vec<Value> = {
-        let store = sim.store();
-        store
-            .pass_order
-            .iter()
-            .filter_map(|id| store.passes.get(id))
-            .filter(|p| query.get("templateId").is_none_or(|t| *t == p.template_id))
-            .filter(|p| {
-                query
-                    .get("serialNumber")
-                    .is_none_or(|s| *s == p.serial_number)
-            })
-            .map(|p| sim.pass_json(p))
-            .map(|mut p| {
-                if sim.deviates(Deviation::ListDropsField)
-                    && let Some(fields) = p.get_mut("fields").and_then(Value::as_object_mut)
-                {
-                    let last = fields.keys().next_back().cloned();
-                    if let Some(last) = last {
-                        fields.remove(&last);
+    let template = query.get("templateId");
+    let serial = query.get("serialNumber");
+    let (start, take) = window(&sim, q, true);
+    let store = sim.store();
+    // The candidates in creation order, from the narrowest index the query allows.
+    let single;
+    let order: &[(u64, String)] = match (template, serial) {
+        (Some(t), Some(s)) => {
+            single = store
+                .serials
+                .get(&(t.clone(), s.clone()))
+                .and_then(|id| store.passes.get(id))
+                .map(|p| vec![(p.seq, p.id.clone())])
+                .unwrap_or_default();
+            &single
+        }
+        (Some(t), None) => store.template_order.get(t).map_or(&[], Vec::as_slice),
+        (None, _) => &store.pass_order,
+    };
+    let passes = order.iter().filter_map(|(_, id)| store.passes.get(id));
+    let filtered = status.is_some() || search.is_some() || (template.is_none() && serial.is_some());
+    let (data, total) = if !filtered {
+        // Every candidate matches: the page is a slice of the index.
+        let data = passes
+            .skip(start)
+            .take(take)
+            .map(|p| listed_json(&sim, p))
+            .collect();
+        (data, order.len())
+    } else if search.is_some() && sim.deviates(Deviation::SearchFindsNothing) {
+        (Vec::new(), 0)
+    } else {
+        // Count every match, render only the page's.
+        let mut data = Vec::with_capacity(take);
+        let mut total = 0;
+        for pass in passes {
+            if serial.is_some_and(|s| *s != pass.serial_number)
+                || status.is_some_and(|s| s != status_of(pass))
+            {
+                continue;
+            }
+            let in_page = (start..start.saturating_add(take)).contains(&total);
+            match &search {
+                None if in_page => data.push(listed_json(&sim, pass)),
+                None => {}
+                Some(needle) => {
+                    let listed = listed_json(&sim, pass);
+                    if !matches_search(&listed, needle) {
+                        continue;
+                    }
+                    if in_page {
+                        data.push(listed);
                     }
                 }
-                p
-            })
-            .filter(|p| query.get("status").is_none_or(|s| p["status"] == **s))
-            .filter(|p| match &search {
-                None => true,
-                Some(_) if sim.deviates(Deviation::SearchFindsNothing) => false,
-                Some(needle) => matches_search(p, needle),
-            })
-            .collect()
+            }
+            total += 1;
+        }
+        (data, total)
     };
-    Ok(ok(page(&sim, items, q, true)))
+    Ok(ok(paged(data, total, q)))
+}
+
+/// A pass as a list answers it (with the `ListDropsField` deviation applied).
+fn listed_json(sim: &Sim, pass: &PassRecord) -> Value {
+    let mut listed = sim.pass_json(pass);
+    if sim.deviates(Deviation::ListDropsField)
+        && let Some(fields) = listed.get_mut("fields").and_then(Value::as_object_mut)
+    {
+        let last = fields.keys().next_back().cloned();
+        if let Some(last) = last {
+            fields.remove(&last);
+        }
+    }
+    listed
 }
 
 /// Case-insensitive substring search over the serial number and the field values.

@@ -84,6 +84,8 @@ impl TemplateRecord {
 /// A pass as stored.
 #[derive(Clone, Debug)]
 pub struct PassRecord {
+    /// Creation order, the key of the ordered indexes ([`Store::pass_order`]).
+    pub seq: u64,
     /// `pass_` + 16 hex digits.
     pub id: String,
     /// Its template.
@@ -246,8 +248,12 @@ pub struct Store {
     pub templates: Vec<TemplateRecord>,
     /// Passes by id.
     pub passes: HashMap<String, PassRecord>,
-    /// Pass ids in creation order.
-    pub pass_order: Vec<String>,
+    /// (creation order, id) of every pass, ascending: a list page is a slice of it.
+    pub pass_order: Vec<(u64, String)>,
+    /// The same, per template id.
+    pub template_order: HashMap<String, Vec<(u64, String)>>,
+    /// The last creation order handed out.
+    pub last_seq: u64,
     /// (template id, serial number) -> pass id.
     pub serials: HashMap<(String, String), String>,
     /// Deleted passes, kept only for the `DeletedAnswers200` deviation.
@@ -266,6 +272,56 @@ impl Store {
     /// A template by id.
     pub fn template(&self, id: &str) -> Option<&TemplateRecord> {
         self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// Store a new pass at the end of the ordered indexes.
+    fn insert_pass(&mut self, pass: PassRecord) {
+        let entry = (pass.seq, pass.id.clone());
+        self.serials.insert(
+            (pass.template_id.clone(), pass.serial_number.clone()),
+            pass.id.clone(),
+        );
+        self.template_order
+            .entry(pass.template_id.clone())
+            .or_default()
+            .push(entry.clone());
+        self.pass_order.push(entry);
+        self.passes.insert(pass.id.clone(), pass);
+    }
+
+    /// Take a pass out of the store and its indexes (found by binary search on its creation
+    /// order, so a delete does not scan the store).
+    fn remove_pass(&mut self, id: &str) -> Option<PassRecord> {
+        let pass = self.passes.remove(id)?;
+        self.serials
+            .remove(&(pass.template_id.clone(), pass.serial_number.clone()));
+        remove_ordered(&mut self.pass_order, pass.seq);
+        if let Some(order) = self.template_order.get_mut(&pass.template_id) {
+            remove_ordered(order, pass.seq);
+        }
+        Some(pass)
+    }
+}
+
+/// Remove the entry with creation order `seq` from an ascending index.
+fn remove_ordered(order: &mut Vec<(u64, String)>, seq: u64) {
+    if let Ok(at) = order.binary_search_by_key(&seq, |(s, _)| *s) {
+        order.remove(at);
+    }
+}
+
+/// The `status` a pass answers with now: `voided`, `expired` once its expiration date passed,
+/// else `active`.
+pub fn status_of(pass: &PassRecord) -> &'static str {
+    if pass.voided_at.is_some() {
+        "voided"
+    } else if pass
+        .expiration_date
+        .is_some_and(|e| e <= OffsetDateTime::now_utc())
+    {
+        "expired"
+    } else {
+        "active"
     }
 }
 
@@ -332,14 +388,7 @@ impl Sim {
 
     /// The answer body of a pass, with the read deviations applied.
     pub fn pass_json(&self, pass: &PassRecord) -> Value {
-        let now = OffsetDateTime::now_utc();
-        let status = if pass.voided_at.is_some() {
-            "voided"
-        } else if pass.expiration_date.is_some_and(|e| e <= now) {
-            "expired"
-        } else {
-            "active"
-        };
+        let status = status_of(pass);
         let mut fields = pass.fields.clone();
         if self.deviates(Deviation::DropFieldOnRead) {
             let last = fields.keys().next_back().cloned();
@@ -464,7 +513,9 @@ impl Sim {
                 )));
             }
             let now = now();
+            store.last_seq += 1;
             let pass = PassRecord {
+                seq: store.last_seq,
                 id: new_id("pass_"),
                 template_id,
                 serial_number: serial,
@@ -476,10 +527,9 @@ impl Sim {
                 created_at: now,
                 updated_at: now,
             };
-            store.serials.insert(key, pass.id.clone());
-            store.pass_order.push(pass.id.clone());
-            store.passes.insert(pass.id.clone(), pass.clone());
-            self.pass_json(&pass)
+            let answer = self.pass_json(&pass);
+            store.insert_pass(pass);
+            answer
         };
         self.emit("pass.created", answer.clone());
         Ok(answer)
@@ -602,13 +652,8 @@ impl Sim {
     pub fn delete_pass(&self, id: &str) -> Result<(), ApiError> {
         let mut store = self.store();
         let pass = store
-            .passes
-            .remove(id)
+            .remove_pass(id)
             .ok_or_else(|| ApiError::not_found("Pass", id))?;
-        store
-            .serials
-            .remove(&(pass.template_id.clone(), pass.serial_number.clone()));
-        store.pass_order.retain(|p| p != id);
         for bundle in &mut store.bundles {
             bundle.pass_ids.retain(|p| p != id);
         }

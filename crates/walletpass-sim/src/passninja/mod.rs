@@ -234,11 +234,8 @@ impl PassNinjaSim {
     /// A copy of a pass (deleted ones included), for assertions.
     pub fn pass(&self, template: &str, serial: &str) -> Option<Pass> {
         let store = self.shared.lock();
-        store
-            .passes
-            .iter()
-            .find(|p| p.template == template && p.serial == serial)
-            .cloned()
+        let index = store.pass_index(template, serial, true).ok()?;
+        store.passes.get(index).cloned()
     }
 
     /// A wallet installs the pass: `Active`, `installedDate` set the first time, and a

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::Shared;
 use super::errors::ApiError;
-use super::state::{Pass, Recipient, Template, Webhook, check_values, normalise, rfc3339};
+use super::state::{Pass, Recipient, Store, Template, Webhook, check_values, normalise, rfc3339};
 use super::webhooks::{emit, event_type_valid, url_allowed};
 use crate::harness::Deviation;
 
@@ -163,10 +163,12 @@ fn pass_summary(pass: &Pass) -> Map<String, Value> {
     out
 }
 
-fn template_row(t: &Template, passes: &[Pass], timestamps: bool) -> Value {
-    let live = passes.iter().filter(|p| p.template == t.id && !p.deleted);
-    let issued = live.clone().count();
+fn template_row(t: &Template, store: &Store, timestamps: bool) -> Value {
+    let live = store.live_passes(&t.id);
+    let issued = live.len();
     let installed = live
+        .iter()
+        .filter_map(|i| store.passes.get(*i))
         .filter(|p| p.installed_date.is_some() && p.status == "Active")
         .count();
     let mut row = json!({
@@ -193,7 +195,7 @@ async fn list_templates(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Ans
         .templates
         .values()
         .filter(|t| t.account == account)
-        .map(|t| template_row(t, &store.passes, true))
+        .map(|t| template_row(t, &store, true))
         .collect();
     Ok(Json(json!({ "pass_templates": rows })).into_response())
 }
@@ -209,7 +211,7 @@ async fn get_template(
         Err(ApiError::Forbidden) => return Err(ApiError::TemplateNotFound(id)),
         other => other?,
     };
-    Ok(Json(template_row(template, &store.passes, false)).into_response())
+    Ok(Json(template_row(template, &store, false)).into_response())
 }
 
 async fn create_template(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Answer {
@@ -256,7 +258,7 @@ async fn create_template(State(s): State<Arc<Shared>>, headers: HeaderMap, body:
         created_at: now,
         updated_at: now,
     };
-    let row = template_row(&template, &store.passes, true);
+    let row = template_row(&template, &store, true);
     store.templates.insert(template.id.clone(), template);
     Ok((StatusCode::CREATED, Json(row)).into_response())
 }
@@ -276,8 +278,8 @@ async fn delete_template(
         return Err(ApiError::TemplateNotFound(id));
     }
     store.templates.remove(&id);
-    for pass in store.passes.iter_mut().filter(|p| p.template == id) {
-        pass.deleted = true;
+    for index in store.live_passes(&id).to_vec() {
+        store.mark_deleted(index);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -396,7 +398,7 @@ async fn create_pass(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Byt
     if recipient.is_some() {
         answer.insert("message_status".into(), json!("sent"));
     }
-    store.passes.push(pass);
+    store.push_pass(pass);
     Ok(Json(Value::Object(answer)).into_response())
 }
 
@@ -413,17 +415,10 @@ async fn list_passes(
     if search.is_some() && s.config.deviates(Deviation::SearchFindsNothing) {
         return Ok(Json(json!({ "passes": [] })).into_response());
     }
-    let matching: Vec<&Pass> = store
-        .passes
-        .iter()
-        .filter(|p| p.template == template && !p.deleted)
-        .filter(|p| {
-            search
-                .as_deref()
-                .is_none_or(|q| p.serial.to_lowercase().contains(q))
-        })
-        .collect();
-    let row = |p: &&Pass| {
+    // The template's live passes in issue order; a search narrows them by serial.
+    let live = store.live_passes(&template);
+    let passes = live.iter().filter_map(|i| store.passes.get(*i));
+    let row = |p: &Pass| {
         json!({
             "id": p.serial,
             "passTemplate": p.template,
@@ -435,13 +430,17 @@ async fn list_passes(
             "recipient": p.recipient,
         })
     };
+    let found = |p: &&Pass| {
+        search
+            .as_deref()
+            .is_none_or(|q| p.serial.to_lowercase().contains(q))
+    };
     if !query.contains_key("page") {
-        let rows: Vec<Value> = matching.iter().map(row).collect();
+        let rows: Vec<Value> = passes.filter(found).map(row).collect();
         return Ok(Json(json!({ "passes": rows })).into_response());
     }
     let page = positive(&query, "page", 1)?;
     let per_page = positive(&query, "per_page", 10)?;
-    let total = matching.len() as u64;
     let mut start = (page - 1).saturating_mul(per_page);
     if page > 1 && s.config.deviates(Deviation::SkipItemAcrossPages) {
         start += 1;
@@ -449,12 +448,24 @@ async fn list_passes(
     if page > 1 && s.config.deviates(Deviation::RepeatItemAcrossPages) {
         start -= 1;
     }
-    let rows: Vec<Value> = matching
-        .iter()
-        .skip(usize::try_from(start).unwrap_or(usize::MAX))
-        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .map(row)
-        .collect();
+    let start = usize::try_from(start).unwrap_or(usize::MAX);
+    let take = usize::try_from(per_page).unwrap_or(usize::MAX);
+    let (rows, total): (Vec<Value>, u64) = if search.is_none() {
+        // Every live pass matches: the page is a slice of the index.
+        let rows = passes.skip(start).take(take).map(row).collect();
+        (rows, live.len() as u64)
+    } else {
+        // Count every match, render only the page's.
+        let mut rows = Vec::new();
+        let mut total = 0usize;
+        for pass in passes.filter(found) {
+            if (start..start.saturating_add(take)).contains(&total) {
+                rows.push(row(pass));
+            }
+            total += 1;
+        }
+        (rows, total as u64)
+    };
     Ok(Json(json!({
         "passes": rows,
         "meta": {
@@ -644,7 +655,7 @@ async fn delete_pass(
     let mut store = s.lock();
     store.template(&account, &template)?;
     let index = store.pass_index(&template, &serial, false)?;
-    store.passes[index].deleted = true;
+    store.mark_deleted(index);
     Ok(Json(json!(serial)).into_response())
 }
 

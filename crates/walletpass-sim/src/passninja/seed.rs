@@ -169,6 +169,7 @@ pub(crate) fn default_store() -> Store {
     };
     store.templates.insert(demo.id.clone(), demo);
     store.templates.insert(other.id.clone(), other);
+    store.reindex();
     store
 }
 
@@ -187,4 +188,5 @@ pub(crate) fn apply(store: &mut Store, seed: &SeedFile) {
             .retain(|p| !(p.serial == pass.serial && p.template == pass.template));
         store.passes.push(pass);
     }
+    store.reindex();
 }

@@ -2,7 +2,7 @@
 //! dashboard editor would define), passes (tombstoned on delete), webhook subscriptions and
 //! their delivery results. Handlers lock it briefly; nothing here does I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use rand::Rng;
@@ -255,8 +255,16 @@ impl WebhookResult {
 pub struct Store {
     pub(crate) accounts: Vec<Account>,
     pub(crate) templates: BTreeMap<String, Template>,
-    /// Passes in issue order.
+    /// Passes in issue order (deleted ones stay, as tombstones). Add them with
+    /// [`Store::push_pass`] and delete them with [`Store::mark_deleted`], which keep the indexes
+    /// below in step.
     pub(crate) passes: Vec<Pass>,
+    /// (template, serial) -> position in `passes`.
+    pub(crate) by_key: HashMap<(String, String), usize>,
+    /// Every serial ever issued (deleted passes' too), so a new one never repeats an old one.
+    pub(crate) serials: HashSet<String>,
+    /// Template -> positions of its live passes, ascending: a list page is a slice of it.
+    pub(crate) live: HashMap<String, Vec<usize>>,
     pub(crate) webhooks: Vec<Webhook>,
     pub(crate) results: Vec<WebhookResult>,
     pub(crate) next_template: u64,
@@ -291,12 +299,60 @@ impl Store {
         serial: &str,
         deleted_ok: bool,
     ) -> Result<usize, ApiError> {
-        self.passes
-            .iter()
-            .position(|p| {
-                p.template == template && p.serial == serial && (deleted_ok || !p.deleted)
-            })
+        self.by_key
+            .get(&(template.to_owned(), serial.to_owned()))
+            .copied()
+            .filter(|i| deleted_ok || self.passes.get(*i).is_some_and(|p| !p.deleted))
             .ok_or_else(|| ApiError::PassNotFound(serial.into()))
+    }
+
+    /// Add a pass at the end of the issue order.
+    pub(crate) fn push_pass(&mut self, pass: Pass) {
+        let index = self.passes.len();
+        self.index(index, &pass);
+        self.passes.push(pass);
+    }
+
+    /// Delete the pass at `index`, keeping it as a tombstone.
+    pub(crate) fn mark_deleted(&mut self, index: usize) {
+        let Some(pass) = self.passes.get_mut(index) else {
+            return;
+        };
+        pass.deleted = true;
+        if let Some(live) = self.live.get_mut(&pass.template)
+            && let Ok(at) = live.binary_search(&index)
+        {
+            live.remove(at);
+        }
+    }
+
+    /// Positions of the live passes of `template`, in issue order.
+    pub(crate) fn live_passes(&self, template: &str) -> &[usize] {
+        self.live.get(template).map_or(&[], Vec::as_slice)
+    }
+
+    /// Rebuild the indexes after `passes` was changed wholesale (seeding).
+    pub(crate) fn reindex(&mut self) {
+        self.by_key.clear();
+        self.serials.clear();
+        self.live.clear();
+        let passes = std::mem::take(&mut self.passes);
+        for (index, pass) in passes.iter().enumerate() {
+            self.index(index, pass);
+        }
+        self.passes = passes;
+    }
+
+    fn index(&mut self, index: usize, pass: &Pass) {
+        self.by_key
+            .insert((pass.template.clone(), pass.serial.clone()), index);
+        self.serials.insert(pass.serial.clone());
+        if !pass.deleted {
+            self.live
+                .entry(pass.template.clone())
+                .or_default()
+                .push(index);
+        }
     }
 
     /// The next `ptk_0x<hex>` id.
@@ -317,7 +373,7 @@ impl Store {
             let serial: String = (0..18)
                 .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
                 .collect();
-            if !self.passes.iter().any(|p| p.serial == serial) {
+            if !self.serials.contains(&serial) {
                 return serial;
             }
         }

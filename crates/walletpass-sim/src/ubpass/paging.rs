@@ -4,6 +4,7 @@
 //! The cursor is opaque: it encodes the insertion order of the last item returned, so deleting
 //! an item between two pages neither skips nor repeats another.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
@@ -130,32 +131,72 @@ pub enum Boundary {
     RepeatOne,
 }
 
+/// One page as the vendor answers it: `BXPagedList {items, cursor, hasMore}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PagedList<R> {
+    /// The page's items.
+    pub items: Vec<R>,
+    /// The cursor of the last item (also on the last page), `null` on an empty page.
+    pub cursor: Option<String>,
+    /// Whether more items follow.
+    pub has_more: bool,
+}
+
+/// Cut one page out of `items` (in ascending `seq_of` order, unfiltered) by seeking to the
+/// cursor with a binary search, then walking forward over the ones that `matches` until the page
+/// is full: O(log n + page) when every item matches, whatever the cursor. Only the page's items
+/// are `render`ed. The cursor is the last item's, even on the last page, as in the documented
+/// example.
+pub fn seek_page<'a, T, R>(
+    items: &'a [T],
+    seq_of: impl Fn(&T) -> u64,
+    matches: impl Fn(&T) -> bool,
+    after: Option<u64>,
+    limit: usize,
+    boundary: Boundary,
+    render: impl Fn(&'a T) -> R,
+) -> PagedList<R> {
+    let mut start = after.map_or(0, |cursor| items.partition_point(|i| seq_of(i) <= cursor));
+    let mut skip = 0;
+    if after.is_some() {
+        match boundary {
+            Boundary::Exact => {}
+            Boundary::SkipOne => skip = 1,
+            Boundary::RepeatOne => {
+                if let Some(back) = items[..start].iter().rposition(&matches) {
+                    start = back;
+                }
+            }
+        }
+    }
+    let mut chosen = items[start..].iter().filter(|i| matches(i)).skip(skip);
+    let page: Vec<&'a T> = chosen.by_ref().take(limit).collect();
+    let has_more = chosen.next().is_some();
+    PagedList {
+        cursor: page.last().map(|i| encode_cursor(seq_of(i))),
+        items: page.into_iter().map(render).collect(),
+        has_more,
+    }
+}
+
 /// Cut one page out of `items` (already filtered, in insertion order, each with its key) and
-/// answer it as `{items, cursor, hasMore}`. The cursor is the last item's, even on the last page,
-/// as in the documented example.
+/// answer it as `{items, cursor, hasMore}`.
 pub fn page(
     items: Vec<(u64, Value)>,
     after: Option<u64>,
     limit: usize,
     boundary: Boundary,
 ) -> Value {
-    let start = match after {
-        None => 0,
-        Some(cursor) => {
-            let first_after = items.partition_point(|(seq, _)| *seq <= cursor);
-            match boundary {
-                Boundary::Exact => first_after,
-                Boundary::SkipOne => (first_after + 1).min(items.len()),
-                Boundary::RepeatOne => first_after.saturating_sub(1),
-            }
-        }
-    };
-    let rest = items.len().saturating_sub(start);
-    let has_more = rest > limit;
-    let chunk: Vec<(u64, Value)> = items.into_iter().skip(start).take(limit).collect();
-    let cursor = chunk.last().map(|(seq, _)| encode_cursor(*seq));
-    let items: Vec<Value> = chunk.into_iter().map(|(_, v)| v).collect();
-    json!({ "items": items, "cursor": cursor, "hasMore": has_more })
+    json!(seek_page(
+        &items,
+        |(seq, _)| *seq,
+        |_| true,
+        after,
+        limit,
+        boundary,
+        |(_, v)| v.clone(),
+    ))
 }
 
 #[cfg(test)]

@@ -2,13 +2,16 @@
 //! (`BXPagedList`), update (PATCH with the whole document) and the delete the vendor removed from
 //! its docs (204). Enforces a unique `passName` per workspace.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -17,7 +20,7 @@ use super::error::ApiError;
 use super::model::{
     APP_TYPES, PASS_STATUSES, PassMetadata, UploadInfo, WalletPassInput, check_id, parse_body,
 };
-use super::paging::{Boundary, QueryParams, page};
+use super::paging::{Boundary, QueryParams, seek_page};
 use super::state::{InstallCounts, SimState, StoredPass, Workspace, iso, new_id};
 use super::uploads::asset_url;
 use crate::harness::Deviation;
@@ -31,7 +34,7 @@ const MAX_TEXT: usize = 255;
 /// Base of generated pass links (the documented example's host).
 const PASS_LINK_BASE: &str = "https://passes.example.com/download";
 
-type Answer = Result<(StatusCode, Json<Value>), ApiError>;
+type Answer = Result<Response, ApiError>;
 
 /// A validated create / update body.
 struct ValidPass {
@@ -149,94 +152,128 @@ struct Render {
     listing: bool,
 }
 
+/// `WalletPassInfo` as answered, borrowing from the stored pass: serialized straight into the
+/// response body, with no intermediate `serde_json::Value` tree. Field order is the answer's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PassInfo<'a> {
+    id: &'a str,
+    created_time: String,
+    updated_time: String,
+    created_by: &'a str,
+    updated_by: &'a str,
+    workspace_id: &'a str,
+    account_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification_header: Option<&'a str>,
+    pass_name: &'a str,
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass_metadata: Option<Cow<'a, PassMetadata>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upload_info_list: Option<Cow<'a, [UploadInfo]>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pass_link_slug: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    google_pass_link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apple_issued_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    google_issued_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_issued_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apple_active_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    google_active_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_active_count: Option<u32>,
+}
+
 /// Render a stored pass as `WalletPassInfo`.
-fn render(
+fn render<'a>(
     state: &SimState,
-    ws_id: &str,
-    ws: &Workspace,
-    pass: &StoredPass,
+    ws_id: &'a str,
+    ws: &'a Workspace,
+    pass: &'a StoredPass,
     opts: Render,
     host: &str,
-) -> Value {
+) -> PassInfo<'a> {
     let account_id = pass
         .account
         .as_ref()
         .and_then(|a| a.get("id"))
         .and_then(Value::as_str)
         .unwrap_or(&ws.account_id);
-    let mut out = Map::new();
-    out.insert("id".into(), json!(pass.id));
-    out.insert("createdTime".into(), json!(iso(pass.created)));
-    out.insert("updatedTime".into(), json!(iso(pass.updated)));
-    out.insert("createdBy".into(), json!(pass.created_by));
-    out.insert("updatedBy".into(), json!(pass.updated_by));
-    out.insert("workspaceId".into(), json!(ws_id));
-    out.insert("accountId".into(), json!(account_id));
-    if let Some(header) = &pass.notification_header {
-        out.insert("notificationHeader".into(), json!(header));
-    }
-    out.insert("passName".into(), json!(pass.pass_name));
-    out.insert("status".into(), json!(pass.visible_status()));
-    if !opts.summary {
-        let mut meta = pass.metadata.clone();
-        if opts.read {
-            apply_read_deviations(state, &mut meta);
-        }
-        if opts.listing
-            && state.deviates(Deviation::ListDropsField)
-            && let Some(fields) = meta.secondary_fields.as_mut()
-        {
-            fields.pop();
-        }
-        out.insert(
-            "passMetadata".into(),
-            serde_json::to_value(&meta).unwrap_or_default(),
-        );
-        let uploads: Vec<UploadInfo> = pass
-            .uploads
+    let (pass_metadata, upload_info_list) = if opts.summary {
+        (None, None)
+    } else {
+        let corrupts = opts.read
+            && [
+                Deviation::DropFieldOnRead,
+                Deviation::LoseBarcode,
+                Deviation::ChangeLabel,
+            ]
             .iter()
-            .map(|u| {
-                let mut u = u.clone();
-                if opts.assets {
-                    u.url = u.key().map(|k| asset_url(host, k));
-                }
-                u
-            })
-            .collect();
-        out.insert(
-            "uploadInfoList".into(),
-            serde_json::to_value(uploads).unwrap_or_default(),
-        );
-    }
+            .any(|d| state.deviates(*d));
+        let drops = opts.listing && state.deviates(Deviation::ListDropsField);
+        let meta = if corrupts || drops {
+            let mut meta = pass.metadata.clone();
+            if opts.read {
+                apply_read_deviations(state, &mut meta);
+            }
+            if drops && let Some(fields) = meta.secondary_fields.as_mut() {
+                fields.pop();
+            }
+            Cow::Owned(meta)
+        } else {
+            Cow::Borrowed(&pass.metadata)
+        };
+        let uploads = if opts.assets {
+            Cow::Owned(
+                pass.uploads
+                    .iter()
+                    .map(|u| UploadInfo {
+                        url: u.key().map(|k| asset_url(host, k)),
+                        ..u.clone()
+                    })
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(pass.uploads.as_slice())
+        };
+        (Some(meta), Some(uploads))
+    };
     // List items follow the documented list example: no links, no counts.
-    if opts.listing {
-        return Value::Object(out);
+    let links = !opts.listing;
+    let full = links && !opts.summary;
+    let c = pass.counts;
+    let count = |n: u32| full.then_some(n);
+    PassInfo {
+        id: &pass.id,
+        created_time: iso(pass.created),
+        updated_time: iso(pass.updated),
+        created_by: &pass.created_by,
+        updated_by: &pass.updated_by,
+        workspace_id: ws_id,
+        account_id,
+        notification_header: pass.notification_header.as_deref(),
+        pass_name: &pass.pass_name,
+        status: pass.visible_status(),
+        pass_metadata,
+        upload_info_list,
+        pass_link: links.then(|| format!("{PASS_LINK_BASE}/{}", pass.slug)),
+        pass_link_slug: links.then_some(pass.slug.as_str()),
+        google_pass_link: full.then(|| format!("https://pay.google.com/gp/v/save/{}", pass.id)),
+        apple_issued_count: count(c.apple_issued),
+        google_issued_count: count(c.google_issued),
+        total_issued_count: count(c.apple_issued + c.google_issued),
+        apple_active_count: count(c.apple_active),
+        google_active_count: count(c.google_active),
+        total_active_count: count(c.apple_active + c.google_active),
     }
-    out.insert(
-        "passLink".into(),
-        json!(format!("{PASS_LINK_BASE}/{}", pass.slug)),
-    );
-    out.insert("passLinkSlug".into(), json!(pass.slug));
-    if !opts.summary {
-        out.insert(
-            "googlePassLink".into(),
-            json!(format!("https://pay.google.com/gp/v/save/{}", pass.id)),
-        );
-        let c = pass.counts;
-        out.insert("appleIssuedCount".into(), json!(c.apple_issued));
-        out.insert("googleIssuedCount".into(), json!(c.google_issued));
-        out.insert(
-            "totalIssuedCount".into(),
-            json!(c.apple_issued + c.google_issued),
-        );
-        out.insert("appleActiveCount".into(), json!(c.apple_active));
-        out.insert("googleActiveCount".into(), json!(c.google_active));
-        out.insert(
-            "totalActiveCount".into(),
-            json!(c.apple_active + c.google_active),
-        );
-    }
-    Value::Object(out)
 }
 
 /// The deviations that corrupt a pass as it is read back.
@@ -279,7 +316,8 @@ fn insert(
     valid: ValidPass,
     ready_at: Option<Instant>,
     host: &str,
-) -> Result<Value, ApiError> {
+    status: StatusCode,
+) -> Answer {
     let mut store = state.lock();
     let seq = store.next_seq();
     let ws = store.workspace(&caller.workspace_id);
@@ -291,7 +329,7 @@ fn insert(
     let slug = valid
         .slug
         .unwrap_or_else(|| id.replace('-', "")[..12].to_owned());
-    ws.passes.push(StoredPass {
+    ws.push_pass(StoredPass {
         seq,
         id: id.clone(),
         created: now,
@@ -313,14 +351,15 @@ fn insert(
     let pass = ws
         .pass(&id, false)
         .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok(render(
+    let body = render(
         state,
         &caller.workspace_id,
         ws,
         pass,
         Render::default(),
         host,
-    ))
+    );
+    Ok((status, Json(body)).into_response())
 }
 
 /// `POST /wallet-pass` → 201 `WalletPassInfo`.
@@ -331,8 +370,14 @@ pub async fn create(
     body: Bytes,
 ) -> Answer {
     let valid = validate(parse_body(&body)?)?;
-    let pass = insert(&state, &caller, valid, None, &host(&headers))?;
-    Ok((StatusCode::CREATED, Json(pass)))
+    insert(
+        &state,
+        &caller,
+        valid,
+        None,
+        &host(&headers),
+        StatusCode::CREATED,
+    )
 }
 
 /// `POST /wallet-pass/async` → 202 `WalletPassInfo`, reading as `Draft` until processed.
@@ -344,8 +389,14 @@ pub async fn create_async(
 ) -> Answer {
     let valid = validate(parse_body(&body)?)?;
     let ready = Instant::now() + ASYNC_DELAY;
-    let pass = insert(&state, &caller, valid, Some(ready), &host(&headers))?;
-    Ok((StatusCode::ACCEPTED, Json(pass)))
+    insert(
+        &state,
+        &caller,
+        valid,
+        Some(ready),
+        &host(&headers),
+        StatusCode::ACCEPTED,
+    )
 }
 
 /// `GET /wallet-pass/{id}` → 200 with an array holding the pass (the spec's response schema).
@@ -375,7 +426,7 @@ pub async fn get(
         opts,
         &host(&headers),
     );
-    Ok((StatusCode::OK, Json(json!([body]))))
+    Ok((StatusCode::OK, Json([body])).into_response())
 }
 
 /// `GET /wallet-pass` → 200 `{items, cursor, hasMore}`.
@@ -406,29 +457,26 @@ pub async fn list(
     let mut store = state.lock();
     let ws = &*store.workspace(&caller.workspace_id);
     let finds_nothing = state.deviates(Deviation::SearchFindsNothing) && search.is_some();
-    let items: Vec<(u64, Value)> = ws
-        .passes
-        .iter()
-        .filter(|p| !p.deleted && !finds_nothing)
-        .filter(|p| {
-            search
+    let matches = |p: &StoredPass| {
+        !p.deleted
+            && !finds_nothing
+            && search
                 .as_deref()
                 .is_none_or(|s| p.pass_name.to_lowercase().contains(s))
-        })
-        .filter(|p| name.as_deref().is_none_or(|n| p.pass_name == n))
-        .filter(|p| ids.is_empty() || ids.contains(&p.id))
-        .filter(|p| statuses.is_empty() || statuses.iter().any(|s| s == p.visible_status()))
-        .map(|p| {
-            (
-                p.seq,
-                render(&state, &caller.workspace_id, ws, p, opts, &host),
-            )
-        })
-        .collect();
-    Ok((
-        StatusCode::OK,
-        Json(page(items, cursor, limit, boundary(&state))),
-    ))
+            && name.as_deref().is_none_or(|n| p.pass_name == n)
+            && (ids.is_empty() || ids.contains(&p.id))
+            && (statuses.is_empty() || statuses.iter().any(|s| s == p.visible_status()))
+    };
+    let page = seek_page(
+        &ws.passes,
+        |p| p.seq,
+        matches,
+        cursor,
+        limit,
+        boundary(&state),
+        |p| render(&state, &caller.workspace_id, ws, p, opts, &host),
+    );
+    Ok((StatusCode::OK, Json(page)).into_response())
 }
 
 /// The page-boundary deviation switched on, if any.
@@ -502,7 +550,7 @@ pub async fn update(
         Render::default(),
         &host,
     );
-    Ok((StatusCode::OK, Json(body)))
+    Ok((StatusCode::OK, Json(body)).into_response())
 }
 
 /// `RevertUntouchedOnPatch`: the front fields (top and secondary) sent unchanged fall back to
@@ -528,13 +576,8 @@ pub async fn delete(
     let keep_readable = state.deviates(Deviation::DeletedAnswers200);
     let mut store = state.lock();
     let ws = store.workspace(&caller.workspace_id);
-    let Some(pos) = ws.passes.iter().position(|p| p.id == id && !p.deleted) else {
+    if !ws.remove_pass(&id, keep_readable) {
         return Err(ApiError::not_found(&id));
-    };
-    if keep_readable {
-        ws.passes[pos].deleted = true;
-    } else {
-        ws.passes.remove(pos);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -154,7 +154,7 @@ fn seed_documented(ws: &mut Workspace, seqs: &[u64]) {
         datetime!(2025-09-04 21:09:36.027 UTC),
     );
     vip.updated = datetime!(2025-09-04 21:11:01.734 UTC);
-    ws.passes.push(vip);
+    ws.push_pass(vip);
 
     let simple = |label: &str| -> PassMetadata {
         serde_json::from_value(json!({
@@ -179,8 +179,8 @@ fn seed_documented(ws: &mut Workspace, seqs: &[u64]) {
         apple_active: 98,
         google_active: 50,
     };
-    ws.passes.push(notify);
-    ws.passes.push(pass(
+    ws.push_pass(notify);
+    ws.push_pass(pass(
         seqs[2],
         LOCATION_EXAMPLE_PASS_ID,
         "LOCATION EXAMPLE PASS",

@@ -149,8 +149,11 @@ pub struct StoredLocation {
 pub struct Workspace {
     /// The account passes default to.
     pub account_id: String,
-    /// Passes in insertion order.
+    /// Passes in insertion order (ascending `seq`). Add them with [`Workspace::push_pass`] and
+    /// remove them with [`Workspace::remove_pass`], which keep the id index in step.
     pub passes: Vec<StoredPass>,
+    /// Pass id -> its `seq`, to find a pass by binary search instead of a scan.
+    by_id: HashMap<String, u64>,
     /// Notifications in insertion order.
     pub notifications: Vec<StoredNotification>,
     /// Locations in insertion order.
@@ -158,16 +161,49 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// The position in `passes` of the pass with this id (deleted or not).
+    fn position(&self, id: &str) -> Option<usize> {
+        let seq = *self.by_id.get(id)?;
+        self.passes.binary_search_by_key(&seq, |p| p.seq).ok()
+    }
+
     /// A live pass by id (a deleted one too when `include_deleted`).
     pub fn pass(&self, id: &str, include_deleted: bool) -> Option<&StoredPass> {
-        self.passes
-            .iter()
-            .find(|p| p.id == id && (include_deleted || !p.deleted))
+        self.position(id)
+            .and_then(|at| self.passes.get(at))
+            .filter(|p| include_deleted || !p.deleted)
     }
 
     /// A live pass by id, mutably.
     pub fn pass_mut(&mut self, id: &str) -> Option<&mut StoredPass> {
-        self.passes.iter_mut().find(|p| p.id == id && !p.deleted)
+        let at = self.position(id)?;
+        self.passes.get_mut(at).filter(|p| !p.deleted)
+    }
+
+    /// Add a pass; its `seq` must be above every stored one (as [`Store::next_seq`] hands out).
+    pub fn push_pass(&mut self, pass: StoredPass) {
+        self.by_id.insert(pass.id.clone(), pass.seq);
+        self.passes.push(pass);
+    }
+
+    /// Delete a live pass: kept as a tombstone that still answers reads when `keep_readable`,
+    /// removed otherwise. False when there is no such live pass.
+    pub fn remove_pass(&mut self, id: &str, keep_readable: bool) -> bool {
+        let Some(at) = self.position(id).filter(|at| !self.passes[*at].deleted) else {
+            return false;
+        };
+        if keep_readable {
+            self.passes[at].deleted = true;
+        } else {
+            self.passes.remove(at);
+            self.by_id.remove(id);
+        }
+        true
+    }
+
+    /// The position of the first pass after the one with `seq` (the page start of a cursor).
+    pub fn after(&self, seq: u64) -> usize {
+        self.passes.partition_point(|p| p.seq <= seq)
     }
 
     /// Whether another live pass already uses `name` (names compare case-sensitively).

@@ -1,0 +1,705 @@
+//! Client and simulator cost, each measured against a baseline in the same run. Printed:
+//!
+//! 1. Per vendor, CPU per operation of walletpass over a hand-written reqwest + serde_json client
+//!    sending the identical requests (recorded from walletpass's own calls on the simulator, then
+//!    replayed: each answer decoded into a `serde_json::Value`, each body serialized from one),
+//!    for `get`, `patch` (its read and its write) and `list_all` (every page). The two clients
+//!    alternate in blocks (ABBA), so drift on the shared machine cancels. Client CPU is
+//!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes.
+//! 2. An A/A control: the hand-written client against a second copy of itself (should be 1.00).
+//! 3. Simulator CPU per `GET` (each vendor's), over a bare axum handler answering a body of the
+//!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`.
+//! 4. Simulator RSS before and after a load run (64 concurrent connections reading and
+//!    updating passes; 60 s, `BENCH_LOAD_SECS` changes it): the request log is a ring buffer, so
+//!    memory stays flat.
+//! 5. Passinstance simulator listing rates, `list_all` of 100,000 and 1,000,000 passes
+//!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
+//!
+//! Run: `cargo bench -p walletpass --bench clients` (a few minutes; Linux only, for `/proc`).
+//! `BENCH_BLOCKS` (default 20) sets how many block pairs each comparison runs.
+//!
+//! The simulators are this same binary started again with `--serve VENDOR`: it prints its base
+//! URL and a control URL (the request log, for recording), and exits when its stdin closes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is the failure report
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{Value, json};
+use walletpass::{
+    Field, ListQuery, NewPass, PassContent, PassPatch, PassRef, ProviderConfig, ProviderKind,
+    TemplateId, WalletProvider, WalletProviderExt,
+};
+use walletpass_sim::{SimConfig, passinstance, passninja, ubpass};
+
+/// Operations per block, by operation.
+const GET_BLOCK: usize = 50;
+const PATCH_BLOCK: usize = 25;
+const LIST_BLOCK: usize = 2;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--serve") {
+        let vendor = args[at + 1].clone();
+        let number = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .map_or(0, |i| args[i + 1].parse::<usize>().unwrap())
+        };
+        serve(&vendor, number("--passes"), number("--body"));
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(bench());
+}
+
+// ---------------------------------------------------------------- the simulator processes
+
+/// Child mode: serve one simulator (or the bare handler) until stdin closes.
+fn serve(vendor: &str, passes: usize, body: usize) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let config = SimConfig::default();
+        let (base, log) = match vendor {
+            "passninja" => {
+                let options = passninja::PassNinjaOptions {
+                    seed: Some(Arc::new(passninja::conformance_seed())),
+                    ..passninja::PassNinjaOptions::default()
+                };
+                let sim = passninja::launch(config, options)
+                    .await
+                    .unwrap()
+                    .into_running();
+                (sim.base_url().to_owned(), Some(keep(sim)))
+            }
+            "ubpass" => {
+                let sim = ubpass::start(config).await.unwrap();
+                (sim.base_url().to_owned(), Some(keep(sim)))
+            }
+            "passinstance" => {
+                let (sim, handle) = passinstance::start_with_handle(config).await.unwrap();
+                for i in 0..passes {
+                    let body = json!({
+                        "templateId": passinstance::CONFORMANCE_TEMPLATE_ID,
+                        "serialNumber": format!("S-{i:07}"),
+                        "fields": {"member": {"value": format!("M-{i:07}")}, "tier": {"value": "Gold"}},
+                    });
+                    handle.create_pass(body.as_object().unwrap()).unwrap();
+                }
+                (sim.base_url().to_owned(), Some(keep(sim)))
+            }
+            _ => (bare(body).await, None),
+        };
+        let control = control(log).await;
+        println!("{base} {control}");
+        std::io::stdout().flush().unwrap();
+        tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        })
+        .await
+        .unwrap();
+    });
+}
+
+/// Keep a simulator running for the life of the process; its request log stays reachable.
+fn keep(sim: walletpass_sim::RunningSim) -> walletpass_sim::RequestLog {
+    let log = sim.log().clone();
+    std::mem::forget(sim);
+    log
+}
+
+/// A bare axum handler answering every request with `size` bytes of JSON.
+async fn bare(size: usize) -> String {
+    let body = format!("{{\"pad\":\"{}\"}}", "x".repeat(size.saturating_sub(10)));
+    let body = axum::body::Bytes::from(body);
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([("content-type", "application/json")], body) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// The control server: `GET /log` answers the request log, `POST /clear` empties it.
+async fn control(log: Option<walletpass_sim::RequestLog>) -> String {
+    let log = log.unwrap_or_default();
+    let read = log.clone();
+    let app = axum::Router::new()
+        .route(
+            "/log",
+            axum::routing::get(move || {
+                let log = read.clone();
+                async move {
+                    let entries: Vec<Value> = log
+                        .entries()
+                        .into_iter()
+                        .map(|e| {
+                            json!({
+                                "method": e.method,
+                                "path": e.path,
+                                "query": e.query,
+                                "headers": e.headers,
+                                "body": String::from_utf8_lossy(&e.body),
+                            })
+                        })
+                        .collect();
+                    axum::Json(Value::Array(entries))
+                }
+            }),
+        )
+        .route(
+            "/clear",
+            axum::routing::post(move || {
+                log.clear();
+                async {}
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// A simulator in a child process.
+struct Sim {
+    child: Child,
+    base: String,
+    control: String,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    fn spawn(vendor: &str, passes: usize, body: usize) -> Sim {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--serve", vendor, "--passes", &passes.to_string()])
+            .args(["--body", &body.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let (base, control) = line.trim().split_once(' ').unwrap();
+        Sim {
+            base: base.to_owned(),
+            control: control.to_owned(),
+            child,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// CPU time of the whole simulator process so far (every thread), from the scheduler.
+    fn cpu(&self) -> Duration {
+        let mut ns = 0u64;
+        let tasks = format!("/proc/{}/task", self.child.id());
+        for task in std::fs::read_dir(tasks).unwrap().flatten() {
+            if let Ok(text) = std::fs::read_to_string(task.path().join("schedstat")) {
+                ns += text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        }
+        Duration::from_nanos(ns)
+    }
+
+    /// Resident memory in MiB.
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+
+    async fn clear(&self) {
+        let url = format!("{}/clear", self.control);
+        self.http.post(url).send().await.unwrap();
+    }
+
+    /// The requests received since the last clear, as the hand-written client will send them.
+    async fn recorded(&self) -> Vec<Recorded> {
+        let url = format!("{}/log", self.control);
+        let log: Vec<Value> = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let origin = self.base.split('/').take(3).collect::<Vec<_>>().join("/");
+        log.iter()
+            .map(|e| {
+                let mut url = format!("{origin}{}", e["path"].as_str().unwrap());
+                if let Some(q) = e["query"].as_str() {
+                    url = format!("{url}?{q}");
+                }
+                let mut headers = reqwest::header::HeaderMap::new();
+                for pair in e["headers"].as_array().unwrap() {
+                    let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+                    if !["host", "content-length"].contains(&name) {
+                        headers.insert(
+                            reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                            value.parse().unwrap(),
+                        );
+                    }
+                }
+                let body = e["body"].as_str().unwrap();
+                Recorded {
+                    method: e["method"].as_str().unwrap().parse().unwrap(),
+                    url,
+                    headers,
+                    body: (!body.is_empty()).then(|| serde_json::from_str(body).unwrap()),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------- the two clients
+
+/// One request as walletpass sent it.
+struct Recorded {
+    method: reqwest::Method,
+    url: String,
+    headers: reqwest::header::HeaderMap,
+    body: Option<Value>,
+}
+
+/// What a client runs once per operation.
+enum Op {
+    Get(PassRef),
+    Patch(PassRef, PassPatch),
+    ListAll(ListQuery),
+}
+
+enum Runner<'a> {
+    Walletpass(&'a dyn WalletProvider, &'a Op),
+    Hand(&'a reqwest::Client, &'a [Recorded]),
+}
+
+impl Runner<'_> {
+    async fn once(&self) {
+        match self {
+            Runner::Walletpass(provider, Op::Get(pass)) => {
+                std::hint::black_box(provider.get(pass).await.unwrap());
+            }
+            Runner::Walletpass(provider, Op::Patch(pass, patch)) => {
+                std::hint::black_box(provider.patch(pass, patch).await.unwrap());
+            }
+            Runner::Walletpass(provider, Op::ListAll(query)) => {
+                let n = provider
+                    .list_all(query.clone())
+                    .try_fold(0usize, |n, p| async move {
+                        std::hint::black_box(p);
+                        Ok(n + 1)
+                    })
+                    .await
+                    .unwrap();
+                std::hint::black_box(n);
+            }
+            Runner::Hand(client, requests) => {
+                for r in requests.iter() {
+                    let mut request = client
+                        .request(r.method.clone(), &r.url)
+                        .headers(r.headers.clone());
+                    if let Some(body) = &r.body {
+                        request = request.body(serde_json::to_vec(body).unwrap());
+                    }
+                    let response = request.send().await.unwrap();
+                    assert!(response.status().is_success(), "{}", response.status());
+                    let bytes = response.bytes().await.unwrap();
+                    if !bytes.is_empty() {
+                        std::hint::black_box(serde_json::from_slice::<Value>(&bytes).unwrap());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// User plus system CPU time of this process.
+fn client_cpu() -> Duration {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let usage = getrusage(UsageWho::RUSAGE_SELF).unwrap();
+    let micros = |t: nix::sys::time::TimeVal| {
+        Duration::from_secs(t.tv_sec() as u64) + Duration::from_micros(t.tv_usec() as u64)
+    };
+    micros(usage.user_time()) + micros(usage.system_time())
+}
+
+/// CPU per operation of `a` and of `b`, in interleaved blocks of `per_block` operations.
+async fn compare(a: &Runner<'_>, b: &Runner<'_>, per_block: usize, blocks: usize) -> (f64, f64) {
+    for _ in 0..per_block.min(5) {
+        a.once().await;
+        b.once().await;
+    }
+    let (mut cpu_a, mut cpu_b) = (Duration::ZERO, Duration::ZERO);
+    for block in 0..blocks {
+        let order: [(&Runner, bool); 2] = if block % 2 == 0 {
+            [(a, true), (b, false)]
+        } else {
+            [(b, false), (a, true)]
+        };
+        for (runner, is_a) in order {
+            let start = client_cpu();
+            for _ in 0..per_block {
+                runner.once().await;
+            }
+            let spent = client_cpu() - start;
+            if is_a {
+                cpu_a += spent;
+            } else {
+                cpu_b += spent;
+            }
+        }
+    }
+    let ops = (per_block * blocks) as f64;
+    (
+        cpu_a.as_secs_f64() / ops * 1e6,
+        cpu_b.as_secs_f64() / ops * 1e6,
+    )
+}
+
+// ---------------------------------------------------------------- the vendors
+
+struct Vendor {
+    name: &'static str,
+    kind: ProviderKind,
+    vars: &'static [(&'static str, &'static str)],
+    template: Option<&'static str>,
+    /// Passes created through walletpass before measuring (Passinstance seeds its own).
+    create: usize,
+    seeded: usize,
+    page: u32,
+}
+
+const VENDORS: [Vendor; 3] = [
+    Vendor {
+        name: "passninja",
+        kind: ProviderKind::PassNinja,
+        vars: &[
+            ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY),
+            ("PASSNINJA_ACCOUNT_ID", passninja::DEMO_ACCOUNT_ID),
+        ],
+        template: Some(passninja::CONFORMANCE_TEMPLATE_ID),
+        create: 100,
+        seeded: 0,
+        page: 100,
+    },
+    Vendor {
+        name: "ubpass",
+        kind: ProviderKind::Ubpass,
+        vars: &[
+            ("UBPASS_API_KEY", ubpass::DEMO_API_KEY),
+            ("UBPASS_WORKSPACE_ID", ubpass::DEMO_WORKSPACE_ID),
+        ],
+        template: None,
+        create: 200,
+        seeded: 0,
+        page: 20,
+    },
+    Vendor {
+        name: "passinstance",
+        kind: ProviderKind::Passinstance,
+        vars: &[("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN)],
+        template: Some(passinstance::CONFORMANCE_TEMPLATE_ID),
+        create: 0,
+        seeded: 1000,
+        page: 100,
+    },
+];
+
+fn connect(vendor: &Vendor, sim: &Sim) -> Arc<dyn WalletProvider> {
+    let vars = vendor.vars;
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    walletpass::connect(ProviderConfig::from_lookup(vendor.kind, Some(&sim.base), lookup).unwrap())
+        .unwrap()
+}
+
+fn member(i: usize, template: Option<&str>) -> NewPass {
+    let content = PassContent::builder()
+        .field(Field::new("member", format!("M-{i:05}")).unwrap())
+        .field(Field::new("points", format!("{}", i * 3)).unwrap())
+        .field(Field::new("tier", "Gold").unwrap())
+        .build()
+        .unwrap();
+    let new = NewPass::new(content);
+    match template {
+        Some(t) => new.with_template(TemplateId::new(t).unwrap()),
+        None => new,
+    }
+}
+
+/// Record the requests of one walletpass operation (after a warm-up call).
+async fn record(sim: &Sim, provider: &dyn WalletProvider, op: &Op) -> Vec<Recorded> {
+    let runner = Runner::Walletpass(provider, op);
+    runner.once().await;
+    sim.clear().await;
+    runner.once().await;
+    sim.recorded().await
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn bench() {
+    let blocks = env_or("BENCH_BLOCKS", 20);
+    println!("walletpass vs a hand-written reqwest + serde_json client, identical requests");
+    println!(
+        "(client CPU per op by getrusage, {blocks} interleaved block pairs; ratio = walletpass / hand-written)"
+    );
+    let hand = reqwest::Client::new();
+    let mut get_sizes = Vec::new();
+    for vendor in &VENDORS {
+        let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+        let provider = connect(vendor, &sim);
+        let created: Vec<_> = futures::stream::iter(0..vendor.create.max(1))
+            .map(|i| {
+                let provider = provider.clone();
+                async move { provider.create(member(i, vendor.template)).await.unwrap() }
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+        let pass = created[0].pass_ref.clone();
+        let patch = PassPatch::builder()
+            .set_value("tier", "Platinum")
+            .build()
+            .unwrap();
+        let mut query = ListQuery::new().page_size(vendor.page);
+        if let Some(t) = vendor.template {
+            query = query.template(TemplateId::new(t).unwrap());
+        }
+        let ops = [
+            ("get", Op::Get(pass.clone()), GET_BLOCK),
+            ("patch", Op::Patch(pass, patch), PATCH_BLOCK),
+            ("list_all", Op::ListAll(query), LIST_BLOCK),
+        ];
+        for (name, op, per_block) in &ops {
+            let recorded = record(&sim, provider.as_ref(), op).await;
+            if *name == "get" {
+                get_sizes.push(body_size(&hand, &recorded).await);
+            }
+            let (lib, base) = compare(
+                &Runner::Walletpass(provider.as_ref(), op),
+                &Runner::Hand(&hand, &recorded),
+                *per_block,
+                blocks,
+            )
+            .await;
+            println!(
+                "{:<13} {:<9} {:>3} requests/op  walletpass {:>9.1} us  hand-written {:>9.1} us  ratio {:.3}",
+                vendor.name,
+                name,
+                recorded.len(),
+                lib,
+                base,
+                lib / base
+            );
+        }
+        if vendor.name == "ubpass" {
+            let recorded = record(&sim, provider.as_ref(), &ops[0].1).await;
+            let other = reqwest::Client::new();
+            let (a, b) = compare(
+                &Runner::Hand(&hand, &recorded),
+                &Runner::Hand(&other, &recorded),
+                GET_BLOCK,
+                blocks,
+            )
+            .await;
+            println!(
+                "{:<13} {:<9} A/A control: hand-written {a:.1} us vs hand-written {b:.1} us  ratio {:.3}",
+                vendor.name,
+                "get",
+                a / b
+            );
+        }
+    }
+
+    println!("\nsimulator CPU per GET vs a bare axum handler answering as many bytes");
+    for (vendor, size) in VENDORS.iter().zip(&get_sizes) {
+        simulator_cpu(vendor, *size, blocks).await;
+    }
+
+    load(env_or("BENCH_LOAD_SECS", 60)).await;
+
+    println!("\nPassinstance simulator listing (walletpass list_all, 100 per page)");
+    let sizes = std::env::var("BENCH_LIST_SIZES").unwrap_or_else(|_| "100000,1000000".into());
+    for n in sizes
+        .split(',')
+        .filter_map(|s| s.trim().parse::<usize>().ok())
+    {
+        listing(n).await;
+    }
+}
+
+/// The size of the answer to the recorded `get`.
+async fn body_size(client: &reqwest::Client, recorded: &[Recorded]) -> usize {
+    let r = &recorded[0];
+    let response = client
+        .request(r.method.clone(), &r.url)
+        .headers(r.headers.clone())
+        .send()
+        .await
+        .unwrap();
+    response.bytes().await.unwrap().len()
+}
+
+async fn simulator_cpu(vendor: &Vendor, size: usize, blocks: usize) {
+    let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+    let bare = Sim::spawn("bare", 0, size);
+    let provider = connect(vendor, &sim);
+    let pass = provider
+        .create(member(1, vendor.template))
+        .await
+        .unwrap()
+        .pass_ref;
+    let recorded = record(&sim, provider.as_ref(), &Op::Get(pass)).await;
+    let bare_recorded: Vec<Recorded> = recorded
+        .iter()
+        .map(|r| Recorded {
+            method: r.method.clone(),
+            url: format!("{}/bare", bare.base),
+            headers: r.headers.clone(),
+            body: None,
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    let (mut spent_sim, mut spent_bare) = (Duration::ZERO, Duration::ZERO);
+    let per_block = 200;
+    for block in 0..blocks {
+        for which in [block % 2 == 0, block % 2 != 0] {
+            let (target, requests, spent) = if which {
+                (&sim, &recorded, &mut spent_sim)
+            } else {
+                (&bare, &bare_recorded, &mut spent_bare)
+            };
+            let start = target.cpu();
+            let runner = Runner::Hand(&client, requests);
+            for _ in 0..per_block {
+                runner.once().await;
+            }
+            *spent += target.cpu() - start;
+        }
+    }
+    let n = (per_block * blocks) as f64;
+    let (s, b) = (
+        spent_sim.as_secs_f64() / n * 1e6,
+        spent_bare.as_secs_f64() / n * 1e6,
+    );
+    println!(
+        "{:<13} GET ({size} bytes): simulator {s:.1} us  bare axum {b:.1} us  ratio {:.2}",
+        vendor.name,
+        s / b
+    );
+}
+
+/// 64 concurrent connections on each simulator, all three at once, reading and updating
+/// passes for `secs` seconds; each simulator's RSS after a warm-up and at the end.
+async fn load(secs: usize) {
+    println!(
+        "\nsimulator RSS under load (64 connections each, get + patch, {secs} s, all three at once)"
+    );
+    let mut sides = Vec::new();
+    for vendor in &VENDORS {
+        let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+        let provider = connect(vendor, &sim);
+        let mut passes = Vec::new();
+        for i in 0..64 {
+            let created = provider.create(member(i, vendor.template)).await.unwrap();
+            passes.push(created.pass_ref);
+        }
+        sides.push((vendor, sim, provider, passes));
+    }
+    let run = |until: Duration| {
+        let stop = Instant::now() + until;
+        let tasks = sides.iter().flat_map(|(_, _, provider, passes)| {
+            passes.iter().map(move |pass| async move {
+                let patch = PassPatch::builder()
+                    .set_value("tier", "Silver")
+                    .build()
+                    .unwrap();
+                let mut n = 0;
+                while Instant::now() < stop {
+                    provider.get(pass).await.unwrap();
+                    provider.patch(pass, &patch).await.unwrap();
+                    n += 2;
+                }
+                n
+            })
+        });
+        futures::future::join_all(tasks)
+    };
+    run(Duration::from_secs(2)).await;
+    let before: Vec<f64> = sides.iter().map(|(_, sim, _, _)| sim.rss_mib()).collect();
+    let ops: usize = run(Duration::from_secs(secs as u64)).await.iter().sum();
+    println!("{ops} operations in all");
+    for ((vendor, sim, _, _), before) in sides.iter().zip(before) {
+        println!(
+            "{:<13} RSS {before:.1} MiB after a 2 s warm-up, {:.1} MiB after {secs} s",
+            vendor.name,
+            sim.rss_mib()
+        );
+    }
+}
+
+async fn listing(n: usize) {
+    let started = Instant::now();
+    let sim = Sim::spawn("passinstance", n, 0);
+    let seeded = started.elapsed();
+    let provider = connect(&VENDORS[2], &sim);
+    let query = ListQuery::new()
+        .page_size(100)
+        .template(TemplateId::new(passinstance::CONFORMANCE_TEMPLATE_ID).unwrap());
+    let cpu = sim.cpu();
+    let started = Instant::now();
+    let listed = provider
+        .list_all(query)
+        .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap();
+    let wall = started.elapsed();
+    let sim_cpu = sim.cpu() - cpu;
+    println!(
+        "{n:>9} passes (seeded in {:.1} s): listed {listed} in {:.1} s, {:.0} passes/s; simulator CPU {:.1} us/page",
+        seeded.as_secs_f64(),
+        wall.as_secs_f64(),
+        listed as f64 / wall.as_secs_f64(),
+        sim_cpu.as_secs_f64() * 1e6 / (listed as f64 / 100.0).max(1.0)
+    );
+}
