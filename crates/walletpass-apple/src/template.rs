@@ -1,4 +1,4 @@
-//! Apple templates: the canonical [`Template`](walletpass_core::Template) plus what `pass.json`
+//! Apple templates: the canonical `Template` plus what `pass.json`
 //! needs beyond it — the pass style (and a boarding pass's transit type), images by file name
 //! (`icon.png`, `logo@2x.png`, ...), change messages per field and a default barcode. They
 //! travel in [`NewTemplate::style`] and [`NewTemplate::extra`] (keys `transitType`, `images`,
@@ -64,7 +64,7 @@ impl PassStyle {
             .find(|s| s.key().to_ascii_lowercase() == norm)
     }
 
-    /// The image roles Wallet shows on this style [impl].
+    /// The image roles Wallet shows on this style (\[impl\] in apple-wallet.md §1).
     pub fn images(self) -> &'static [&'static str] {
         match self {
             PassStyle::BoardingPass => &["icon", "logo", "footer"],
