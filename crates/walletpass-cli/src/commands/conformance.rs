@@ -21,8 +21,11 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
     let provider = ctx.connect()?;
     let template = match &args.template {
         Some(t) => Some(input::template_id(t)?),
-        // The memory provider starts empty on every invocation: make the suite's template.
-        None if provider.name() == "memory" => Some(suite_template(&provider).await?),
+        // The memory provider starts empty on every invocation, and an apple store may hold no
+        // template yet: make the suite's template.
+        None if matches!(provider.name(), "memory" | "apple") => {
+            Some(suite_template(&provider).await?)
+        }
         None => None,
     };
     let defaults = Defaults::of(provider.name());
