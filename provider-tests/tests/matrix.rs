@@ -73,6 +73,34 @@ async fn passinstance() {
     judge(&run(backends::passinstance(Default::default()).await).await);
 }
 
+/// The Apple backend runs every scenario it declares, the content ones other backends skip
+/// included (link values, label color, two header fields, QR and PDF417).
+#[tokio::test]
+async fn apple() {
+    let report = run(backends::apple().await).await;
+    for scenario in [
+        "content_link_values",
+        "content_label_color",
+        "content_two_header_fields",
+        "content_qr_barcode",
+        "content_pdf417",
+        "list_carries_full_content",
+        "templates_lifecycle",
+    ] {
+        let result = report
+            .results
+            .iter()
+            .find(|r| r.scenario == scenario)
+            .unwrap();
+        assert!(
+            matches!(result.outcome, Outcome::Passed { .. }),
+            "{scenario}: {:?}",
+            result.outcome
+        );
+    }
+    judge(&report);
+}
+
 #[tokio::test]
 async fn ubpass() {
     judge(&run(backends::ubpass(Default::default()).await).await);

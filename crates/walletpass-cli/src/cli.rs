@@ -20,7 +20,7 @@ Exit codes:
   (`walletpass migrate` has its own codes: see `walletpass migrate --help`)
 
 Environment:
-  WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance (default: memory)
+  WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance | apple (default: memory)
   WALLETPASS_BASE_URL   API root override (a simulator, staging, a proxy)
   WALLETPASS_OUTPUT     json | table
   WALLETPASS_FIELD_SPECS  PassNinja template labels and placements (see --field-specs)
@@ -28,6 +28,9 @@ Environment:
   PASSNINJA_FIELD_SPECS                                   PassNinja field specs for every program
   UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
   PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
+  APPLE_PASS_CERT, APPLE_PASS_KEY, APPLE_WWDR_CERT        apple: your Pass Type ID certificate
+                                                          (none: an embedded TEST certificate)
+  APPLE_PASS_KEY_PASSWORD, APPLE_DATA_DIR, APPLE_PUBLIC_URL  apple: key password, store, serving URL
   WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
 
 Start here: `walletpass demo` runs everything against local simulators, no account needed.";
@@ -46,7 +49,7 @@ environment variables; --base-url points any vendor at a simulator, staging or a
     propagate_version = true
 )]
 pub struct Cli {
-    /// Which provider to talk to: memory, passninja, ubpass or passinstance.
+    /// Which provider to talk to: memory, passninja, ubpass, passinstance or apple.
     #[arg(
         long,
         global = true,
@@ -220,6 +223,17 @@ pub enum PassesCommand {
   walletpass passes list -t ptk_0xc0 --page-size 50        # one page; the next is printed as --cursor
   walletpass passes list --all -o json | jq -r .ref.id      # every pass, one JSON object per line")]
     List(ListPassesArgs),
+    /// Write the signed .pkpass of a pass to a file (the apple provider: passes signed here).
+    #[command(after_help = "Example:
+  walletpass --provider apple passes pkpass MEMBER-1 --out member.pkpass   # -o stays the output format")]
+    Pkpass {
+        /// The pass.
+        #[command(flatten)]
+        address: PassAddress,
+        /// Where to write the .pkpass (`-`: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 /// `passes list`

@@ -222,6 +222,7 @@ fn credential_variables(provider: &str) -> &'static str {
         "passninja" => "PASSNINJA_API_KEY and PASSNINJA_ACCOUNT_ID",
         "ubpass" => "UBPASS_API_KEY (or UBPASS_TOKEN) and UBPASS_WORKSPACE_ID",
         "passinstance" => "PASSINSTANCE_TOKEN (or PASSINSTANCE_API_KEY)",
+        "apple" => "APPLE_PASS_CERT, APPLE_PASS_KEY and APPLE_WWDR_CERT",
         _ => "the vendor's credential variables",
     }
 }

@@ -6,6 +6,7 @@
 //! | `passninja` | `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID`, optional `PASSNINJA_BASE_URL` |
 //! | `ubpass` | `UBPASS_API_KEY` or `UBPASS_TOKEN`, optional `UBPASS_WORKSPACE_ID`, `UBPASS_BASE_URL` |
 //! | `passinstance` | `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY`, optional `PASSINSTANCE_BASE_URL` |
+//! | `apple` | none (embedded test certificate); `APPLE_PASS_CERT`, `APPLE_PASS_KEY`, `APPLE_WWDR_CERT`, optional `APPLE_PASS_KEY_PASSWORD`, `APPLE_TEAM_ID`, `APPLE_PASS_TYPE_ID`, `APPLE_DATA_DIR`, `APPLE_PUBLIC_URL` |
 //!
 //! `WALLETPASS_PROVIDER` names the provider [`from_env`] builds (default `memory`).
 
@@ -33,6 +34,9 @@ pub enum ProviderKind {
     /// Passinstance.
     #[cfg(feature = "passinstance")]
     Passinstance,
+    /// Apple Wallet passes signed here, no vendor.
+    #[cfg(feature = "apple")]
+    Apple,
 }
 
 impl ProviderKind {
@@ -45,6 +49,8 @@ impl ProviderKind {
         ProviderKind::Ubpass,
         #[cfg(feature = "passinstance")]
         ProviderKind::Passinstance,
+        #[cfg(feature = "apple")]
+        ProviderKind::Apple,
     ];
 
     /// The name used in configuration (`WALLETPASS_PROVIDER`, `--provider`).
@@ -57,6 +63,8 @@ impl ProviderKind {
             ProviderKind::Ubpass => "ubpass",
             #[cfg(feature = "passinstance")]
             ProviderKind::Passinstance => "passinstance",
+            #[cfg(feature = "apple")]
+            ProviderKind::Apple => "apple",
         }
     }
 }
@@ -103,6 +111,9 @@ pub enum ProviderConfig {
     /// Passinstance.
     #[cfg(feature = "passinstance")]
     Passinstance(walletpass_passinstance::PassinstanceConfig),
+    /// Apple Wallet passes signed here.
+    #[cfg(feature = "apple")]
+    Apple(walletpass_apple::AppleConfig),
 }
 
 impl ProviderConfig {
@@ -145,6 +156,17 @@ impl ProviderConfig {
                     None => config,
                 }))
             }
+            #[cfg(feature = "apple")]
+            ProviderKind::Apple => match base_url {
+                Some(_) => Err(Error::new(
+                    ErrorKind::Config,
+                    "base_url: the apple provider calls no API (it signs passes here); unset --base-url / WALLETPASS_BASE_URL, and set APPLE_PUBLIC_URL for where passes are served",
+                )
+                .with_operation(Operation::Configure)),
+                None => Ok(ProviderConfig::Apple(
+                    walletpass_apple::AppleConfig::from_lookup(lookup)?,
+                )),
+            },
         }
     }
 
@@ -182,6 +204,8 @@ impl ProviderConfig {
         let _ = &f; // unused in a build without vendors
         match &mut self {
             ProviderConfig::Memory => {}
+            #[cfg(feature = "apple")]
+            ProviderConfig::Apple(_) => {}
             #[cfg(feature = "passninja")]
             ProviderConfig::PassNinja(c) => f(&mut HttpSettings {
                 timeout: &mut c.timeout,
@@ -269,6 +293,10 @@ impl ProviderConfig {
                         _ => false,
                     }
             }
+            #[cfg(feature = "apple")]
+            (ProviderConfig::Apple(a), ProviderConfig::Apple(b)) => {
+                !a.in_memory && !b.in_memory && a.data_dir == b.data_dir
+            }
             _ => false,
         }
     }
@@ -283,6 +311,8 @@ impl ProviderConfig {
             ProviderConfig::Ubpass(_) => ProviderKind::Ubpass,
             #[cfg(feature = "passinstance")]
             ProviderConfig::Passinstance(_) => ProviderKind::Passinstance,
+            #[cfg(feature = "apple")]
+            ProviderConfig::Apple(_) => ProviderKind::Apple,
         }
     }
 }
@@ -306,6 +336,8 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn WalletProvider>> {
         ProviderConfig::Passinstance(c) => {
             Ok(Arc::new(walletpass_passinstance::Passinstance::new(c)?))
         }
+        #[cfg(feature = "apple")]
+        ProviderConfig::Apple(c) => Ok(Arc::new(walletpass_apple::Apple::new(c)?)),
     }
 }
 
@@ -370,6 +402,34 @@ mod tests {
         assert!(!ub(&[("UBPASS_API_KEY", "k1")]).same_account(&ub(&[("UBPASS_API_KEY", "k2")])));
         assert!(!ProviderConfig::Memory.same_account(&ProviderConfig::Memory));
         assert!(!a.same_account(&w1));
+    }
+
+    #[cfg(feature = "apple")]
+    #[test]
+    fn apple_builds_from_its_variables_with_no_account() {
+        let dir =
+            std::env::temp_dir().join(format!("walletpass-connect-apple-{}", std::process::id()));
+        let data_dir = dir.to_string_lossy().into_owned();
+        let pairs = [("APPLE_DATA_DIR", data_dir.as_str())];
+        let lookup = vars(&pairs);
+        let config = ProviderConfig::from_lookup(ProviderKind::Apple, None, &lookup).unwrap();
+        assert_eq!(config.kind(), ProviderKind::Apple);
+        assert!(config.same_account(
+            &ProviderConfig::from_lookup(ProviderKind::Apple, None, &lookup).unwrap()
+        ));
+        assert_eq!(connect(config).unwrap().name(), "apple");
+        let err =
+            ProviderConfig::from_lookup(ProviderKind::Apple, Some("http://127.0.0.1:9"), &lookup)
+                .unwrap_err();
+        assert!(err.to_string().contains("APPLE_PUBLIC_URL"), "{err}");
+        let pairs = [
+            ("APPLE_DATA_DIR", data_dir.as_str()),
+            ("APPLE_PASS_CERT", "/x.pem"),
+        ];
+        let half = vars(&pairs);
+        let err = ProviderConfig::from_lookup(ProviderKind::Apple, None, half).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! Hold an `Arc<dyn WalletProvider>` built from configuration and never name a vendor again:
 //! switching vendor is a configuration change. Each vendor is a cargo feature (`passninja`,
-//! `ubpass`, `passinstance`, all on by default) and its crate is re-exported under its name for
+//! `ubpass`, `passinstance`, and `apple` for passes signed here with no vendor, all on by default) and its crate is re-exported under its name for
 //! the vendor's extra powers (batch jobs, uploads, decrypt, ...).
 //!
 //! ```
@@ -22,6 +22,8 @@ mod connect;
 pub use connect::{ProviderConfig, ProviderKind, connect, from_env};
 pub use walletpass_core::*;
 
+#[cfg(feature = "apple")]
+pub use walletpass_apple as apple;
 #[cfg(feature = "passinstance")]
 pub use walletpass_passinstance as passinstance;
 #[cfg(feature = "passninja")]

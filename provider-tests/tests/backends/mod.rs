@@ -1,4 +1,5 @@
-//! The registry of backends the matrix runs: memory, and each vendor against its simulator.
+//! The registry of backends the matrix runs: memory, each vendor against its simulator, and
+//! the Apple backend (no vendor: passes signed here, on the embedded test certificate).
 //! Adding a backend is one function here and one test in `matrix.rs`.
 
 use std::sync::Arc;
@@ -175,5 +176,35 @@ pub async fn ubpass(config: walletpass_sim::SimConfig) -> Backend {
             ..Default::default()
         },
         guard: Some(Box::new(running)),
+    }
+}
+
+/// The Apple backend on the embedded test certificate, in a temporary data directory, with a
+/// template defining the suite's three keys.
+pub async fn apple() -> Backend {
+    use walletpass_apple::{Apple, AppleConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let config = AppleConfig::new(dir.path())
+        .with_public_url("https://passes.example.com")
+        .unwrap();
+    let provider = Arc::new(Apple::new(config).unwrap());
+    let mut template = NewTemplate::new("conformance").unwrap();
+    for (key, label) in [("member", "Member"), ("points", "Points"), ("tier", "Tier")] {
+        template = template
+            .with_field(FieldSpec::new(key).unwrap().with_label(label))
+            .unwrap();
+    }
+    let template = provider.create_template(template).await.unwrap();
+    Backend {
+        provider,
+        fixture: Fixture {
+            template: Some(template.id),
+            unknown_id: Some(PassId::new("wptunknown").unwrap()),
+            malformed_id: Some(PassId::new("bad$id!").unwrap()),
+            webhook_sample: None,
+            bad_credentials: None,
+            loopback_deliveries: false,
+        },
+        guard: Some(Box::new(dir)),
     }
 }

@@ -48,8 +48,9 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
     };
     let choice = match &args.template {
         Some(t) => Some(checked_template(&provider, &input::template_id(t)?).await?),
-        // The memory provider starts empty on every invocation: make the suite's template.
-        None if provider.name() == "memory" => {
+        // The memory provider starts empty on every invocation, and an apple store may hold no
+        // template yet: make the suite's template.
+        None if matches!(provider.name(), "memory" | "apple") => {
             let id = suite_template(&provider).await?;
             Some(checked_template(&provider, &id).await?)
         }

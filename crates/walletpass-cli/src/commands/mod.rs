@@ -73,7 +73,7 @@ impl Context {
         self.provider.parse().map_err(|e: walletpass::Error| {
             Failure::usage_hint(
                 e.message().to_owned(),
-                "pass --provider memory|passninja|ubpass|passinstance (or set WALLETPASS_PROVIDER)",
+                "pass --provider memory|passninja|ubpass|passinstance|apple (or set WALLETPASS_PROVIDER)",
             )
         })
     }

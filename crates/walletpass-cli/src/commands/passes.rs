@@ -82,8 +82,59 @@ pub async fn run(ctx: &Context, cmd: PassesCommand) -> Result<u8, Failure> {
             ctx.print(&pass, output::pass_table)?;
         }
         PassesCommand::List(args) => list(ctx, args).await?,
+        PassesCommand::Pkpass { address, out } => pkpass(ctx, &address, &out)?,
     }
     Ok(exit::OK)
+}
+
+/// Write the signed `.pkpass` of a pass: only the apple provider signs passes itself.
+fn pkpass(ctx: &Context, address: &PassAddress, out: &std::path::Path) -> Result<(), Failure> {
+    let pass_ref = address_of(address)?;
+    let config =
+        walletpass::ProviderConfig::from_lookup(ctx.kind()?, ctx.base_url.as_deref(), |n| {
+            std::env::var(n).ok()
+        })?;
+    let walletpass::ProviderConfig::Apple(config) = config else {
+        return Err(walletpass::Error::new(
+            walletpass::ErrorKind::Unsupported,
+            format!(
+                "passes pkpass: {} serves its own passes (see links.download in `passes get`); --provider apple signs them here",
+                ctx.provider
+            ),
+        )
+        .into());
+    };
+    let bytes = walletpass::apple::Apple::new(config)?.pkpass(&pass_ref)?;
+    if out.as_os_str() == "-" {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&bytes)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| {
+                Failure::usage(format!("--out -: cannot write to standard output: {e}"))
+            })?;
+        return Ok(());
+    }
+    std::fs::write(out, &bytes).map_err(|e| {
+        Failure::usage_hint(
+            format!("--out {}: cannot write: {e}", out.display()),
+            "choose a writable path for --out",
+        )
+    })?;
+    let answer = serde_json::json!({
+        "pass": pass_ref.to_string(),
+        "written": out.display().to_string(),
+        "bytes": bytes.len(),
+        "mime": walletpass::apple::PKPASS_MIME,
+    });
+    ctx.print(&answer, |_| {
+        format!(
+            "wrote {} ({} bytes) for {pass_ref}",
+            out.display(),
+            bytes.len()
+        )
+    })
 }
 
 fn address_of(address: &PassAddress) -> Result<walletpass::PassRef, Failure> {

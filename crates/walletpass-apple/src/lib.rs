@@ -1,0 +1,73 @@
+//! walletpass-apple: issue Apple Wallet passes with no vendor. Canonical content becomes a
+//! `pass.json` ([`convert`](crate::assumptions) rules), a `.pkpass` (`pass.json`, images,
+//! `manifest.json`, a detached CMS `signature`) signed here with your Pass Type ID
+//! certificate, stored in SQLite ([`store`]), behind the
+//! [`WalletProvider`](walletpass_core::WalletProvider) trait.
+//!
+//! With no certificate configured, an embedded test CA and certificate are made at first start
+//! in the data directory ([`testca`]): everything runs with no Apple account, but **real
+//! devices will not accept those passes** (a `tracing` warning says so at start).
+//!
+//! ```
+//! # async fn demo() -> walletpass_core::Result<()> {
+//! use walletpass_apple::{Apple, AppleConfig};
+//! use walletpass_core::{NewPass, PassContent, PassId, WalletProvider};
+//! let dir = std::env::temp_dir().join(format!("wp-apple-doc-{}", std::process::id()));
+//! let apple = Apple::new(AppleConfig::new(&dir))?; // embedded test certificate
+//! let pass = apple
+//!     .create(
+//!         NewPass::new(PassContent::builder().value("tier", "Gold").build()?)
+//!             .with_serial_number(PassId::new("MEMBER-1")?),
+//!     )
+//!     .await?;
+//! let pkpass: Vec<u8> = apple.pkpass(&pass.pass_ref)?; // application/vnd.apple.pkpass
+//! assert!(pkpass.starts_with(b"PK"));
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+//! ```
+//!
+//! # Why these dependencies
+//!
+//! - **Signing: RustCrypto `cms` 0.2 (`builder`) directly, not the `pkpass` crate.** `pkpass`
+//!   (a fork of `passes`) signs with the same `cms` builder, but it brings its own pass model
+//!   (we have the canonical one and need our own limit checks), reads and writes files it
+//!   chooses, and pins its own certificate handling; what we need from it is ~60 lines of
+//!   builder calls ([`sign`](crate::assumptions) A3). Using `cms` directly keeps one model and
+//!   lets us choose the digest and add `signingTime`. `openssl` would be a C dependency (the
+//!   brief prefers pure Rust); the `openssl` *binary* is only used by tests, as an independent
+//!   verifier.
+//! - **Certificates: `x509-cert` (parse, and `builder` for the embedded test CA), `der`,
+//!   `spki`, `pkcs8` (with `encryption`, for `ENCRYPTED PRIVATE KEY` and its password).**
+//! - **Keys: `rsa` 0.9** (Apple issues RSA-2048 Pass Type ID certificates) and **`p256`** (the
+//!   embedded test certificate: key generation is instant, where RSA generation takes seconds
+//!   in a debug build). Both sign with SHA-256.
+//! - **`sha1`** for `manifest.json` (Apple specifies SHA-1 there), **`zip`** without default
+//!   features (Stored entries only, no compression code), **`rusqlite`** (bundled SQLite; the
+//!   workspace's choice).
+//! - PKCS#12 (`.p12`) is not read yet: export PEM with
+//!   `openssl pkcs12 -in pass.p12 -out pass.pem -nokeys` and
+//!   `openssl pkcs12 -in pass.p12 -nocerts -out pass-key.pem` (see the README).
+//!
+//! Every choice made where Apple is silent is listed in [`assumptions`].
+
+pub mod assumptions;
+mod certs;
+pub mod config;
+mod convert;
+mod error;
+mod pkpass;
+mod provider;
+mod sign;
+pub mod store;
+pub mod template;
+pub mod testca;
+
+pub use certs::Identity;
+pub use config::{AppleConfig, Certificates, Source};
+pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
+pub use error::{CertError, StoreError};
+pub use pkpass::PKPASS_MIME;
+pub use provider::{Apple, STORE_FILE, capabilities};
+
+/// The provider name errors, spans and events carry.
+pub const PROVIDER: &str = "apple";
