@@ -90,7 +90,10 @@ impl fmt::Debug for PassNinjaConfig {
         f.debug_struct("PassNinjaConfig")
             .field("api_key", &"[REDACTED]")
             .field("account_id", &self.account_id)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &walletpass_core::http::shown_url_text(&self.base_url),
+            )
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)

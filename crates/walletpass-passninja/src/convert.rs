@@ -70,7 +70,7 @@ pub(crate) fn check_template_layout(
         return Err(Error::invalid_field(
             name,
             format!(
-                "PassNinja keeps labels and placements on the template; declare the field specs of {template} in PassNinjaConfig::field_specs, or send the value without a label and placement"
+                "PassNinja keeps labels and placements on the template; declare the field specs of {template} (a PASSNINJA_FIELD_SPECS file), or send the value without a label and placement"
             ),
         ));
     };
@@ -479,7 +479,7 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.to_string().contains("Tier"));
         let err = values_of(&t, None, [&ok]).unwrap_err();
-        assert!(err.to_string().contains("field_specs"));
+        assert!(err.to_string().contains("PASSNINJA_FIELD_SPECS"));
         let bare = Field::new("anything", 3).unwrap();
         assert_eq!(
             values_of(&t, None, [&bare]).unwrap(),

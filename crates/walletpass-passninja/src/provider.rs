@@ -368,7 +368,7 @@ impl WalletProvider for PassNinja {
         let template = query.template.as_ref().ok_or_else(|| {
             with_op(op)(Error::invalid_field(
                 "template",
-                "PassNinja lists the passes of one template; set ListQuery::template",
+                "PassNinja lists the passes of one template; name the template to list",
             ))
         })?;
         ids::check_template("template", template).map_err(with_op(op))?;
@@ -479,7 +479,7 @@ impl WalletProvider for PassNinja {
             with_op(op)(Error::new(
                 ErrorKind::Unsupported,
                 format!(
-                    "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare the fields in PassNinjaConfig::field_specs)"
+                    "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare its fields' labels and placements in the field specs, PASSNINJA_FIELD_SPECS)"
                 ),
             ))
         };
@@ -681,6 +681,7 @@ impl WalletProvider for PassNinja {
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
+        walletpass_core::require_webhook_secret(crate::PROVIDER, &secret)?;
         Ok(Box::new(self.verifier(secret)))
     }
 
