@@ -133,14 +133,15 @@ impl PassNinja {
                 .collect(),
             None if self.fetch_required_keys => match self.cached_keys(template).await {
                 Ok(keys) => keys,
-                // The keys endpoint is the SDKs', not the doc's: a bare 404 (no MR1) means the
-                // endpoint is gone, so the vendor's own MI1 check is left to do the work.
-                Err(e) if e.kind() == ErrorKind::NotFound && e.vendor_code().is_none() => {
-                    tracing::debug!(provider = PROVIDER, %template, "no passtypes/keys endpoint; required keys not checked");
-                    self.remember_keys(template, Vec::new());
+                // The keys endpoint is the SDKs', not the doc's: whatever its failure, the
+                // vendor's own MI1 check is left to do the work, and the create goes on.
+                Err(e) => {
+                    tracing::debug!(provider = PROVIDER, %template, error = %e, "passtypes/keys lookup failed; required keys not checked");
+                    if e.kind() == ErrorKind::NotFound && e.vendor_code().is_none() {
+                        self.remember_keys(template, Vec::new());
+                    }
                     Vec::new()
                 }
-                Err(e) => return Err(e),
             },
             None => Vec::new(),
         };
