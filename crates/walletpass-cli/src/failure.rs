@@ -39,6 +39,8 @@ pub mod exit {
 pub enum Failure {
     /// An error from a provider, or from checking input against the model.
     Provider(Error),
+    /// The same, with a hint that knows more than the error (the command line's settings).
+    Hinted(Error, String),
     /// The command line or a file it names is wrong.
     Usage {
         /// What is wrong.
@@ -72,7 +74,7 @@ impl Failure {
     /// The exit code.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Failure::Provider(e) => exit_code_of(e.kind()),
+            Failure::Provider(e) | Failure::Hinted(e, _) => exit_code_of(e.kind()),
             Failure::Usage { .. } => exit::USAGE,
             Failure::Other(_) => exit::OTHER,
             Failure::ClosedPipe => exit::CLOSED_PIPE,
@@ -99,8 +101,13 @@ impl Failure {
     /// message, resource, field_errors, retry_after_secs, hint, exit_code}}`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut out = serde_json::Map::new();
-        match self {
-            Failure::Provider(e) => {
+        let hinted = match self {
+            Failure::Provider(e) => Some((e, hint_for(e))),
+            Failure::Hinted(e, hint) => Some((e, hint.clone())),
+            _ => None,
+        };
+        if let Some((e, hint)) = hinted {
+            {
                 out.insert("kind".into(), e.kind().as_str().into());
                 if !e.provider().is_empty() {
                     out.insert("provider".into(), e.provider().into());
@@ -127,8 +134,11 @@ impl Failure {
                 if let Some(wait) = e.retry_after() {
                     out.insert("retry_after_secs".into(), wait.as_secs().into());
                 }
-                out.insert("hint".into(), hint_for(e).into());
+                out.insert("hint".into(), hint.into());
             }
+        }
+        match self {
+            Failure::Provider(_) | Failure::Hinted(..) => {}
             Failure::Usage { message, hint } => {
                 out.insert("kind".into(), "usage".into());
                 out.insert("message".into(), message.as_str().into());
@@ -152,8 +162,13 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Provider(e) => {
+        let hinted = match self {
+            Failure::Provider(e) => Some((e, hint_for(e))),
+            Failure::Hinted(e, hint) => Some((e, hint.clone())),
+            _ => None,
+        };
+        match (self, hinted) {
+            (_, Some((e, hint))) => {
                 write!(f, "error: {}", e.kind())?;
                 match (e.status(), e.vendor_code()) {
                     (Some(s), Some(c)) => write!(f, " (HTTP {s}, vendor code {c})")?,
@@ -174,17 +189,18 @@ impl fmt::Display for Failure {
                 for fe in e.field_errors() {
                     write!(f, "\n  field {}: {}", fe.field, fe.message)?;
                 }
-                write!(f, "\n  hint: {}", hint_for(e))
+                write!(f, "\n  hint: {hint}")
             }
-            Failure::Usage { message, hint } => {
+            (Failure::Usage { message, hint }, None) => {
                 write!(f, "error: usage: {message}")?;
                 if let Some(hint) = hint {
                     write!(f, "\n  hint: {hint}")?;
                 }
                 Ok(())
             }
-            Failure::Other(message) => write!(f, "error: {message}"),
-            Failure::ClosedPipe => write!(f, "error: standard output is closed"),
+            (Failure::Other(message), None) => write!(f, "error: {message}"),
+            (Failure::ClosedPipe, None) => write!(f, "error: standard output is closed"),
+            (_, None) => Ok(()),
         }
     }
 }
@@ -227,29 +243,92 @@ fn credential_variables(provider: &str) -> &'static str {
     }
 }
 
+/// How a provider addresses a pass, for a not-found hint.
+fn pass_address(provider: &str) -> &'static str {
+    match provider {
+        "passninja" => {
+            "a PassNinja pass is addressed by template and serial: pass --template T ID (or T/ID); `walletpass passes list --template T` shows its passes"
+        }
+        "passinstance" => {
+            "check the pass id (pass_...) or give --template tpl_... with a serial number; `walletpass passes list` shows what exists"
+        }
+        "ubpass" => "check the pass id; `walletpass passes list` shows what exists",
+        _ => "check the id; `walletpass passes list` shows what exists",
+    }
+}
+
+/// The hint for an input error on `field`, where the field names a fix the user types.
+fn field_hint(provider: &str, field: &str) -> Option<String> {
+    let field = field.trim_start_matches("pass_ref.");
+    match (provider, field) {
+        ("passninja", "template") => Some(
+            "PassNinja needs the pass's template: pass --template T (or write the pass as T/ID); `walletpass templates list` shows the templates".into(),
+        ),
+        ("passinstance", "template") => Some(
+            "pass --template tpl_... (or set PASSINSTANCE_TEMPLATE_ID for every command); `walletpass templates list` shows the templates".into(),
+        ),
+        (_, "template") => Some("pass --template T; `walletpass templates list` shows the templates".into()),
+        (_, f) if f.starts_with("fields[") && provider == "passninja" => Some(
+            "fix the fields named above; `walletpass templates get T` lists the keys the template accepts, and --field-specs (or PASSNINJA_FIELD_SPECS) declares their labels and placements".into(),
+        ),
+        (_, f) if f.starts_with("fields[") => {
+            Some("fix the fields named above (--field KEY=VALUE, or the --file content)".into())
+        }
+        _ => None,
+    }
+}
+
+/// The vendor's documented API root.
+pub fn documented_root(provider: &str) -> Option<&'static str> {
+    match provider {
+        "passninja" => Some(walletpass::passninja::DEFAULT_BASE_URL),
+        "ubpass" => Some(walletpass::ubpass::DEFAULT_BASE_URL),
+        "passinstance" => Some(walletpass::passinstance::PRODUCTION_BASE_URL),
+        _ => None,
+    }
+}
+
 /// What to do next.
 pub fn hint_for(e: &Error) -> String {
     let provider = e.provider();
+    let webhook = e.operation() == Some(walletpass::Operation::VerifyWebhook);
+    let on_template = e.resource().is_some_and(|r| r.starts_with("template"))
+        || matches!(
+            e.operation(),
+            Some(walletpass::Operation::GetTemplate | walletpass::Operation::DeleteTemplate)
+        );
+    let on_webhook = e.resource().is_some_and(|r| r.starts_with("webhook"));
     match e.kind() {
-        ErrorKind::NotFound => "check the id (PassNinja passes also need --template, or TEMPLATE/ID); \
-             `walletpass passes list` and `walletpass templates list` show what exists"
-            .into(),
+        ErrorKind::NotFound if on_template => {
+            "check the template id; `walletpass templates list` shows the account's templates".into()
+        }
+        ErrorKind::NotFound if on_webhook => {
+            "check the subscription id; `walletpass webhooks list` shows the subscriptions".into()
+        }
+        ErrorKind::NotFound => pass_address(provider).into(),
+        ErrorKind::Unauthorized if webhook => {
+            "the delivery's signature or token does not match: check --secret (or WALLETPASS_WEBHOOK_SECRET) is that subscription's secret, and that the body file is byte for byte what was received".into()
+        }
         ErrorKind::Unauthorized => format!(
-            "check {} (and --base-url if you point at a simulator); for webhooks, check the secret",
+            "the vendor refused the credentials: check {} (and --base-url if you point at a simulator)",
             credential_variables(provider)
         ),
         ErrorKind::Forbidden => format!(
-            "the credentials in {} are valid but may not do this: check the account, workspace and key permissions",
+            "the vendor refused this request: the key in {} may be wrong, or lack the permission (account, workspace, key scope) for it",
             credential_variables(provider)
         ),
         ErrorKind::PaymentRequired => "the account's plan does not allow this".into(),
-        ErrorKind::InvalidInput if !e.field_errors().is_empty() => {
-            "fix the fields named above; `walletpass templates get T` lists the keys a template accepts"
-                .into()
-        }
-        ErrorKind::InvalidInput => {
-            "fix the input named in the message; `walletpass --help` shows the accepted forms".into()
-        }
+        ErrorKind::InvalidInput => e
+            .field_errors()
+            .iter()
+            .find_map(|fe| field_hint(provider, &fe.field))
+            .unwrap_or_else(|| {
+                if e.field_errors().is_empty() {
+                    "fix the input named in the message; `walletpass --help` shows the accepted forms".into()
+                } else {
+                    "fix the fields named above".into()
+                }
+            }),
         ErrorKind::Conflict => "it already exists: use `passes put` to replace a pass, or choose another --serial"
             .into(),
         ErrorKind::RateLimited => match e.retry_after() {
@@ -265,6 +344,22 @@ pub fn hint_for(e: &Error) -> String {
             if provider.is_empty() { "this provider" } else { provider },
             if provider.is_empty() { "NAME" } else { provider },
         ),
+        ErrorKind::Config if e.message().starts_with("base_url") => format!(
+            "give the API root alone, such as {}, with --base-url (or WALLETPASS_BASE_URL); credentials go in {}",
+            documented_root(provider).unwrap_or("https://HOST/PATH"),
+            credential_variables(provider)
+        ),
+        ErrorKind::Config
+            if e.message().contains("credentials") || e.message().contains("is not set") =>
+        {
+            format!(
+                "set {} (see `walletpass --help`)",
+                credential_variables(provider)
+            )
+        }
+        ErrorKind::Config if !provider.is_empty() => {
+            "fix the setting named in the message; `walletpass --help` lists the variables".into()
+        }
         ErrorKind::Config => "set --provider (or WALLETPASS_PROVIDER) and the vendor's credential variables; \
              `walletpass --help` lists them"
             .into(),

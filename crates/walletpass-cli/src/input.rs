@@ -85,6 +85,18 @@ pub fn webhook_id(text: &str) -> Result<WebhookId, Failure> {
     Ok(WebhookId::new(text)?)
 }
 
+/// A webhook secret from `--secret` (or `WALLETPASS_WEBHOOK_SECRET`): an empty one is refused,
+/// since it would verify forged deliveries.
+pub fn webhook_secret(secret: String) -> Result<secrecy::SecretString, Failure> {
+    if secret.trim().is_empty() {
+        return Err(Failure::usage_hint(
+            "--secret (or WALLETPASS_WEBHOOK_SECRET) is empty: an empty secret would let anyone forge a delivery",
+            "pass the subscription's signing secret or token with --secret, or set WALLETPASS_WEBHOOK_SECRET to it",
+        ));
+    }
+    Ok(secrecy::SecretString::from(secret))
+}
+
 /// Read request headers: `Name: value` lines (an `HTTP/...` status line and blank lines are
 /// skipped, as `curl -D` writes them), or a JSON object of names to values.
 pub fn read_headers(path: &Path) -> Result<http::HeaderMap, Failure> {

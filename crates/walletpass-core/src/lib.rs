@@ -31,8 +31,9 @@ pub use memory::MemoryProvider;
 pub use model::*;
 pub use provider::{BatchProvider, WalletProvider, WalletProviderExt, paginate};
 pub use webhook::{
-    CreatedWebhookSubscription, HmacScheme, NewWebhookSubscription, SignatureError,
+    CreatedWebhookSubscription, HmacScheme, NewWebhookSubscription, SignatureError, SignedMessage,
     WebhookDelivery, WebhookEvent, WebhookEventKind, WebhookSubscription, WebhookVerifier,
+    is_empty_secret, require_webhook_secret,
 };
 
 pub use secrecy::{ExposeSecret, SecretString};

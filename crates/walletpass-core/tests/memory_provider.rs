@@ -91,10 +91,12 @@ async fn create_get_patch_put_void_delete() {
 #[tokio::test]
 async fn malformed_and_unknown_ids_are_told_apart() {
     let p = MemoryProvider::new();
-    let bad = PassRef::new(PassId::new("bad/id").unwrap());
+    // An id that would change a URL path is malformed before any backend sees it.
+    assert!(PassId::new("bad/id").is_err());
+    let bad = PassRef::new(PassId::new("bad!id").unwrap());
     let err = p.get(&bad).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
-    assert!(err.message().contains("bad/id"), "{err}");
+    assert!(err.message().contains("bad!id"), "{err}");
     let unknown = PassRef::new(PassId::new("nope").unwrap());
     let err = p.get(&unknown).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);

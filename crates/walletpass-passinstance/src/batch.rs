@@ -340,6 +340,8 @@ impl Passinstance {
 
     /// Read a job's state (`GET /batch/{id}`).
     pub async fn batch_status(&self, id: &BatchId) -> Result<BatchJob, Error> {
+        walletpass_core::http::check_segment("batch_id", id.as_str())
+            .map_err(|e| e.with_provider(crate::PROVIDER).with_operation(OP))?;
         let wire: WireBatch = self
             .http
             .request(OP, Method::GET, &["batch", id.as_str()])

@@ -94,7 +94,7 @@ impl Passinstance {
             .ok_or_else(|| {
                 Error::invalid_field(
                     "template",
-                    "a Passinstance pass needs a template: set NewPass::template or PassinstanceConfig::default_template",
+                    "a Passinstance pass needs a template: name one for the new pass, or set a default template (PASSINSTANCE_TEMPLATE_ID)",
                 )
                 .with_provider(PROVIDER)
             })?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use walletpass_core::http::{BaseUrl, RetryPolicy};
-use walletpass_core::{Error, ErrorKind, Operation, TemplateId};
+use walletpass_core::{Error, ErrorKind, HmacScheme, Operation, TemplateId};
 
 use crate::PROVIDER;
 
@@ -123,21 +123,25 @@ pub struct PassinstanceConfig {
     pub rate_limit: Option<f64>,
     /// How batch jobs are polled.
     pub batch_polling: BatchPolling,
-    /// How far a webhook signature's timestamp may be from now (default 5 minutes).
-    pub webhook_tolerance: Duration,
+    /// The (assumed) webhook signature scheme: header name, signed message and tolerance
+    /// (see [`crate::webhook`] for the variables that set them).
+    pub webhook_scheme: HmacScheme,
 }
 
 impl fmt::Debug for PassinstanceConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PassinstanceConfig")
             .field("credentials", &self.credentials)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &walletpass_core::http::shown_url_text(&self.base_url),
+            )
             .field("default_template", &self.default_template)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("batch_polling", &self.batch_polling)
-            .field("webhook_tolerance", &self.webhook_tolerance)
+            .field("webhook_scheme", &self.webhook_scheme)
             .finish()
     }
 }
@@ -159,7 +163,7 @@ impl PassinstanceConfig {
             retry: RetryPolicy::default(),
             rate_limit: None,
             batch_polling: BatchPolling::default(),
-            webhook_tolerance: Duration::from_secs(300),
+            webhook_scheme: crate::webhook::default_scheme(),
         }
     }
 
@@ -174,7 +178,8 @@ impl PassinstanceConfig {
     }
 
     /// Read `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY` (the token wins when both are set),
-    /// and the optional `PASSINSTANCE_BASE_URL` and `PASSINSTANCE_TEMPLATE_ID`.
+    /// the optional `PASSINSTANCE_BASE_URL` and `PASSINSTANCE_TEMPLATE_ID`, and the webhook
+    /// signature settings (`PASSINSTANCE_WEBHOOK_*`, see [`crate::webhook`]).
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -207,6 +212,7 @@ impl PassinstanceConfig {
             })?;
             config.default_template = Some(template);
         }
+        config.webhook_scheme = crate::webhook::webhook_scheme_from_lookup(&lookup)?;
         config.validate()?;
         Ok(config)
     }
@@ -255,7 +261,13 @@ impl PassinstanceConfig {
 
     /// Set the webhook signature tolerance.
     pub fn with_webhook_tolerance(mut self, tolerance: Duration) -> Self {
-        self.webhook_tolerance = tolerance;
+        self.webhook_scheme = self.webhook_scheme.with_tolerance(tolerance);
+        self
+    }
+
+    /// Set the whole webhook signature scheme (header name, signed message, tolerance).
+    pub fn with_webhook_scheme(mut self, scheme: HmacScheme) -> Self {
+        self.webhook_scheme = scheme;
         self
     }
 

@@ -238,6 +238,10 @@ impl WalletProvider for Passinstance {
             .map(|e| event_name(e).map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.with_operation(op))?;
+        if let Some(secret) = &subscription.secret {
+            walletpass_core::require_webhook_secret(PROVIDER, secret)
+                .map_err(|e| e.with_operation(op))?;
+        }
         let secret = subscription.secret.clone().unwrap_or_else(|| {
             SecretString::from(format!("whsec_{}", uuid::Uuid::new_v4().simple()))
         });
@@ -342,8 +346,10 @@ impl WalletProvider for Passinstance {
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>, Error> {
+        walletpass_core::require_webhook_secret(PROVIDER, &secret)?;
         Ok(Box::new(
-            PassinstanceWebhookVerifier::new(secret).with_tolerance(self.config.webhook_tolerance),
+            PassinstanceWebhookVerifier::new(secret)
+                .with_scheme(self.config.webhook_scheme.clone()),
         ))
     }
 

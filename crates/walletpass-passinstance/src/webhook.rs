@@ -35,8 +35,14 @@ use crate::PROVIDER;
 use crate::convert::{event_kind, parse_date};
 use crate::wire::WireEvent;
 
-/// The signature header (sent as `X-Passinstance-Signature`).
+/// The default signature header (sent as `X-Passinstance-Signature`).
 pub const SIGNATURE_HEADER: &str = "x-passinstance-signature";
+/// The variable naming the signature header.
+pub const ENV_SIGNATURE_HEADER: &str = "PASSINSTANCE_WEBHOOK_SIGNATURE_HEADER";
+/// The variable holding the signed message template (`{t}.{body}` by default).
+pub const ENV_SIGNED_MESSAGE: &str = "PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE";
+/// The variable holding the tolerance, in whole seconds.
+pub const ENV_TOLERANCE_SECS: &str = "PASSINSTANCE_WEBHOOK_TOLERANCE_SECS";
 /// The header carrying the event id (also in the body).
 pub const EVENT_ID_HEADER: &str = "x-passinstance-event-id";
 /// The header carrying the 1-based delivery attempt.
@@ -45,6 +51,48 @@ pub const ATTEMPT_HEADER: &str = "x-passinstance-delivery-attempt";
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 const OP: Operation = Operation::VerifyWebhook;
+
+/// The assumed default scheme: `X-Passinstance-Signature`, `{t}.{body}`, 5 minutes.
+pub fn default_scheme() -> HmacScheme {
+    HmacScheme::new(SIGNATURE_HEADER, DEFAULT_TOLERANCE)
+}
+
+/// The scheme the variables above describe (each unset or empty variable keeps its default).
+/// It needs no API credentials, so `webhooks sign` and `webhooks verify` work with the secret
+/// alone.
+pub fn webhook_scheme_from_lookup(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<HmacScheme, Error> {
+    let get = |name: &str| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut scheme = default_scheme();
+    if let Some(header) = get(ENV_SIGNATURE_HEADER) {
+        http::HeaderName::from_bytes(header.as_bytes()).map_err(|_| {
+            crate::config::config_error(format!(
+                "{ENV_SIGNATURE_HEADER}: '{header}' is not an HTTP header name"
+            ))
+        })?;
+        scheme = scheme.with_header(header);
+    }
+    if let Some(message) = get(ENV_SIGNED_MESSAGE) {
+        let message = message
+            .parse()
+            .map_err(|e| crate::config::config_error(format!("{ENV_SIGNED_MESSAGE}: {e}")))?;
+        scheme = scheme.with_message(message);
+    }
+    if let Some(secs) = get(ENV_TOLERANCE_SECS) {
+        let secs: u64 = secs.parse().map_err(|_| {
+            crate::config::config_error(format!(
+                "{ENV_TOLERANCE_SECS}: '{secs}' is not a whole number of seconds"
+            ))
+        })?;
+        scheme = scheme.with_tolerance(Duration::from_secs(secs));
+    }
+    Ok(scheme)
+}
 
 /// Verifies deliveries signed with one subscription's secret.
 #[derive(Clone)]
@@ -75,18 +123,29 @@ fn undecodable(message: String) -> Error {
 }
 
 impl PassinstanceWebhookVerifier {
-    /// A verifier for `secret` with the default 5-minute tolerance.
+    /// A verifier for `secret` with the default scheme ([`default_scheme`]).
     pub fn new(secret: SecretString) -> Self {
         Self {
             secret,
-            scheme: HmacScheme::new(SIGNATURE_HEADER, DEFAULT_TOLERANCE),
+            scheme: default_scheme(),
         }
     }
 
     /// Accept timestamps within `tolerance` of now.
     pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
-        self.scheme = HmacScheme::new(SIGNATURE_HEADER, tolerance);
+        self.scheme = self.scheme.with_tolerance(tolerance);
         self
+    }
+
+    /// Verify (and sign) with `scheme` instead of the default.
+    pub fn with_scheme(mut self, scheme: HmacScheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// The scheme in use.
+    pub fn scheme(&self) -> &HmacScheme {
+        &self.scheme
     }
 
     /// Verify with `now` (unix seconds) as the current time, then normalise.
@@ -96,12 +155,13 @@ impl PassinstanceWebhookVerifier {
         body: &[u8],
         now: i64,
     ) -> Result<WebhookEvent, Error> {
+        walletpass_core::require_webhook_secret(PROVIDER, &self.secret)?;
+        let name = self.scheme.header();
         let header = headers
-            .get(SIGNATURE_HEADER)
+            .get(name)
             .map(|v| {
-                v.to_str().map_err(|_| {
-                    rejected("the X-Passinstance-Signature header is not text".to_owned())
-                })
+                v.to_str()
+                    .map_err(|_| rejected(format!("the {name} header is not text")))
             })
             .transpose()?;
         self.scheme
@@ -117,7 +177,12 @@ impl WebhookVerifier for PassinstanceWebhookVerifier {
     }
 
     fn sign(&self, body: &[u8]) -> Result<HeaderMap, Error> {
-        sign_payload(&self.secret, body)
+        sign_with(
+            &self.scheme,
+            &self.secret,
+            OffsetDateTime::now_utc().unix_timestamp(),
+            body,
+        )
     }
 }
 
@@ -133,18 +198,32 @@ pub fn sign_payload_at(
     timestamp: i64,
     body: &[u8],
 ) -> Result<HeaderMap, Error> {
-    let scheme = HmacScheme::new(SIGNATURE_HEADER, DEFAULT_TOLERANCE);
-    let value = HeaderValue::from_str(&scheme.sign(secret, timestamp, body)).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidInput,
-            "could not build the signature header",
-        )
-        .with_provider(PROVIDER)
-        .with_operation(OP)
-        .with_source(e)
+    sign_with(&default_scheme(), secret, timestamp, body)
+}
+
+/// The headers of a delivery of `body` signed at `timestamp` under `scheme`.
+fn sign_with(
+    scheme: &HmacScheme,
+    secret: &SecretString,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<HeaderMap, Error> {
+    walletpass_core::require_webhook_secret(PROVIDER, secret)?;
+    let invalid = |message: &str| {
+        Error::new(ErrorKind::InvalidInput, message.to_owned())
+            .with_provider(PROVIDER)
+            .with_operation(OP)
+    };
+    let signed = scheme
+        .sign(secret, timestamp, body)
+        .map_err(|e| invalid("could not sign the delivery").with_source(e))?;
+    let value = HeaderValue::from_str(&signed)
+        .map_err(|e| invalid("could not build the signature header").with_source(e))?;
+    let name = http::HeaderName::from_bytes(scheme.header().as_bytes()).map_err(|e| {
+        invalid("the signature header name is not an HTTP header name").with_source(e)
     })?;
     let mut headers = HeaderMap::new();
-    headers.insert(SIGNATURE_HEADER, value);
+    headers.insert(name, value);
     headers.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

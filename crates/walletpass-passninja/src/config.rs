@@ -78,7 +78,10 @@ pub struct PassNinjaConfig {
     /// required keys, which PassNinja keeps in its dashboard rather than on the pass.
     pub field_specs: BTreeMap<TemplateId, Vec<FieldSpec>>,
     /// Before a create on a template without configured specs, read the template's keys from
-    /// `GET /passtypes/keys/{template}` and require every one, as the vendor's SDKs do.
+    /// `GET /passtypes/keys/{template}` and require every one, as the vendor's SDKs do. Off by
+    /// default: the endpoint is the SDKs', not the API doc's, so what a template requires is
+    /// left to the vendor's own check (`MI1`) unless the field specs say it. A failure of the
+    /// lookup never aborts a create.
     pub fetch_required_keys: bool,
     /// Let [`webhook_verifier`](walletpass_core::WalletProvider::webhook_verifier) accept the
     /// legacy, unauthenticated delivery format.
@@ -90,7 +93,10 @@ impl fmt::Debug for PassNinjaConfig {
         f.debug_struct("PassNinjaConfig")
             .field("api_key", &"[REDACTED]")
             .field("account_id", &self.account_id)
-            .field("base_url", &self.base_url)
+            .field(
+                "base_url",
+                &walletpass_core::http::shown_url_text(&self.base_url),
+            )
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
@@ -118,7 +124,7 @@ impl PassNinjaConfig {
             retry: RetryPolicy::default(),
             rate_limit: None,
             field_specs: BTreeMap::new(),
-            fetch_required_keys: true,
+            fetch_required_keys: false,
             accept_legacy_webhooks: false,
         }
     }
@@ -183,7 +189,8 @@ impl PassNinjaConfig {
         self
     }
 
-    /// Whether to read required keys from the vendor before a create (default on).
+    /// Whether to read required keys from the undocumented `/passtypes/keys` endpoint before a
+    /// create (default off; a failed lookup is logged and the create goes on).
     pub fn with_fetch_required_keys(mut self, fetch: bool) -> Self {
         self.fetch_required_keys = fetch;
         self

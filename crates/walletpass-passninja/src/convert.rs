@@ -28,8 +28,9 @@ pub(crate) fn time(what: &str, text: Option<&str>) -> Result<Option<OffsetDateTi
     }
 }
 
-/// A canonical value as PassNinja takes it: text and numbers as they are, date-times as RFC
-/// 3339 text. Link lists have no PassNinja form.
+/// A canonical value as PassNinja takes it: every value is a string on the wire, as every doc
+/// example and the CRM recipe send them (`String(points)`): text as it is, numbers in their
+/// decimal form, date-times as RFC 3339 text. Link lists have no PassNinja form.
 pub(crate) fn value_to_json(field: &Field) -> Result<Value, Error> {
     match &field.value {
         FieldValue::Links(_) => Err(Error::new(
@@ -40,13 +41,23 @@ pub(crate) fn value_to_json(field: &Field) -> Result<Value, Error> {
             ),
         )
         .with_field_error(format!("fields[{}]", field.key), "link values are not supported")),
-        other => Ok(other.to_json()),
+        other => Ok(match other.to_json() {
+            Value::Number(n) => Value::String(n.to_string()),
+            value => value,
+        }),
     }
 }
 
-/// A PassNinja value as a canonical one.
-pub(crate) fn json_to_value(value: &Value) -> FieldValue {
+/// A PassNinja value as a canonical one. Values travel as strings: one reads back as a number
+/// where the template's spec says the field is a number (its default is one) and the text is a
+/// number; a number the vendor sends as a JSON number stays one.
+pub(crate) fn json_to_value(value: &Value, spec: Option<&FieldSpec>) -> FieldValue {
+    let numeric = spec.is_some_and(|s| matches!(s.default, Some(FieldValue::Number(_))));
     match value {
+        Value::String(s) if numeric => match s.trim().parse::<serde_json::Number>() {
+            Ok(n) => FieldValue::Number(n),
+            Err(_) => FieldValue::Text(s.clone()),
+        },
         Value::String(s) => FieldValue::Text(s.clone()),
         Value::Number(n) => FieldValue::Number(n.clone()),
         Value::Null => FieldValue::Text(String::new()),
@@ -70,7 +81,7 @@ pub(crate) fn check_template_layout(
         return Err(Error::invalid_field(
             name,
             format!(
-                "PassNinja keeps labels and placements on the template; declare the field specs of {template} in PassNinjaConfig::field_specs, or send the value without a label and placement"
+                "PassNinja keeps labels and placements on the template; declare the field specs of {template} (a PASSNINJA_FIELD_SPECS file), or send the value without a label and placement"
             ),
         ));
     };
@@ -192,7 +203,8 @@ pub(crate) fn fields_of(
     }
     let mut fields = Vec::with_capacity(keys.len());
     for key in keys {
-        let value = json_to_value(&values[key]);
+        let spec = specs.and_then(|s| s.iter().find(|s| s.key.as_str() == key));
+        let value = json_to_value(&values[key], spec);
         // An empty value is PassNinja's "not set" (the default of a template field that has
         // none): it reads back as an absent field, as on the other backends.
         if value.is_empty() {
@@ -203,7 +215,7 @@ pub(crate) fn fields_of(
                 "the vendor sent a field key walletpass cannot hold: {e}"
             ))
         })?;
-        if let Some(spec) = specs.and_then(|s| s.iter().find(|s| s.key.as_str() == key)) {
+        if let Some(spec) = spec {
             if let Some(label) = spec.label.clone() {
                 field = field.with_label(label);
             }
@@ -479,11 +491,12 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.to_string().contains("Tier"));
         let err = values_of(&t, None, [&ok]).unwrap_err();
-        assert!(err.to_string().contains("field_specs"));
+        assert!(err.to_string().contains("PASSNINJA_FIELD_SPECS"));
         let bare = Field::new("anything", 3).unwrap();
         assert_eq!(
             values_of(&t, None, [&bare]).unwrap(),
-            serde_json::from_str::<Map<String, Value>>(r#"{"anything": 3}"#).unwrap()
+            // Values travel as strings, as every doc example sends them ("Create a pass").
+            serde_json::from_str::<Map<String, Value>>(r#"{"anything": "3"}"#).unwrap()
         );
     }
 

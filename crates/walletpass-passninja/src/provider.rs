@@ -133,14 +133,15 @@ impl PassNinja {
                 .collect(),
             None if self.fetch_required_keys => match self.cached_keys(template).await {
                 Ok(keys) => keys,
-                // The keys endpoint is the SDKs', not the doc's: a bare 404 (no MR1) means the
-                // endpoint is gone, so the vendor's own MI1 check is left to do the work.
-                Err(e) if e.kind() == ErrorKind::NotFound && e.vendor_code().is_none() => {
-                    tracing::debug!(provider = PROVIDER, %template, "no passtypes/keys endpoint; required keys not checked");
-                    self.remember_keys(template, Vec::new());
+                // The keys endpoint is the SDKs', not the doc's: whatever its failure, the
+                // vendor's own MI1 check is left to do the work, and the create goes on.
+                Err(e) => {
+                    tracing::debug!(provider = PROVIDER, %template, error = %e, "passtypes/keys lookup failed; required keys not checked");
+                    if e.kind() == ErrorKind::NotFound && e.vendor_code().is_none() {
+                        self.remember_keys(template, Vec::new());
+                    }
                     Vec::new()
                 }
-                Err(e) => return Err(e),
             },
             None => Vec::new(),
         };
@@ -368,7 +369,7 @@ impl WalletProvider for PassNinja {
         let template = query.template.as_ref().ok_or_else(|| {
             with_op(op)(Error::invalid_field(
                 "template",
-                "PassNinja lists the passes of one template; set ListQuery::template",
+                "PassNinja lists the passes of one template; name the template to list",
             ))
         })?;
         ids::check_template("template", template).map_err(with_op(op))?;
@@ -479,7 +480,7 @@ impl WalletProvider for PassNinja {
             with_op(op)(Error::new(
                 ErrorKind::Unsupported,
                 format!(
-                    "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare the fields in PassNinjaConfig::field_specs)"
+                    "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare its fields' labels and placements in the field specs, PASSNINJA_FIELD_SPECS)"
                 ),
             ))
         };
@@ -681,6 +682,7 @@ impl WalletProvider for PassNinja {
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
+        walletpass_core::require_webhook_secret(crate::PROVIDER, &secret)?;
         Ok(Box::new(self.verifier(secret)))
     }
 

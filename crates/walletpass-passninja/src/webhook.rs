@@ -90,13 +90,17 @@ impl PassNinjaWebhookVerifier {
     }
 
     fn check_token(&self, header: &HeaderValue) -> Result<(), Error> {
+        walletpass_core::require_webhook_secret(crate::PROVIDER, &self.token)?;
         let presented = header.as_bytes();
         let presented = presented
             .strip_prefix(b"Bearer ")
             .or_else(|| presented.strip_prefix(b"bearer "))
             .ok_or_else(|| rejected("the Authorization header is not a bearer token"))?;
         let expected = self.token.expose_secret().as_bytes();
-        if presented.len() == expected.len() && bool::from(presented.ct_eq(expected)) {
+        if !presented.is_empty()
+            && presented.len() == expected.len()
+            && bool::from(presented.ct_eq(expected))
+        {
             Ok(())
         } else {
             Err(rejected(
@@ -175,6 +179,7 @@ fn pass_ref(template: &str, id: &str) -> Result<PassRef, Error> {
 
 impl WebhookVerifier for PassNinjaWebhookVerifier {
     fn verify(&self, headers: &HeaderMap, body: &[u8]) -> walletpass_core::Result<WebhookEvent> {
+        walletpass_core::require_webhook_secret(crate::PROVIDER, &self.token)?;
         let auth = headers.get(header::AUTHORIZATION);
         if let Some(auth) = auth {
             self.check_token(auth)?;
@@ -196,6 +201,7 @@ impl WebhookVerifier for PassNinjaWebhookVerifier {
     }
 
     fn sign(&self, _body: &[u8]) -> walletpass_core::Result<HeaderMap> {
+        walletpass_core::require_webhook_secret(crate::PROVIDER, &self.token)?;
         let mut headers = HeaderMap::new();
         let mut value = HeaderValue::from_str(&format!("Bearer {}", self.token.expose_secret()))
             .map_err(|_| malformed("the token has characters a header cannot carry"))?;

@@ -151,7 +151,9 @@ async fn lifecycle_through_the_trait() {
     assert_eq!(text(&put, "discount"), "0%");
     assert_eq!(text(&put, "member.level"), "gold");
 
-    // Numbers stay numbers.
+    // Numbers go on the wire as strings, as every doc example sends them ("Create a pass",
+    // the CRM recipe's `String(points)`); `discount`'s spec says text (its default is "0%"),
+    // so it reads back as text.
     let patch = PassPatch::builder()
         .set_value("discount", 15)
         .build()
@@ -159,7 +161,7 @@ async fn lifecycle_through_the_trait() {
     let patched = provider.patch(&pass.pass_ref, &patch).await.unwrap();
     assert_eq!(
         patched.content.field("discount").unwrap().value,
-        FieldValue::Number(15.into())
+        FieldValue::Text("15".into())
     );
 
     // List across pages: every pass exactly once.

@@ -341,10 +341,12 @@ async fn create_checks_required_keys_and_content_before_sending() {
 }
 
 #[tokio::test]
-async fn required_keys_come_from_passtypes_keys_without_specs() {
+async fn required_keys_come_from_passtypes_keys_without_specs_when_asked() {
     let server = MockServer::start().await;
     let provider = PassNinja::new(
-        PassNinjaConfig::new(KEY, ACCOUNT).with_base_url(format!("{}/v1", server.uri())),
+        PassNinjaConfig::new(KEY, ACCOUNT)
+            .with_base_url(format!("{}/v1", server.uri()))
+            .with_fetch_required_keys(true),
     )
     .unwrap();
     // The SDKs' GET /passtypes/keys/{template} -> {"keys": [...]}; read once, then cached.
@@ -914,7 +916,9 @@ async fn templates_are_paged_client_side() {
 async fn a_missing_keys_endpoint_skips_the_required_keys_check() {
     let server = MockServer::start().await;
     let provider = PassNinja::new(
-        PassNinjaConfig::new(KEY, ACCOUNT).with_base_url(format!("{}/v1", server.uri())),
+        PassNinjaConfig::new(KEY, ACCOUNT)
+            .with_base_url(format!("{}/v1", server.uri()))
+            .with_fetch_required_keys(true),
     )
     .unwrap();
     // A bare 404 (no MR1): the SDK-only endpoint is gone; asked once, then remembered.
@@ -939,6 +943,101 @@ async fn a_missing_keys_endpoint_skips_the_required_keys_check() {
             .await
             .unwrap();
     }
+}
+
+/// `/passtypes/keys` is the SDKs' endpoint, not the API doc's: by default a create never asks
+/// it (the vendor's own MI1 check says what a template requires), and when asked, a failure of
+/// the lookup (here a 500 GE77 and a 401) never aborts the create.
+#[tokio::test]
+async fn create_does_not_depend_on_the_undocumented_keys_endpoint() {
+    let server = MockServer::start().await;
+    let by_default = PassNinja::new(
+        PassNinjaConfig::new(KEY, ACCOUNT).with_base_url(format!("{}/v1", server.uri())),
+    )
+    .unwrap();
+    api("POST", "/v1/passes", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("create-pass.json")))
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let content = || {
+        PassContent::builder()
+            .value("member.name", "J")
+            .value("points", 120)
+            .build()
+            .unwrap()
+    };
+    by_default
+        .create(NewPass::new(content()).with_template(template()))
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(
+        requests.iter().all(|r| !r.url.path().contains("passtypes")),
+        "no keys lookup by default"
+    );
+    // "Create a pass": every value is a string, as the doc example and the CRM recipe's
+    // `String(points)` send them.
+    let create = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_slice(&create.body).unwrap();
+    assert_eq!(body["pass"], json!({"member.name": "J", "points": "120"}));
+
+    for status in [500, 401] {
+        let server = MockServer::start().await;
+        let asking = PassNinja::new(
+            PassNinjaConfig::new(KEY, ACCOUNT)
+                .with_base_url(format!("{}/v1", server.uri()))
+                .with_fetch_required_keys(true),
+        )
+        .unwrap();
+        api("GET", "/v1/passtypes/keys/ptk_0x14", None)
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({
+                "error": {"code": "GE77", "message": "Generic Error", "status_code": status}
+            })))
+            .mount(&server)
+            .await;
+        api("POST", "/v1/passes", None)
+            .respond_with(ResponseTemplate::new(200).set_body_json(fixture("create-pass.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+        mount_get_pass(&server).await;
+        asking
+            .create(NewPass::new(content()).with_template(template()))
+            .await
+            .unwrap_or_else(|e| panic!("a {status} from the keys lookup aborted the create: {e}"));
+    }
+}
+
+/// A number field reads back as a number where the template's spec says so (its default is a
+/// number), although it travels as a string; elsewhere it reads back as the text sent.
+#[tokio::test]
+async fn a_number_field_reads_back_as_a_number_where_the_spec_says_so() {
+    let server = MockServer::start().await;
+    let specs = vec![
+        FieldSpec::new("points").unwrap().with_default(0),
+        FieldSpec::new("tier").unwrap().with_default("silver"),
+    ];
+    let provider = PassNinja::new(
+        PassNinjaConfig::new(KEY, ACCOUNT)
+            .with_base_url(format!("{}/v1", server.uri()))
+            .with_field_specs(template(), specs),
+    )
+    .unwrap();
+    let mut answer = fixture("get-pass.json");
+    answer["pass"] = json!({"points": "120", "tier": "7", "extra": "9"});
+    api("GET", &format!("/v1/passes/ptk_0x14/{SERIAL}"), None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .mount(&server)
+        .await;
+    let pass = provider.get(&pass_ref()).await.unwrap();
+    let value = |k: &str| pass.content.field(k).unwrap().value.clone();
+    assert_eq!(value("points"), FieldValue::Number(120.into()));
+    assert_eq!(value("tier"), FieldValue::Text("7".into()));
+    assert_eq!(value("extra"), FieldValue::Text("9".into()));
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
@@ -295,6 +296,11 @@ pub struct VendorResponses {
     pub rate_limited: fn(u64) -> Response,
     /// The vendor's answer to an internal failure.
     pub server_error: fn() -> Response,
+    /// The vendor's error answer with `status` and `message`, for the errors the harness and
+    /// the HTTP framework produce on the vendor's behalf: a body over 16 MiB (413), a path
+    /// that does not decode, a method a route does not have. Every error a simulator answers
+    /// is in its vendor's JSON shape.
+    pub error: fn(StatusCode, &str) -> Response,
 }
 
 /// A simulator running on a loopback port. Dropping it stops the server.
@@ -405,9 +411,11 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
         tokio::time::sleep(h.config.latency).await;
     }
     let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .unwrap_or_default();
+    // A body over the limit is refused, never silently emptied.
+    let (body, too_large) = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) => (body, false),
+        Err(_) => (Bytes::new(), true),
+    };
     let mut entry = LoggedRequest {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
@@ -427,7 +435,15 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
         fault: None,
     };
 
-    let response = if let Err(wait) = h.take_token() {
+    let response = if too_large {
+        (h.responses.error)(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the request body is larger than {} MiB",
+                MAX_BODY / (1024 * 1024)
+            ),
+        )
+    } else if let Err(wait) = h.take_token() {
         (h.responses.rate_limited)(wait)
     } else {
         match h.draw_fault() {
@@ -446,9 +462,36 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
             }
         }
     };
+    let response = in_vendor_shape(&h.responses, response).await;
     entry.status = response.status().as_u16();
     h.log.push(entry);
     response
+}
+
+/// An error answer that is not JSON (the framework's own rejections: a path that does not
+/// decode, a method a route lacks, an extractor's limit) rewritten in the vendor's shape, with
+/// the same status and the framework's text as the message.
+async fn in_vendor_shape(responses: &VendorResponses, response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (_, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    (responses.error)(status, &message)
 }
 
 /// Keep the head of a response but make its body fail, so the connection is aborted after the
@@ -486,7 +529,11 @@ pub async fn serve(
             last: Instant::now(),
         }),
     });
-    let app = router.layer(middleware::from_fn_with_state(harness, harness_layer));
+    // The harness bounds bodies (and answers 413 in the vendor's shape), so the framework's
+    // smaller default limit must not cut in first.
+    let app = router
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(harness, harness_layer));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async {

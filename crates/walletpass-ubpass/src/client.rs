@@ -211,14 +211,19 @@ impl Ubpass {
             }
             other => other,
         };
-        serde_json::from_value(one).map_err(|e| {
+        let mut pass: WalletPass = serde_json::from_value(one).map_err(|e| {
             local_error(
                 ErrorKind::Decode,
                 op,
                 format!("could not decode the pass: {e}"),
             )
             .with_source(e)
-        })
+        })?;
+        // `id` is optional in the schema: an answer without one is the pass asked for.
+        if pass.id.is_none() {
+            pass.id = Some(id.to_owned());
+        }
+        Ok(pass)
     }
 
     /// `GET /wallet-pass` with the vendor's filters (arrays sent comma-separated, as the spec's

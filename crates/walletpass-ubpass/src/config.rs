@@ -51,7 +51,7 @@ impl fmt::Debug for UbpassAuth {
 /// let provider = config.build()?;
 /// # Ok::<(), walletpass_core::Error>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct UbpassConfig {
     /// The credential.
     pub auth: UbpassAuth,
@@ -66,6 +66,22 @@ pub struct UbpassConfig {
     pub retry: RetryPolicy,
     /// Client-side requests-per-second limit.
     pub rate_limit: Option<f64>,
+}
+
+impl fmt::Debug for UbpassConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UbpassConfig")
+            .field("auth", &self.auth)
+            .field("workspace_id", &self.workspace_id)
+            .field(
+                "base_url",
+                &walletpass_core::http::shown_url_text(&self.base_url),
+            )
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .finish()
+    }
 }
 
 impl UbpassConfig {

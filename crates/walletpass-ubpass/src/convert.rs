@@ -62,7 +62,7 @@ use walletpass_core::{
 use crate::PROVIDER;
 use crate::wire::{
     BackPassField, BackPassFieldValue, MetadataLocation, PassField, PassMetadata, UploadInfo,
-    WalletPass, WalletPassWrite,
+    WalletPass, WalletPassWrite, count,
 };
 
 /// The most characters the vendor takes in `relevantText` and location names.
@@ -293,6 +293,17 @@ fn text_field(
         placement,
         change_message: f.change_message.clone(),
     };
+    readable(field)
+}
+
+/// A field as the canonical model can hold it: a label on an empty value (which the vendor
+/// allows, the model does not) is left out of the canonical view, logged at debug. A write
+/// that leaves the field unchanged sends the vendor's field back verbatim, label included.
+fn readable(mut field: Field) -> Result<Field, Error> {
+    if field.validate().is_err() && field.value.is_empty() {
+        tracing::debug!(key = %field.key, "ubpass: a label on an empty value is not read");
+        field.label = None;
+    }
     field
         .validate()
         .map_err(|e| decode(format!("the vendor's field cannot be represented: {e}")))?;
@@ -304,27 +315,25 @@ fn back_field(f: &BackPassField, n: usize, used: &mut BTreeSet<String>) -> Resul
     let mut links = Vec::new();
     for (i, v) in f.value.iter().flatten().enumerate() {
         let raw = v.link.as_deref().unwrap_or_default();
-        let url = url::Url::parse(raw).map_err(|e| {
-            decode(format!(
-                "fields[{key}].value[{i}]: the vendor's link '{raw}' is not a URL: {e}"
-            ))
-        })?;
-        links.push(Link {
-            label: v.text.clone(),
-            url,
-        });
+        match url::Url::parse(raw) {
+            Ok(url) => links.push(Link {
+                label: v.text.clone(),
+                url,
+            }),
+            // The schema types a link as any string: one that is not a URL is left out of the
+            // canonical view (a write that leaves the field unchanged sends it back verbatim).
+            Err(e) => {
+                tracing::debug!(%key, index = i, %e, "ubpass: a back-field link that is not a URL is not read")
+            }
+        }
     }
-    let field = Field {
+    readable(Field {
         key,
         label: f.label.clone(),
         value: FieldValue::Links(links),
         placement: Some(Placement::Back),
         change_message: f.change_message.clone(),
-    };
-    field
-        .validate()
-        .map_err(|e| decode(format!("the vendor's field cannot be represented: {e}")))?;
-    Ok(field)
+    })
 }
 
 /// The canonical fields of a document, each with the vendor field it came from.
@@ -339,10 +348,14 @@ fn fields_with_slots(meta: &PassMetadata) -> Result<Vec<(Field, Slot)>, Error> {
             Slot::Top(top.clone()),
         ));
     }
-    for f in meta.secondary_fields.iter().flatten() {
+    let max_secondary = Placement::Secondary.max_fields().unwrap_or(usize::MAX);
+    for (i, f) in meta.secondary_fields.iter().flatten().enumerate() {
         n += 1;
+        // Past the canonical limit a secondary field reads with no placement (which writes
+        // back as a secondary field), so a long list stays readable.
+        let placement = (i < max_secondary).then_some(Placement::Secondary);
         out.push((
-            text_field(f, Some(Placement::Secondary), n, &mut used)?,
+            text_field(f, placement, n, &mut used)?,
             Slot::Secondary(f.clone()),
         ));
     }
@@ -464,9 +477,13 @@ pub fn content_from_wire(
         locations,
         extra,
     };
-    content
-        .validate()
-        .map_err(|e| decode(format!("the vendor's pass cannot be represented: {e}")))?;
+    // Locations are not range-checked on a read: the schema types latitude and longitude as
+    // any double, and a read must show what the vendor holds (a write checks them).
+    if let Some(barcode) = &content.barcode {
+        barcode
+            .validate()
+            .map_err(|e| decode(format!("the vendor's pass cannot be represented: {e}")))?;
+    }
     Ok(content)
 }
 
@@ -485,15 +502,15 @@ pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
         &meta,
         pass.upload_info_list.as_deref().unwrap_or_default(),
     )?;
-    let installs = (pass.apple_active_count.is_some()
-        || pass.google_active_count.is_some()
-        || pass.total_active_count.is_some())
-    .then(|| InstallStats {
-        apple: pass.apple_active_count,
-        google: pass.google_active_count,
-        total: pass.total_active_count.or_else(|| {
-            Some(pass.apple_active_count.unwrap_or(0) + pass.google_active_count.unwrap_or(0))
-        }),
+    let (apple, google, total) = (
+        count(pass.apple_active_count),
+        count(pass.google_active_count),
+        count(pass.total_active_count),
+    );
+    let installs = (apple.is_some() || google.is_some() || total.is_some()).then(|| InstallStats {
+        apple,
+        google,
+        total: total.or_else(|| apple.unwrap_or(0).checked_add(google.unwrap_or(0))),
         installed_at: None,
     });
     Ok(Pass {

@@ -30,6 +30,33 @@ fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
     })
 }
 
+/// An informational counter (`integer`, `int32` in the schema, with no minimum): any integer
+/// is kept as it is, negative ones included; a value that is not an integer at all (a float, a
+/// string) is left out, logged at debug, so that a counter never makes an answer unreadable.
+fn lenient_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    Ok(match value {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+        Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
+        Some(other) => {
+            tracing::debug!(value = %other, "ubpass: a counter that is not an integer was left out");
+            None
+        }
+    })
+}
+
+/// A counter as a count of things: a negative one (which the schema allows) is not a count,
+/// and is left out (logged at debug).
+pub fn count(value: Option<i64>) -> Option<u64> {
+    let value = value?;
+    let count = u64::try_from(value).ok();
+    if count.is_none() {
+        tracing::debug!(value, "ubpass: a negative counter is not a count; left out");
+    }
+    count
+}
+
 /// `PassField`: the top field or a secondary field.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -254,23 +281,47 @@ pub struct WalletPass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Value>,
     /// Apple installs, ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apple_issued_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub apple_issued_count: Option<i64>,
     /// Google installs, ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub google_issued_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub google_issued_count: Option<i64>,
     /// All installs, ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_issued_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_issued_count: Option<i64>,
     /// Apple installs, still installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apple_active_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub apple_active_count: Option<i64>,
     /// Google installs, still installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub google_active_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub google_active_count: Option<i64>,
     /// All installs, still installed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_active_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_active_count: Option<i64>,
     /// Properties this crate does not know.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -363,14 +414,26 @@ pub struct PassNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<String>,
     /// Apple devices reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apple_notification_sent_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub apple_notification_sent_count: Option<i64>,
     /// Google devices reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub google_notification_sent_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub google_notification_sent_count: Option<i64>,
     /// All devices reached.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_notification_sent_count: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_notification_sent_count: Option<i64>,
     /// Statistics, embedded when asked for with `includeStats` (read only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_stats: Option<NotificationStats>,
@@ -399,17 +462,33 @@ pub const NOTIFICATION_STATUSES: [&str; 9] = [
 #[serde(rename_all = "camelCase")]
 pub struct NotificationStats {
     /// Notifications sent (schema).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_notifications_sent: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_notifications_sent: Option<i64>,
     /// Notifications sent (example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_sent: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_sent: Option<i64>,
     /// Link clicks (schema).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_links_clicks: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_links_clicks: Option<i64>,
     /// Link clicks (example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total_clicks: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_count"
+    )]
+    pub total_clicks: Option<i64>,
     /// Per-link figures: a paged list (schema) or an array (example), verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_stats: Option<Value>,
@@ -421,12 +500,12 @@ pub struct NotificationStats {
 impl NotificationStats {
     /// Notifications sent, under whichever name the vendor used.
     pub fn sent(&self) -> Option<u64> {
-        self.total_notifications_sent.or(self.total_sent)
+        count(self.total_notifications_sent.or(self.total_sent))
     }
 
     /// Link clicks, under whichever name the vendor used.
     pub fn clicks(&self) -> Option<u64> {
-        self.total_links_clicks.or(self.total_clicks)
+        count(self.total_links_clicks.or(self.total_clicks))
     }
 
     /// The per-link entries, from either shape.

@@ -341,6 +341,56 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn WalletProvider>> {
     }
 }
 
+/// The verifier (and signer) of `kind`'s inbound webhook deliveries for `secret`, without a
+/// provider: it needs no API credentials, only the subscription's secret (and, for
+/// Passinstance, the optional `PASSINSTANCE_WEBHOOK_*` scheme settings, read through `lookup`).
+/// An empty secret is refused; ubpass has no webhooks.
+///
+/// ```
+/// use walletpass::{ProviderKind, SecretString};
+/// let none = |_: &str| None;
+/// let verifier = walletpass::webhook_verifier(ProviderKind::Passinstance, SecretString::from("whsec_1"), none)?;
+/// let headers = verifier.sign(b"{}")?;
+/// assert!(walletpass::webhook_verifier(ProviderKind::Passinstance, SecretString::from(""), none).is_err());
+/// # Ok::<(), walletpass::Error>(())
+/// ```
+pub fn webhook_verifier(
+    kind: ProviderKind,
+    secret: walletpass_core::SecretString,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Box<dyn walletpass_core::WebhookVerifier>> {
+    let _ = &lookup;
+    match kind {
+        ProviderKind::Memory => {
+            walletpass_core::require_webhook_secret("memory", &secret)?;
+            Ok(Box::new(
+                walletpass_core::memory::MemoryWebhookVerifier::new(secret),
+            ))
+        }
+        #[cfg(feature = "passninja")]
+        ProviderKind::PassNinja => {
+            walletpass_core::require_webhook_secret(walletpass_passninja::PROVIDER, &secret)?;
+            Ok(Box::new(
+                walletpass_passninja::PassNinjaWebhookVerifier::new(secret),
+            ))
+        }
+        #[cfg(feature = "ubpass")]
+        ProviderKind::Ubpass => Err(Error::unsupported(
+            walletpass_ubpass::PROVIDER,
+            Operation::VerifyWebhook,
+        )),
+        #[cfg(feature = "passinstance")]
+        ProviderKind::Passinstance => {
+            use walletpass_passinstance::webhook;
+            walletpass_core::require_webhook_secret(walletpass_passinstance::PROVIDER, &secret)?;
+            let scheme = webhook::webhook_scheme_from_lookup(lookup)?;
+            Ok(Box::new(
+                webhook::PassinstanceWebhookVerifier::new(secret).with_scheme(scheme),
+            ))
+        }
+    }
+}
+
 /// Build the provider named by `WALLETPASS_PROVIDER` (default `memory`) from its environment
 /// variables.
 pub fn from_env() -> Result<Arc<dyn WalletProvider>> {

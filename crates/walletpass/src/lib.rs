@@ -19,7 +19,7 @@
 
 mod connect;
 
-pub use connect::{ProviderConfig, ProviderKind, connect, from_env};
+pub use connect::{ProviderConfig, ProviderKind, connect, from_env, webhook_verifier};
 pub use walletpass_core::*;
 
 #[cfg(feature = "apple")]

@@ -68,6 +68,59 @@ impl Context {
         Ok(walletpass::connect(config)?)
     }
 
+    /// The selected provider's webhook verifier for `secret`, built without API credentials
+    /// (only the secret, and the provider's optional webhook settings, are read).
+    pub fn webhook_verifier(
+        &self,
+        secret: walletpass::SecretString,
+    ) -> Result<Box<dyn walletpass::WebhookVerifier>, Failure> {
+        let kind = self.kind()?;
+        Ok(walletpass::webhook_verifier(kind, secret, |name| {
+            std::env::var(name).ok()
+        })?)
+    }
+
+    /// A failure with a hint for what the error alone cannot tell: a base URL without the
+    /// vendor's API path (`http://127.0.0.1:8003` for Passinstance, whose root ends in
+    /// `/api/v1`) answers not-found or unexpected bodies for everything.
+    pub fn explain(&self, failure: Failure) -> Failure {
+        let Failure::Provider(error) = failure else {
+            return failure;
+        };
+        let Ok(kind) = self.kind() else {
+            return Failure::Provider(error);
+        };
+        let variable = format!("{}_BASE_URL", kind.as_str().to_ascii_uppercase());
+        let given = self
+            .base_url
+            .clone()
+            .or_else(|| std::env::var(&variable).ok());
+        let expected = crate::failure::documented_root(kind.as_str())
+            .and_then(|root| url::Url::parse(root).ok())
+            .map(|root| root.path().trim_end_matches('/').to_owned())
+            .filter(|path| !path.is_empty());
+        let url = given
+            .as_deref()
+            .and_then(|u| url::Url::parse(u.trim()).ok());
+        let suspicious = matches!(
+            error.kind(),
+            walletpass::ErrorKind::NotFound | walletpass::ErrorKind::Decode
+        ) || error.status() == Some(405);
+        match (url, expected) {
+            (Some(url), Some(path))
+                if suspicious && url.path().trim_end_matches('/').is_empty() =>
+            {
+                let root = walletpass::http::shown_url(&url);
+                let hint = format!(
+                    "the base URL {root} has no path, but the {kind} API root ends in {path}: pass --base-url {}{path} (or set WALLETPASS_BASE_URL / {variable})",
+                    root.trim_end_matches('/')
+                );
+                Failure::Hinted(error, hint)
+            }
+            _ => Failure::Provider(error),
+        }
+    }
+
     /// The selected provider kind.
     pub fn kind(&self) -> Result<ProviderKind, Failure> {
         self.provider.parse().map_err(|e: walletpass::Error| {
@@ -102,7 +155,13 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
         field_specs: cli.field_specs,
         format,
     };
-    match cli.command {
+    let result = dispatch(ctx.clone(), cli.command).await;
+    result.map_err(|failure| ctx.explain(failure))
+}
+
+/// Run one command.
+async fn dispatch(ctx: Context, command: Command) -> Result<u8, Failure> {
+    match command {
         Command::Passes(cmd) => passes::run(&ctx, cmd).await,
         Command::Templates(cmd) => templates::run(&ctx, cmd).await,
         Command::Webhooks(cmd) => webhooks::run(&ctx, cmd).await,

@@ -1,6 +1,7 @@
 //! `walletpass webhooks ...`: subscriptions through the trait (the secret is shown or saved
 //! once, never echoed otherwise), delivery history, and `verify` / `sign` for inbound
-//! deliveries with the provider's own verifier.
+//! deliveries with the provider's own verifier (built from the secret alone: no API
+//! credentials are needed to check or sign a delivery).
 
 use std::io::Write;
 use std::path::Path;
@@ -58,7 +59,7 @@ pub async fn run(ctx: &Context, cmd: WebhooksCommand) -> Result<u8, Failure> {
                 new = new.with_template(input::template_id(&t)?);
             }
             if let Some(s) = secret {
-                new = new.with_secret(SecretString::from(s));
+                new = new.with_secret(input::webhook_secret(s)?);
             }
             let provider = ctx.connect()?;
             let created = provider.create_webhook(new).await?;
@@ -119,11 +120,10 @@ pub async fn run(ctx: &Context, cmd: WebhooksCommand) -> Result<u8, Failure> {
             body,
             secret,
         } => {
+            let secret = input::webhook_secret(secret)?;
             let headers = input::read_headers(&headers)?;
             let body = input::read_bytes("--body", &body)?;
-            let verifier = ctx
-                .connect()?
-                .webhook_verifier(SecretString::from(secret))?;
+            let verifier = ctx.webhook_verifier(secret)?;
             let event = verifier.verify(&headers, &body)?;
             ctx.print(&event, |e| {
                 let rows = vec![
@@ -148,10 +148,9 @@ pub async fn run(ctx: &Context, cmd: WebhooksCommand) -> Result<u8, Failure> {
             })?;
         }
         WebhooksCommand::Sign { body, secret } => {
+            let secret = input::webhook_secret(secret)?;
             let body = input::read_bytes("--body", &body)?;
-            let verifier = ctx
-                .connect()?
-                .webhook_verifier(SecretString::from(secret))?;
+            let verifier = ctx.webhook_verifier(secret)?;
             let headers = verifier.sign(&body)?;
             let mut lines = Vec::new();
             for (name, value) in &headers {

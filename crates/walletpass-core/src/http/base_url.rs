@@ -17,17 +17,58 @@ pub fn is_loopback_url(url: &Url) -> bool {
     }
 }
 
+/// `url` as it may be shown in a message: scheme, host, port and path, never the user name,
+/// password, query or fragment (any of which may hold a secret).
+pub fn shown_url(url: &Url) -> String {
+    let mut shown = format!("{}://", url.scheme());
+    if let Some(host) = url.host_str() {
+        shown.push_str(host);
+    }
+    if let Some(port) = url.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    shown.push_str(url.path());
+    shown
+}
+
 /// Parse `text` as a URL that is https, or http to a loopback host; the reason on failure.
+/// The reason never repeats a user name, password or query the text carried: a text that does
+/// not parse is not repeated at all.
 pub fn check_url_scheme(text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("'{text}' is not a valid URL: {e}"))?;
+    let url = Url::parse(text.trim())
+        .map_err(|e| format!("the text given is not a valid URL ({e}); it is not repeated here, since it may hold a secret"))?;
+    let shown = shown_url(&url);
     match url.scheme() {
         "https" if url.host().is_some() => Ok(url),
         "http" if is_loopback_url(&url) => Ok(url),
         "http" => Err(format!(
-            "'{text}' uses plain http to a non-loopback host; use https (http is accepted only for localhost, 127.0.0.0/8 and ::1)"
+            "'{shown}' uses plain http to a non-loopback host; use https (http is accepted only for localhost, 127.0.0.0/8 and ::1)"
         )),
-        other => Err(format!("'{text}' has scheme '{other}'; expected https")),
+        other => Err(format!("'{shown}' has scheme '{other}'; expected https")),
     }
+}
+
+/// Refuse a vendor id (`what` names it) that would change the request's URL path once joined
+/// (`.`, `..`, `/ \\ ? # %`), for ids the canonical newtypes do not carry (batch jobs,
+/// bundles, ...). The newtypes ([`PassId`](crate::PassId), ...) refuse them on their own.
+pub fn check_segment(what: &str, segment: &str) -> Result<(), Error> {
+    if segment.is_empty() {
+        return Err(Error::invalid_field(what, "must not be empty"));
+    }
+    match crate::model::path_problem(segment) {
+        Some(expected) => Err(Error::invalid_field(
+            what,
+            format!("'{segment}' is malformed: expected {expected}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A URL text as it may be shown (see [`shown_url`]); a text that does not parse is not shown.
+pub fn shown_url_text(text: &str) -> String {
+    Url::parse(text.trim())
+        .map(|u| shown_url(&u))
+        .unwrap_or_else(|_| "[not a URL]".to_owned())
 }
 
 /// A checked base URL, kept with a trailing slash so that paths join under it.
@@ -60,7 +101,10 @@ impl BaseUrl {
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::new(
                 ErrorKind::Config,
-                format!("base_url: '{text}' must not have a query or fragment"),
+                format!(
+                    "base_url: '{}' must not have a query or fragment (not repeated here, since it may hold a secret); give the API root alone",
+                    shown_url(&url)
+                ),
             )
             .with_operation(Operation::Configure));
         }
@@ -124,6 +168,26 @@ mod tests {
             let err = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
             assert!(err.to_string().contains("base_url"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_refused_base_url_never_repeats_a_password_or_query() {
+        for bad in [
+            "https://user:PASSWORD@api.example.com:99999/v1",
+            "https://user:PASSWORD@api.example.com/v1",
+            "http://user:PASSWORD@example.com/v1",
+            "https://api.example.com/v1?token=PASSWORD",
+            "https://api.example.com/v1#PASSWORD",
+            "http://example.com/v1?key=PASSWORD",
+            "ht!tp://PASSWORD",
+            "PASSWORD",
+        ] {
+            let err = BaseUrl::parse(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("PASSWORD"), "{bad}: {shown}");
+            assert!(shown.contains("base_url"), "{shown}");
         }
     }
 

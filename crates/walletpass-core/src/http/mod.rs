@@ -12,7 +12,9 @@ mod client;
 mod retry;
 
 pub use auth::AuthHeaders;
-pub use base_url::{BaseUrl, check_url_scheme, is_loopback_url};
+pub use base_url::{
+    BaseUrl, check_segment, check_url_scheme, is_loopback_url, shown_url, shown_url_text,
+};
 pub use client::{ApiResponse, ErrorParser, HttpClient, HttpClientBuilder, RequestBuilder};
 pub use reqwest::Method;
 pub use retry::RetryPolicy;

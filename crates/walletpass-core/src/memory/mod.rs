@@ -549,6 +549,10 @@ impl WalletProvider for MemoryProvider {
         subscription: NewWebhookSubscription,
     ) -> Result<CreatedWebhookSubscription> {
         let op = Operation::CreateWebhook;
+        if let Some(secret) = &subscription.secret {
+            crate::webhook::require_webhook_secret("memory", secret)
+                .map_err(|e| e.with_operation(op))?;
+        }
         let mut state = self.lock();
         if let Some(t) = &subscription.template {
             Self::template_of(&state, t, op)?;
@@ -629,6 +633,7 @@ impl WalletProvider for MemoryProvider {
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
+        crate::webhook::require_webhook_secret("memory", &secret)?;
         Ok(Box::new(MemoryWebhookVerifier::new(secret)))
     }
 

@@ -10,7 +10,8 @@ use secrecy::SecretString;
 use crate::error::{Error, ErrorKind, Operation, Result};
 use crate::webhook::{HmacScheme, WebhookEvent, WebhookVerifier};
 
-const SCHEME: HmacScheme = HmacScheme::new("walletpass-signature", Duration::from_secs(300));
+const HEADER: &str = "walletpass-signature";
+const SCHEME: HmacScheme = HmacScheme::new(HEADER, Duration::from_secs(300));
 
 /// Verifies (and signs) memory-provider deliveries.
 pub struct MemoryWebhookVerifier {
@@ -40,6 +41,7 @@ fn reject(message: String) -> Error {
 
 impl WebhookVerifier for MemoryWebhookVerifier {
     fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
+        crate::webhook::require_webhook_secret("memory", &self.secret)?;
         let header = headers
             .get(SCHEME.header())
             .map(|v| {
@@ -71,11 +73,14 @@ impl WebhookVerifier for MemoryWebhookVerifier {
     }
 
     fn sign(&self, body: &[u8]) -> Result<HeaderMap> {
-        let value = SCHEME.sign(&self.secret, crate::webhook::now_unix(), body);
+        crate::webhook::require_webhook_secret("memory", &self.secret)?;
+        let value = SCHEME
+            .sign(&self.secret, crate::webhook::now_unix(), body)
+            .map_err(|e| reject(e.to_string()).with_source(e))?;
         let mut headers = HeaderMap::new();
         let value = HeaderValue::from_str(&value)
             .map_err(|e| reject("could not build the signature header".into()).with_source(e))?;
-        headers.insert(SCHEME.header(), value);
+        headers.insert(HEADER, value);
         headers.insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

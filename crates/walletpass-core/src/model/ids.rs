@@ -2,7 +2,9 @@
 //! [`PassRef`] that addresses a pass.
 //!
 //! The core checks only what every vendor shares (not empty, no whitespace or control
-//! characters, at most 256 bytes); each backend checks its own format before sending a request.
+//! characters, at most 256 bytes, nothing that changes a URL path once the id is joined into
+//! one: not `.` or `..`, no `/ \ ? # %`); each backend checks its own format before sending a
+//! request.
 
 use std::fmt;
 
@@ -27,7 +29,22 @@ fn check_id(kind: &'static str, input: &str) -> Result<(), ValidationError> {
     if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("no whitespace or control characters"));
     }
+    if let Some(problem) = path_problem(input) {
+        return Err(bad(problem));
+    }
     Ok(())
+}
+
+/// What would make `segment` change a URL path once joined into one (`.`, `..`, or one of
+/// `/ \\ ? # %`, which a server may decode or split on), as the expectation it misses.
+pub(crate) fn path_problem(segment: &str) -> Option<&'static str> {
+    if segment == "." || segment == ".." {
+        return Some("an id, not a path segment such as . or ..");
+    }
+    segment
+        .chars()
+        .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%'))
+        .then_some("no / \\ ? # or % (they would change the request's URL path)")
 }
 
 macro_rules! string_id {
@@ -297,6 +314,22 @@ mod tests {
         assert!(err.to_string().contains("'a b'"));
         assert!(PassId::new("x".repeat(257)).is_err());
         assert!(PassId::new("x".repeat(256)).is_ok());
+    }
+
+    #[test]
+    fn ids_that_would_change_a_url_path_are_malformed() {
+        for bad in [
+            ".", "..", "a/b", "../x", "%2e%2e", "a?b", "a#b", "a\\b", "%2F",
+        ] {
+            assert!(PassId::new(bad).is_err(), "{bad}");
+            assert!(TemplateId::new(bad).is_err(), "{bad}");
+            assert!(WebhookId::new(bad).is_err(), "{bad}");
+        }
+        for ok in ["...", ".x", "a.b", "ORDER-1001", "ptk_0x14", "a:b"] {
+            assert!(PassId::new(ok).is_ok(), "{ok}");
+        }
+        assert!(PassRef::parse("ptk_0x14/..").is_err());
+        assert!(PassRef::parse("../x").is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub use content::{
     PassContentBuilder,
 };
 pub use field::{Field, FieldBuilder, FieldValue, Fields, Link, Placement};
+pub(crate) use ids::path_problem;
 pub use ids::{Cursor, FieldKey, PassId, PassRef, TemplateId, WebhookId};
 pub use list::{ListQuery, Page};
 pub use pass::{InstallStats, Pass, PassLinks, PassStatus};

@@ -127,6 +127,11 @@ pub fn rate_limited(wait_seconds: u64) -> Response {
     response
 }
 
+/// Any other error (the harness's 413, the framework's rejections) in the same shape.
+pub fn plain(status: StatusCode, message: &str) -> Response {
+    ApiError::new(status, message).into_response()
+}
+
 /// The answer to an internal failure (a seeded fault).
 pub fn server_error() -> Response {
     ApiError::internal("An unexpected error occurred; retry later").into_response()

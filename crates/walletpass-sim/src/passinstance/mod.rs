@@ -200,6 +200,7 @@ pub async fn start_with_handle(config: SimConfig) -> io::Result<(RunningSim, Sim
         VendorResponses {
             rate_limited: errors::rate_limited,
             server_error: errors::server_error,
+            error: errors::plain,
         },
     )
     .await?;

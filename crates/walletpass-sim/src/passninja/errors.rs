@@ -98,6 +98,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An error outside the code table (the harness's 413, the framework's rejections), in the
+/// same shape.
+pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
+    (status, body(status, None, message)).into_response()
+}
+
 /// The harness's 429: `RL1`, with `Retry-After` in seconds.
 pub(crate) fn rate_limited(wait_secs: u64) -> Response {
     let status = StatusCode::TOO_MANY_REQUESTS;

@@ -180,6 +180,7 @@ pub async fn launch(config: SimConfig, options: PassNinjaOptions) -> std::io::Re
     let responses = VendorResponses {
         rate_limited: errors::rate_limited,
         server_error: errors::server_error,
+        error: errors::plain,
     };
     let running = serve(
         routes::router(Arc::clone(&shared)),

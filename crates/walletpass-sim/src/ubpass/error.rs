@@ -176,6 +176,19 @@ pub fn rate_limited_response(wait_secs: u64) -> Response {
     ApiError::rate_limited(wait_secs).into_response()
 }
 
+/// Any other error (the harness's 413, the framework's rejections) in the vendor's shape: the
+/// documented code of the status class (`INVALID_INPUT` for 4xx; `NOT_FOUND`, `UNAUTHORIZED`
+/// where they fit), with the message.
+pub fn plain_response(status: StatusCode, message: &str) -> Response {
+    let code = match status {
+        StatusCode::NOT_FOUND => code::NOT_FOUND,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => code::UNAUTHORIZED,
+        s if s.is_server_error() => code::INTERNAL_ERROR,
+        _ => code::INVALID_INPUT,
+    };
+    ApiError::new(status, code, Some(message)).into_response()
+}
+
 /// The harness's 5xx, in the vendor's shape.
 pub fn server_error_response() -> Response {
     ApiError::internal().into_response()

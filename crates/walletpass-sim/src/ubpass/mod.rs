@@ -213,6 +213,7 @@ pub async fn start_with(config: SimConfig, seed: Seed) -> io::Result<UbpassSim> 
         VendorResponses {
             rate_limited: error::rate_limited_response,
             server_error: error::server_error_response,
+            error: error::plain_response,
         },
     )
     .await?;
