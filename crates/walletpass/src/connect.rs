@@ -388,6 +388,10 @@ pub fn webhook_verifier(
                 webhook::PassinstanceWebhookVerifier::new(secret).with_scheme(scheme),
             ))
         }
+        ProviderKind::Apple => Err(Error::unsupported(
+            walletpass_apple::PROVIDER,
+            Operation::VerifyWebhook,
+        )),
     }
 }
 

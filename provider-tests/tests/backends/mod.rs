@@ -203,7 +203,7 @@ pub async fn apple() -> Backend {
             malformed_id: Some(PassId::new("bad$id!").unwrap()),
             webhook_sample: None,
             bad_credentials: None,
-            loopback_deliveries: false,
+            ..Default::default()
         },
         guard: Some(Box::new(dir)),
     }

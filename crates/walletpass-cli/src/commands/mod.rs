@@ -155,12 +155,12 @@ pub async fn run(cli: Cli, format: OutputFormat) -> Result<u8, Failure> {
         field_specs: cli.field_specs,
         format,
     };
-    let result = dispatch(ctx.clone(), cli.command).await;
+    let result = dispatch(ctx.clone(), cli.command, json_asked).await;
     result.map_err(|failure| ctx.explain(failure))
 }
 
 /// Run one command.
-async fn dispatch(ctx: Context, command: Command) -> Result<u8, Failure> {
+async fn dispatch(ctx: Context, command: Command, json_asked: bool) -> Result<u8, Failure> {
     match command {
         Command::Passes(cmd) => passes::run(&ctx, cmd).await,
         Command::Templates(cmd) => templates::run(&ctx, cmd).await,
