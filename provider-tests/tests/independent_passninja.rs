@@ -4,7 +4,6 @@
 //! guess that the client and the simulator share cannot make this test pass. With nothing but
 //! credentials, every scenario that applies to PassNinja must pass.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
-#![allow(clippy::result_large_err)] // handlers return the error response itself; size is no concern in a test server
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -73,13 +72,15 @@ fn fail(status: StatusCode, code: Option<&str>, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn authed(headers: &HeaderMap) -> Result<(), Response> {
+/// Every endpoint: both headers, with the account's values (`UA1` otherwise).
+async fn authed(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers: &HeaderMap = request.headers();
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
     if h("x-api-key") == Some(API_KEY) && h("x-account-id") == Some(ACCOUNT) {
-        Ok(())
+        next.run(request).await
     } else {
         // "UA1 401 Unauthorized request - you are missing a required header."
-        Err(fail(StatusCode::UNAUTHORIZED, Some("UA1"), "unauthorized"))
+        fail(StatusCode::UNAUTHORIZED, Some("UA1"), "unauthorized")
     }
 }
 
@@ -102,14 +103,14 @@ fn hook_json(h: &HookRow) -> Value {
 }
 
 /// "Invalid pass body - The keys you are using ... do not fit the schema" (MI1).
-fn check_keys(t: &TemplateRow, values: &Map<String, Value>) -> Result<(), Response> {
+fn check_keys(t: &TemplateRow, values: &Map<String, Value>) -> Result<(), Box<Response>> {
     for (key, value) in values {
         if !t.keys.iter().any(|(k, _)| k == key) || !(value.is_string() || value.is_number()) {
-            return Err(fail(
+            return Err(Box::new(fail(
                 StatusCode::BAD_REQUEST,
                 Some("MI1"),
                 &format!("key {key} does not fit the template"),
-            ));
+            )));
         }
     }
     Ok(())
@@ -117,10 +118,7 @@ fn check_keys(t: &TemplateRow, values: &Map<String, Value>) -> Result<(), Respon
 
 type Params = Query<BTreeMap<String, String>>;
 
-async fn list_templates(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn list_templates(State(app): State<App>) -> Response {
     let store = app.store.lock().unwrap();
     let rows: Vec<Value> = store
         .templates
@@ -130,14 +128,7 @@ async fn list_templates(State(app): State<App>, headers: HeaderMap) -> Response 
     axum::Json(json!({ "pass_templates": rows })).into_response()
 }
 
-async fn get_template(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn get_template(State(app): State<App>, Path(id): Path<String>) -> Response {
     let store = app.store.lock().unwrap();
     match store.templates.iter().find(|t| t.id == id) {
         Some(t) => {
@@ -151,10 +142,7 @@ async fn get_template(
     }
 }
 
-async fn create_template(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn create_template(State(app): State<App>, body: String) -> Response {
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
         return fail(StatusCode::BAD_REQUEST, None, "invalid JSON");
     };
@@ -185,14 +173,7 @@ async fn create_template(State(app): State<App>, headers: HeaderMap, body: Strin
     (StatusCode::CREATED, axum::Json(v)).into_response()
 }
 
-async fn delete_template(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn delete_template(State(app): State<App>, Path(id): Path<String>) -> Response {
     let mut store = app.store.lock().unwrap();
     let before = store.templates.len();
     store.templates.retain(|t| t.id != id);
@@ -204,10 +185,7 @@ async fn delete_template(
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn create_pass(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn create_pass(State(app): State<App>, body: String) -> Response {
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
         return fail(StatusCode::BAD_REQUEST, None, "invalid JSON");
     };
@@ -220,7 +198,7 @@ async fn create_pass(State(app): State<App>, headers: HeaderMap, body: String) -
         return fail(StatusCode::NOT_FOUND, Some("MR1"), "no such pass template");
     };
     if let Err(r) = check_keys(t, &values) {
-        return r;
+        return *r;
     }
     let mut full: Map<String, Value> = t
         .keys
@@ -242,13 +220,9 @@ async fn create_pass(State(app): State<App>, headers: HeaderMap, body: String) -
 
 async fn list_passes(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(template): Path<String>,
     Query(q): Params,
 ) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
     let store = app.store.lock().unwrap();
     if !store.templates.iter().any(|t| t.id == template) {
         return fail(StatusCode::NOT_FOUND, Some("MR1"), "no such pass template");
@@ -305,12 +279,8 @@ fn find_pass<'a>(store: &'a mut Store, template: &str, serial: &str) -> Option<&
 
 async fn get_pass(
     State(app): State<App>,
-    headers: HeaderMap,
     Path((template, serial)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
     let mut store = app.store.lock().unwrap();
     if !store.templates.iter().any(|t| t.id == template) {
         return fail(StatusCode::NOT_FOUND, Some("MR1"), "no such pass template");
@@ -327,15 +297,11 @@ async fn get_pass(
 
 async fn update_pass(
     app: App,
-    headers: HeaderMap,
     template: String,
     serial: String,
     body: String,
     replace: bool,
 ) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
     let Some(values) = serde_json::from_str::<Value>(&body)
         .ok()
         .and_then(|b| b["pass"].as_object().cloned())
@@ -348,7 +314,7 @@ async fn update_pass(
             return fail(StatusCode::NOT_FOUND, Some("MR1"), "no such pass template");
         };
         if let Err(r) = check_keys(t, &values) {
-            return r;
+            return *r;
         }
         let defaults: Map<String, Value> = t
             .keys
@@ -406,12 +372,8 @@ type PassPath = Path<(String, String)>;
 
 async fn delete_pass(
     State(app): State<App>,
-    headers: HeaderMap,
     Path((template, serial)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
     let mut store = app.store.lock().unwrap();
     let before = store.passes.len();
     store
@@ -434,10 +396,7 @@ fn event_ok(e: &str) -> bool {
     parts.len() == 3 && parts[0] == "pn" && seg(parts[1]) && seg(parts[2])
 }
 
-async fn create_hook(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn create_hook(State(app): State<App>, body: String) -> Response {
     let Ok(body) = serde_json::from_str::<Value>(&body) else {
         return fail(StatusCode::BAD_REQUEST, None, "invalid JSON");
     };
@@ -479,10 +438,7 @@ async fn create_hook(State(app): State<App>, headers: HeaderMap, body: String) -
     (StatusCode::CREATED, axum::Json(v)).into_response()
 }
 
-async fn list_hooks(State(app): State<App>, headers: HeaderMap, Query(q): Params) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn list_hooks(State(app): State<App>, Query(q): Params) -> Response {
     let store = app.store.lock().unwrap();
     // "newest first"; the list body is not shown, so the results endpoint's shape is used.
     let rows: Vec<Value> = store
@@ -499,10 +455,7 @@ async fn list_hooks(State(app): State<App>, headers: HeaderMap, Query(q): Params
     axum::Json(json!({"webhooks": rows, "page": 1, "per_page": 50, "total": total})).into_response()
 }
 
-async fn get_hook(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn get_hook(State(app): State<App>, Path(id): Path<String>) -> Response {
     let store = app.store.lock().unwrap();
     match store.hooks.iter().find(|h| h.id.to_string() == id) {
         Some(h) => axum::Json(hook_json(h)).into_response(),
@@ -510,14 +463,7 @@ async fn get_hook(State(app): State<App>, headers: HeaderMap, Path(id): Path<Str
     }
 }
 
-async fn delete_hook(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn delete_hook(State(app): State<App>, Path(id): Path<String>) -> Response {
     let mut store = app.store.lock().unwrap();
     let before = store.hooks.len();
     store.hooks.retain(|h| h.id.to_string() != id);
@@ -528,14 +474,7 @@ async fn delete_hook(
     StatusCode::NO_CONTENT.into_response()
 }
 
-async fn hook_results(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = authed(&headers) {
-        return r;
-    }
+async fn hook_results(State(app): State<App>, Path(id): Path<String>) -> Response {
     let store = app.store.lock().unwrap();
     if !store.hooks.iter().any(|h| h.id.to_string() == id) {
         return fail(StatusCode::NOT_FOUND, None, "no such webhook");
@@ -605,17 +544,16 @@ async fn start(ca_pem: &str) -> (String, App) {
         .route(
             "/passes/{template}/{serial}",
             get(get_pass)
-                .patch(|State(app), headers, Path((t, s)): PassPath, body| {
-                    update_pass(app, headers, t, s, body, false)
+                .patch(|State(app), Path((t, s)): PassPath, body| {
+                    update_pass(app, t, s, body, false)
                 })
-                .put(|State(app), headers, Path((t, s)): PassPath, body| {
-                    update_pass(app, headers, t, s, body, true)
-                })
+                .put(|State(app), Path((t, s)): PassPath, body| update_pass(app, t, s, body, true))
                 .delete(delete_pass),
         )
         .route("/webhooks", get(list_hooks).post(create_hook))
         .route("/webhooks/{id}", get(get_hook).delete(delete_hook))
         .route("/webhooks/{id}/results", get(hook_results))
+        .route_layer(axum::middleware::from_fn(authed))
         .with_state(app.clone());
     let router = Router::new()
         .nest("/v1", v1)

@@ -809,6 +809,27 @@ async fn conformance_is_green_on_memory_and_every_simulator_with_credentials_onl
             report["left_behind"].as_array().unwrap().is_empty(),
             "{report:#}"
         );
+        // What the report says about each vendor beyond pass and fail.
+        let delivery = results
+            .iter()
+            .find(|r| r["scenario"] == "webhook_delivery_verifies")
+            .unwrap();
+        match vendor {
+            "passninja" => {
+                assert_eq!(delivery["result"], "skipped");
+                assert!(
+                    delivery["missing"].as_str().unwrap().contains(
+                        "the vendor accepts only https receivers; pass --webhook-receiver URL"
+                    ),
+                    "{delivery:#}"
+                );
+            }
+            "passinstance" => assert!(
+                notes.contains("scheme") && notes.contains("assumed"),
+                "{notes}"
+            ),
+            _ => assert!(notes.contains("removed from its docs"), "{notes}"),
+        }
 
         // A template the account does not have is a usage error, never a vendor failure.
         let wrong = match vendor {

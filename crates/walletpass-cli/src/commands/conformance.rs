@@ -102,9 +102,12 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
     Ok(if report.has_failures() || !report.left_behind.is_empty() {
         exit::OTHER
     } else if report.lacks_template() {
-        eprintln!(
-            "conformance: the pass scenarios were skipped for want of a usable template; pass --template ID (exit 2)"
-        );
+        // The report is printed; the usage error says why the run certifies no pass operation.
+        let _ = Failure::usage_hint(
+            "conformance: the pass scenarios were skipped for want of a usable template",
+            "pass --template ID naming a template with at least two text keys (see the skip reasons)",
+        )
+        .report(ctx.format);
         exit::USAGE
     } else {
         exit::OK
