@@ -6,12 +6,14 @@
 //! the vendor's own SDKs) can talk to it.
 //!
 //! The knobs every simulator shares (latency, a requests-per-second limit answered the vendor's
-//! way, seeded fault injection, a request log, deviation switches) live in [`harness`].
+//! way, seeded fault injection, a request log, deviation switches) live in [`harness`];
+//! [`variants`] varies a documented answer for the clients' robustness tests.
 
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;
 pub mod ubpass;
+pub mod variants;
 
 pub use harness::{
     Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig, VendorResponses, serve,
