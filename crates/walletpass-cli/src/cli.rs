@@ -438,7 +438,8 @@ pub struct SimArgs {
     /// Which simulator to run.
     #[arg(value_enum)]
     pub target: SimTarget,
-    /// Port to listen on (with `all`: the first of three consecutive ports); default: any free port.
+    /// Port to listen on (with `all`: the first of three consecutive ports); default, or 0: a
+    /// free port for each simulator.
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
     /// Latency added to every answer, in milliseconds.

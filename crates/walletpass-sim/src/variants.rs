@@ -67,10 +67,10 @@ fn walk(value: &Value, at: &str, keep: &Keep, out: &mut Vec<(String, Value)>, ro
                 }
             },
             Some(Value::Array(items)) => {
-                if let (Ok(i), Some(v)) = (last.parse::<usize>(), new) {
-                    if i < items.len() {
-                        items[i] = v;
-                    }
+                if let (Ok(i), Some(v)) = (last.parse::<usize>(), new)
+                    && let Some(slot) = items.get_mut(i)
+                {
+                    *slot = v;
                 }
             }
             _ => {}
