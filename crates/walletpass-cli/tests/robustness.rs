@@ -15,6 +15,15 @@ fn with(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `webhooks verify --headers H --body B` with `env`.
+async fn verify(env: &[(String, String)], headers: &str, body: &str) -> Out {
+    run(
+        env,
+        &["webhooks", "verify", "--headers", headers, "--body", body],
+    )
+    .await
+}
+
 fn all_output(out: &Out) -> String {
     format!("{}\n{}", out.stdout, out.stderr)
 }
@@ -68,12 +77,7 @@ async fn empty_webhook_secrets_are_refused_on_every_backend() {
             .await
             .expect(2);
         assert!(out.stdout.is_empty(), "{provider}: {out:#?}");
-        run(
-            &by_env,
-            &["webhooks", "verify", "--headers", &headers, "--body", &body],
-        )
-        .await
-        .expect(2);
+        verify(&by_env, &headers, &body).await.expect(2);
     }
 }
 
@@ -129,38 +133,13 @@ async fn webhooks_sign_and_verify_need_only_the_secret() {
             &format!("{provider}.headers"),
             signed.stdout.as_bytes(),
         );
-        let event = run(
-            &env,
-            &[
-                "webhooks",
-                "verify",
-                "--headers",
-                &headers,
-                "--body",
-                &body_file,
-            ],
-        )
-        .await
-        .expect(0)
-        .json();
+        let event = verify(&env, &headers, &body_file).await.expect(0).json();
         assert_eq!(event["provider"], provider);
         let wrong = with(&[
             ("WALLETPASS_PROVIDER", provider),
             ("WALLETPASS_WEBHOOK_SECRET", "whsec_not_this"),
         ]);
-        run(
-            &wrong,
-            &[
-                "webhooks",
-                "verify",
-                "--headers",
-                &headers,
-                "--body",
-                &body_file,
-            ],
-        )
-        .await
-        .expect(4);
+        verify(&wrong, &headers, &body_file).await.expect(4);
     }
 }
 
@@ -199,19 +178,7 @@ async fn the_passinstance_scheme_is_set_by_variables() {
         "h.txt",
         format!("X-Signature: {hmac}\n").as_bytes(),
     );
-    run(
-        &env,
-        &[
-            "webhooks",
-            "verify",
-            "--headers",
-            &headers,
-            "--body",
-            &body_file,
-        ],
-    )
-    .await
-    .expect(0);
+    verify(&env, &headers, &body_file).await.expect(0);
     let mut bad = env.clone();
     bad.push(("PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE".into(), "{t}".into()));
     let out = run(&bad, &["webhooks", "sign", "--body", &body_file])

@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 use walletpass_core::http::RetryPolicy;
 use walletpass_core::{ListQuery, PassId, PassRef, TemplateId, WalletProvider};
 use walletpass_passinstance::{Passinstance, PassinstanceConfig};
-use walletpass_sim::variants::{Keep, variants};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use walletpass_sim::variants::{Answering, Keep, variants};
 
 /// The documented create example as the pass answer of assumption A3.
 fn pass_answer() -> Value {
@@ -47,19 +45,10 @@ fn template_answer() -> Value {
     })
 }
 
-async fn serve(server: &MockServer, at: &str, body: &Value) {
-    server.reset().await;
-    Mock::given(method("GET"))
-        .and(path(at))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
-}
-
-async fn provider() -> (MockServer, Passinstance) {
-    let server = MockServer::start().await;
+async fn provider() -> (Answering, Passinstance) {
+    let server = Answering::start().await.unwrap();
     let p = PassinstanceConfig::bearer("pi_test_token_123")
-        .with_base_url(format!("{}/api/v1", server.uri()))
+        .with_base_url(format!("{}/api/v1", server.base()))
         .with_retry(RetryPolicy::none())
         .build()
         .unwrap();
@@ -77,7 +66,7 @@ async fn every_variation_of_a_pass_answer_reads() {
     assert!(all.len() > 30, "{}", all.len());
     let pass = PassRef::new(PassId::new("pass_0123456789abcdef").unwrap());
     for (what, body) in all {
-        serve(&server, "/api/v1/passes/pass_0123456789abcdef", &body).await;
+        server.answer("/api/v1/passes/pass_0123456789abcdef", &body);
         let got = p
             .get(&pass)
             .await
@@ -98,7 +87,7 @@ async fn every_variation_of_a_pass_list_reads() {
         &["/data/0/id", "/data/0/templateId"],
     );
     for (what, body) in variants(&list, &keep) {
-        serve(&server, "/api/v1/passes", &body).await;
+        server.answer("/api/v1/passes", &body);
         let page = p
             .list(&ListQuery::new())
             .await
@@ -113,7 +102,7 @@ async fn every_variation_of_a_template_answer_reads() {
     let id = TemplateId::new("tpl_0123456789abcdef").unwrap();
     let keep = Keep::new(&["/id"], &["/id", "/fields/0/key"]);
     for (what, body) in variants(&template_answer(), &keep) {
-        serve(&server, "/api/v1/templates/tpl_0123456789abcdef", &body).await;
+        server.answer("/api/v1/templates/tpl_0123456789abcdef", &body);
         let got = p
             .get_template(&id)
             .await

@@ -12,9 +12,7 @@
 use serde_json::Value;
 use walletpass_core::{ListQuery, PassRef, TemplateId, WalletProvider};
 use walletpass_passninja::{PassNinja, PassNinjaConfig};
-use walletpass_sim::variants::{Keep, variants};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use walletpass_sim::variants::{Answering, Keep, variants};
 
 const SERIAL: &str = "838b8cf60dac2bfad9";
 
@@ -23,19 +21,10 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
 }
 
-async fn serve(server: &MockServer, at: &str, body: &Value) {
-    server.reset().await;
-    Mock::given(method("GET"))
-        .and(path(at))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .mount(server)
-        .await;
-}
-
-async fn provider() -> (MockServer, PassNinja) {
-    let server = MockServer::start().await;
+async fn provider() -> (Answering, PassNinja) {
+    let server = Answering::start().await.unwrap();
     let config = PassNinjaConfig::new("91dbb1e7af9c80aba6ed3f95a1545b4e", "aid_0xa01")
-        .with_base_url(format!("{}/v1", server.uri()))
+        .with_base_url(format!("{}/v1", server.base()))
         .with_retry(walletpass_core::http::RetryPolicy {
             max_attempts: 1,
             ..Default::default()
@@ -55,7 +44,7 @@ async fn every_variation_of_get_a_pass_reads() {
     assert!(all.len() > 20, "{}", all.len());
     let pass = PassRef::parse(&format!("ptk_0x14/{SERIAL}")).unwrap();
     for (what, body) in all {
-        serve(&server, &format!("/v1/passes/ptk_0x14/{SERIAL}"), &body).await;
+        server.answer(&format!("/v1/passes/ptk_0x14/{SERIAL}"), &body);
         let got = p
             .get(&pass)
             .await
@@ -76,7 +65,7 @@ async fn every_variation_of_list_passes_reads() {
     let all = variants(&fixture("list-passes.json"), &Keep::new(&["/passes"], &ids));
     let query = ListQuery::new().template(template());
     for (what, body) in all {
-        serve(&server, "/v1/passes/ptk_0x14", &body).await;
+        server.answer("/v1/passes/ptk_0x14", &body);
         let page = p
             .list(&query)
             .await
@@ -94,7 +83,7 @@ async fn every_variation_of_a_pass_template_reads() {
         &Keep::new(&["/id"], &["/id"]),
     );
     for (what, body) in all {
-        serve(&server, "/v1/pass_templates/ptk_0x14", &body).await;
+        server.answer("/v1/pass_templates/ptk_0x14", &body);
         let got = p
             .get_template(&template())
             .await
@@ -109,7 +98,7 @@ async fn every_variation_of_a_pass_template_reads() {
         ),
     );
     for (what, body) in all {
-        serve(&server, "/v1/pass_templates", &body).await;
+        server.answer("/v1/pass_templates", &body);
         let page = p
             .list_templates(&ListQuery::new())
             .await

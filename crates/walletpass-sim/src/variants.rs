@@ -149,3 +149,64 @@ pub fn variants(example: &Value, keep: &Keep) -> Vec<(String, Value)> {
     walk(example, "", keep, &mut out, example);
     out
 }
+
+/// A loopback server that answers `GET <path>` with the body it was last given (and a 404 for
+/// any other request), for feeding variations of a documented answer to a client: the path is
+/// pinned, the body is the vendor's.
+pub struct Answering {
+    base: String,
+    answer: std::sync::Arc<std::sync::Mutex<(String, Value)>>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Answering {
+    /// Start on a free loopback port.
+    pub async fn start() -> std::io::Result<Self> {
+        use axum::extract::{OriginalUri, State};
+        use axum::http::{Method, StatusCode};
+        use axum::response::IntoResponse;
+        type Shared = std::sync::Arc<std::sync::Mutex<(String, Value)>>;
+        async fn answer(
+            State(shared): State<Shared>,
+            method: Method,
+            OriginalUri(uri): OriginalUri,
+        ) -> axum::response::Response {
+            let (path, body) = shared.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if method == Method::GET && uri.path() == path {
+                axum::Json(body).into_response()
+            } else {
+                let message = format!("not the pinned request: {method} {}", uri.path());
+                (StatusCode::NOT_FOUND, message).into_response()
+            }
+        }
+        let shared: Shared = std::sync::Arc::default();
+        let app = axum::Router::new()
+            .fallback(answer)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            base,
+            answer: shared,
+            _shutdown: tx,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Answer `GET path` with `body` from now on.
+    pub fn answer(&self, path: &str, body: &Value) {
+        *self.answer.lock().unwrap_or_else(|p| p.into_inner()) = (path.to_owned(), body.clone());
+    }
+}
