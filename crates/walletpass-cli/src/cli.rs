@@ -27,6 +27,8 @@ Environment:
   UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
   PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
   WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
+  PASSINSTANCE_WEBHOOK_SIGNATURE_HEADER, _SIGNED_MESSAGE, _TOLERANCE_SECS
+                                                          Passinstance's (assumed) signature scheme
 
 Start here: `walletpass demo` runs everything against local simulators, no account needed.";
 
