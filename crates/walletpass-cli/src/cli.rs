@@ -32,6 +32,8 @@ Environment:
                                                           (none: an embedded TEST certificate)
   APPLE_PASS_KEY_PASSWORD, APPLE_DATA_DIR, APPLE_PUBLIC_URL  apple: key password, store, serving URL
   WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
+  PASSINSTANCE_WEBHOOK_SIGNATURE_HEADER, _SIGNED_MESSAGE, _TOLERANCE_SECS
+                                                          Passinstance's (assumed) signature scheme
 
 Start here: `walletpass demo` runs everything against local simulators, no account needed.";
 
@@ -465,7 +467,8 @@ pub struct SimArgs {
     /// Which simulator to run.
     #[arg(value_enum)]
     pub target: SimTarget,
-    /// Port to listen on (with `all`: the first of three consecutive ports); default: any free port.
+    /// Port to listen on (with `all`: the first of three consecutive ports); default, or 0: a
+    /// free port for each simulator.
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
     /// Latency added to every answer, in milliseconds.

@@ -268,6 +268,15 @@ fn field_hint(provider: &str, field: &str) -> Option<String> {
             "pass --template tpl_... (or set PASSINSTANCE_TEMPLATE_ID for every command); `walletpass templates list` shows the templates".into(),
         ),
         (_, "template") => Some("pass --template T; `walletpass templates list` shows the templates".into()),
+        (_, "pass_id" | "template_id" | "webhook_id" | "batch_id") => Some(format!(
+            "give the {} exactly as `walletpass {} list` prints it",
+            field.replace('_', " "),
+            match field {
+                "template_id" => "templates",
+                "webhook_id" => "webhooks",
+                _ => "passes",
+            }
+        )),
         (_, f) if f.starts_with("fields[") && provider == "passninja" => Some(
             "fix the fields named above; `walletpass templates get T` lists the keys the template accepts, and --field-specs (or PASSNINJA_FIELD_SPECS) declares their labels and placements".into(),
         ),

@@ -15,6 +15,15 @@ fn with(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `webhooks verify --headers H --body B` with `env`.
+async fn verify(env: &[(String, String)], headers: &str, body: &str) -> Out {
+    run(
+        env,
+        &["webhooks", "verify", "--headers", headers, "--body", body],
+    )
+    .await
+}
+
 fn all_output(out: &Out) -> String {
     format!("{}\n{}", out.stdout, out.stderr)
 }
@@ -68,12 +77,7 @@ async fn empty_webhook_secrets_are_refused_on_every_backend() {
             .await
             .expect(2);
         assert!(out.stdout.is_empty(), "{provider}: {out:#?}");
-        run(
-            &by_env,
-            &["webhooks", "verify", "--headers", &headers, "--body", &body],
-        )
-        .await
-        .expect(2);
+        verify(&by_env, &headers, &body).await.expect(2);
     }
 }
 
@@ -129,38 +133,13 @@ async fn webhooks_sign_and_verify_need_only_the_secret() {
             &format!("{provider}.headers"),
             signed.stdout.as_bytes(),
         );
-        let event = run(
-            &env,
-            &[
-                "webhooks",
-                "verify",
-                "--headers",
-                &headers,
-                "--body",
-                &body_file,
-            ],
-        )
-        .await
-        .expect(0)
-        .json();
+        let event = verify(&env, &headers, &body_file).await.expect(0).json();
         assert_eq!(event["provider"], provider);
         let wrong = with(&[
             ("WALLETPASS_PROVIDER", provider),
             ("WALLETPASS_WEBHOOK_SECRET", "whsec_not_this"),
         ]);
-        run(
-            &wrong,
-            &[
-                "webhooks",
-                "verify",
-                "--headers",
-                &headers,
-                "--body",
-                &body_file,
-            ],
-        )
-        .await
-        .expect(4);
+        verify(&wrong, &headers, &body_file).await.expect(4);
     }
 }
 
@@ -199,19 +178,7 @@ async fn the_passinstance_scheme_is_set_by_variables() {
         "h.txt",
         format!("X-Signature: {hmac}\n").as_bytes(),
     );
-    run(
-        &env,
-        &[
-            "webhooks",
-            "verify",
-            "--headers",
-            &headers,
-            "--body",
-            &body_file,
-        ],
-    )
-    .await
-    .expect(0);
+    verify(&env, &headers, &body_file).await.expect(0);
     let mut bad = env.clone();
     bad.push(("PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE".into(), "{t}".into()));
     let out = run(&bad, &["webhooks", "sign", "--body", &body_file])
@@ -311,4 +278,88 @@ async fn a_base_url_with_a_password_or_query_is_refused_without_repeating_it() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sim_all_on_port_0_gives_each_simulator_its_own_free_port() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_walletpass"))
+        .env_clear()
+        .args(["sim", "all", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut ports = std::collections::BTreeSet::new();
+    for name in ["passninja", "ubpass", "passinstance"] {
+        let line = lines.next_line().await.unwrap().unwrap();
+        let (first, url) = line.split_once(' ').unwrap();
+        assert_eq!(first, name, "{line}");
+        let url = url::Url::parse(url).unwrap();
+        let port = url.port().unwrap();
+        assert!(port > 1024, "{name} on port {port}: {line}");
+        ports.insert(port);
+        // It answers there (a 401 without credentials, in the vendor's shape).
+        let status = reqwest::get(url.as_str()).await.unwrap().status();
+        assert!(status.is_client_error(), "{name}: {status}");
+    }
+    assert_eq!(ports.len(), 3, "three different ports: {ports:?}");
+    child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hints_name_the_fix_for_the_vendor_and_the_case() {
+    // Passinstance without a template: the flag and the variable, not a Rust API.
+    let pi = sim("passinstance").await;
+    let out = run(&pi.env, &["passes", "create", "--field", "a=b"]).await;
+    let all = all_output(&out);
+    assert!(
+        all.contains("--template") && all.contains("PASSINSTANCE_TEMPLATE_ID"),
+        "{all}"
+    );
+    assert!(!all.contains("::"), "no Rust item in a hint: {all}");
+    // ubpass: a pass that does not exist, no word about PassNinja templates.
+    let ub = sim("ubpass").await;
+    let out = run(&ub.env, &["passes", "get", "doesnotexist"])
+        .await
+        .expect(3);
+    let err = out.error();
+    let hint = err["hint"].as_str().unwrap();
+    assert!(
+        !hint.contains("PassNinja") && !hint.contains("--template"),
+        "{hint}"
+    );
+    // A wrong key: no claim that the credentials are valid.
+    let mut wrong = pi.env.clone();
+    wrong.retain(|(k, _)| k != "PASSINSTANCE_TOKEN");
+    wrong.push(("PASSINSTANCE_TOKEN".into(), "not-the-token".into()));
+    let out = run(&wrong, &["passes", "list"]).await.expect(4);
+    let hint = out.error()["hint"].as_str().unwrap().to_owned();
+    assert!(!hint.contains("are valid"), "{hint}");
+    assert!(hint.contains("PASSINSTANCE_TOKEN"), "{hint}");
+    // PassNinja list without a template: the flag.
+    let pn = sim("passninja").await;
+    let out = run(&pn.env, &["passes", "list"]).await.expect(5);
+    let all = all_output(&out);
+    assert!(all.contains("--template"), "{all}");
+    assert!(!all.contains("ListQuery"), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_base_url_without_the_api_path_gets_a_hint_with_the_path() {
+    let pi = sim("passinstance").await;
+    let url = url::Url::parse(pi.base_url()).unwrap();
+    let root = format!("http://127.0.0.1:{}", url.port().unwrap());
+    let mut env = pi.env.clone();
+    env.retain(|(k, _)| k != "WALLETPASS_BASE_URL");
+    env.push(("WALLETPASS_BASE_URL".into(), root.clone()));
+    let out = run(&env, &["passes", "list"]).await;
+    assert_ne!(out.code, 0, "{out:#?}");
+    let hint = out.error()["hint"].as_str().unwrap().to_owned();
+    assert!(
+        hint.contains(&format!("{root}/api/v1")) && hint.contains("--base-url"),
+        "{hint}"
+    );
 }

@@ -20,6 +20,7 @@
 pub mod capabilities;
 pub mod error;
 pub mod http;
+pub mod lenient;
 pub mod memory;
 pub mod model;
 pub mod provider;

@@ -102,6 +102,15 @@ fn parse_date_opt(key: &str, text: Option<&str>) -> Result<Option<OffsetDateTime
     text.map(|t| parse_date(key, t)).transpose()
 }
 
+/// A time the vendor sent that only informs (or that a read must survive): one that is not
+/// ISO 8601 is left out, logged at debug, rather than making the answer unreadable.
+fn lenient_date(key: &str, text: Option<&str>) -> Option<OffsetDateTime> {
+    parse_date_opt(key, text).unwrap_or_else(|e| {
+        tracing::debug!(provider = PROVIDER, key, error = %e, "a time that is not ISO 8601 was left out");
+        None
+    })
+}
+
 /// A field value as sent: numbers stay numbers, date-times become RFC 3339 text (A4).
 pub(crate) fn value_to_wire(key: &str, value: &FieldValue) -> Result<Value, Error> {
     match value {
@@ -236,6 +245,14 @@ fn fields_from_wire(raw: Option<&Value>) -> Result<Fields, Error> {
             )));
         }
     }
+    // A label on an empty value is the vendor's to keep; the canonical model holds no such
+    // field, so the label is left out of the read (logged at debug).
+    for field in &mut fields {
+        if field.value.is_empty() && field.label.is_some() {
+            tracing::debug!(provider = PROVIDER, key = %field.key, "a label on an empty value is not read");
+            field.label = None;
+        }
+    }
     Fields::try_from_vec(fields)
         .map_err(|e| decode(format!("the pass's fields are not valid: {e}")).with_source(e))
 }
@@ -255,10 +272,21 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
     let fields = fields_from_wire(wire.fields.as_ref().or(wire.custom_fields.as_ref()))?;
     let barcode = match (&wire.barcode_format, &wire.barcode_message) {
         (Some(format), Some(message)) => {
-            let mut barcode = Barcode::new(barcode_from(format)?, message.clone())
-                .map_err(|e| decode(format!("the barcode is not valid: {e}")).with_source(e))?;
-            barcode.alt_text = wire.barcode_alt_text.clone();
-            Some(barcode)
+            // A format word or an empty message the canonical model cannot hold leaves the
+            // barcode out of the read (logged at debug), not the whole pass unreadable.
+            match barcode_from(format).and_then(|f| {
+                Barcode::new(f, message.clone())
+                    .map_err(|e| decode(format!("the barcode is not valid: {e}")))
+            }) {
+                Ok(mut barcode) => {
+                    barcode.alt_text = wire.barcode_alt_text.clone();
+                    Some(barcode)
+                }
+                Err(e) => {
+                    tracing::debug!(provider = PROVIDER, error = %e, "the barcode was not read");
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -266,8 +294,8 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
         fields,
         barcode,
         appearance: Appearance::default(),
-        relevant_date: parse_date_opt("relevantDate", wire.relevant_date.as_deref())?,
-        expiration_date: parse_date_opt("expirationDate", wire.expiration_date.as_deref())?,
+        relevant_date: lenient_date("relevantDate", wire.relevant_date.as_deref()),
+        expiration_date: lenient_date("expirationDate", wire.expiration_date.as_deref()),
         images: Default::default(),
         locations: Vec::new(),
         extra: wire.extra,
@@ -288,8 +316,8 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
             google: None,
         },
         installs: None,
-        created_at: parse_date_opt("createdAt", wire.created_at.as_deref())?,
-        updated_at: parse_date_opt("updatedAt", wire.updated_at.as_deref())?,
+        created_at: lenient_date("createdAt", wire.created_at.as_deref()),
+        updated_at: lenient_date("updatedAt", wire.updated_at.as_deref()),
     })
 }
 
@@ -390,12 +418,15 @@ pub(crate) fn template_body(template: &NewTemplate) -> Result<TemplateBody, Erro
     })
 }
 
+/// A template color; one the canonical model cannot read is left out (logged at debug).
 fn color_from(key: &str, text: Option<&str>) -> Result<Option<Color>, Error> {
-    text.map(|t| {
-        t.parse::<Color>()
-            .map_err(|e| decode(format!("{key}: '{t}' is not a color")).with_source(e))
-    })
-    .transpose()
+    Ok(text.and_then(|t| match t.parse::<Color>() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::debug!(provider = PROVIDER, key, text = t, %e, "a color that is not #rrggbb or rgb() was left out");
+            None
+        }
+    }))
 }
 
 /// A template answer as a canonical [`Template`].
@@ -411,7 +442,10 @@ pub(crate) fn template_from_wire(wire: WireTemplate) -> Result<Template, Error> 
         fields.push(FieldSpec {
             key,
             label: spec.label,
-            placement: spec.placement.as_deref().map(placement_from).transpose()?,
+            placement: spec
+                .placement
+                .as_deref()
+                .and_then(|p| placement_from(p).ok()),
             default: spec.default_value.as_ref().map(value_from_wire),
             required: false,
         });
@@ -432,7 +466,7 @@ pub(crate) fn template_from_wire(wire: WireTemplate) -> Result<Template, Error> 
         },
         issued_count: None,
         installed_count: None,
-        created_at: parse_date_opt("createdAt", wire.created_at.as_deref())?,
+        created_at: lenient_date("createdAt", wire.created_at.as_deref()),
         extra: wire.extra,
     })
 }

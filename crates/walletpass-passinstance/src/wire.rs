@@ -135,7 +135,7 @@ pub(crate) struct WireTemplate {
     pub foreground_color: Option<String>,
     #[serde(default)]
     pub label_color: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub fields: Vec<FieldSpecBody>,
     #[serde(default)]
     pub created_at: Option<String>,
@@ -307,13 +307,13 @@ pub(crate) struct WireEvent {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct WirePagination {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub page: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub limit: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub total: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub total_pages: Option<u64>,
 }
 

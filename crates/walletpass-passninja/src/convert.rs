@@ -18,13 +18,18 @@ fn decode(message: String) -> Error {
     Error::new(ErrorKind::Decode, message).with_provider(crate::PROVIDER)
 }
 
-/// An RFC 3339 time from the vendor; a decode error naming `what` when malformed.
+/// An RFC 3339 time from the vendor. Times are informational: one in another format is left
+/// out (logged at debug), never a reason to make the answer unreadable.
 pub(crate) fn time(what: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, Error> {
     match text {
         None => Ok(None),
-        Some(t) => OffsetDateTime::parse(t, &Rfc3339)
-            .map(Some)
-            .map_err(|e| decode(format!("{what}: '{t}' is not an RFC 3339 time")).with_source(e)),
+        Some(t) => match OffsetDateTime::parse(t.trim(), &Rfc3339) {
+            Ok(at) => Ok(Some(at)),
+            Err(e) => {
+                tracing::debug!(provider = crate::PROVIDER, what, text = t, %e, "a time that is not RFC 3339 was left out");
+                Ok(None)
+            }
+        },
     }
 }
 

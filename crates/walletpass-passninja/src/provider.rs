@@ -396,10 +396,18 @@ impl WalletProvider for PassNinja {
             .map(|row| convert::listed_pass_of(row, template.as_str()))
             .collect::<Result<Vec<_>>>()
             .map_err(with_op(op))?;
-        let next = list
-            .meta
-            .filter(|m| m.current_page < m.total_pages)
-            .map(|m| Cursor::new((m.current_page + 1).to_string()));
+        let next = list.meta.and_then(|m| {
+            let current = m.current_page.unwrap_or(page);
+            match m.total_pages {
+                Some(total) => (current < total).then(|| Cursor::new((current + 1).to_string())),
+                None => next_page(
+                    current,
+                    m.per_page.or(per_page.map(u64::from)),
+                    m.total_count,
+                    items.len(),
+                ),
+            }
+        });
         Ok(Page { items, next })
     }
 

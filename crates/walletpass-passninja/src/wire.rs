@@ -66,7 +66,7 @@ pub struct PassBody {
     #[serde(default)]
     pub serial_number: Option<String>,
     /// Links.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub urls: Urls,
     /// Field values (get only).
     #[serde(default)]
@@ -93,7 +93,7 @@ pub struct ListedPass {
     #[serde(default)]
     pub serial_number: Option<String>,
     /// Links.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub urls: Urls,
     /// When the pass was created (RFC 3339).
     #[serde(default)]
@@ -112,17 +112,22 @@ pub struct ListedPass {
     pub other: Map<String, Value>,
 }
 
-/// The `meta` block of a paged pass list.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+/// The `meta` block of a paged pass list. Each figure may be missing or odd: a list reads
+/// without it (the next page is then worked out from the others, or from the page size).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 pub struct Meta {
     /// This page, from 1.
-    pub current_page: u64,
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
+    pub current_page: Option<u64>,
     /// Number of pages.
-    pub total_pages: u64,
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
+    pub total_pages: Option<u64>,
     /// Number of passes.
-    pub total_count: u64,
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
+    pub total_count: Option<u64>,
     /// Page size.
-    pub per_page: u64,
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
+    pub per_page: Option<u64>,
 }
 
 /// `GET /passes/{template}`.
@@ -131,7 +136,7 @@ pub struct PassList {
     /// The passes.
     pub passes: Vec<ListedPass>,
     /// Present when `page` was sent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub meta: Option<Meta>,
 }
 
@@ -151,10 +156,10 @@ pub struct TemplateBody {
     #[serde(default)]
     pub style: Option<String>,
     /// Passes issued.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub issued_pass_count: Option<u64>,
     /// Passes installed.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub installed_pass_count: Option<u64>,
     /// Creation time (RFC 3339).
     #[serde(default)]

@@ -481,7 +481,7 @@ async fn in_vendor_shape(responses: &VendorResponses, response: Response) -> Res
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
-    let (_, body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 64 * 1024)
         .await
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
@@ -491,7 +491,14 @@ async fn in_vendor_shape(responses: &VendorResponses, response: Response) -> Res
     } else {
         text
     };
-    (responses.error)(status, &message)
+    let mut rewritten = (responses.error)(status, &message);
+    // Headers the framework set (`Allow` on a 405) stay; the body's own are the new body's.
+    for (name, value) in &parts.headers {
+        if name != http::header::CONTENT_TYPE && name != http::header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
 }
 
 /// Keep the head of a response but make its body fail, so the connection is aborted after the

@@ -6,13 +6,15 @@
 //! the vendor's own SDKs) can talk to it.
 //!
 //! The knobs every simulator shares (latency, a requests-per-second limit answered the vendor's
-//! way, seeded fault injection, a bounded request log, deviation switches) live in [`harness`].
+//! way, seeded fault injection, a bounded request log, deviation switches) live in [`harness`];
+//! [`variants`] varies a documented answer for the clients' robustness tests.
 
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;
 pub mod tls;
 pub mod ubpass;
+pub mod variants;
 
 pub use harness::{
     DEFAULT_REQUEST_LOG, Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig,

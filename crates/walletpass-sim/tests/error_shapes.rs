@@ -139,6 +139,17 @@ async fn framework_rejections_are_in_the_vendor_shape() {
         (v.shape)(&body, status);
         // A method the route does not have, and one nobody has.
         let url = format!("{}{}", v.sim.base_url(), v.create);
+        let response = (v.auth)(http.request(Method::PUT, &url))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 405 {
+            assert!(
+                response.headers().contains_key("allow"),
+                "{}: Allow kept",
+                v.name
+            );
+        }
         for method in [Method::PUT, Method::from_bytes(b"BREW").unwrap()] {
             let (status, body) = call(&v, http.request(method.clone(), &url)).await;
             assert!(

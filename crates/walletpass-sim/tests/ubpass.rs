@@ -185,14 +185,15 @@ async fn authentication_and_workspaces() {
     assert_api_error(&body, "UNAUTHORIZED");
     assert_eq!(body["errorMessage"], "UNAUTHORIZED.");
 
+    // Every operation's 401: "Unauthorized - Invalid or missing authentication".
     let (status, body) = send(api.http.get(api.url(&path)).header("api-key", "wrong")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_api_error(&body, "UNAUTHORIZED");
 
     let (status, _) = send(api.http.get(api.url(&path)).bearer_auth(DEMO_TOKEN)).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = send(api.http.get(api.url(&path)).bearer_auth("not-the-token")).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // x-workspace-id: pattern ^[a-zA-Z0-9-_]+$.
     let (status, body) = send(

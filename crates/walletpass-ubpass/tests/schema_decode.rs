@@ -2,7 +2,7 @@
 //! Every schema-valid answer decodes: a property test that builds random bodies from the ubpass
 //! OpenAPI file itself (property names, types, formats, enums and required sets are READ from
 //! `shared/vendor-docs/ubpass-openapi.json` when the test runs, not copied here), serves them
-//! from a mock server as the answers of the documented operations, and asserts that the client
+//! from a loopback server pinned to each operation's path as the answers of the documented operations, and asserts that the client
 //! reads each one:
 //!
 //! - `GET /wallet-pass/{id}` (200: an array of `WalletPassInfo`) through `WalletProvider::get`;
@@ -28,6 +28,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
 use walletpass_core::{ListQuery, PassId, PassRef, WalletProvider};
+use walletpass_sim::variants::Answering;
 use walletpass_ubpass::{LocationQuery, NotificationQuery, Ubpass, UbpassConfig};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -258,28 +259,21 @@ const CASES: u32 = 48;
 
 struct Harness {
     rt: tokio::runtime::Runtime,
-    server: MockServer,
+    server: Answering,
     ub: Ubpass,
 }
 
 impl Harness {
     fn new() -> Self {
         let rt = tokio::runtime::Runtime::new().unwrap();
-        let server = rt.block_on(MockServer::start());
-        let config = UbpassConfig::api_key("k").with_base_url(format!("{}/v1", server.uri()));
+        let server = rt.block_on(Answering::start()).unwrap();
+        let config = UbpassConfig::api_key("k").with_base_url(format!("{}/v1", server.base()));
         let ub = Ubpass::new(config).unwrap();
         Self { rt, server, ub }
     }
 
     fn answer(&self, route: &str, body: &Value) {
-        self.rt.block_on(async {
-            self.server.reset().await;
-            Mock::given(method("GET"))
-                .and(path(format!("/v1{route}")))
-                .respond_with(ResponseTemplate::new(200).set_body_json(body))
-                .mount(&self.server)
-                .await;
-        });
+        self.server.answer(&format!("/v1{route}"), body);
     }
 
     fn run(
@@ -355,54 +349,66 @@ fn every_schema_valid_pass_list_decodes() {
     });
 }
 
-#[test]
-fn every_schema_valid_notification_answer_decodes() {
+/// An entity read by id (`one_path` answered at `one_route`) and in a `BXPagedList` (at
+/// `list_route`), each answer built from the spec, each read by `get` / `list`.
+fn entity_and_list_decode(
+    one_path: &str,
+    one_route: &str,
+    list_path: &str,
+    list_route: &str,
+    item: &str,
+    get: impl Fn(&Harness) -> walletpass_core::Result<()>,
+    list: impl Fn(&Harness) -> walletpass_core::Result<usize>,
+) {
     let spec = openapi();
-    let one = answer_schema(&spec, "/wallet-pass/notifications/{id}", "get");
+    let one = answer_schema(&spec, one_path, "get");
     let h = Harness::new();
     h.run(object_of(&spec, &one, 5, &[]), |h, body| {
-        h.answer("/wallet-pass/notifications/n1", body);
-        h.rt.block_on(h.ub.get_notification("n1"))
-            .map(|_| ())
-            .map_err(|e| format!("get_notification: {e}"))
+        h.answer(one_route, body);
+        get(h).map_err(|e| format!("get {one_path}: {e}"))
     });
-    let list = answer_schema(&spec, "/wallet-pass/notifications", "get");
-    let item = object_of(&spec, &component(&spec, "PassNotification"), 5, &[]);
-    h.run(paged_list_of(&spec, &list, item), |h, body| {
-        h.answer("/wallet-pass/notifications", body);
-        let page =
-            h.rt.block_on(h.ub.list_notifications(&NotificationQuery::default()))
-                .map_err(|e| format!("list_notifications: {e}"))?;
-        if page.items.len() != body["items"].as_array().map_or(0, Vec::len) {
-            return Err("items lost".into());
+    let paged = answer_schema(&spec, list_path, "get");
+    let item = object_of(&spec, &component(&spec, item), 5, &[]);
+    h.run(paged_list_of(&spec, &paged, item), |h, body| {
+        h.answer(list_route, body);
+        let read = list(h).map_err(|e| format!("list {list_path}: {e}"))?;
+        match body["items"].as_array().map_or(0, Vec::len) {
+            sent if sent == read => Ok(()),
+            sent => Err(format!("{read} of {sent} items read")),
         }
-        Ok(())
     });
 }
 
 #[test]
+fn every_schema_valid_notification_answer_decodes() {
+    entity_and_list_decode(
+        "/wallet-pass/notifications/{id}",
+        "/wallet-pass/notifications/n1",
+        "/wallet-pass/notifications",
+        "/wallet-pass/notifications",
+        "PassNotification",
+        |h| h.rt.block_on(h.ub.get_notification("n1")).map(|_| ()),
+        |h| {
+            h.rt.block_on(h.ub.list_notifications(&NotificationQuery::default()))
+                .map(|page| page.items.len())
+        },
+    );
+}
+
+#[test]
 fn every_schema_valid_location_answer_decodes() {
-    let spec = openapi();
-    let one = answer_schema(&spec, "/wallet-pass-location/{locationId}", "get");
-    let h = Harness::new();
-    h.run(object_of(&spec, &one, 5, &[]), |h, body| {
-        h.answer("/wallet-pass-location/l1", body);
-        h.rt.block_on(h.ub.get_location("l1"))
-            .map(|_| ())
-            .map_err(|e| format!("get_location: {e}"))
-    });
-    let list = answer_schema(&spec, "/wallet-pass-location", "get");
-    let item = object_of(&spec, &component(&spec, "PassLocation"), 5, &[]);
-    h.run(paged_list_of(&spec, &list, item), |h, body| {
-        h.answer("/wallet-pass-location", body);
-        let page =
+    entity_and_list_decode(
+        "/wallet-pass-location/{locationId}",
+        "/wallet-pass-location/l1",
+        "/wallet-pass-location",
+        "/wallet-pass-location",
+        "PassLocation",
+        |h| h.rt.block_on(h.ub.get_location("l1")).map(|_| ()),
+        |h| {
             h.rt.block_on(h.ub.list_locations(&LocationQuery::default()))
-                .map_err(|e| format!("list_locations: {e}"))?;
-        if page.items.len() != body["items"].as_array().map_or(0, Vec::len) {
-            return Err("items lost".into());
-        }
-        Ok(())
-    });
+                .map(|page| page.items.len())
+        },
+    );
 }
 
 /// The reported failure, pinned: `appleIssuedCount` (and every counter) is an `integer` with no
@@ -410,27 +416,30 @@ fn every_schema_valid_location_answer_decodes() {
 /// write) fail.
 #[test]
 fn negative_counters_read_and_patch() {
-    let h = Harness::new();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let ub = Ubpass::new(UbpassConfig::api_key("k").with_base_url(format!("{}/v1", server.uri())))
+        .unwrap();
     let pass = json!({
         "id": "p1", "passName": "N", "status": "Published",
         "passMetadata": {"topField": {"key": "k", "label": "L", "value": "v"}},
         "appleIssuedCount": -2063799778, "googleIssuedCount": -1, "totalIssuedCount": 0,
         "appleActiveCount": -5, "googleActiveCount": 7, "totalActiveCount": i32::MIN
     });
-    h.rt.block_on(async {
+    rt.block_on(async {
         Mock::given(method("GET"))
             .and(path("/v1/wallet-pass/p1"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!([pass])))
-            .mount(&h.server)
+            .mount(&server)
             .await;
         Mock::given(method("PATCH"))
             .and(path("/v1/wallet-pass/p1"))
             .respond_with(ResponseTemplate::new(200).set_body_json(&pass))
-            .mount(&h.server)
+            .mount(&server)
             .await;
     });
     let id = PassRef::new(PassId::new("p1").unwrap());
-    let got = h.rt.block_on(h.ub.get(&id)).unwrap();
+    let got = rt.block_on(ub.get(&id)).unwrap();
     let installs = got.installs.unwrap();
     assert_eq!(installs.apple, None, "a negative count is not a count");
     assert_eq!(installs.google, Some(7));
@@ -438,5 +447,5 @@ fn negative_counters_read_and_patch() {
         .set_value("k", "w")
         .build()
         .unwrap();
-    h.rt.block_on(h.ub.patch(&id, &patch)).unwrap();
+    rt.block_on(ub.patch(&id, &patch)).unwrap();
 }

@@ -375,9 +375,10 @@ async fn duplicate_names_bearer_auth_async_create_and_installs() {
         .with_retry(RetryPolicy::none())
         .build()
         .unwrap();
+    // "401 Unauthorized - Invalid or missing authentication".
     assert_eq!(
         wrong.get(&first.pass_ref).await.unwrap_err().kind(),
-        ErrorKind::Forbidden
+        ErrorKind::Unauthorized
     );
     let foreign = client(&sim, Some("not-mine"));
     assert_eq!(

@@ -186,7 +186,9 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
     let mut running = Vec::new();
     for (i, vendor) in vendors.iter().enumerate() {
         let mut config = base.clone();
-        if let Some(port) = args.port {
+        // Port 0 asks the system for a free port: each simulator gets its own (0 + i would be
+        // the privileged ports 1 and 2).
+        if let Some(port) = args.port.filter(|p| *p != 0) {
             let port = port.checked_add(i as u16).ok_or_else(|| {
                 Failure::usage(format!(
                     "--port {port}: no room for {} ports",

@@ -62,7 +62,9 @@ impl FromRequestParts<Arc<SimState>> for Caller {
         let user = match user {
             Some(user) => user,
             None if state.deviates(Deviation::AcceptBadCredentials) => &USERS[0],
-            None => return Err(ApiError::forbidden("Invalid credentials.")),
+            // "401 Unauthorized - Invalid or missing authentication" (every operation's
+            // documented 401): an unknown key or token is a 401, not a 403.
+            None => return Err(ApiError::unauthorized()),
         };
         let workspace_id = match header(parts, "x-workspace-id") {
             None => user.workspaces[0],

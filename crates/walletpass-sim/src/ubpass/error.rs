@@ -117,8 +117,8 @@ impl ApiError {
         )
     }
 
-    /// 403 `UNAUTHORIZED`: credentials present but not valid, or a workspace the caller may not
-    /// use (assumption: the docs show only the 401 body).
+    /// 403 `UNAUTHORIZED`: a workspace the caller may not use (assumption: the docs show only
+    /// the 401 body, which covers invalid or missing credentials).
     pub fn forbidden(message: &str) -> Self {
         Self::new(StatusCode::FORBIDDEN, code::UNAUTHORIZED, Some(message))
     }

@@ -17,8 +17,9 @@
 //! ```
 //!
 //! # Assumptions (where the docs are silent)
-//! - **Auth.** No credentials: 401 with the documented `UNAUTHORIZED` body. Credentials present
-//!   but unknown: 403, same `errorCode` (the docs show only the 401 body). An `x-workspace-id`
+//! - **Auth.** No credentials, or credentials the simulator does not know: 401 with the
+//!   documented `UNAUTHORIZED` body ("Unauthorized - Invalid or missing authentication"). An
+//!   `x-workspace-id`
 //!   not matching `^[a-zA-Z0-9-_]+$` is a 400 `INVALID_INPUT`; one not assigned to the caller a
 //!   403. Without the header the caller's first workspace is used, as documented.
 //! - **429 / 5xx** (undocumented): `UnblockedApiError` with `TOO_MANY_REQUESTS` (plus
