@@ -18,6 +18,7 @@ use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
+use http::{HeaderMap, Method, Uri};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
@@ -208,7 +209,7 @@ pub struct RequestLog(Arc<Mutex<LogState>>);
 
 #[derive(Debug)]
 struct LogState {
-    entries: VecDeque<LoggedRequest>,
+    entries: VecDeque<RawEntry>,
     capacity: usize,
     received: usize,
     writes: usize,
@@ -240,7 +241,11 @@ impl RequestLog {
 
     /// A copy of the entries kept (the latest requests, oldest first).
     pub fn entries(&self) -> Vec<LoggedRequest> {
-        self.lock().entries.iter().cloned().collect()
+        self.lock()
+            .entries
+            .iter()
+            .map(RawEntry::to_logged)
+            .collect()
     }
 
     /// How many requests were received (every one, including those no longer kept).
@@ -272,10 +277,10 @@ impl RequestLog {
         log.writes = 0;
     }
 
-    fn push(&self, entry: LoggedRequest) {
+    fn push(&self, entry: RawEntry) {
         let mut log = self.lock();
         log.received += 1;
-        if entry.is_write() {
+        if !matches!(entry.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             log.writes += 1;
         }
         if log.capacity == 0 {
@@ -285,6 +290,41 @@ impl RequestLog {
             log.entries.pop_front();
         }
         log.entries.push_back(entry);
+    }
+}
+
+/// A request as the log keeps it: the parts as received (cheap to keep: the header values and
+/// body share the connection's buffers), turned into a [`LoggedRequest`] only when read.
+#[derive(Debug)]
+struct RawEntry {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+    status: u16,
+    fault: Option<Fault>,
+}
+
+impl RawEntry {
+    fn to_logged(&self) -> LoggedRequest {
+        LoggedRequest {
+            method: self.method.as_str().to_owned(),
+            path: self.uri.path().to_owned(),
+            query: self.uri.query().map(str::to_owned),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: self.body.clone(),
+            status: self.status,
+            fault: self.fault,
+        }
     }
 }
 
@@ -408,20 +448,10 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .unwrap_or_default();
-    let mut entry = LoggedRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
+    let mut entry = RawEntry {
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        headers: parts.headers.clone(),
         body: body.clone(),
         status: 0,
         fault: None,
@@ -509,13 +539,15 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn request(method: &str, n: usize) -> LoggedRequest {
-        LoggedRequest {
-            method: method.into(),
-            path: format!("/v1/passes/{n}"),
-            query: None,
-            headers: Vec::new(),
-            body: Bytes::new(),
+    fn request(method: &str, n: usize) -> RawEntry {
+        RawEntry {
+            method: method.parse().unwrap(),
+            uri: format!("/v1/passes/{n}?page=1").parse().unwrap(),
+            headers: HeaderMap::from_iter([(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            )]),
+            body: Bytes::from_static(b"{}"),
             status: 200,
             fault: None,
         }
@@ -527,8 +559,15 @@ mod tests {
         for n in 0..10 {
             log.push(request(if n % 2 == 0 { "GET" } else { "PATCH" }, n));
         }
-        let kept: Vec<String> = log.entries().into_iter().map(|e| e.path).collect();
+        let entries = log.entries();
+        let kept: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(kept, ["/v1/passes/7", "/v1/passes/8", "/v1/passes/9"]);
+        let last = &entries[2];
+        assert_eq!(
+            (last.method.as_str(), last.query.as_deref(), &last.body[..]),
+            ("PATCH", Some("page=1"), &b"{}"[..])
+        );
+        assert_eq!(last.header("Accept"), Some("application/json"));
         assert_eq!((log.len(), log.writes()), (10, 5));
         log.clear();
         assert!(log.is_empty() && log.entries().is_empty() && log.writes() == 0);

@@ -6,9 +6,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -192,6 +191,19 @@ struct PassInfo<'a> {
     total_active_count: Option<u32>,
 }
 
+/// A JSON answer serialized once into a buffer sized for a typical pass, so it is not regrown
+/// along the way (axum's `Json` starts at 128 bytes).
+fn answer(status: StatusCode, body: &impl Serialize) -> Answer {
+    let mut bytes = Vec::with_capacity(2048);
+    serde_json::to_writer(&mut bytes, body).map_err(|_| ApiError::internal())?;
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(bytes),
+    )
+        .into_response())
+}
+
 /// Render a stored pass as `WalletPassInfo`.
 fn render<'a>(
     state: &SimState,
@@ -359,7 +371,7 @@ fn insert(
         Render::default(),
         host,
     );
-    Ok((status, Json(body)).into_response())
+    answer(status, &body)
 }
 
 /// `POST /wallet-pass` → 201 `WalletPassInfo`.
@@ -426,7 +438,7 @@ pub async fn get(
         opts,
         &host(&headers),
     );
-    Ok((StatusCode::OK, Json([body])).into_response())
+    answer(StatusCode::OK, &[body])
 }
 
 /// `GET /wallet-pass` → 200 `{items, cursor, hasMore}`.
@@ -476,7 +488,7 @@ pub async fn list(
         boundary(&state),
         |p| render(&state, &caller.workspace_id, ws, p, opts, &host),
     );
-    Ok((StatusCode::OK, Json(page)).into_response())
+    answer(StatusCode::OK, &page)
 }
 
 /// The page-boundary deviation switched on, if any.
@@ -550,7 +562,7 @@ pub async fn update(
         Render::default(),
         &host,
     );
-    Ok((StatusCode::OK, Json(body)).into_response())
+    answer(StatusCode::OK, &body)
 }
 
 /// `RevertUntouchedOnPatch`: the front fields (top and secondary) sent unchanged fall back to
