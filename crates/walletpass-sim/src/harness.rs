@@ -293,34 +293,66 @@ impl RequestLog {
     }
 }
 
-/// A request as the log keeps it: the parts as received (cheap to keep: the header values and
-/// body share the connection's buffers), turned into a [`LoggedRequest`] only when read.
+/// A request as the log keeps it, compact: three allocations per request (target, headers,
+/// body), all copied, so no kept entry pins a connection's read buffer. Turned into a
+/// [`LoggedRequest`] only when read.
 #[derive(Debug)]
 struct RawEntry {
     method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    /// Path and query, as received.
+    target: String,
+    /// `name:value\n` per header, in the order received (a name holds no `:`, a value no
+    /// line break).
+    headers: Vec<u8>,
     body: Bytes,
     status: u16,
     fault: Option<Fault>,
 }
 
 impl RawEntry {
+    fn new(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Self {
+        let mut packed = Vec::with_capacity(headers.len() * 48);
+        for (name, value) in headers {
+            packed.extend_from_slice(name.as_str().as_bytes());
+            packed.push(b':');
+            packed.extend_from_slice(value.as_bytes());
+            packed.push(b'\n');
+        }
+        Self {
+            method: method.clone(),
+            target: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+            headers: packed,
+            body: Bytes::copy_from_slice(body),
+            status: 0,
+            fault: None,
+        }
+    }
+
     fn to_logged(&self) -> LoggedRequest {
+        let (path, query) = match self.target.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_owned())),
+            None => (self.target.as_str(), None),
+        };
+        let headers = self
+            .headers
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let at = line.iter().position(|b| *b == b':').unwrap_or(line.len());
+                let (name, value) = line.split_at(at);
+                (
+                    String::from_utf8_lossy(name).into_owned(),
+                    String::from_utf8_lossy(value.get(1..).unwrap_or_default()).into_owned(),
+                )
+            })
+            .collect();
         LoggedRequest {
             method: self.method.as_str().to_owned(),
-            path: self.uri.path().to_owned(),
-            query: self.uri.query().map(str::to_owned),
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            path: path.to_owned(),
+            query,
+            headers,
             body: self.body.clone(),
             status: self.status,
             fault: self.fault,
@@ -448,14 +480,7 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
     let body = axum::body::to_bytes(body, MAX_BODY)
         .await
         .unwrap_or_default();
-    let mut entry = RawEntry {
-        method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        headers: parts.headers.clone(),
-        body: body.clone(),
-        status: 0,
-        fault: None,
-    };
+    let mut entry = RawEntry::new(&parts.method, &parts.uri, &parts.headers, &body);
 
     let response = if let Err(wait) = h.take_token() {
         (h.responses.rate_limited)(wait)
@@ -540,17 +565,18 @@ mod tests {
     use super::*;
 
     fn request(method: &str, n: usize) -> RawEntry {
-        RawEntry {
-            method: method.parse().unwrap(),
-            uri: format!("/v1/passes/{n}?page=1").parse().unwrap(),
-            headers: HeaderMap::from_iter([(
+        let headers = HeaderMap::from_iter([
+            (
                 http::header::ACCEPT,
                 http::HeaderValue::from_static("application/json"),
-            )]),
-            body: Bytes::from_static(b"{}"),
-            status: 200,
-            fault: None,
-        }
+            ),
+            (
+                http::header::HeaderName::from_static("x-note"),
+                http::HeaderValue::from_static("a:b c"),
+            ),
+        ]);
+        let uri = format!("/v1/passes/{n}?page=1").parse().unwrap();
+        RawEntry::new(&method.parse().unwrap(), &uri, &headers, b"{}")
     }
 
     #[test]
@@ -567,7 +593,13 @@ mod tests {
             (last.method.as_str(), last.query.as_deref(), &last.body[..]),
             ("PATCH", Some("page=1"), &b"{}"[..])
         );
-        assert_eq!(last.header("Accept"), Some("application/json"));
+        assert_eq!(
+            last.headers,
+            [
+                ("accept".to_owned(), "application/json".to_owned()),
+                ("x-note".to_owned(), "a:b c".to_owned())
+            ]
+        );
         assert_eq!((log.len(), log.writes()), (10, 5));
         log.clear();
         assert!(log.is_empty() && log.entries().is_empty() && log.writes() == 0);
