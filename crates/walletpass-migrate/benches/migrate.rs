@@ -81,6 +81,8 @@ fn connect(kind: ProviderKind, sim: &RunningSim, vars: &[(&str, &str)]) -> Arc<d
 fn limited(rps: f64) -> SimConfig {
     SimConfig {
         rps: Some(rps),
+        // Every request kept: the 429s are counted from the log's entries.
+        request_log: usize::MAX,
         ..SimConfig::default()
     }
 }

@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use bytes::Bytes;
+use http::{HeaderMap, Method, Uri};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
@@ -209,7 +210,7 @@ pub struct RequestLog(Arc<Mutex<LogState>>);
 
 #[derive(Debug)]
 struct LogState {
-    entries: VecDeque<LoggedRequest>,
+    entries: VecDeque<RawEntry>,
     capacity: usize,
     received: usize,
     writes: usize,
@@ -241,7 +242,11 @@ impl RequestLog {
 
     /// A copy of the entries kept (the latest requests, oldest first).
     pub fn entries(&self) -> Vec<LoggedRequest> {
-        self.lock().entries.iter().cloned().collect()
+        self.lock()
+            .entries
+            .iter()
+            .map(RawEntry::to_logged)
+            .collect()
     }
 
     /// How many requests were received (every one, including those no longer kept).
@@ -273,10 +278,10 @@ impl RequestLog {
         log.writes = 0;
     }
 
-    fn push(&self, entry: LoggedRequest) {
+    fn push(&self, entry: RawEntry) {
         let mut log = self.lock();
         log.received += 1;
-        if entry.is_write() {
+        if !matches!(entry.method, Method::GET | Method::HEAD | Method::OPTIONS) {
             log.writes += 1;
         }
         if log.capacity == 0 {
@@ -286,6 +291,73 @@ impl RequestLog {
             log.entries.pop_front();
         }
         log.entries.push_back(entry);
+    }
+}
+
+/// A request as the log keeps it, compact: three allocations per request (target, headers,
+/// body), all copied, so no kept entry pins a connection's read buffer. Turned into a
+/// [`LoggedRequest`] only when read.
+#[derive(Debug)]
+struct RawEntry {
+    method: Method,
+    /// Path and query, as received.
+    target: String,
+    /// `name:value\n` per header, in the order received (a name holds no `:`, a value no
+    /// line break).
+    headers: Vec<u8>,
+    body: Bytes,
+    status: u16,
+    fault: Option<Fault>,
+}
+
+impl RawEntry {
+    fn new(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Self {
+        let mut packed = Vec::with_capacity(headers.len() * 48);
+        for (name, value) in headers {
+            packed.extend_from_slice(name.as_str().as_bytes());
+            packed.push(b':');
+            packed.extend_from_slice(value.as_bytes());
+            packed.push(b'\n');
+        }
+        Self {
+            method: method.clone(),
+            target: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+            headers: packed,
+            body: Bytes::copy_from_slice(body),
+            status: 0,
+            fault: None,
+        }
+    }
+
+    fn to_logged(&self) -> LoggedRequest {
+        let (path, query) = match self.target.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_owned())),
+            None => (self.target.as_str(), None),
+        };
+        let headers = self
+            .headers
+            .split(|b| *b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                let at = line.iter().position(|b| *b == b':').unwrap_or(line.len());
+                let (name, value) = line.split_at(at);
+                (
+                    String::from_utf8_lossy(name).into_owned(),
+                    String::from_utf8_lossy(value.get(1..).unwrap_or_default()).into_owned(),
+                )
+            })
+            .collect();
+        LoggedRequest {
+            method: self.method.as_str().to_owned(),
+            path: path.to_owned(),
+            query,
+            headers,
+            body: self.body.clone(),
+            status: self.status,
+            fault: self.fault,
+        }
     }
 }
 
@@ -416,24 +488,7 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
         Ok(body) => (body, false),
         Err(_) => (Bytes::new(), true),
     };
-    let mut entry = LoggedRequest {
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: body.clone(),
-        status: 0,
-        fault: None,
-    };
+    let mut entry = RawEntry::new(&parts.method, &parts.uri, &parts.headers, &body);
 
     let response = if too_large {
         (h.responses.error)(
@@ -563,16 +618,19 @@ pub async fn serve(
 mod tests {
     use super::*;
 
-    fn request(method: &str, n: usize) -> LoggedRequest {
-        LoggedRequest {
-            method: method.into(),
-            path: format!("/v1/passes/{n}"),
-            query: None,
-            headers: Vec::new(),
-            body: Bytes::new(),
-            status: 200,
-            fault: None,
-        }
+    fn request(method: &str, n: usize) -> RawEntry {
+        let headers = HeaderMap::from_iter([
+            (
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            ),
+            (
+                http::header::HeaderName::from_static("x-note"),
+                http::HeaderValue::from_static("a:b c"),
+            ),
+        ]);
+        let uri = format!("/v1/passes/{n}?page=1").parse().unwrap();
+        RawEntry::new(&method.parse().unwrap(), &uri, &headers, b"{}")
     }
 
     #[test]
@@ -581,8 +639,21 @@ mod tests {
         for n in 0..10 {
             log.push(request(if n % 2 == 0 { "GET" } else { "PATCH" }, n));
         }
-        let kept: Vec<String> = log.entries().into_iter().map(|e| e.path).collect();
+        let entries = log.entries();
+        let kept: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(kept, ["/v1/passes/7", "/v1/passes/8", "/v1/passes/9"]);
+        let last = &entries[2];
+        assert_eq!(
+            (last.method.as_str(), last.query.as_deref(), &last.body[..]),
+            ("PATCH", Some("page=1"), &b"{}"[..])
+        );
+        assert_eq!(
+            last.headers,
+            [
+                ("accept".to_owned(), "application/json".to_owned()),
+                ("x-note".to_owned(), "a:b c".to_owned())
+            ]
+        );
         assert_eq!((log.len(), log.writes()), (10, 5));
         log.clear();
         assert!(log.is_empty() && log.entries().is_empty() && log.writes() == 0);

@@ -355,6 +355,69 @@ async fn lists_page_and_filter() {
 }
 
 #[tokio::test]
+async fn list_pages_follow_creation_order_across_deletes_and_templates() {
+    // S6 over the ordered indexes: pages of all passes, of one template, and of one serial stay
+    // in creation order with exact totals after deletes from the middle.
+    let api = Api::start().await;
+    let mut ids = Vec::new();
+    for n in 0..9 {
+        let mut body = documented_create();
+        body["serialNumber"] = json!(format!("D-{n}"));
+        if n % 3 == 0 {
+            body["templateId"] = json!(passinstance::CONFORMANCE_TEMPLATE_ID);
+            body["fields"] = json!({"member": {"value": format!("M-{n}")}});
+        }
+        let (status, pass) = api.post("/passes", body).await;
+        assert_eq!(status, 201, "{pass}");
+        ids.push(pass["id"].as_str().unwrap().to_owned());
+    }
+    for gone in [1, 3] {
+        let (status, _) = api
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/passes/{}", ids[gone]),
+                None,
+            )
+            .await;
+        assert_eq!(status, 204);
+    }
+    let serials = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["serialNumber"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, second) = api.get("/passes?limit=3&page=2").await;
+    assert_eq!(serials(&second), ["D-5", "D-6", "D-7"]);
+    assert_eq!(second["pagination"]["total"], 7);
+    let demo = format!("/passes?templateId={DEMO_TEMPLATE_ID}&limit=2&page=2");
+    let (_, by_template) = api.get(&demo).await;
+    assert_eq!(serials(&by_template), ["D-5", "D-7"]);
+    assert_eq!(by_template["pagination"]["total"], 5);
+    let other = format!(
+        "/passes?templateId={}&limit=1&page=2",
+        passinstance::CONFORMANCE_TEMPLATE_ID
+    );
+    let (_, conformance) = api.get(&other).await;
+    assert_eq!(serials(&conformance), ["D-6"]);
+    assert_eq!(conformance["pagination"]["totalPages"], 2);
+    let (_, deleted) = api
+        .get(&format!(
+            "/passes?templateId={DEMO_TEMPLATE_ID}&serialNumber=D-1"
+        ))
+        .await;
+    assert_eq!(deleted["pagination"]["total"], 0);
+    // A freed serial can be taken again, and the new pass lists last.
+    let mut again = documented_create();
+    again["serialNumber"] = json!("D-1");
+    assert_eq!(api.post("/passes", again).await.0, 201);
+    let (_, last) = api.get("/passes?limit=7&page=2").await;
+    assert_eq!(serials(&last), ["D-1"]);
+}
+
+#[tokio::test]
 async fn templates_are_created_and_read() {
     // The older page's template example (passinstance-older-page-notes.md).
     let api = Api::start().await;

@@ -519,6 +519,23 @@ async fn list_paginates_and_searches() {
         .call(Method::GET, &format!("/passes/{DEMO_TEMPLATE_ID}"), None)
         .await;
     assert_eq!(body["passes"].as_array().unwrap().len(), 11);
+    // Pages after a delete from the middle: issue order, exact totals, nothing skipped.
+    let (_, body) = api
+        .call(
+            Method::GET,
+            &format!("/passes/{DEMO_TEMPLATE_ID}?page=2&per_page=5"),
+            None,
+        )
+        .await;
+    let page: Vec<&str> = body["passes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(page, serials[6..11]);
+    assert_eq!(body["meta"]["total_count"], 11);
+    assert_eq!(body["meta"]["total_pages"], 3);
 }
 
 #[tokio::test]

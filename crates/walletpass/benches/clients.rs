@@ -2,7 +2,8 @@
 //!
 //! 1. Per vendor, CPU per operation of walletpass over a hand-written reqwest + serde_json client
 //!    sending the identical requests (recorded from walletpass's own calls on the simulator, then
-//!    replayed: each answer decoded into a `serde_json::Value`, each body serialized from one),
+//!    replayed: each answer decoded into a `serde_json::Value`, each body serialized from one;
+//!    reqwest with walletpass's default timeouts),
 //!    for `get`, `patch` (its read and its write) and `list_all` (every page). The two clients
 //!    alternate in blocks (ABBA), so drift on the shared machine cancels. Client CPU is
 //!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes.
@@ -344,6 +345,16 @@ impl Runner<'_> {
     }
 }
 
+/// The hand-written client: reqwest with the timeouts walletpass's client sets by default
+/// (30 s per attempt, 10 s to connect), as a production client would.
+fn hand_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// User plus system CPU time of this process.
 fn client_cpu() -> Duration {
     use nix::sys::resource::{UsageWho, getrusage};
@@ -483,7 +494,7 @@ async fn bench() {
     println!(
         "(client CPU per op by getrusage, {blocks} interleaved block pairs; ratio = walletpass / hand-written)"
     );
-    let hand = reqwest::Client::new();
+    let hand = hand_client();
     let mut get_sizes = Vec::new();
     for vendor in &VENDORS {
         let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
@@ -534,7 +545,7 @@ async fn bench() {
         }
         if vendor.name == "ubpass" {
             let recorded = record(&sim, provider.as_ref(), &ops[0].1).await;
-            let other = reqwest::Client::new();
+            let other = hand_client();
             let (a, b) = compare(
                 &Runner::Hand(&hand, &recorded),
                 &Runner::Hand(&other, &recorded),
@@ -599,7 +610,7 @@ async fn simulator_cpu(vendor: &Vendor, size: usize, blocks: usize) {
             body: None,
         })
         .collect();
-    let client = reqwest::Client::new();
+    let client = hand_client();
     let (mut spent_sim, mut spent_bare) = (Duration::ZERO, Duration::ZERO);
     let per_block = 200;
     for block in 0..blocks {

@@ -211,13 +211,16 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
         (Some(t), None) => store.template_order.get(t).map_or(&[], Vec::as_slice),
         (None, _) => &store.pass_order,
     };
-    let passes = order.iter().filter_map(|(_, id)| store.passes.get(id));
+    let lookup = |(_, id): &(u64, String)| store.passes.get(id);
     let filtered = status.is_some() || search.is_some() || (template.is_none() && serial.is_some());
     let (data, total) = if !filtered {
         // Every candidate matches: the page is a slice of the index.
-        let data = passes
-            .skip(start)
+        let data = order
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
             .take(take)
+            .filter_map(lookup)
             .map(|p| listed_json(&sim, p))
             .collect();
         (data, order.len())
@@ -227,7 +230,7 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
         // Count every match, render only the page's.
         let mut data = Vec::with_capacity(take);
         let mut total = 0;
-        for pass in passes {
+        for pass in order.iter().filter_map(lookup) {
             if serial.is_some_and(|s| *s != pass.serial_number)
                 || status.is_some_and(|s| s != status_of(pass))
             {

@@ -452,7 +452,14 @@ async fn list_passes(
     let take = usize::try_from(per_page).unwrap_or(usize::MAX);
     let (rows, total): (Vec<Value>, u64) = if search.is_none() {
         // Every live pass matches: the page is a slice of the index.
-        let rows = passes.skip(start).take(take).map(row).collect();
+        let rows = live
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take(take)
+            .filter_map(|i| store.passes.get(*i))
+            .map(row)
+            .collect();
         (rows, live.len() as u64)
     } else {
         // Count every match, render only the page's.

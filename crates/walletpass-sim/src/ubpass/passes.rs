@@ -6,9 +6,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -192,6 +191,19 @@ struct PassInfo<'a> {
     total_active_count: Option<u32>,
 }
 
+/// A JSON answer serialized once into a buffer sized for a typical pass, so it is not regrown
+/// along the way (axum's `Json` starts at 128 bytes).
+fn answer(status: StatusCode, body: &impl Serialize) -> Answer {
+    let mut bytes = Vec::with_capacity(2048);
+    serde_json::to_writer(&mut bytes, body).map_err(|_| ApiError::internal())?;
+    Ok((
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(bytes),
+    )
+        .into_response())
+}
+
 /// Render a stored pass as `WalletPassInfo`.
 fn render<'a>(
     state: &SimState,
@@ -359,7 +371,7 @@ fn insert(
         Render::default(),
         host,
     );
-    Ok((status, Json(body)).into_response())
+    answer(status, &body)
 }
 
 /// `POST /wallet-pass` → 201 `WalletPassInfo`.
@@ -403,30 +415,24 @@ pub async fn create_async(
 pub async fn get(
     State(state): State<Arc<SimState>>,
     caller: Caller,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Answer {
     check_id("id", &id)?;
-    let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
-    let ws = &*ws;
+    let store = state.lock();
+    // A workspace with nothing in it yet holds no pass either.
     let include_deleted = state.deviates(Deviation::DeletedAnswers200);
-    let pass = ws
-        .pass(&id, include_deleted)
-        .ok_or_else(|| ApiError::not_found(&id))?;
+    let found = store
+        .workspaces
+        .get(&caller.workspace_id)
+        .and_then(|ws| Some((ws, ws.pass(&id, include_deleted)?)));
+    let (ws, pass) = found.ok_or_else(|| ApiError::not_found(&id))?;
     let opts = Render {
         read: true,
         ..Render::default()
     };
-    let body = render(
-        &state,
-        &caller.workspace_id,
-        ws,
-        pass,
-        opts,
-        &host(&headers),
-    );
-    Ok((StatusCode::OK, Json([body])).into_response())
+    // Asset URLs (the only use of the host) are answered by the list alone.
+    let body = render(&state, &caller.workspace_id, ws, pass, opts, "");
+    answer(StatusCode::OK, &[body])
 }
 
 /// `GET /wallet-pass` → 200 `{items, cursor, hasMore}`.
@@ -476,7 +482,7 @@ pub async fn list(
         boundary(&state),
         |p| render(&state, &caller.workspace_id, ws, p, opts, &host),
     );
-    Ok((StatusCode::OK, Json(page)).into_response())
+    answer(StatusCode::OK, &page)
 }
 
 /// The page-boundary deviation switched on, if any.
@@ -550,7 +556,7 @@ pub async fn update(
         Render::default(),
         &host,
     );
-    Ok((StatusCode::OK, Json(body)).into_response())
+    answer(StatusCode::OK, &body)
 }
 
 /// `RevertUntouchedOnPatch`: the front fields (top and secondary) sent unchanged fall back to
