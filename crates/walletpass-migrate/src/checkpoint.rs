@@ -465,6 +465,38 @@ impl Checkpoint {
             .collect()
     }
 
+    /// The rows in any of `states`, in the order they were first recorded: an indexed query,
+    /// so that a round looks at the open rows only, not at every row.
+    pub fn rows_in(&self, states: &[State]) -> Result<Vec<Row>, CheckpointError> {
+        let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM passes WHERE state IN ({}) ORDER BY seq",
+            self.columns(),
+            list.join(", ")
+        ))?;
+        let rows = stmt
+            .query_map([], row_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(mut row, state)| {
+                row.state = State::parse(&state)?;
+                Ok(row)
+            })
+            .collect()
+    }
+
+    /// Every target pass recorded for a source pass.
+    pub fn target_refs(&self) -> Result<std::collections::BTreeSet<String>, CheckpointError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare("SELECT target_ref FROM passes WHERE target_ref IS NOT NULL")?;
+        let refs = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(refs)
+    }
+
     /// One row.
     pub fn row(&self, source_ref: &str) -> Result<Option<Row>, CheckpointError> {
         let conn = self.lock();
