@@ -1301,7 +1301,13 @@ impl Run<'_> {
             })
             .collect();
         let caps = m.target.capabilities();
-        let listing = caps.list && !(caps.list_requires_template && m.target_template.is_none());
+        // One listing costs at least a page per `page_size` passes already recorded on the
+        // target; when fewer rows are open than that (a resume), reading them by serial is the
+        // smaller bulk. Both are the same proof.
+        let recorded = self.cp.target_refs()?.len();
+        let listing = caps.list
+            && !(caps.list_requires_template && m.target_template.is_none())
+            && with_items.len() * m.options.page_size.max(1) as usize >= recorded;
         let mut listed: HashMap<String, Pass> = HashMap::new();
         if listing {
             // A pass's serial is its `serial_number` (Passinstance gives each pass its own id

@@ -366,3 +366,19 @@ async fn sync_updates_exactly_the_changed_source_passes() {
         assert_eq!((again.updated, again.unchanged), (0, 40), "{again}");
     }
 }
+
+#[tokio::test]
+async fn a_serial_target_that_cannot_list_is_looked_up_by_serial() {
+    let source = Wrapped::memory();
+    fill(source.as_ref(), 20).await;
+    let target = Wrapped::with_caps(|c| c.list = false);
+    let m = migration(&source, &target, MAPPING, fast());
+    let first = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(first.migrated, 20, "{first}");
+    let before = snapshot(&target).await;
+    let writes = target.writes.load(Ordering::SeqCst);
+    let again = fresh_run(&source, &target, MAPPING, fast()).await;
+    assert_eq!((again.adopted, again.migrated), (20, 0), "{again}");
+    assert_eq!(target.writes.load(Ordering::SeqCst), writes);
+    assert_eq!(snapshot(&target).await, before);
+}
