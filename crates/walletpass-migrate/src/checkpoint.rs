@@ -449,31 +449,22 @@ impl Checkpoint {
 
     /// Every row, in the order they were first recorded.
     pub fn rows(&self) -> Result<Vec<Row>, CheckpointError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {} FROM passes ORDER BY seq",
-            self.columns()
-        ))?;
-        let rows = stmt
-            .query_map([], row_from)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(mut row, state)| {
-                row.state = State::parse(&state)?;
-                Ok(row)
-            })
-            .collect()
+        self.select("")
     }
 
     /// The rows in any of `states`, in the order they were first recorded: an indexed query,
     /// so that a round looks at the open rows only, not at every row.
     pub fn rows_in(&self, states: &[State]) -> Result<Vec<Row>, CheckpointError> {
         let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        self.select(&format!("WHERE state IN ({})", list.join(", ")))
+    }
+
+    /// The rows matching `filter` (an SQL `WHERE` clause of constants, or nothing).
+    fn select(&self, filter: &str) -> Result<Vec<Row>, CheckpointError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(&format!(
-            "SELECT {} FROM passes WHERE state IN ({}) ORDER BY seq",
-            self.columns(),
-            list.join(", ")
+            "SELECT {} FROM passes {filter} ORDER BY seq",
+            self.columns()
         ))?;
         let rows = stmt
             .query_map([], row_from)?
