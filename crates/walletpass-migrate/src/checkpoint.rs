@@ -449,9 +449,21 @@ impl Checkpoint {
 
     /// Every row, in the order they were first recorded.
     pub fn rows(&self) -> Result<Vec<Row>, CheckpointError> {
+        self.select("")
+    }
+
+    /// The rows in any of `states`, in the order they were first recorded: an indexed query,
+    /// so that a round looks at the open rows only, not at every row.
+    pub fn rows_in(&self, states: &[State]) -> Result<Vec<Row>, CheckpointError> {
+        let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        self.select(&format!("WHERE state IN ({})", list.join(", ")))
+    }
+
+    /// The rows matching `filter` (an SQL `WHERE` clause of constants, or nothing).
+    fn select(&self, filter: &str) -> Result<Vec<Row>, CheckpointError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(&format!(
-            "SELECT {} FROM passes ORDER BY seq",
+            "SELECT {} FROM passes {filter} ORDER BY seq",
             self.columns()
         ))?;
         let rows = stmt
@@ -463,6 +475,17 @@ impl Checkpoint {
                 Ok(row)
             })
             .collect()
+    }
+
+    /// Every target pass recorded for a source pass.
+    pub fn target_refs(&self) -> Result<std::collections::BTreeSet<String>, CheckpointError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare("SELECT target_ref FROM passes WHERE target_ref IS NOT NULL")?;
+        let refs = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(refs)
     }
 
     /// One row.

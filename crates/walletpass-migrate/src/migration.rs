@@ -779,8 +779,8 @@ impl Run<'_> {
 
         // Rows that failed in an earlier run are tried again once. A dry run does the same on
         // its copy of the checkpoint, so that it looks up exactly what the real run looks up.
-        for row in self.cp.rows()? {
-            if row.state == State::Failed && by_ref.contains_key(&row.source_ref) {
+        for row in self.cp.rows_in(&[State::Failed])? {
+            if by_ref.contains_key(&row.source_ref) {
                 self.cp
                     .set_state(&row.source_ref, State::Pending, row.last_error.as_deref())?;
             }
@@ -795,9 +795,9 @@ impl Run<'_> {
             }
             let pending: Vec<&Item> = self
                 .cp
-                .rows()?
+                .rows_in(&[State::Pending])?
                 .iter()
-                .filter(|r| r.state == State::Pending && absent.contains(&r.source_ref))
+                .filter(|r| absent.contains(&r.source_ref))
                 .filter_map(|r| by_ref.get(&r.source_ref))
                 .collect();
             if pending.is_empty() {
@@ -886,13 +886,10 @@ impl Run<'_> {
         let m = self.m;
         let mut stale: Vec<(Row, &Item, String)> = Vec::new();
         let mut unchanged = 0;
-        for row in self.cp.rows()? {
-            if !matches!(
-                row.state,
-                State::Created | State::Verified | State::Mismatch
-            ) {
-                continue;
-            }
+        for row in self
+            .cp
+            .rows_in(&[State::Created, State::Verified, State::Mismatch])?
+        {
             let Some(item) = items.get(&row.source_ref) else {
                 continue;
             };
@@ -1205,13 +1202,10 @@ impl Run<'_> {
         &self,
         items: &BTreeMap<String, Item>,
     ) -> Result<BTreeSet<String>, MigrateError> {
-        let rows = self.cp.rows()?;
+        let rows = self.cp.rows_in(&[State::Pending, State::Creating])?;
         let open: Vec<&Row> = rows
             .iter()
-            .filter(|r| {
-                items.contains_key(&r.source_ref)
-                    && matches!(r.state, State::Pending | State::Creating)
-            })
+            .filter(|r| items.contains_key(&r.source_ref))
             .collect();
         let mut absent = BTreeSet::new();
         if open.is_empty() {
@@ -1256,8 +1250,7 @@ impl Run<'_> {
                 }
             }
             Strategy::Marker | Strategy::Content => {
-                let mut claimed: BTreeSet<String> =
-                    rows.iter().filter_map(|r| r.target_ref.clone()).collect();
+                let mut claimed = self.cp.target_refs()?;
                 let mut listed = self.unclaimed_target_passes(&claimed).await?;
                 // The oldest first: of several candidates, the one made first is kept.
                 listed.sort_by_key(|p| (p.created_at.is_none(), p.created_at));
@@ -1367,7 +1360,13 @@ impl Run<'_> {
             })
             .collect();
         let caps = m.target.capabilities();
-        let listing = caps.list && !(caps.list_requires_template && m.target_template.is_none());
+        // One listing costs at least a page per `page_size` passes already recorded on the
+        // target; when fewer rows are open than that (a resume), reading them by serial is the
+        // smaller bulk. Both are the same proof.
+        let recorded = self.cp.target_refs()?.len();
+        let listing = caps.list
+            && !(caps.list_requires_template && m.target_template.is_none())
+            && with_items.len() * m.options.page_size.max(1) as usize >= recorded;
         let mut listed: HashMap<String, Pass> = HashMap::new();
         if listing {
             // A pass's serial is its `serial_number` (Passinstance gives each pass its own id
@@ -1424,14 +1423,19 @@ impl Run<'_> {
         let Some(key) = m.mapping.identity.marker_field.clone() else {
             return Ok(sweep);
         };
-        let rows = self.cp.rows()?;
+        let rows = self.cp.rows_in(&[
+            State::Created,
+            State::Verified,
+            State::Mismatch,
+            State::Retired,
+        ])?;
         let by_identity: HashMap<&str, &Row> = rows
             .iter()
-            .filter(|r| r.state.is_on_target() && r.target_ref.is_some())
+            .filter(|r| r.target_ref.is_some())
             .map(|r| (r.identity.as_str(), r))
             .collect();
-        let claimed: BTreeSet<String> = rows.iter().filter_map(|r| r.target_ref.clone()).collect();
-        let mut extras: BTreeMap<&str, Vec<Pass>> = BTreeMap::new();
+        let claimed = self.cp.target_refs()?;
+        let mut extras: BTreeMap<&str, (&Row, Vec<Pass>)> = BTreeMap::new();
         for pass in self.unclaimed_target_passes(&claimed).await? {
             let Some(FieldValue::Text(token)) = pass.content.field(key.as_str()).map(|f| &f.value)
             else {
@@ -1448,7 +1452,8 @@ impl Run<'_> {
             }
             extras
                 .entry(row.source_ref.as_str())
-                .or_default()
+                .or_insert_with(|| (row, Vec::new()))
+                .1
                 .push(pass);
         }
         let sent_now = self
@@ -1457,10 +1462,7 @@ impl Run<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let mut doomed: Vec<(String, PassRef, String)> = Vec::new();
-        for (source_ref, mut copies) in extras {
-            let Some(row) = rows.iter().find(|r| r.source_ref == source_ref) else {
-                continue;
-            };
+        for (source_ref, (row, mut copies)) in extras {
             let Some(kept_ref) = row.target_ref.as_deref() else {
                 continue;
             };
@@ -1801,12 +1803,9 @@ impl Run<'_> {
         let m = self.m;
         let rows: Vec<Row> = self
             .cp
-            .rows()?
+            .rows_in(&[State::Created, State::Verified, State::Mismatch])?
             .into_iter()
-            .filter(|r| {
-                matches!(r.state, State::Created | State::Verified | State::Mismatch)
-                    && items.contains_key(&r.source_ref)
-            })
+            .filter(|r| items.contains_key(&r.source_ref))
             .collect();
         m.progress.start(Phase::Verify, rows.len() as u64);
         let results: Vec<(String, Result<Vec<String>, String>)> = stream::iter(rows.iter())
@@ -1929,9 +1928,9 @@ impl Run<'_> {
         let m = self.m;
         let rows: Vec<Row> = self
             .cp
-            .rows()?
+            .rows_in(&[State::Verified])?
             .into_iter()
-            .filter(|r| r.state == State::Verified && items.contains_key(&r.source_ref))
+            .filter(|r| items.contains_key(&r.source_ref))
             .collect();
         m.progress.start(Phase::Retire, rows.len() as u64);
         let results: Vec<(String, Result<(), Error>)> = stream::iter(rows.iter())

@@ -311,6 +311,19 @@ async fn passes_under_faults_passinstance_to_ubpass_by_marker() {
     .await;
 }
 
+/// Keeps the lines a run announces.
+#[derive(Default)]
+struct Notices(std::sync::Mutex<Vec<String>>);
+
+impl walletpass_migrate::Progress for Notices {
+    fn start(&self, _: walletpass_migrate::Phase, _: u64) {}
+    fn item(&self, _: bool) {}
+    fn finish(&self) {}
+    fn notice(&self, line: &str) {
+        self.0.lock().unwrap().push(line.to_owned());
+    }
+}
+
 /// A client that sends a create again after the simulator dropped its answer makes a stray
 /// copy; the checkpoint proves it (the row's create came after a lookup that found none) and
 /// `remove_duplicates` deletes it, keeping the older copy. Passes no checkpoint row created
@@ -392,9 +405,11 @@ async fn strays_of_lost_create_answers_are_removed_and_nothing_else() {
     };
     let foreign = target_ids().await;
     assert!(foreign.len() >= 3, "{foreign:?}");
+    let notices = Arc::new(Notices::default());
     let migration = |remove_duplicates| {
         Migration::new(source.clone(), target.clone(), mapping.clone())
             .source_template(Some(template.clone()))
+            .progress(notices.clone())
             .options(Options {
                 verify: true,
                 concurrency: 4,
@@ -425,8 +440,19 @@ async fn strays_of_lost_create_answers_are_removed_and_nothing_else() {
         );
     }
 
+    assert!(notices.0.lock().unwrap().is_empty());
     let removed = migration(true).run(&cp).await.unwrap();
     assert_eq!(removed.duplicates_removed, strays, "{removed}");
+    // Each delete was announced first, naming the pass.
+    let said = notices.0.lock().unwrap().clone();
+    assert_eq!(said.len(), strays, "{said:?}");
+    for (_, copy) in &reported.duplicates_left {
+        assert!(
+            said.iter()
+                .any(|l| l.starts_with("deleting extra copy") && l.contains(copy.as_str())),
+            "{said:?}"
+        );
+    }
     assert_eq!((removed.failed, removed.verified), (0, 60), "{removed}");
     assert_eq!(deletes(), strays);
     // What is left: every pass that was there before, and one copy of each other source pass.

@@ -7,52 +7,22 @@
 //! account, exits 2 before any write.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
+use common::binary::{kill_at, migrate_args, provider, seed_members, spawn};
 use futures::TryStreamExt;
-use walletpass::{ProviderConfig, ProviderKind};
-use walletpass_core::{
-    Field, ListQuery, NewPass, PassContent, PassId, TemplateId, WalletProvider, WalletProviderExt,
-};
+use walletpass::ProviderKind;
+use walletpass_core::{ListQuery, TemplateId, WalletProviderExt};
 use walletpass_sim::SimConfig;
 use walletpass_sim::harness::RunningSim;
 use walletpass_sim::{passinstance, ubpass};
 
 const N: usize = 60;
-
-fn env_vars() -> Vec<(String, String)> {
-    vec![
-        ("PASSINSTANCE_TOKEN".into(), passinstance::DEMO_TOKEN.into()),
-        ("UBPASS_API_KEY".into(), ubpass::DEMO_API_KEY.into()),
-        (
-            "UBPASS_WORKSPACE_ID".into(),
-            ubpass::SECOND_WORKSPACE_ID.into(),
-        ),
-    ]
-}
-
-fn provider(kind: ProviderKind, sim: &RunningSim) -> Arc<dyn WalletProvider> {
-    let vars = env_vars();
-    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let config = ProviderConfig::from_lookup(kind, Some(sim.base_url()), lookup).unwrap();
-    walletpass::connect(config).unwrap()
-}
-
-fn spawn(args: &[String], extra_env: &[(&str, &str)]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_walletpass-migrate"))
-        .args(args)
-        .envs(env_vars())
-        .envs(extra_env.iter().copied())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 fn text(out: &Output) -> String {
     format!(
@@ -60,28 +30,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// Run the command and SIGKILL it once the target has seen `writes` write requests.
-async fn kill_at(args: &[String], target: &RunningSim, writes: usize) {
-    let mut child = spawn(args, &[]);
-    let start = Instant::now();
-    loop {
-        if target.log().writes() >= writes {
-            child.kill().unwrap();
-            assert!(!child.wait().unwrap().success(), "killed, not finished");
-            return;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            let out = child.wait_with_output().unwrap();
-            panic!(
-                "the run ended ({status}) before {writes} writes:\n{}",
-                text(&out)
-            );
-        }
-        assert!(start.elapsed() < Duration::from_secs(60), "no progress");
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
 }
 
 /// How a checkpoint is lost between two runs.
@@ -134,49 +82,12 @@ async fn setup(to: &str, mapping: &str) -> Setup {
         _ => passinstance::start(sim_config).await.unwrap(),
     };
     let source = provider(ProviderKind::Passinstance, &source_sim);
-    let source_template = TemplateId::new(passinstance::CONFORMANCE_TEMPLATE_ID).unwrap();
-    for i in 0..N {
-        let content = PassContent::builder()
-            .field(Field::new("member", format!("M-{i:04}")).unwrap())
-            .field(Field::new("points", format!("{}", i * 7)).unwrap())
-            .field(Field::new("tier", "Gold").unwrap())
-            .build()
-            .unwrap();
-        let new = NewPass::new(content)
-            .with_template(source_template.clone())
-            .with_serial_number(PassId::new(format!("SRC-{i:04}")).unwrap());
-        source.create(new).await.unwrap();
-    }
+    seed_members(source.as_ref(), N).await;
     let dir = tempfile::tempdir().unwrap();
     let map = dir.path().join("map.toml");
     std::fs::write(&map, mapping).unwrap();
     let target_template = (to == "passinstance").then_some(passinstance::CONFORMANCE_TEMPLATE_ID);
-    let mut args: Vec<String> = [
-        "--from",
-        "passinstance",
-        "--from-base-url",
-        source_sim.base_url(),
-        "--from-template",
-        passinstance::CONFORMANCE_TEMPLATE_ID,
-        "--to",
-        to,
-        "--to-base-url",
-        target.base_url(),
-        "--map",
-        map.to_str().unwrap(),
-        "--concurrency",
-        "4",
-        "--batch-size",
-        "2",
-        "--progress",
-        "none",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    if let Some(t) = target_template {
-        args.extend(["--to-template".to_owned(), t.to_owned()]);
-    }
+    let args = migrate_args(&source_sim, to, &target, &map, 2);
     Setup {
         source_sim,
         target,

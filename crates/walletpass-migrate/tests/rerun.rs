@@ -35,6 +35,20 @@ fn fast() -> Options {
     }
 }
 
+fn dry() -> Options {
+    Options {
+        dry_run: true,
+        ..fast()
+    }
+}
+
+fn removing() -> Options {
+    Options {
+        remove_duplicates: true,
+        ..fast()
+    }
+}
+
 /// A target for `strategy` and the mapping that selects it.
 fn target_for(strategy: Strategy) -> (Arc<Wrapped>, String) {
     match strategy {
@@ -61,6 +75,19 @@ fn migration(source: &Arc<Wrapped>, target: &Arc<Wrapped>, mapping: &str, o: Opt
     .options(o)
 }
 
+/// A run with a new checkpoint.
+async fn fresh_run(
+    source: &Arc<Wrapped>,
+    target: &Arc<Wrapped>,
+    mapping: &str,
+    o: Options,
+) -> walletpass_migrate::Summary {
+    migration(source, target, mapping, o)
+        .run(&Checkpoint::in_memory().unwrap())
+        .await
+        .unwrap()
+}
+
 /// Every target pass: ref -> content.
 async fn snapshot(target: &Wrapped) -> BTreeMap<String, PassContent> {
     target
@@ -84,18 +111,7 @@ async fn a_new_checkpoint_adopts_every_copy_of_a_finished_run() {
         let before = snapshot(&target).await;
         let writes = target.writes.load(Ordering::SeqCst);
 
-        let dry = migration(
-            &source,
-            &target,
-            &mapping,
-            Options {
-                dry_run: true,
-                ..fast()
-            },
-        )
-        .run(&Checkpoint::in_memory().unwrap())
-        .await
-        .unwrap();
+        let dry = fresh_run(&source, &target, &mapping, dry()).await;
         assert_eq!(
             (dry.would_create, dry.adopted),
             (0, 30),
@@ -196,18 +212,7 @@ async fn the_sweep_removes_proven_strays_only() {
         duplicated: 100,
         ..Faults::default()
     });
-    let dry_first = migration(
-        &source,
-        &target,
-        &mapping,
-        Options {
-            dry_run: true,
-            ..fast()
-        },
-    )
-    .run(&Checkpoint::in_memory().unwrap())
-    .await
-    .unwrap();
+    let dry_first = fresh_run(&source, &target, &mapping, dry()).await;
     assert_eq!(
         (dry_first.would_create, dry_first.adopted),
         (99, 1),
@@ -233,18 +238,10 @@ async fn the_sweep_removes_proven_strays_only() {
     assert_eq!(target.all().await.len(), 102 + strays);
 
     // With the flag, on the same checkpoint: exactly the strays go.
-    let removed = migration(
-        &source,
-        &target,
-        &mapping,
-        Options {
-            remove_duplicates: true,
-            ..fast()
-        },
-    )
-    .run(&cp)
-    .await
-    .unwrap();
+    let removed = migration(&source, &target, &mapping, removing())
+        .run(&cp)
+        .await
+        .unwrap();
     assert_eq!(removed.duplicates_removed, strays, "{removed}");
     assert!(removed.duplicates_left.is_empty(), "{removed}");
     assert_eq!(removed.verified, 100, "{removed}");
@@ -269,18 +266,7 @@ async fn the_sweep_removes_proven_strays_only() {
     // A new checkpoint on that target: everything adopted, the extra hand-made copy is still
     // only reported, nothing deleted even with the flag.
     let writes = target.writes.load(Ordering::SeqCst);
-    let fresh = migration(
-        &source,
-        &target,
-        &mapping,
-        Options {
-            remove_duplicates: true,
-            ..fast()
-        },
-    )
-    .run(&Checkpoint::in_memory().unwrap())
-    .await
-    .unwrap();
+    let fresh = fresh_run(&source, &target, &mapping, removing()).await;
     assert_eq!(
         (fresh.adopted, fresh.duplicates_removed),
         (100, 0),
@@ -379,4 +365,20 @@ async fn sync_updates_exactly_the_changed_source_passes() {
             .unwrap();
         assert_eq!((again.updated, again.unchanged), (0, 40), "{again}");
     }
+}
+
+#[tokio::test]
+async fn a_serial_target_that_cannot_list_is_looked_up_by_serial() {
+    let source = Wrapped::memory();
+    fill(source.as_ref(), 20).await;
+    let target = Wrapped::with_caps(|c| c.list = false);
+    let m = migration(&source, &target, MAPPING, fast());
+    let first = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(first.migrated, 20, "{first}");
+    let before = snapshot(&target).await;
+    let writes = target.writes.load(Ordering::SeqCst);
+    let again = fresh_run(&source, &target, MAPPING, fast()).await;
+    assert_eq!((again.adopted, again.migrated), (20, 0), "{again}");
+    assert_eq!(target.writes.load(Ordering::SeqCst), writes);
+    assert_eq!(snapshot(&target).await, before);
 }

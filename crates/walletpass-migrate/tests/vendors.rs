@@ -219,6 +219,24 @@ async fn migrate(source: Side, target: Side, n: usize, mapping: &str, strategy: 
     assert_eq!(expected.len(), n);
     assert_eq!(members(&target).await, expected);
     assert!(summary.rows.iter().all(|r| !r.target_id.is_empty()));
+
+    // The same migration with a new checkpoint: every copy is found and adopted, the target
+    // sees no write, and the report names the same target passes.
+    let writes = target.sim.log().writes();
+    let again = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    assert_eq!(
+        (again.migrated, again.adopted, again.failed, again.verified),
+        (0, n, 0, n),
+        "{again}"
+    );
+    assert_eq!(target.sim.log().writes(), writes, "{again}");
+    let ids = |s: &walletpass_migrate::Summary| {
+        let mut ids: Vec<String> = s.rows.iter().map(|r| r.target_id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&again), ids(&summary));
+    assert_eq!(members(&target).await, expected);
 }
 
 #[tokio::test]

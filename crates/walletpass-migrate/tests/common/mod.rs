@@ -337,3 +337,5 @@ pub async fn assert_exactly_once(target: &Wrapped, n: usize, key: &str) {
     assert_eq!(dups.len(), ids.len(), "duplicated passes on the target");
     assert_eq!(ids, expected, "lost or extra passes on the target");
 }
+
+pub mod binary;
