@@ -340,7 +340,9 @@ impl Error {
 
     /// Whether the error already used up the HTTP client's retry budget (attempts or time): the
     /// request was retried as far as the policy allows, so a retry loop above the client should
-    /// give up on it rather than multiply the attempts. Only retryable errors are ever marked.
+    /// give up on it rather than multiply the attempts. Only retryable errors are ever marked,
+    /// and never by a client built with `RetryPolicy::none()`, which leaves retrying to its
+    /// caller.
     ///
     /// ```
     /// use walletpass_core::{Error, ErrorKind};

@@ -557,4 +557,22 @@ async fn an_error_past_every_allowed_attempt_is_marked_exhausted() {
             .unwrap_err();
         assert!(!err.is_exhausted(), "{status}: {err:?}");
     }
+
+    // A client that makes one attempt leaves retrying to its caller.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = HttpClient::builder("test")
+        .base_url(format!("{}/v1", server.uri()))
+        .retry(walletpass_core::http::RetryPolicy::none())
+        .build()
+        .unwrap()
+        .request(Operation::Get, Method::GET, &["x"])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable() && !err.is_exhausted(), "{err:?}");
 }

@@ -504,9 +504,15 @@ impl RequestBuilder<'_> {
                 return Err(error);
             }
             // Out of attempts or of time: the error says so, so that no retry loop above the
-            // client multiplies the attempts (`Error::is_exhausted`).
+            // client multiplies the attempts (`Error::is_exhausted`). A client whose policy
+            // allows one attempt (`RetryPolicy::none()`) has no budget to use up: it leaves
+            // retrying to its caller, and its errors are not marked.
             let Some(wait) = backoff.next() else {
-                return Err(error.exhausted());
+                return Err(if inner.retry.max_attempts > 1 {
+                    error.exhausted()
+                } else {
+                    error
+                });
             };
             let wait = error.retry_after().map_or(wait, |asked| asked.max(wait));
             // A vendor may ask for any wait (`Retry-After: 18446744073709551615`): no overflow.
