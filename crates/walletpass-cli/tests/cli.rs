@@ -1001,6 +1001,58 @@ async fn conformance_without_a_usable_template_skips_the_pass_scenarios_and_exit
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn conformance_with_a_wrong_key_or_a_malformed_fixture_is_the_users_mistake() {
+    // A wrong key stops the run before any scenario (exit 4, the variables to check), with
+    // or without --template: not "pass --template" skips, not scenarios failing as if the
+    // vendor did, and the wrong key is not printed.
+    for (vendor, variable, wrong) in [
+        (
+            "passninja",
+            "PASSNINJA_API_KEY",
+            "0000000000000000000000000000000a",
+        ),
+        (
+            "passinstance",
+            "PASSINSTANCE_TOKEN",
+            "pi_wrong_token_0123456789",
+        ),
+        ("ubpass", "UBPASS_API_KEY", "ubpass-wrong-key-0123456789"),
+    ] {
+        let sim = sim(vendor).await;
+        let mut env = sim.env.clone();
+        for (k, v) in env.iter_mut() {
+            if k == variable {
+                *v = wrong.to_owned();
+            }
+        }
+        for args in [
+            vec!["conformance"],
+            vec!["conformance", "--only", "create_then_get"],
+        ] {
+            let out = run(&env, &args).await.expect(4);
+            assert!(
+                out.stdout.trim().is_empty(),
+                "{vendor}: no report: {out:#?}"
+            );
+            let hint = out.error()["hint"].as_str().unwrap().to_owned();
+            assert!(hint.contains(variable), "{vendor}: {hint}");
+            assert!(
+                !out.stderr.contains(wrong) && !out.stdout.contains(wrong),
+                "{vendor}: the key is echoed: {out:#?}"
+            );
+        }
+        // An id that is not an id, given to a fixture flag: a usage error naming the flag.
+        for (flag, value) in [("--template", "a b"), ("--unknown-id", "a/b")] {
+            let out = run(&sim.env, &["conformance", flag, value]).await.expect(2);
+            assert!(
+                out.error()["message"].as_str().unwrap().contains(flag),
+                "{vendor} {flag}: {out:#?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn conformance_is_red_against_a_simulator_with_a_deviation() {
     let mut config = SimConfig::default();
     config.deviations.insert(Deviation::DropFieldOnRead);

@@ -39,6 +39,7 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         ));
     }
     let provider = ctx.connect()?;
+    check_credentials(&provider).await?;
     let defaults = Defaults::of(provider.name());
     let receiver = receiver(ctx, &args, provider.name(), defaults.base_url_variable)?;
     let mut notes = Vec::new();
@@ -47,7 +48,15 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         ..Fixture::default()
     };
     let choice = match &args.template {
-        Some(t) => Some(checked_template(&provider, &input::template_id(t)?).await?),
+        Some(t) => {
+            let id = TemplateId::new(t).map_err(|e| {
+                Failure::usage_hint(
+                    format!("--template: {e}"),
+                    "pass --template with a template id of this account (`walletpass templates list` shows them), or leave it out to let the suite choose",
+                )
+            })?;
+            Some(checked_template(&provider, &id).await?)
+        }
         // The memory provider starts empty on every invocation, and an apple store may hold no
         // template yet: make the suite's template.
         None if matches!(provider.name(), "memory" | "apple") => {
@@ -57,7 +66,11 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         None if provider_tests::discover::needs_template(provider.as_ref()) => {
             match choose_template(provider.as_ref()).await {
                 Ok(choice) => Some(choice),
+                // The vendor failed or refused the credentials while the templates were read:
+                // its error, with its exit code and hint, not a reason to pass --template.
+                Err(TemplateProblem::Vendor(e)) => return Err(Failure::Provider(e)),
                 Err(reason) => {
+                    let reason = reason.to_string();
                     notes.push(format!("no template: {reason}"));
                     fixture.template_missing = Some(reason);
                     fixture.address_template = any_template(&provider).await;
@@ -163,7 +176,7 @@ async fn checked_template(
     inspect_template(provider.as_ref(), id)
         .await
         .map_err(|problem| match problem {
-            TemplateProblem::Vendor(message) => Failure::Other(message),
+            TemplateProblem::Vendor(e) => Failure::Provider(e),
             other => Failure::usage_hint(other.to_string(), hint),
         })
 }
@@ -196,7 +209,7 @@ async fn checked_id(
     } else {
         "pass --unknown-id with a well-formed id that names no pass"
     };
-    let id = PassId::new(id)?;
+    let id = PassId::new(id).map_err(|e| Failure::usage_hint(format!("{flag}: {e}"), hint))?;
     let pass = PassRef {
         template,
         id: id.clone(),
@@ -215,6 +228,29 @@ async fn checked_id(
     match problem {
         Some(problem) => Err(Failure::usage_hint(format!("{flag} {id}: {problem}"), hint)),
         None => Ok(id),
+    }
+}
+
+/// Stop before anything runs when the vendor refuses the credentials: a wrong key is the
+/// user's configuration mistake (exit 4, with the variables to check), never a run of failed
+/// scenarios that reads as the vendor failing. One read: the account's templates, or its
+/// passes where the vendor lists them without a template. Any other error is left to the
+/// scenarios, which report it.
+async fn check_credentials(provider: &Arc<dyn WalletProvider>) -> Result<(), Failure> {
+    let caps = provider.capabilities();
+    let query = ListQuery::new();
+    let result = if caps.templates_list {
+        provider.list_templates(&query).await.map(|_| ())
+    } else if caps.list && !caps.list_requires_template {
+        provider.list(&query).await.map(|_| ())
+    } else {
+        return Ok(());
+    };
+    match result {
+        Err(e) if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) => {
+            Err(Failure::Provider(e))
+        }
+        _ => Ok(()),
     }
 }
 
