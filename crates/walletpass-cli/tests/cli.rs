@@ -1053,6 +1053,41 @@ async fn conformance_with_a_wrong_key_or_a_malformed_fixture_is_the_users_mistak
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn conformance_on_a_kept_apple_store_leaves_no_template_behind() {
+    // The apple store lives on across invocations: the template the run makes for itself is
+    // deleted at the end, like everything else it creates.
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("WALLETPASS_PROVIDER".to_owned(), "apple".to_owned()),
+        (
+            "APPLE_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
+        (
+            "APPLE_PUBLIC_URL".to_owned(),
+            "https://example.com/passes".to_owned(),
+        ),
+    ];
+    for _ in 0..2 {
+        let report = run(&env, &["conformance"]).await.expect(0).json();
+        let notes = report["notes"].to_string();
+        assert!(notes.contains("made for this run"), "{notes}");
+        assert!(
+            !notes.contains("--template"),
+            "no --template was given: {notes}"
+        );
+        assert!(
+            report["left_behind"].as_array().unwrap().is_empty(),
+            "{report:#}"
+        );
+        let templates = run(&env, &["templates", "list"]).await.expect(0).json();
+        assert_eq!(templates["items"], json!([]), "{templates:#}");
+        let passes = run(&env, &["passes", "list"]).await.expect(0).json();
+        assert_eq!(passes["items"], json!([]), "{passes:#}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn conformance_is_red_against_a_simulator_with_a_deviation() {
     let mut config = SimConfig::default();
     config.deviations.insert(Deviation::DropFieldOnRead);

@@ -43,6 +43,7 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
     let defaults = Defaults::of(provider.name());
     let receiver = receiver(ctx, &args, provider.name(), defaults.base_url_variable)?;
     let mut notes = Vec::new();
+    let mut made: Option<TemplateId> = None;
     let mut fixture = Fixture {
         receiver,
         ..Fixture::default()
@@ -58,10 +59,24 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
             Some(checked_template(&provider, &id).await?)
         }
         // The memory provider starts empty on every invocation, and an apple store may hold no
-        // template yet: make the suite's template.
+        // template yet: make the suite's template, deleted after the run (an apple store keeps
+        // it across invocations).
         None if matches!(provider.name(), "memory" | "apple") => {
             let id = suite_template(&provider).await?;
-            Some(checked_template(&provider, &id).await?)
+            made = Some(id.clone());
+            match checked_template(&provider, &id).await {
+                Ok(mut choice) => {
+                    choice.why = format!(
+                        "template {id} made for this run (keys {}), deleted at the end",
+                        choice.fields.describe()
+                    );
+                    Some(choice)
+                }
+                Err(failure) => {
+                    let _ = delete_made(&provider, &id).await;
+                    return Err(failure);
+                }
+            }
         }
         None if provider_tests::discover::needs_template(provider.as_ref()) => {
             match choose_template(provider.as_ref()).await {
@@ -110,7 +125,12 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         only: args.only,
         notes,
     };
-    let report = run_suite(provider, options).await;
+    let mut report = run_suite(provider.clone(), options).await;
+    if let Some(id) = made
+        && let Err(left) = delete_made(&provider, &id).await
+    {
+        report.left_behind.push(left);
+    }
     ctx.print(&report, |r| r.to_table().trim_end().to_owned())?;
     Ok(if report.has_failures() || !report.left_behind.is_empty() {
         exit::OTHER
@@ -367,6 +387,16 @@ fn is_loopback_url(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Delete the template made for the run; `Err` is the report's line for it.
+async fn delete_made(provider: &Arc<dyn WalletProvider>, id: &TemplateId) -> Result<(), String> {
+    match provider.delete_template(id).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("template {id} (made for this run): {e}")),
+    }
+}
+
+/// Make the suite's template (`member`, `points`, `tier`) where the provider holds none.
 async fn suite_template(provider: &Arc<dyn WalletProvider>) -> Result<TemplateId, Failure> {
     let mut template = NewTemplate::new("conformance")?;
     for (key, label) in SUITE_FIELDS {
