@@ -825,7 +825,9 @@ async fn conformance_is_green_on_memory_and_every_simulator_with_credentials_onl
                 );
             }
             "passinstance" => assert!(
-                notes.contains("scheme") && notes.contains("assumed"),
+                notes.contains("scheme")
+                    && notes.contains("assumed")
+                    && notes.contains("PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE"),
                 "{notes}"
             ),
             _ => assert!(notes.contains("removed from its docs"), "{notes}"),
