@@ -148,7 +148,7 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
 }
 
 /// Where deliveries reach the suite: `--webhook-receiver`, or a loopback receiver on a local
-/// endpoint that accepts `http://` receivers; PassNinja accepts only https ones.
+/// endpoint that accepts `http://` receivers; PassNinja and Passinstance accept only https ones.
 fn receiver(
     ctx: &Context,
     args: &ConformanceArgs,
@@ -170,7 +170,7 @@ fn receiver(
         });
     }
     Ok(match provider {
-        "passninja" => Receiver::Unavailable(HTTPS_ONLY.into()),
+        "passninja" | "passinstance" => Receiver::Unavailable(HTTPS_ONLY.into()),
         _ if targets_loopback(ctx, base_url_variable) => Receiver::Loopback,
         _ => Receiver::Unavailable(
             "a live vendor cannot reach a receiver on this machine; pass --webhook-receiver URL"
