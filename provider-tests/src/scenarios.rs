@@ -1209,40 +1209,37 @@ mod tests {
     #[test]
     fn skip_reasons_name_flags_not_rust_fields() {
         let caps = Capabilities::all();
-        let fixture = Fixture::default();
-        let reason = |name: &str| {
-            all_scenarios()
-                .into_iter()
-                .find(|s| s.name == name)
-                .and_then(|s| s.missing(&caps, &fixture))
-                .unwrap_or_else(|| panic!("{name} should be skipped on an empty fixture"))
-        };
-        for s in all_scenarios() {
-            if let Some(why) = s.missing(&caps, &fixture) {
-                assert!(!why.contains("fixture."), "{}: {why}", s.name);
-            }
-        }
-        assert!(
-            reason("error_malformed_id").contains("--malformed-id"),
-            "{}",
-            reason("error_malformed_id")
-        );
-        assert!(reason("create_then_get").contains("--template"));
+        let empty = Fixture::default();
         let with_template = Fixture {
             template: walletpass_core::TemplateId::new("t").ok(),
             ..Fixture::default()
         };
-        let verification = all_scenarios()
-            .into_iter()
-            .find(|s| s.name == "webhook_verification")
-            .and_then(|s| s.missing(&caps, &with_template))
-            .unwrap_or_default();
-        assert!(verification.contains("--webhook-sample"), "{verification}");
-        let delivery = all_scenarios()
-            .into_iter()
-            .find(|s| s.name == "webhook_delivery_verifies")
-            .and_then(|s| s.missing(&caps, &with_template))
-            .unwrap_or_default();
-        assert!(delivery.contains("--webhook-receiver"), "{delivery}");
+        let reason = |name: &str, fixture: &Fixture| {
+            all_scenarios()
+                .into_iter()
+                .find(|s| s.name == name)
+                .and_then(|s| s.missing(&caps, fixture))
+                .unwrap_or_else(|| panic!("{name} should be skipped"))
+        };
+        for fixture in [&empty, &with_template] {
+            for s in all_scenarios() {
+                if let Some(why) = s.missing(&caps, fixture) {
+                    assert!(!why.contains("fixture."), "{}: {why}", s.name);
+                }
+            }
+        }
+        for (name, fixture, flag) in [
+            ("error_malformed_id", &empty, "--malformed-id"),
+            ("create_then_get", &empty, "--template"),
+            ("webhook_verification", &with_template, "--webhook-sample"),
+            (
+                "webhook_delivery_verifies",
+                &with_template,
+                "--webhook-receiver",
+            ),
+        ] {
+            let why = reason(name, fixture);
+            assert!(why.contains(flag), "{name}: {why}");
+        }
     }
 }
