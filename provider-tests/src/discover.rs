@@ -25,23 +25,25 @@ pub struct TemplateChoice {
     pub why: String,
 }
 
-/// Why a template named by the user cannot be used.
-#[derive(Clone, Debug)]
+/// Why a template cannot be used: the one the user named, or any of the account's.
+#[derive(Debug)]
 pub enum TemplateProblem {
     /// The account has no such template, or the vendor has no templates.
     NotFound(String),
-    /// It exists, but the suite cannot write two text keys in it.
+    /// It exists (or the account has templates), but the suite cannot write two text keys in
+    /// it; the reason names the flag to pass.
     Unusable(String),
-    /// The vendor failed while it was being read.
-    Vendor(String),
+    /// The vendor failed while the templates were read (refused credentials, a server error,
+    /// an answer that does not decode): a vendor or configuration failure with its own kind,
+    /// never a reason to pass `--template`.
+    Vendor(walletpass_core::Error),
 }
 
 impl std::fmt::Display for TemplateProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TemplateProblem::NotFound(m)
-            | TemplateProblem::Unusable(m)
-            | TemplateProblem::Vendor(m) => f.write_str(m),
+            TemplateProblem::NotFound(m) | TemplateProblem::Unusable(m) => f.write_str(m),
+            TemplateProblem::Vendor(e) => write!(f, "{e}"),
         }
     }
 }
@@ -56,20 +58,26 @@ pub fn needs_template(provider: &dyn WalletProvider) -> bool {
 }
 
 /// Look through the account's templates and choose one (three text keys preferred over two).
-/// `Err` says why none fits and which flag to pass; it is a skip reason, not a vendor failure,
-/// unless listing the templates itself failed (then the error says so).
-pub async fn choose_template(provider: &dyn WalletProvider) -> Result<TemplateChoice, String> {
+/// [`TemplateProblem::Unusable`] says why none fits and which flag to pass (a skip reason);
+/// [`TemplateProblem::Vendor`] is the vendor failing (or refusing the credentials) while the
+/// templates were read, when no template could be chosen.
+pub async fn choose_template(
+    provider: &dyn WalletProvider,
+) -> Result<TemplateChoice, TemplateProblem> {
     if !provider.capabilities().templates_list {
-        return Err("the provider cannot list templates; pass --template ID".into());
+        return Err(TemplateProblem::Unusable(
+            "the provider cannot list templates; pass --template ID".into(),
+        ));
     }
     let templates: Vec<Template> = provider
         .list_all_templates()
         .take(MAX_TEMPLATES)
         .try_collect()
         .await
-        .map_err(|e| format!("listing the account's templates failed ({e}); pass --template ID"))?;
+        .map_err(TemplateProblem::Vendor)?;
     let mut two_keys: Option<TemplateChoice> = None;
     let mut looked = Vec::new();
+    let mut failed: Option<walletpass_core::Error> = None;
     for template in &templates {
         match keys_of(provider, template).await {
             Ok((fields, source)) => {
@@ -90,17 +98,31 @@ pub async fn choose_template(provider: &dyn WalletProvider) -> Result<TemplateCh
                 }
                 two_keys.get_or_insert(choice);
             }
-            Err(why) => looked.push(format!("{}: {why}", template.id)),
+            Err(KeysProblem::Unfit(why)) => looked.push(format!("{}: {why}", template.id)),
+            Err(KeysProblem::Vendor(e)) => {
+                failed.get_or_insert(e);
+            }
         }
     }
-    two_keys.ok_or_else(|| {
+    if let Some(choice) = two_keys {
+        return Ok(choice);
+    }
+    if let Some(e) = failed {
+        return Err(TemplateProblem::Vendor(e));
+    }
+    Err(TemplateProblem::Unusable({
         let found = if looked.is_empty() {
             "the account has no templates".to_owned()
         } else {
-            format!("no template has two text keys the suite can write ({})", looked.join("; "))
+            format!(
+                "no template has two text keys the suite can write ({})",
+                looked.join("; ")
+            )
         };
-        format!("{found}; pass --template ID naming a template with at least two text keys ({KEYS_HINT})")
-    })
+        format!(
+            "{found}; pass --template ID naming a template with at least two text keys ({KEYS_HINT})"
+        )
+    }))
 }
 
 /// Check a template the user named and read its keys.
@@ -129,27 +151,26 @@ pub async fn inspect_template(
                     provider.name()
                 )));
             }
-            Err(e) => {
-                return Err(TemplateProblem::Vendor(format!(
-                    "reading template {id} failed: {e}"
-                )));
-            }
+            Err(e) => return Err(TemplateProblem::Vendor(e)),
         }
     } else {
         let all: Vec<Template> = provider
             .list_all_templates()
             .try_collect()
             .await
-            .map_err(|e| TemplateProblem::Vendor(format!("listing templates failed: {e}")))?;
+            .map_err(TemplateProblem::Vendor)?;
         all.into_iter().find(|t| &t.id == id).ok_or_else(|| {
             TemplateProblem::NotFound(format!("--template {id}: the account has no such template"))
         })?
     };
-    let (fields, source) = keys_of(provider, &template).await.map_err(|why| {
-        TemplateProblem::Unusable(format!(
-            "--template {id}: {why}; name a template with at least two text keys ({KEYS_HINT})"
-        ))
-    })?;
+    let (fields, source) = keys_of(provider, &template)
+        .await
+        .map_err(|problem| match problem {
+            KeysProblem::Unfit(why) => TemplateProblem::Unusable(format!(
+                "--template {id}: {why}; name a template with at least two text keys ({KEYS_HINT})"
+            )),
+            KeysProblem::Vendor(e) => TemplateProblem::Vendor(e),
+        })?;
     Ok(TemplateChoice {
         template: template.id.clone(),
         why: format!(
@@ -162,23 +183,40 @@ pub async fn inspect_template(
     })
 }
 
+/// Why the keys of one template could not be read.
+enum KeysProblem {
+    /// The template has fewer than two text keys the suite can write, or none readable.
+    Unfit(String),
+    /// The vendor failed while they were read.
+    Vendor(walletpass_core::Error),
+}
+
+impl From<&str> for KeysProblem {
+    fn from(why: &str) -> Self {
+        KeysProblem::Unfit(why.to_owned())
+    }
+}
+
 /// The keys the suite writes in `template`, and where they were read from.
 async fn keys_of(
     provider: &dyn WalletProvider,
     template: &Template,
-) -> Result<(FixtureFields, String), String> {
+) -> Result<(FixtureFields, String), KeysProblem> {
     let caps = provider.capabilities();
     let mut specs = template.fields.clone();
-    if specs.is_empty()
-        && caps.templates_get
-        && let Ok(full) = provider.get_template(&template.id).await
-    {
-        specs = full.fields;
+    if specs.is_empty() && caps.templates_get {
+        match provider.get_template(&template.id).await {
+            Ok(full) => specs = full.fields,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err("it no longer exists".into());
+            }
+            Err(e) => return Err(KeysProblem::Vendor(e)),
+        }
     }
     if !specs.is_empty() {
         return from_specs(&specs, caps.labels)
             .map(|f| (f, "its field definitions".to_owned()))
-            .ok_or_else(|| "fewer than two text keys in its field definitions".to_owned());
+            .ok_or_else(|| "fewer than two text keys in its field definitions".into());
     }
     if !caps.list || !caps.get {
         return Err("no field definitions, and the provider cannot list its passes".into());
@@ -186,20 +224,22 @@ async fn keys_of(
     let mut query = ListQuery::new();
     query.template = Some(template.id.clone());
     query.page_size = Some(5);
-    let page = provider
-        .list(&query)
-        .await
-        .map_err(|e| format!("no field definitions, and listing its passes failed: {e}"))?;
+    let page = provider.list(&query).await.map_err(KeysProblem::Vendor)?;
     let Some(listed) = page.items.first() else {
         return Err("no field definitions, and no pass issued from it to read keys from".into());
     };
     let pass: Pass = provider
         .get(&listed.pass_ref)
         .await
-        .map_err(|e| format!("reading its pass {} failed: {e}", listed.pass_ref))?;
+        .map_err(KeysProblem::Vendor)?;
     from_pass(&pass)
         .map(|f| (f, format!("its pass {}", pass.pass_ref.id)))
-        .ok_or_else(|| format!("fewer than two text keys on its pass {}", pass.pass_ref.id))
+        .ok_or_else(|| {
+            KeysProblem::Unfit(format!(
+                "fewer than two text keys on its pass {}",
+                pass.pass_ref.id
+            ))
+        })
 }
 
 /// Order keys so that `member`, `points` and `tier` take their own roles, then the rest in the

@@ -65,14 +65,22 @@ impl Scenario {
                 "a webhook receiver: {}",
                 fixture.receiver.reason().unwrap_or_default()
             ),
+            MALFORMED_ID => "an id the provider refuses as malformed before sending anything (none is known for this provider; pass --malformed-id ID if it has one)".to_owned(),
+            WEBHOOK_SAMPLE => "a delivery body in the vendor's webhook format; pass --webhook-sample FILE".to_owned(),
+            BAD_CREDENTIALS => "credentials to replace with wrong ones (none are set for this provider)".to_owned(),
             other => other.to_owned(),
         })
     }
 }
 
+// What a scenario needs of the fixture: each is turned into a reason that names the flag
+// (or variable) that supplies it, never the Rust field.
 const TEMPLATE: &str = "fixture.template";
 const ADDRESS: &str = "fixture.address_template";
 const RECEIVER: &str = "fixture.receiver";
+const MALFORMED_ID: &str = "fixture.malformed_id";
+const WEBHOOK_SAMPLE: &str = "fixture.webhook_sample";
+const BAD_CREDENTIALS: &str = "fixture.bad_credentials";
 
 /// Whether passes of this provider live in templates.
 fn uses_templates(c: &Capabilities) -> bool {
@@ -1079,7 +1087,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
             name: "webhook_verification",
             needs: needs![
                 "webhooks_verify" => |c, _| c.webhooks_verify,
-                "fixture.webhook_sample" => |_, f| f.webhook_sample.is_some(),
+                WEBHOOK_SAMPLE => |_, f| f.webhook_sample.is_some(),
             ],
             run: webhook_verification,
         },
@@ -1101,7 +1109,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
             needs: needs![
                 ADDRESS => can_address,
                 "get" => |c, _| c.get,
-                "fixture.malformed_id" => |_, f| f.malformed_id.is_some(),
+                MALFORMED_ID => |_, f| f.malformed_id.is_some(),
             ],
             run: error_malformed_id,
         },
@@ -1125,7 +1133,7 @@ pub fn all_scenarios() -> Vec<Scenario> {
             needs: needs![
                 ADDRESS => can_address,
                 "get" => |c, _| c.get,
-                "fixture.bad_credentials" => |_, f| f.bad_credentials.is_some(),
+                BAD_CREDENTIALS => |_, f| f.bad_credentials.is_some(),
             ],
             run: error_bad_credentials,
         },
@@ -1192,4 +1200,46 @@ pub fn all_scenarios() -> Vec<Scenario> {
             run: content_pdf417,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_reasons_name_flags_not_rust_fields() {
+        let caps = Capabilities::all();
+        let empty = Fixture::default();
+        let with_template = Fixture {
+            template: walletpass_core::TemplateId::new("t").ok(),
+            ..Fixture::default()
+        };
+        let reason = |name: &str, fixture: &Fixture| {
+            all_scenarios()
+                .into_iter()
+                .find(|s| s.name == name)
+                .and_then(|s| s.missing(&caps, fixture))
+                .unwrap_or_else(|| panic!("{name} should be skipped"))
+        };
+        for fixture in [&empty, &with_template] {
+            for s in all_scenarios() {
+                if let Some(why) = s.missing(&caps, fixture) {
+                    assert!(!why.contains("fixture."), "{}: {why}", s.name);
+                }
+            }
+        }
+        for (name, fixture, flag) in [
+            ("error_malformed_id", &empty, "--malformed-id"),
+            ("create_then_get", &empty, "--template"),
+            ("webhook_verification", &with_template, "--webhook-sample"),
+            (
+                "webhook_delivery_verifies",
+                &with_template,
+                "--webhook-receiver",
+            ),
+        ] {
+            let why = reason(name, fixture);
+            assert!(why.contains(flag), "{name}: {why}");
+        }
+    }
 }

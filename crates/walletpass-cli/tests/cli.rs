@@ -825,7 +825,9 @@ async fn conformance_is_green_on_memory_and_every_simulator_with_credentials_onl
                 );
             }
             "passinstance" => assert!(
-                notes.contains("scheme") && notes.contains("assumed"),
+                notes.contains("scheme")
+                    && notes.contains("assumed")
+                    && notes.contains("PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE"),
                 "{notes}"
             ),
             _ => assert!(notes.contains("removed from its docs"), "{notes}"),
@@ -998,6 +1000,93 @@ async fn conformance_without_a_usable_template_skips_the_pass_scenarios_and_exit
         "{report:#}"
     );
     assert!(out.stderr.contains("--template"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_with_a_wrong_key_or_a_malformed_fixture_is_the_users_mistake() {
+    // A wrong key stops the run before any scenario (exit 4, the variables to check), with
+    // or without --template: not "pass --template" skips, not scenarios failing as if the
+    // vendor did, and the wrong key is not printed.
+    for (vendor, variable, wrong) in [
+        (
+            "passninja",
+            "PASSNINJA_API_KEY",
+            "0000000000000000000000000000000a",
+        ),
+        (
+            "passinstance",
+            "PASSINSTANCE_TOKEN",
+            "pi_wrong_token_0123456789",
+        ),
+        ("ubpass", "UBPASS_API_KEY", "ubpass-wrong-key-0123456789"),
+    ] {
+        let sim = sim(vendor).await;
+        let mut env = sim.env.clone();
+        for (k, v) in env.iter_mut() {
+            if k == variable {
+                *v = wrong.to_owned();
+            }
+        }
+        for args in [
+            vec!["conformance"],
+            vec!["conformance", "--only", "create_then_get"],
+        ] {
+            let out = run(&env, &args).await.expect(4);
+            assert!(
+                out.stdout.trim().is_empty(),
+                "{vendor}: no report: {out:#?}"
+            );
+            let hint = out.error()["hint"].as_str().unwrap().to_owned();
+            assert!(hint.contains(variable), "{vendor}: {hint}");
+            assert!(
+                !out.stderr.contains(wrong) && !out.stdout.contains(wrong),
+                "{vendor}: the key is echoed: {out:#?}"
+            );
+        }
+        // An id that is not an id, given to a fixture flag: a usage error naming the flag.
+        for (flag, value) in [("--template", "a b"), ("--unknown-id", "a/b")] {
+            let out = run(&sim.env, &["conformance", flag, value]).await.expect(2);
+            assert!(
+                out.error()["message"].as_str().unwrap().contains(flag),
+                "{vendor} {flag}: {out:#?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conformance_on_a_kept_apple_store_leaves_no_template_behind() {
+    // The apple store lives on across invocations: the template the run makes for itself is
+    // deleted at the end, like everything else it creates.
+    let dir = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("WALLETPASS_PROVIDER".to_owned(), "apple".to_owned()),
+        (
+            "APPLE_DATA_DIR".to_owned(),
+            dir.path().display().to_string(),
+        ),
+        (
+            "APPLE_PUBLIC_URL".to_owned(),
+            "https://example.com/passes".to_owned(),
+        ),
+    ];
+    for _ in 0..2 {
+        let report = run(&env, &["conformance"]).await.expect(0).json();
+        let notes = report["notes"].to_string();
+        assert!(notes.contains("made for this run"), "{notes}");
+        assert!(
+            !notes.contains("--template"),
+            "no --template was given: {notes}"
+        );
+        assert!(
+            report["left_behind"].as_array().unwrap().is_empty(),
+            "{report:#}"
+        );
+        let templates = run(&env, &["templates", "list"]).await.expect(0).json();
+        assert_eq!(templates["items"], json!([]), "{templates:#}");
+        let passes = run(&env, &["passes", "list"]).await.expect(0).json();
+        assert_eq!(passes["items"], json!([]), "{passes:#}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

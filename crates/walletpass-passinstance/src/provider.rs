@@ -56,7 +56,7 @@ pub fn capabilities() -> Capabilities {
     // A template that declares its fields rejects other keys with a 422 (assumption A3).
     caps.fixed_field_keys = true;
     caps.notes = vec![
-        "webhook signatures: the docs ask receivers to verify signatures but publish no scheme; the X-Passinstance-Signature scheme this backend checks and signs is assumed".into(),
+        "webhook signatures: the docs ask receivers to verify signatures but publish no scheme; the X-Passinstance-Signature scheme this backend checks and signs (HMAC-SHA256 of \"{t}.{body}\", 5 minutes' tolerance) is assumed; match the real one with PASSINSTANCE_WEBHOOK_SIGNATURE_HEADER, PASSINSTANCE_WEBHOOK_SIGNED_MESSAGE and PASSINSTANCE_WEBHOOK_TOLERANCE_SECS".into(),
     ];
     caps
 }

@@ -22,8 +22,15 @@ use walletpass_passinstance::{
 use walletpass_sim::passinstance::{self as sim, DEMO_API_KEY, DEMO_TEMPLATE_ID, DEMO_TOKEN};
 use walletpass_sim::{Deviation, Fault, RunningSim, SimConfig};
 
+/// The test CA the simulator trusts and the receivers' certificate: the simulator, like the
+/// vendor, takes only https receivers.
+static TLS: std::sync::LazyLock<walletpass_sim::tls::TestTls> =
+    std::sync::LazyLock::new(|| walletpass_sim::tls::TestTls::generate().unwrap());
+
 async fn start(config: SimConfig) -> (RunningSim, sim::SimHandle, Passinstance) {
-    let (running, handle) = sim::start_with_handle(config).await.unwrap();
+    let (running, handle) = sim::start_trusting(config, Some(&TLS.ca_pem))
+        .await
+        .unwrap();
     let provider = PassinstanceConfig::bearer(DEMO_TOKEN)
         .with_base_url(running.base_url())
         .build()
@@ -336,8 +343,8 @@ async fn receiver() -> (String, Received) {
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    TLS.identity().serve(listener, app).unwrap();
     (url, received)
 }
 

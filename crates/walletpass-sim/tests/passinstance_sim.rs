@@ -557,6 +557,11 @@ struct Receiver {
 }
 
 /// A loopback webhook receiver that answers 500 to the first attempt of each event.
+/// The test CA the simulator trusts and the receiver's certificate: the simulator, like the
+/// vendor, takes only https receivers.
+static TLS: std::sync::LazyLock<walletpass_sim::tls::TestTls> =
+    std::sync::LazyLock::new(|| walletpass_sim::tls::TestTls::generate().unwrap());
+
 async fn receiver() -> (String, Receiver) {
     let state = Receiver::default();
     let app = axum::Router::new()
@@ -578,8 +583,8 @@ async fn receiver() -> (String, Receiver) {
         )
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("https://{}/hook", listener.local_addr().unwrap());
+    TLS.identity().serve(listener, app).unwrap();
     (url, state)
 }
 
@@ -596,7 +601,7 @@ fn verify(secret: &str, header: &str, body: &[u8]) -> bool {
 #[tokio::test]
 async fn webhooks_are_signed_and_retried() {
     // "Webhooks": register a receiver with events and a secret; verify signatures; duplicates.
-    let (sim, handle) = passinstance::start_with_handle(SimConfig::default())
+    let (sim, handle) = passinstance::start_trusting(SimConfig::default(), Some(&TLS.ca_pem))
         .await
         .unwrap();
     let api = Api {
@@ -604,6 +609,15 @@ async fn webhooks_are_signed_and_retried() {
         http: Client::new(),
     };
     let (url, rx) = receiver().await;
+    // "Register HTTPS receivers": plain http is refused, loopback included.
+    let plain = url.replacen("https://", "http://", 1);
+    let (status, body) = api
+        .post(
+            "/webhooks",
+            json!({ "url": plain, "events": ["pass.created"] }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
     let secret = "whsec_0123456789abcdef";
     let (status, hook) = api
         .post(

@@ -120,7 +120,12 @@ pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
     use walletpass_passinstance::PassinstanceConfig;
     use walletpass_sim::passinstance as sim;
 
-    let running = sim::start(config).await.unwrap();
+    // Passinstance takes only https receivers ("Register HTTPS receivers"): the receiver
+    // serves https with a certificate whose CA the simulator trusts.
+    let tls = provider_tests::TestTls::generate().unwrap();
+    let (running, _) = sim::start_trusting(config, Some(&tls.ca_pem))
+        .await
+        .unwrap();
     let build = |token: &str| {
         PassinstanceConfig::bearer(token)
             .with_base_url(running.base_url())
@@ -141,7 +146,7 @@ pub async fn passinstance(config: walletpass_sim::SimConfig) -> Backend {
                     .to_vec(),
             ),
             bad_credentials: Some(bad),
-            receiver: Receiver::Loopback,
+            receiver: Receiver::LoopbackTls(tls.identity()),
             // Passinstance has no endpoint to delete a subscription; the simulator is discarded.
             allow_undeletable: true,
             ..Default::default()

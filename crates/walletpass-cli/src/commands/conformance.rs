@@ -39,25 +39,53 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         ));
     }
     let provider = ctx.connect()?;
+    check_credentials(&provider).await?;
     let defaults = Defaults::of(provider.name());
     let receiver = receiver(ctx, &args, provider.name(), defaults.base_url_variable)?;
     let mut notes = Vec::new();
+    let mut made: Option<TemplateId> = None;
     let mut fixture = Fixture {
         receiver,
         ..Fixture::default()
     };
     let choice = match &args.template {
-        Some(t) => Some(checked_template(&provider, &input::template_id(t)?).await?),
+        Some(t) => {
+            let id = TemplateId::new(t).map_err(|e| {
+                Failure::usage_hint(
+                    format!("--template: {e}"),
+                    "pass --template with a template id of this account (`walletpass templates list` shows them), or leave it out to let the suite choose",
+                )
+            })?;
+            Some(checked_template(&provider, &id).await?)
+        }
         // The memory provider starts empty on every invocation, and an apple store may hold no
-        // template yet: make the suite's template.
+        // template yet: make the suite's template, deleted after the run (an apple store keeps
+        // it across invocations).
         None if matches!(provider.name(), "memory" | "apple") => {
             let id = suite_template(&provider).await?;
-            Some(checked_template(&provider, &id).await?)
+            made = Some(id.clone());
+            match checked_template(&provider, &id).await {
+                Ok(mut choice) => {
+                    choice.why = format!(
+                        "template {id} made for this run (keys {}), deleted at the end",
+                        choice.fields.describe()
+                    );
+                    Some(choice)
+                }
+                Err(failure) => {
+                    let _ = delete_made(&provider, &id).await;
+                    return Err(failure);
+                }
+            }
         }
         None if provider_tests::discover::needs_template(provider.as_ref()) => {
             match choose_template(provider.as_ref()).await {
                 Ok(choice) => Some(choice),
+                // The vendor failed or refused the credentials while the templates were read:
+                // its error, with its exit code and hint, not a reason to pass --template.
+                Err(TemplateProblem::Vendor(e)) => return Err(Failure::Provider(e)),
                 Err(reason) => {
+                    let reason = reason.to_string();
                     notes.push(format!("no template: {reason}"));
                     fixture.template_missing = Some(reason);
                     fixture.address_template = any_template(&provider).await;
@@ -97,7 +125,12 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         only: args.only,
         notes,
     };
-    let report = run_suite(provider, options).await;
+    let mut report = run_suite(provider.clone(), options).await;
+    if let Some(id) = made
+        && let Err(left) = delete_made(&provider, &id).await
+    {
+        report.left_behind.push(left);
+    }
     ctx.print(&report, |r| r.to_table().trim_end().to_owned())?;
     Ok(if report.has_failures() || !report.left_behind.is_empty() {
         exit::OTHER
@@ -115,7 +148,7 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
 }
 
 /// Where deliveries reach the suite: `--webhook-receiver`, or a loopback receiver on a local
-/// endpoint that accepts `http://` receivers; PassNinja accepts only https ones.
+/// endpoint that accepts `http://` receivers; PassNinja and Passinstance accept only https ones.
 fn receiver(
     ctx: &Context,
     args: &ConformanceArgs,
@@ -137,7 +170,7 @@ fn receiver(
         });
     }
     Ok(match provider {
-        "passninja" => Receiver::Unavailable(HTTPS_ONLY.into()),
+        "passninja" | "passinstance" => Receiver::Unavailable(HTTPS_ONLY.into()),
         _ if targets_loopback(ctx, base_url_variable) => Receiver::Loopback,
         _ => Receiver::Unavailable(
             "a live vendor cannot reach a receiver on this machine; pass --webhook-receiver URL"
@@ -163,7 +196,7 @@ async fn checked_template(
     inspect_template(provider.as_ref(), id)
         .await
         .map_err(|problem| match problem {
-            TemplateProblem::Vendor(message) => Failure::Other(message),
+            TemplateProblem::Vendor(e) => Failure::Provider(e),
             other => Failure::usage_hint(other.to_string(), hint),
         })
 }
@@ -196,7 +229,7 @@ async fn checked_id(
     } else {
         "pass --unknown-id with a well-formed id that names no pass"
     };
-    let id = PassId::new(id)?;
+    let id = PassId::new(id).map_err(|e| Failure::usage_hint(format!("{flag}: {e}"), hint))?;
     let pass = PassRef {
         template,
         id: id.clone(),
@@ -215,6 +248,29 @@ async fn checked_id(
     match problem {
         Some(problem) => Err(Failure::usage_hint(format!("{flag} {id}: {problem}"), hint)),
         None => Ok(id),
+    }
+}
+
+/// Stop before anything runs when the vendor refuses the credentials: a wrong key is the
+/// user's configuration mistake (exit 4, with the variables to check), never a run of failed
+/// scenarios that reads as the vendor failing. One read: the account's templates, or its
+/// passes where the vendor lists them without a template. Any other error is left to the
+/// scenarios, which report it.
+async fn check_credentials(provider: &Arc<dyn WalletProvider>) -> Result<(), Failure> {
+    let caps = provider.capabilities();
+    let query = ListQuery::new();
+    let result = if caps.templates_list {
+        provider.list_templates(&query).await.map(|_| ())
+    } else if caps.list && !caps.list_requires_template {
+        provider.list(&query).await.map(|_| ())
+    } else {
+        return Ok(());
+    };
+    match result {
+        Err(e) if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) => {
+            Err(Failure::Provider(e))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -331,6 +387,16 @@ fn is_loopback_url(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Delete the template made for the run; `Err` is the report's line for it.
+async fn delete_made(provider: &Arc<dyn WalletProvider>, id: &TemplateId) -> Result<(), String> {
+    match provider.delete_template(id).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(format!("template {id} (made for this run): {e}")),
+    }
+}
+
+/// Make the suite's template (`member`, `points`, `tier`) where the provider holds none.
 async fn suite_template(provider: &Arc<dyn WalletProvider>) -> Result<TemplateId, Failure> {
     let mut template = NewTemplate::new("conformance")?;
     for (key, label) in SUITE_FIELDS {

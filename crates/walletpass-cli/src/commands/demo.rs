@@ -68,8 +68,8 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
         |text: &str| -> Result<(), Failure> { if narrate { output::line(text) } else { Ok(()) } };
 
     say("walletpass demo: one pass, three vendors, one trait (local simulators, no account)\n")?;
-    // PassNinja delivers only to https receivers: the demo's receiver also serves https with a
-    // certificate made now, whose CA the PassNinja simulator trusts.
+    // PassNinja and Passinstance deliver only to https receivers: the demo's receiver also
+    // serves https with a certificate made now, whose CA their simulators trust.
     let tls = walletpass_sim::tls::TestTls::generate().map_err(Failure::Other)?;
     let mut backends = Vec::new();
     for vendor in Vendor::ALL {
@@ -106,7 +106,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
             continue;
         }
         let base = match b.vendor {
-            Vendor::PassNinja => &receiver.https_base_url,
+            Vendor::PassNinja | Vendor::Passinstance => &receiver.https_base_url,
             _ => &receiver.base_url,
         };
         let url = format!("{base}/hooks/{}", b.vendor.name());

@@ -102,9 +102,9 @@ impl Vendor {
         self.start_trusting(config, None).await
     }
 
-    /// Start the simulator; PassNinja's webhook deliveries also trust the CA `trust_ca_pem`
-    /// (it refuses `http://` receivers, so a local receiver serves https with a test
-    /// certificate).
+    /// Start the simulator; PassNinja's and Passinstance's webhook deliveries also trust the
+    /// CA `trust_ca_pem` (they refuse `http://` receivers, so a local receiver serves https
+    /// with a test certificate).
     pub async fn start_trusting(
         self,
         config: SimConfig,
@@ -120,7 +120,9 @@ impl Vendor {
                 Ok(passninja::launch(config, options).await?.into_running())
             }
             Vendor::Ubpass => ubpass::start(config).await,
-            Vendor::Passinstance => passinstance::start(config).await,
+            Vendor::Passinstance => passinstance::start_trusting(config, trust_ca_pem.as_deref())
+                .await
+                .map(|(running, _)| running),
         }
     }
 }

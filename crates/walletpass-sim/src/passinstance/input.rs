@@ -321,21 +321,11 @@ pub fn is_color(raw: &str) -> bool {
     parts.len() == 3 && parts.iter().all(|p| p.parse::<u8>().is_ok())
 }
 
-/// Whether `url` is https, or http to a loopback host (the testing allowance).
+/// Whether `url` is an absolute `https://` URL with a host: "Register HTTPS receivers"
+/// (Quickstart), loopback hosts included (no testing allowance: a test receiver serves https,
+/// see [`super::start_trusting`]).
 pub fn is_webhook_url(url: &str) -> bool {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return false;
-    };
-    match parsed.scheme() {
-        "https" => parsed.host().is_some(),
-        "http" => match parsed.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        },
-        _ => false,
-    }
+    url::Url::parse(url).is_ok_and(|parsed| parsed.scheme() == "https" && parsed.host().is_some())
 }
 
 /// Check a pass body. `fields` is required on create, and `customFields` (the older docs' name)
@@ -607,7 +597,7 @@ pub fn webhook_input(obj: &Map<String, Value>) -> Result<WebhookInput, ApiError>
     {
         c.fail(
             "url",
-            "must be an https URL (http is accepted only for a loopback host)",
+            "must be an https URL (receivers are registered over HTTPS)",
         );
     }
     let mut events = Vec::new();
@@ -859,8 +849,11 @@ mod tests {
         assert!(!is_color("rgb(310, 41, 55)"));
         assert!(!is_color("blue"));
         assert!(is_webhook_url("https://example.com/hook"));
-        assert!(is_webhook_url("http://127.0.0.1:9000/hook"));
-        assert!(is_webhook_url("http://localhost/hook"));
+        // "Register HTTPS receivers" (Quickstart): no http, not even to loopback.
+        assert!(is_webhook_url("https://127.0.0.1:9000/hook"));
+        assert!(!is_webhook_url("http://127.0.0.1:9000/hook"));
+        assert!(!is_webhook_url("http://localhost/hook"));
+        assert!(!is_webhook_url("http://[::1]/hook"));
         assert!(!is_webhook_url("http://example.com/hook"));
         assert!(!is_webhook_url("ftp://example.com/hook"));
     }

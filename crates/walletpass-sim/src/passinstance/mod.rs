@@ -53,8 +53,9 @@
 //! - **S6 lists**: `?page=` (1-based) and `?limit=` (1..=100, default 20), answered as
 //!   `{"data": [...], "pagination": {page, limit, total, totalPages}}`; passes filter on
 //!   `templateId`, `serialNumber`, `status` and `search` (case-insensitive, serial and values).
-//! - **S7 webhooks**: `POST /webhooks` takes `{url, events, secret?}` (https, or http to a
-//!   loopback host); a secret of 16+ characters, or one is generated and returned once.
+//! - **S7 webhooks**: `POST /webhooks` takes `{url, events, secret?}`, an `https://` URL only
+//!   ("Register HTTPS receivers"; a test receiver serves https with a certificate whose CA
+//!   [`start_trusting`] is given); a secret of 16+ characters, or one is generated and returned once.
 //!   Deliveries are `{id, type, createdAt, data}` where `data` is the pass or template answer.
 //! - **S8 signature**: `X-Passinstance-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
 //!   "{t}.{raw body}">`, plus `X-Passinstance-Event-Id`, `X-Passinstance-Event` and
@@ -190,7 +191,30 @@ pub async fn start(config: SimConfig) -> io::Result<RunningSim> {
 
 /// Start the simulator and also return a [`SimHandle`] on its state.
 pub async fn start_with_handle(config: SimConfig) -> io::Result<(RunningSim, SimHandle)> {
-    let sim = Arc::new(state::Sim::new(config.clone()));
+    start_trusting(config, None).await
+}
+
+/// As [`start_with_handle`], with webhook deliveries also trusting the CA `trust_ca_pem`
+/// (PEM), so that a test receiver on loopback can serve https with a certificate made at run
+/// time ([`crate::tls::TestTls`]): the simulator, like the vendor, takes only https receivers.
+pub async fn start_trusting(
+    config: SimConfig,
+    trust_ca_pem: Option<&str>,
+) -> io::Result<(RunningSim, SimHandle)> {
+    let mut state = state::Sim::new(config.clone());
+    if let Some(pem) = trust_ca_pem {
+        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("trust_ca_pem is not a PEM certificate: {e}"),
+            )
+        })?;
+        state.http = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .build()
+            .map_err(io::Error::other)?;
+    }
+    let sim = Arc::new(state);
     seed::seed(&sim);
     let router = handlers::router(Arc::clone(&sim));
     let running = serve(
