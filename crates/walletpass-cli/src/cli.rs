@@ -455,7 +455,7 @@ pub enum SimTarget {
     Ubpass,
     /// Passinstance.
     Passinstance,
-    /// All three (on consecutive ports when --port is given).
+    /// All three (on consecutive ports when --port N is given; --port 0: a free port each).
     All,
 }
 
@@ -465,7 +465,7 @@ pub struct SimArgs {
     /// Which simulator to run.
     #[arg(value_enum)]
     pub target: SimTarget,
-    /// Port to listen on (with `all`: the first of three consecutive ports); default: any free port.
+    /// Port to listen on (with `all`: the first of three consecutive ports); 0 or none: any free port.
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
     /// Latency added to every answer, in milliseconds.

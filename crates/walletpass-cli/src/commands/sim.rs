@@ -187,7 +187,9 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
     for (i, vendor) in vendors.iter().enumerate() {
         let mut config = base.clone();
         if let Some(port) = args.port {
-            let port = port.checked_add(i as u16).ok_or_else(|| {
+            // Port 0 asks each simulator for a free port of its own; N gives N, N+1, N+2.
+            let offset = if port == 0 { 0 } else { i as u16 };
+            let port = port.checked_add(offset).ok_or_else(|| {
                 Failure::usage(format!(
                     "--port {port}: no room for {} ports",
                     vendors.len()
