@@ -19,15 +19,13 @@ fn walkthrough(readme: &str) -> String {
         .split_once(HEADING)
         .unwrap_or_else(|| panic!("README has no '{HEADING}'"))
         .1;
-    let block = after
-        .split_once("```sh\n")
-        .expect("the walkthrough has a ```sh block")
-        .1;
-    block
-        .split_once("\n```")
-        .expect("the ```sh block is closed")
-        .0
-        .to_owned()
+    let Some((_, block)) = after.split_once("```sh\n") else {
+        panic!("the walkthrough has no ```sh block");
+    };
+    let Some((block, _)) = block.split_once("\n```") else {
+        panic!("the walkthrough's ```sh block is not closed");
+    };
+    block.to_owned()
 }
 
 /// The outputs the block's comments quote, each split at `...` into the pieces that must
