@@ -457,7 +457,7 @@ pub enum SimTarget {
     Ubpass,
     /// Passinstance.
     Passinstance,
-    /// All three (on consecutive ports when --port is given).
+    /// All three (on consecutive ports when --port N is given; --port 0: a free port each).
     All,
 }
 
