@@ -4,6 +4,9 @@
 //! certificate, stored in SQLite ([`store`]), behind the
 //! [`WalletProvider`](walletpass_core::WalletProvider) trait.
 //!
+//! Pass changes are sent to the user's app as signed webhooks ([`webhook`]), with retries and a
+//! delivery history.
+//!
 //! With no certificate configured, an embedded test CA and certificate are made at first start
 //! in the data directory ([`testca`]): everything runs with no Apple account, but **real
 //! devices will not accept those passes** (a `tracing` warning says so at start).
@@ -61,6 +64,7 @@ mod sign;
 pub mod store;
 pub mod template;
 pub mod testca;
+pub mod webhook;
 
 pub use certs::Identity;
 pub use config::{AppleConfig, Certificates, Source};
@@ -68,6 +72,7 @@ pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
 pub use error::{CertError, StoreError};
 pub use pkpass::PKPASS_MIME;
 pub use provider::{Apple, STORE_FILE, capabilities};
+pub use webhook::AppleWebhookVerifier;
 
 /// The provider name errors, spans and events carry.
 pub const PROVIDER: &str = "apple";

@@ -193,9 +193,11 @@ pub async fn apple() -> Backend {
             template: Some(template.id),
             unknown_id: Some(PassId::new("wptunknown").unwrap()),
             malformed_id: Some(PassId::new("bad$id!").unwrap()),
-            webhook_sample: None,
+            webhook_sample: Some(
+                br#"{"id":"evt_1","kind":"pass_updated","provider":"apple","raw":null}"#.to_vec(),
+            ),
             bad_credentials: None,
-            loopback_deliveries: false,
+            loopback_deliveries: true,
         },
         guard: Some(Box::new(dir)),
     }
