@@ -91,20 +91,29 @@ struct Inner {
 
 /// Serials: 1 to 128 characters from `A-Z a-z 0-9 _ . : -` (they go into web service paths).
 fn check_serial(op: Operation, field: &str, id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            op,
-            field,
-            format!("'{id}' is malformed: expected 1 to 128 characters from A-Z a-z 0-9 _ . : -"),
-        )
-        .with_resource(id))
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"_.:-".contains(&b);
+    if (1..=128).contains(&id.len()) && id.bytes().all(allowed) {
+        return Ok(());
+    }
+    Err(invalid(
+        op,
+        field,
+        format!("'{id}' is malformed: expected 1 to 128 characters from A-Z a-z 0-9 _ . : -"),
+    )
+    .with_resource(id))
+}
+
+/// One page from up to `size + 1` rows in position order: the cursor is the position of the
+/// last row returned when there is more.
+fn page_of<T>(mut rows: Vec<(u64, T)>, size: usize) -> Page<T> {
+    let more = rows.len() > size;
+    rows.truncate(size);
+    let next = more
+        .then(|| rows.last().map(|(seq, _)| Cursor::new(seq.to_string())))
+        .flatten();
+    Page {
+        items: rows.into_iter().map(|(_, item)| item).collect(),
+        next,
     }
 }
 
@@ -421,10 +430,14 @@ impl Apple {
 
     /// The `pass.json` of a pass, as it goes into its `.pkpass`.
     pub fn pass_json(&self, pass: &PassRef) -> Result<serde_json::Value> {
-        let op = Operation::Vendor("pass_json");
+        Ok(self.render(pass, Operation::Vendor("pass_json"))?.pass_json)
+    }
+
+    /// Render the stored pass as it is now.
+    fn render(&self, pass: &PassRef, op: Operation) -> Result<convert::Rendered> {
         let row = self.find(pass, op)?;
         let template = self.row_template(&row, op)?;
-        let rendered = convert::render(
+        convert::render(
             &self.issuer(),
             &Input {
                 serial: &row.serial,
@@ -434,26 +447,13 @@ impl Apple {
                 auth_token: &row.auth_token,
             },
             op,
-        )?;
-        Ok(rendered.pass_json)
+        )
     }
 
     /// The signed `.pkpass` of a pass (`application/vnd.apple.pkpass`).
     pub fn pkpass(&self, pass: &PassRef) -> Result<Vec<u8>> {
         let op = Operation::Vendor("pkpass");
-        let row = self.find(pass, op)?;
-        let template = self.row_template(&row, op)?;
-        let rendered = convert::render(
-            &self.issuer(),
-            &Input {
-                serial: &row.serial,
-                status: &row.status,
-                content: &row.content,
-                template: template.as_ref().map(|(t, a)| (t, a)),
-                auth_token: &row.auth_token,
-            },
-            op,
-        )?;
+        let rendered = self.render(pass, op)?;
         let mut files = pkpass::Files::new();
         let json = serde_json::to_vec(&rendered.pass_json)
             .map_err(|e| error(ErrorKind::Decode, op, format!("pass.json: {e}")))?;
@@ -612,30 +612,14 @@ impl WalletProvider for Apple {
             status: query.status.as_ref().map(|s| s.as_str().to_owned()),
             search: query.search.clone(),
         };
-        let mut rows = self.store().list_passes(&filter, after, size + 1)?;
-        let more = rows.len() > size;
-        rows.truncate(size);
-        let next = more
-            .then(|| rows.last().map(|r| Cursor::new(r.seq.to_string())))
-            .flatten();
-        Ok(Page {
-            items: rows.into_iter().map(|r| self.to_pass(r)).collect(),
-            next,
-        })
+        let rows = self.store().list_passes(&filter, after, size + 1)?;
+        let rows = rows.into_iter().map(|r| (r.seq, self.to_pass(r))).collect();
+        Ok(page_of(rows, size))
     }
 
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
         let (after, size) = page_bounds(query, Operation::ListTemplates)?;
-        let mut rows = self.store().list_templates(after, size + 1)?;
-        let more = rows.len() > size;
-        rows.truncate(size);
-        let next = more
-            .then(|| rows.last().map(|(seq, _)| Cursor::new(seq.to_string())))
-            .flatten();
-        Ok(Page {
-            items: rows.into_iter().map(|(_, t)| t).collect(),
-            next,
-        })
+        Ok(page_of(self.store().list_templates(after, size + 1)?, size))
     }
 
     async fn get_template(&self, id: &TemplateId) -> Result<Template> {
@@ -752,16 +736,10 @@ impl WalletProvider for Apple {
     async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>> {
         let (after, size) = page_bounds(query, Operation::ListWebhooks)?;
         let template = query.template.as_ref().map(TemplateId::as_str);
-        let mut rows = self.store().list_webhooks(template, after, size + 1)?;
-        let more = rows.len() > size;
-        rows.truncate(size);
-        let next = more
-            .then(|| rows.last().map(|(seq, _)| Cursor::new(seq.to_string())))
-            .flatten();
-        Ok(Page {
-            items: rows.into_iter().map(|(_, s)| s).collect(),
-            next,
-        })
+        Ok(page_of(
+            self.store().list_webhooks(template, after, size + 1)?,
+            size,
+        ))
     }
 
     async fn get_webhook(&self, id: &WebhookId) -> Result<WebhookSubscription> {
@@ -792,16 +770,10 @@ impl WalletProvider for Apple {
         if self.store().get_webhook(id.as_str())?.is_none() {
             return Err(not_found(op, "webhook subscription", id.as_str()));
         }
-        let mut rows = self.store().list_deliveries(id.as_str(), after, size + 1)?;
-        let more = rows.len() > size;
-        rows.truncate(size);
-        let next = more
-            .then(|| rows.last().map(|(seq, _)| Cursor::new(seq.to_string())))
-            .flatten();
-        Ok(Page {
-            items: rows.into_iter().map(|(_, d)| d).collect(),
-            next,
-        })
+        Ok(page_of(
+            self.store().list_deliveries(id.as_str(), after, size + 1)?,
+            size,
+        ))
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
