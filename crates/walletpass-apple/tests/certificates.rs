@@ -373,3 +373,42 @@ fn the_embedded_test_certificate_is_made_once_and_kept() {
         );
     }
 }
+
+/// Captures what a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_embedded_certificate_warns_loudly_and_logs_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let apple = tracing::subscriber::with_default(subscriber, || {
+        Apple::new(AppleConfig::new(dir.path())).unwrap()
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(
+        logs.contains("real devices will NOT accept these passes"),
+        "{logs}"
+    );
+    let key = std::fs::read_to_string(dir.path().join("test-certificate/pass-key.pem")).unwrap();
+    let key_line = key.lines().nth(2).unwrap();
+    assert!(!logs.contains(key_line), "the key reached the logs");
+    assert!(apple.identity().is_embedded_test_certificate());
+}
