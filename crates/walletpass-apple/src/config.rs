@@ -248,7 +248,13 @@ fn parse_public_url(text: &str) -> Result<url::Url, Error> {
         _ => return Err(bad("must be https (plain http only to a loopback host)")),
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        return Err(bad("must not hold credentials or a query"));
+        // Not echoed: it may hold a password.
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("{ENV_PUBLIC_URL}: must not hold credentials or a query"),
+        )
+        .with_provider(PROVIDER)
+        .with_operation(Operation::Configure));
     }
     Ok(url)
 }

@@ -412,3 +412,16 @@ fn the_embedded_certificate_warns_loudly_and_logs_no_key() {
     assert!(!logs.contains(key_line), "the key reached the logs");
     assert!(apple.identity().is_embedded_test_certificate());
 }
+
+#[test]
+fn the_public_url_is_https_or_loopback_and_a_password_in_it_is_not_echoed() {
+    let lookup =
+        |url: &'static str| move |name: &str| (name == "APPLE_PUBLIC_URL").then(|| url.to_owned());
+    assert!(AppleConfig::from_lookup(lookup("https://passes.example.com")).is_ok());
+    assert!(AppleConfig::from_lookup(lookup("http://127.0.0.1:8080")).is_ok());
+    let err = AppleConfig::from_lookup(lookup("http://passes.example.com")).unwrap_err();
+    assert!(err.message().contains("must be https"), "{err}");
+    let err = AppleConfig::from_lookup(lookup("https://user:hunter2secret@passes.example.com"))
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("hunter2secret"), "{err}");
+}
