@@ -212,6 +212,34 @@ fn pkcs8_key(der: &[u8]) -> Result<SigningKey, CertError> {
     }
 }
 
+/// The certificate and key of a PKCS#12 file (with `p12-keystore`: pure Rust, PBES2 and the
+/// legacy 3DES/RC4 schemes Keychain exports use).
+pub(crate) fn open_pkcs12(
+    bytes: &[u8],
+    password: Option<&SecretString>,
+) -> Result<(Certificate, SigningKey), CertError> {
+    let password = password.map(|p| p.expose_secret()).unwrap_or_default();
+    let fail = |reason: &str| CertError::Pkcs12 {
+        reason: reason.to_owned(),
+    };
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        bytes,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .map_err(|_| fail("not PKCS#12, or a wrong password"))?;
+    let (_, chain) = store
+        .private_key_chain()
+        .ok_or_else(|| fail("it holds no private key with its certificate"))?;
+    let leaf = chain
+        .certs()
+        .first()
+        .ok_or_else(|| fail("it holds no certificate"))?;
+    let certificate = parse_certificate("APPLE_PASS_P12", leaf.as_der())?;
+    let key = pkcs8_key(chain.key().as_der())?;
+    Ok((certificate, key))
+}
+
 /// The text of the first `oid` attribute of `name`, if any.
 pub(crate) fn name_attribute(name: &Name, oid: der::oid::ObjectIdentifier) -> Option<String> {
     name.0
@@ -381,9 +409,17 @@ pub(crate) fn load(config: &crate::AppleConfig) -> Result<Identity, CertError> {
     let now = SystemTime::now();
     match &config.certificates {
         Some(c) => {
-            let certificate =
-                parse_certificate("APPLE_PASS_CERT", &c.certificate.read("APPLE_PASS_CERT")?)?;
-            let key = parse_key(&c.key.read("APPLE_PASS_KEY")?, c.key_password.as_ref())?;
+            let (certificate, key) = if c.pkcs12 {
+                open_pkcs12(
+                    &c.certificate.read("APPLE_PASS_P12")?,
+                    c.key_password.as_ref(),
+                )?
+            } else {
+                (
+                    parse_certificate("APPLE_PASS_CERT", &c.certificate.read("APPLE_PASS_CERT")?)?,
+                    parse_key(&c.key.read("APPLE_PASS_KEY")?, c.key_password.as_ref())?,
+                )
+            };
             let wwdr = match &c.wwdr {
                 Some(w) => Some(parse_certificate(
                     "APPLE_WWDR_CERT",

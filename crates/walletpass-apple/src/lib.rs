@@ -47,9 +47,9 @@
 //! - **`sha1`** for `manifest.json` (Apple specifies SHA-1 there), **`zip`** without default
 //!   features (Stored entries only, no compression code), **`rusqlite`** (bundled SQLite; the
 //!   workspace's choice).
-//! - PKCS#12 (`.p12`) is not read yet: export PEM with
-//!   `openssl pkcs12 -in pass.p12 -out pass.pem -nokeys` and
-//!   `openssl pkcs12 -in pass.p12 -nocerts -out pass-key.pem` (see the README).
+//! - **PKCS#12: `p12-keystore`** (pure Rust on RustCrypto, reads PBES2 and the legacy 3DES/RC4
+//!   schemes Keychain exports use) for `APPLE_PASS_P12`; the candidates `p12` (unmaintained)
+//!   and OpenSSL bindings (C) were not taken.
 //!
 //! Every choice made where Apple is silent is listed in [`assumptions`].
 

@@ -25,6 +25,7 @@ fn config(dir: &std::path::Path, cert: &str, key: &str, wwdr: Option<&str>) -> A
             key: Source::Inline(key.as_bytes().to_vec()),
             key_password: None,
             wwdr: wwdr.map(|w| Source::Inline(w.as_bytes().to_vec())),
+            pkcs12: false,
         })
 }
 
@@ -335,6 +336,7 @@ async fn an_rsa_certificate_made_by_openssl_signs_passes_openssl_verifies() {
             key: Source::Path(dir.path().join("pass-key.pem")),
             key_password: None,
             wwdr: Some(Source::Path(dir.path().join("ca.pem"))),
+            pkcs12: false,
         });
     let apple = Apple::new(config).unwrap();
     assert_eq!(apple.identity().pass_type_id(), PTID);
