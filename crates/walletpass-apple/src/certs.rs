@@ -132,20 +132,38 @@ pub(crate) fn to_pem(cert: &Certificate) -> Result<String, CertError> {
         })
 }
 
-/// Parse one certificate (the first of a PEM chain, or DER).
+/// The first PEM block whose label `wanted` accepts, with anything around it (OpenSSL's
+/// `Bag Attributes` lines, other blocks) left out.
+fn pem_block(text: &str, wanted: impl Fn(&str) -> bool) -> Option<&str> {
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let label_end = block[11..].find("-----")? + 11;
+        let label = &block[11..label_end];
+        let end_marker = format!("-----END {label}-----");
+        let end = block.find(&end_marker)? + end_marker.len();
+        if wanted(label) {
+            return Some(&block[..end]);
+        }
+        rest = &block[end..];
+    }
+    None
+}
+
+/// Parse one certificate (the first CERTIFICATE block of PEM text, or DER).
 pub(crate) fn parse_certificate(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<Certificate, CertError> {
+    use der::DecodePem;
     let bad = |reason: String| CertError::BadCertificate { what, reason };
-    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        let chain = Certificate::load_pem_chain(bytes).map_err(|e| bad(e.to_string()))?;
-        chain
-            .into_iter()
-            .next()
-            .ok_or_else(|| bad("no CERTIFICATE block".into()))
-    } else {
-        Certificate::from_der(bytes).map_err(|e| bad(e.to_string()))
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            let block = pem_block(text, |l| l == "CERTIFICATE")
+                .ok_or_else(|| bad("no CERTIFICATE block".into()))?;
+            Certificate::from_pem(block).map_err(|e| bad(e.to_string()))
+        }
+        _ => Certificate::from_der(bytes).map_err(|e| bad(e.to_string())),
     }
 }
 
@@ -157,7 +175,11 @@ pub(crate) fn parse_key(
     let text = std::str::from_utf8(pem).map_err(|_| CertError::BadKey {
         reason: "not PEM text".into(),
     })?;
-    let (label, doc) = der::SecretDocument::from_pem(text).map_err(|e| CertError::BadKey {
+    let block =
+        pem_block(text, |l| l.ends_with("PRIVATE KEY")).ok_or_else(|| CertError::BadKey {
+            reason: "no PRIVATE KEY block".into(),
+        })?;
+    let (label, doc) = der::SecretDocument::from_pem(block).map_err(|e| CertError::BadKey {
         reason: format!("not PEM ({e})"),
     })?;
     let bad = |e: &dyn fmt::Display| CertError::BadKey {

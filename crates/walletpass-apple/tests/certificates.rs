@@ -329,11 +329,19 @@ async fn an_rsa_certificate_made_by_openssl_signs_passes_openssl_verifies() {
         "365",
         "-sha256",
     ]);
+    // One file with OpenSSL's attribute lines, the certificate and the key, as
+    // `openssl pkcs12 -nodes` writes it: both are found in it.
+    let combined = format!(
+        "Bag Attributes\n    localKeyID: 01\nsubject=/UID={PTID}\n{}Bag Attributes\nKey Attributes: <No Attributes>\n{}",
+        std::fs::read_to_string(dir.path().join("pass.pem")).unwrap(),
+        std::fs::read_to_string(dir.path().join("pass-key.pem")).unwrap()
+    );
+    std::fs::write(dir.path().join("combined.pem"), combined).unwrap();
     let config = AppleConfig::new(dir.path())
         .in_memory()
         .with_certificates(Certificates {
-            certificate: Source::Path(dir.path().join("pass.pem")),
-            key: Source::Path(dir.path().join("pass-key.pem")),
+            certificate: Source::Path(dir.path().join("combined.pem")),
+            key: Source::Path(dir.path().join("combined.pem")),
             key_password: None,
             wwdr: Some(Source::Path(dir.path().join("ca.pem"))),
             pkcs12: false,
