@@ -86,6 +86,9 @@ async fn apple() {
         "content_pdf417",
         "list_carries_full_content",
         "templates_lifecycle",
+        "webhook_subscription_lifecycle",
+        "webhook_verification",
+        "webhook_delivery_verifies",
     ] {
         let result = report
             .results

@@ -132,20 +132,38 @@ pub(crate) fn to_pem(cert: &Certificate) -> Result<String, CertError> {
         })
 }
 
-/// Parse one certificate (the first of a PEM chain, or DER).
+/// The first PEM block whose label `wanted` accepts, with anything around it (OpenSSL's
+/// `Bag Attributes` lines, other blocks) left out.
+fn pem_block(text: &str, wanted: impl Fn(&str) -> bool) -> Option<&str> {
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let label_end = block[11..].find("-----")? + 11;
+        let label = &block[11..label_end];
+        let end_marker = format!("-----END {label}-----");
+        let end = block.find(&end_marker)? + end_marker.len();
+        if wanted(label) {
+            return Some(&block[..end]);
+        }
+        rest = &block[end..];
+    }
+    None
+}
+
+/// Parse one certificate (the first CERTIFICATE block of PEM text, or DER).
 pub(crate) fn parse_certificate(
     what: &'static str,
     bytes: &[u8],
 ) -> Result<Certificate, CertError> {
+    use der::DecodePem;
     let bad = |reason: String| CertError::BadCertificate { what, reason };
-    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        let chain = Certificate::load_pem_chain(bytes).map_err(|e| bad(e.to_string()))?;
-        chain
-            .into_iter()
-            .next()
-            .ok_or_else(|| bad("no CERTIFICATE block".into()))
-    } else {
-        Certificate::from_der(bytes).map_err(|e| bad(e.to_string()))
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains("-----BEGIN") => {
+            let block = pem_block(text, |l| l == "CERTIFICATE")
+                .ok_or_else(|| bad("no CERTIFICATE block".into()))?;
+            Certificate::from_pem(block).map_err(|e| bad(e.to_string()))
+        }
+        _ => Certificate::from_der(bytes).map_err(|e| bad(e.to_string())),
     }
 }
 
@@ -157,7 +175,11 @@ pub(crate) fn parse_key(
     let text = std::str::from_utf8(pem).map_err(|_| CertError::BadKey {
         reason: "not PEM text".into(),
     })?;
-    let (label, doc) = der::SecretDocument::from_pem(text).map_err(|e| CertError::BadKey {
+    let block =
+        pem_block(text, |l| l.ends_with("PRIVATE KEY")).ok_or_else(|| CertError::BadKey {
+            reason: "no PRIVATE KEY block".into(),
+        })?;
+    let (label, doc) = der::SecretDocument::from_pem(block).map_err(|e| CertError::BadKey {
         reason: format!("not PEM ({e})"),
     })?;
     let bad = |e: &dyn fmt::Display| CertError::BadKey {
@@ -210,6 +232,34 @@ fn pkcs8_key(der: &[u8]) -> Result<SigningKey, CertError> {
             reason: format!("unsupported key algorithm {}", info.algorithm.oid),
         })
     }
+}
+
+/// The certificate and key of a PKCS#12 file (with `p12-keystore`: pure Rust, PBES2 and the
+/// legacy 3DES/RC4 schemes Keychain exports use).
+pub(crate) fn open_pkcs12(
+    bytes: &[u8],
+    password: Option<&SecretString>,
+) -> Result<(Certificate, SigningKey), CertError> {
+    let password = password.map(|p| p.expose_secret()).unwrap_or_default();
+    let fail = |reason: &str| CertError::Pkcs12 {
+        reason: reason.to_owned(),
+    };
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        bytes,
+        password,
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .map_err(|_| fail("not PKCS#12, or a wrong password"))?;
+    let (_, chain) = store
+        .private_key_chain()
+        .ok_or_else(|| fail("it holds no private key with its certificate"))?;
+    let leaf = chain
+        .certs()
+        .first()
+        .ok_or_else(|| fail("it holds no certificate"))?;
+    let certificate = parse_certificate("APPLE_PASS_P12", leaf.as_der())?;
+    let key = pkcs8_key(chain.key().as_der())?;
+    Ok((certificate, key))
 }
 
 /// The text of the first `oid` attribute of `name`, if any.
@@ -381,9 +431,17 @@ pub(crate) fn load(config: &crate::AppleConfig) -> Result<Identity, CertError> {
     let now = SystemTime::now();
     match &config.certificates {
         Some(c) => {
-            let certificate =
-                parse_certificate("APPLE_PASS_CERT", &c.certificate.read("APPLE_PASS_CERT")?)?;
-            let key = parse_key(&c.key.read("APPLE_PASS_KEY")?, c.key_password.as_ref())?;
+            let (certificate, key) = if c.pkcs12 {
+                open_pkcs12(
+                    &c.certificate.read("APPLE_PASS_P12")?,
+                    c.key_password.as_ref(),
+                )?
+            } else {
+                (
+                    parse_certificate("APPLE_PASS_CERT", &c.certificate.read("APPLE_PASS_CERT")?)?,
+                    parse_key(&c.key.read("APPLE_PASS_KEY")?, c.key_password.as_ref())?,
+                )
+            };
             let wwdr = match &c.wwdr {
                 Some(w) => Some(parse_certificate(
                     "APPLE_WWDR_CERT",

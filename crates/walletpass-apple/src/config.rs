@@ -7,7 +7,8 @@
 //! |---|---|
 //! | `APPLE_PASS_CERT` | the Pass Type ID certificate: a path, or PEM text |
 //! | `APPLE_PASS_KEY` | its private key: a path, or PEM text (PKCS#8, PKCS#1 or SEC1) |
-//! | `APPLE_PASS_KEY_PASSWORD` | the password of an `ENCRYPTED PRIVATE KEY` |
+//! | `APPLE_PASS_P12` | instead of the two above: a PKCS#12 (`.p12`) file holding both (path) |
+//! | `APPLE_PASS_KEY_PASSWORD` | the password of an `ENCRYPTED PRIVATE KEY`, or of the `.p12` |
 //! | `APPLE_WWDR_CERT` | Apple's WWDR intermediate that issued the certificate: a path, or PEM |
 //! | `APPLE_TEAM_ID` | the team id (checked against the certificate's OU; default: the OU) |
 //! | `APPLE_PASS_TYPE_ID` | the pass type id (checked against the certificate's UID; default: the UID) |
@@ -30,6 +31,8 @@ use crate::PROVIDER;
 pub const ENV_PASS_CERT: &str = "APPLE_PASS_CERT";
 /// The key variable.
 pub const ENV_PASS_KEY: &str = "APPLE_PASS_KEY";
+/// The PKCS#12 variable (certificate and key in one `.p12` file).
+pub const ENV_PASS_P12: &str = "APPLE_PASS_P12";
 /// The key password variable.
 pub const ENV_PASS_KEY_PASSWORD: &str = "APPLE_PASS_KEY_PASSWORD";
 /// The WWDR variable.
@@ -98,6 +101,8 @@ pub struct Certificates {
     pub key_password: Option<SecretString>,
     /// Apple's WWDR intermediate that issued the certificate.
     pub wwdr: Option<Source>,
+    /// `certificate` is a PKCS#12 file holding the key too (`key` is then not read).
+    pub pkcs12: bool,
 }
 
 impl fmt::Debug for Certificates {
@@ -110,6 +115,7 @@ impl fmt::Debug for Certificates {
                 &self.key_password.as_ref().map(|_| "[REDACTED]"),
             )
             .field("wwdr", &self.wwdr)
+            .field("pkcs12", &self.pkcs12)
             .finish()
     }
 }
@@ -204,13 +210,23 @@ impl AppleConfig {
                 .filter(|v| !v.is_empty())
         };
         let mut config = Self::new(get(ENV_DATA_DIR).unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
-        config.certificates = match (get(ENV_PASS_CERT), get(ENV_PASS_KEY)) {
-            (None, None) => None,
-            (Some(cert), Some(key)) => Some(Certificates {
+        let key_password = get(ENV_PASS_KEY_PASSWORD).map(SecretString::from);
+        let wwdr = get(ENV_WWDR_CERT).map(|v| Source::from_value(&v));
+        config.certificates = match (get(ENV_PASS_P12), get(ENV_PASS_CERT), get(ENV_PASS_KEY)) {
+            (None, None, None) => None,
+            (Some(p12), None, None) => Some(Certificates {
+                certificate: Source::Path(PathBuf::from(&p12)),
+                key: Source::Path(PathBuf::from(p12)),
+                key_password,
+                wwdr,
+                pkcs12: true,
+            }),
+            (None, Some(cert), Some(key)) => Some(Certificates {
                 certificate: Source::from_value(&cert),
                 key: Source::from_value(&key),
-                key_password: get(ENV_PASS_KEY_PASSWORD).map(SecretString::from),
-                wwdr: get(ENV_WWDR_CERT).map(|v| Source::from_value(&v)),
+                key_password,
+                wwdr,
+                pkcs12: false,
             }),
             _ => return Err(crate::CertError::Incomplete.into()),
         };
@@ -248,7 +264,13 @@ fn parse_public_url(text: &str) -> Result<url::Url, Error> {
         _ => return Err(bad("must be https (plain http only to a loopback host)")),
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        return Err(bad("must not hold credentials or a query"));
+        // Not echoed: it may hold a password.
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!("{ENV_PUBLIC_URL}: must not hold credentials or a query"),
+        )
+        .with_provider(PROVIDER)
+        .with_operation(Operation::Configure));
     }
     Ok(url)
 }

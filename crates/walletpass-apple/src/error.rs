@@ -126,6 +126,14 @@ pub enum CertError {
         /// Why.
         reason: String,
     },
+    /// A PKCS#12 file could not be opened (never shown).
+    #[error(
+        "APPLE_PASS_P12: cannot open it ({reason}); check APPLE_PASS_KEY_PASSWORD, or export PEM with openssl pkcs12"
+    )]
+    Pkcs12 {
+        /// Why, without any key material.
+        reason: String,
+    },
     /// Signing failed.
     #[error("signing manifest.json failed: {0}")]
     Sign(String),

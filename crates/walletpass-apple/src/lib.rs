@@ -4,6 +4,9 @@
 //! certificate, stored in SQLite ([`store`]), behind the
 //! [`WalletProvider`](walletpass_core::WalletProvider) trait.
 //!
+//! Pass changes are sent to the user's app as signed webhooks ([`webhook`]), with retries and a
+//! delivery history.
+//!
 //! With no certificate configured, an embedded test CA and certificate are made at first start
 //! in the data directory ([`testca`]): everything runs with no Apple account, but **real
 //! devices will not accept those passes** (a `tracing` warning says so at start).
@@ -44,9 +47,9 @@
 //! - **`sha1`** for `manifest.json` (Apple specifies SHA-1 there), **`zip`** without default
 //!   features (Stored entries only, no compression code), **`rusqlite`** (bundled SQLite; the
 //!   workspace's choice).
-//! - PKCS#12 (`.p12`) is not read yet: export PEM with
-//!   `openssl pkcs12 -in pass.p12 -out pass.pem -nokeys` and
-//!   `openssl pkcs12 -in pass.p12 -nocerts -out pass-key.pem` (see the README).
+//! - **PKCS#12: `p12-keystore`** (pure Rust on RustCrypto, reads PBES2 and the legacy 3DES/RC4
+//!   schemes Keychain exports use) for `APPLE_PASS_P12`; the candidates `p12` (unmaintained)
+//!   and OpenSSL bindings (C) were not taken.
 //!
 //! Every choice made where Apple is silent is listed in [`assumptions`].
 
@@ -61,6 +64,7 @@ mod sign;
 pub mod store;
 pub mod template;
 pub mod testca;
+pub mod webhook;
 
 pub use certs::Identity;
 pub use config::{AppleConfig, Certificates, Source};
@@ -68,6 +72,7 @@ pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
 pub use error::{CertError, StoreError};
 pub use pkpass::PKPASS_MIME;
 pub use provider::{Apple, STORE_FILE, capabilities};
+pub use webhook::AppleWebhookVerifier;
 
 /// The provider name errors, spans and events carry.
 pub const PROVIDER: &str = "apple";

@@ -1,6 +1,8 @@
 //! Storage: a small [`Storage`] trait (the next issue adds PostgreSQL) and [`SqliteStore`], a
 //! SQLite file in the data directory (WAL journal, `synchronous=NORMAL`: a killed process
 //! loses no committed change; a power cut may lose the last commits before a checkpoint).
+//! Webhook signing secrets are kept in the file (they are needed to sign deliveries): protect
+//! it like the pass key.
 //!
 //! Schema migrations are versioned in [`MIGRATIONS`] and tracked in `PRAGMA user_version`;
 //! a file written by a newer build is refused. Every change to a pass runs in one
@@ -13,8 +15,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
-use walletpass_core::{PassContent, PassStatus, Result, Template};
+use walletpass_core::{
+    PassContent, PassStatus, Result, Template, TemplateId, WebhookDelivery, WebhookEventKind,
+    WebhookSubscription,
+};
 
 use crate::error::StoreError;
 
@@ -43,6 +49,19 @@ pub const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         bytes BLOB NOT NULL
     );",
+    // 2: webhook subscriptions (with their signing secret) and the delivery history.
+    "CREATE TABLE webhooks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        secret TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        webhook TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX deliveries_webhook ON deliveries(webhook, seq);",
 ];
 
 /// A stored pass.
@@ -115,6 +134,38 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn put_image(&self, key: &str, bytes: &[u8]) -> Result<()>;
     /// Read image bytes.
     fn get_image(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Insert a webhook subscription with its signing secret.
+    fn insert_webhook(
+        &self,
+        subscription: &WebhookSubscription,
+        secret: &SecretString,
+    ) -> Result<()>;
+    /// Read a subscription (without its secret).
+    fn get_webhook(&self, id: &str) -> Result<Option<WebhookSubscription>>;
+    /// Up to `limit` subscriptions after position `after`, of `template` when given.
+    fn list_webhooks(
+        &self,
+        template: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, WebhookSubscription)>>;
+    /// Delete a subscription and its history; whether it existed.
+    fn delete_webhook(&self, id: &str) -> Result<bool>;
+    /// The active subscriptions that want `kind` about a pass of `template`: id, url, secret.
+    fn webhooks_for(
+        &self,
+        kind: &WebhookEventKind,
+        template: Option<&TemplateId>,
+    ) -> Result<Vec<(String, String, SecretString)>>;
+    /// Record one delivery attempt.
+    fn add_delivery(&self, webhook: &str, delivery: &WebhookDelivery) -> Result<()>;
+    /// Up to `limit` delivery attempts of a subscription after position `after`.
+    fn list_deliveries(
+        &self,
+        webhook: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, WebhookDelivery)>>;
 }
 
 /// The SQLite store.
@@ -438,5 +489,135 @@ impl Storage for SqliteStore {
             .query_row([key], |r| r.get(0))
             .optional()
             .map_err(sql)
+    }
+
+    fn insert_webhook(
+        &self,
+        subscription: &WebhookSubscription,
+        secret: &SecretString,
+    ) -> Result<()> {
+        let body = serde_json::to_string(subscription).map_err(decode)?;
+        self.lock()
+            .execute(
+                "INSERT INTO webhooks (id, body, secret) VALUES (?1, ?2, ?3)",
+                params![subscription.id.as_str(), body, secret.expose_secret()],
+            )
+            .map_err(sql)?;
+        Ok(())
+    }
+
+    fn get_webhook(&self, id: &str) -> Result<Option<WebhookSubscription>> {
+        let body: Option<String> = self
+            .lock()
+            .prepare_cached("SELECT body FROM webhooks WHERE id = ?1")
+            .map_err(sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        body.map(|b| serde_json::from_str(&b).map_err(decode))
+            .transpose()
+    }
+
+    fn list_webhooks(
+        &self,
+        template: Option<&str>,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, WebhookSubscription)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, body FROM webhooks WHERE seq > ?1 ORDER BY seq")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map(params![after as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (seq, body) = r.map_err(sql)?;
+            let sub: WebhookSubscription = serde_json::from_str(&body).map_err(decode)?;
+            if template.is_none_or(|t| sub.template.as_ref().map(TemplateId::as_str) == Some(t)) {
+                out.push((seq as u64, sub));
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn delete_webhook(&self, id: &str) -> Result<bool> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(sql)?;
+        let n = tx
+            .execute("DELETE FROM webhooks WHERE id = ?1", [id])
+            .map_err(sql)?;
+        tx.execute("DELETE FROM deliveries WHERE webhook = ?1", [id])
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(n > 0)
+    }
+
+    fn webhooks_for(
+        &self,
+        kind: &WebhookEventKind,
+        template: Option<&TemplateId>,
+    ) -> Result<Vec<(String, String, SecretString)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached("SELECT body, secret FROM webhooks ORDER BY seq")
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (body, secret) = r.map_err(sql)?;
+            let sub: WebhookSubscription = serde_json::from_str(&body).map_err(decode)?;
+            let wanted = sub.active
+                && sub.events.contains(kind)
+                && (sub.template.is_none() || sub.template.as_ref() == template);
+            if wanted {
+                out.push((sub.id.to_string(), sub.url, SecretString::from(secret)));
+            }
+        }
+        Ok(out)
+    }
+
+    fn add_delivery(&self, webhook: &str, delivery: &WebhookDelivery) -> Result<()> {
+        let body = serde_json::to_string(delivery).map_err(decode)?;
+        self.lock()
+            .execute(
+                "INSERT INTO deliveries (webhook, body) VALUES (?1, ?2)",
+                params![webhook, body],
+            )
+            .map_err(sql)?;
+        Ok(())
+    }
+
+    fn list_deliveries(
+        &self,
+        webhook: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, WebhookDelivery)>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT seq, body FROM deliveries WHERE webhook = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map(params![webhook, after as i64, limit as i64], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (seq, body) = r.map_err(sql)?;
+            out.push((seq as u64, serde_json::from_str(&body).map_err(decode)?));
+        }
+        Ok(out)
     }
 }

@@ -25,6 +25,7 @@ fn config(dir: &std::path::Path, cert: &str, key: &str, wwdr: Option<&str>) -> A
             key: Source::Inline(key.as_bytes().to_vec()),
             key_password: None,
             wwdr: wwdr.map(|w| Source::Inline(w.as_bytes().to_vec())),
+            pkcs12: false,
         })
 }
 
@@ -328,13 +329,22 @@ async fn an_rsa_certificate_made_by_openssl_signs_passes_openssl_verifies() {
         "365",
         "-sha256",
     ]);
+    // One file with OpenSSL's attribute lines, the certificate and the key, as
+    // `openssl pkcs12 -nodes` writes it: both are found in it.
+    let combined = format!(
+        "Bag Attributes\n    localKeyID: 01\nsubject=/UID={PTID}\n{}Bag Attributes\nKey Attributes: <No Attributes>\n{}",
+        std::fs::read_to_string(dir.path().join("pass.pem")).unwrap(),
+        std::fs::read_to_string(dir.path().join("pass-key.pem")).unwrap()
+    );
+    std::fs::write(dir.path().join("combined.pem"), combined).unwrap();
     let config = AppleConfig::new(dir.path())
         .in_memory()
         .with_certificates(Certificates {
-            certificate: Source::Path(dir.path().join("pass.pem")),
-            key: Source::Path(dir.path().join("pass-key.pem")),
+            certificate: Source::Path(dir.path().join("combined.pem")),
+            key: Source::Path(dir.path().join("combined.pem")),
             key_password: None,
             wwdr: Some(Source::Path(dir.path().join("ca.pem"))),
+            pkcs12: false,
         });
     let apple = Apple::new(config).unwrap();
     assert_eq!(apple.identity().pass_type_id(), PTID);
@@ -372,4 +382,56 @@ fn the_embedded_test_certificate_is_made_once_and_kept() {
             0
         );
     }
+}
+
+/// Captures what a `tracing` subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_embedded_certificate_warns_loudly_and_logs_no_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let apple = tracing::subscriber::with_default(subscriber, || {
+        Apple::new(AppleConfig::new(dir.path())).unwrap()
+    });
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(
+        logs.contains("real devices will NOT accept these passes"),
+        "{logs}"
+    );
+    let key = std::fs::read_to_string(dir.path().join("test-certificate/pass-key.pem")).unwrap();
+    let key_line = key.lines().nth(2).unwrap();
+    assert!(!logs.contains(key_line), "the key reached the logs");
+    assert!(apple.identity().is_embedded_test_certificate());
+}
+
+#[test]
+fn the_public_url_is_https_or_loopback_and_a_password_in_it_is_not_echoed() {
+    let lookup =
+        |url: &'static str| move |name: &str| (name == "APPLE_PUBLIC_URL").then(|| url.to_owned());
+    assert!(AppleConfig::from_lookup(lookup("https://passes.example.com")).is_ok());
+    assert!(AppleConfig::from_lookup(lookup("http://127.0.0.1:8080")).is_ok());
+    let err = AppleConfig::from_lookup(lookup("http://passes.example.com")).unwrap_err();
+    assert!(err.message().contains("must be https"), "{err}");
+    let err = AppleConfig::from_lookup(lookup("https://user:hunter2secret@passes.example.com"))
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("hunter2secret"), "{err}");
 }

@@ -28,7 +28,8 @@ Environment:
   PASSNINJA_FIELD_SPECS                                   PassNinja field specs for every program
   UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
   PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
-  APPLE_PASS_CERT, APPLE_PASS_KEY, APPLE_WWDR_CERT        apple: your Pass Type ID certificate
+  APPLE_PASS_CERT, APPLE_PASS_KEY (or APPLE_PASS_P12), APPLE_WWDR_CERT
+                                                          apple: your Pass Type ID certificate
                                                           (none: an embedded TEST certificate)
   APPLE_PASS_KEY_PASSWORD, APPLE_DATA_DIR, APPLE_PUBLIC_URL  apple: key password, store, serving URL
   WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`

@@ -6,7 +6,7 @@
 //! | `passninja` | `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID`, optional `PASSNINJA_BASE_URL` |
 //! | `ubpass` | `UBPASS_API_KEY` or `UBPASS_TOKEN`, optional `UBPASS_WORKSPACE_ID`, `UBPASS_BASE_URL` |
 //! | `passinstance` | `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY`, optional `PASSINSTANCE_BASE_URL` |
-//! | `apple` | none (embedded test certificate); `APPLE_PASS_CERT`, `APPLE_PASS_KEY`, `APPLE_WWDR_CERT`, optional `APPLE_PASS_KEY_PASSWORD`, `APPLE_TEAM_ID`, `APPLE_PASS_TYPE_ID`, `APPLE_DATA_DIR`, `APPLE_PUBLIC_URL` |
+//! | `apple` | none (embedded test certificate); `APPLE_PASS_CERT` + `APPLE_PASS_KEY` or `APPLE_PASS_P12`, `APPLE_WWDR_CERT`, optional `APPLE_PASS_KEY_PASSWORD`, `APPLE_TEAM_ID`, `APPLE_PASS_TYPE_ID`, `APPLE_DATA_DIR`, `APPLE_PUBLIC_URL` |
 //!
 //! `WALLETPASS_PROVIDER` names the provider [`from_env`] builds (default `memory`).
 

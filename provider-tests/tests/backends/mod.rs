@@ -15,16 +15,21 @@ pub struct Backend {
     pub guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
-/// The memory provider, with a template defining the suite's three keys.
-pub async fn memory() -> Backend {
-    let provider = Arc::new(MemoryProvider::new());
+/// A template defining the suite's three keys (`member`, `points`, `tier`), made in `provider`.
+async fn suite_template(provider: &dyn WalletProvider) -> walletpass_core::Template {
     let mut template = NewTemplate::new("conformance").unwrap();
     for (key, label) in [("member", "Member"), ("points", "Points"), ("tier", "Tier")] {
         template = template
             .with_field(FieldSpec::new(key).unwrap().with_label(label))
             .unwrap();
     }
-    let template = provider.create_template(template).await.unwrap();
+    provider.create_template(template).await.unwrap()
+}
+
+/// The memory provider, with a template defining the suite's three keys.
+pub async fn memory() -> Backend {
+    let provider = Arc::new(MemoryProvider::new());
+    let template = suite_template(provider.as_ref()).await;
     Backend {
         provider,
         fixture: Fixture {
@@ -193,21 +198,18 @@ pub async fn apple() -> Backend {
         .with_public_url("https://passes.example.com")
         .unwrap();
     let provider = Arc::new(Apple::new(config).unwrap());
-    let mut template = NewTemplate::new("conformance").unwrap();
-    for (key, label) in [("member", "Member"), ("points", "Points"), ("tier", "Tier")] {
-        template = template
-            .with_field(FieldSpec::new(key).unwrap().with_label(label))
-            .unwrap();
-    }
-    let template = provider.create_template(template).await.unwrap();
+    let template = suite_template(provider.as_ref()).await;
     Backend {
         provider,
         fixture: Fixture {
             template: Some(template.id),
             unknown_id: Some(PassId::new("wptunknown").unwrap()),
             malformed_id: Some(PassId::new("bad$id!").unwrap()),
-            webhook_sample: None,
+            webhook_sample: Some(
+                br#"{"id":"evt_1","kind":"pass_updated","provider":"apple","raw":null}"#.to_vec(),
+            ),
             bad_credentials: None,
+            receiver: Receiver::Loopback,
             ..Default::default()
         },
         guard: Some(Box::new(dir)),
