@@ -156,6 +156,7 @@ async fn every_conformance_fixture_renders_a_schema_valid_pass_json() {
         },
         skip_snapshot_check: false,
         only: Vec::new(),
+        notes: Vec::new(),
     };
     let report = provider_tests::run_suite(checked.clone(), options).await;
     assert!(!report.has_failures(), "{}", report.to_table());
