@@ -118,22 +118,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/webhooks/{provider}", post(receive))
         .with_state(Arc::clone(&inbox));
+    // Both vendors deliver only to https receivers: the receiver serves https with a
+    // certificate made now, whose CA the two simulators are told to trust.
+    let tls = walletpass_sim::tls::TestTls::generate()?;
+    let (receiver_url, _https) = tls.identity().serve_loopback(app.clone()).await?;
+    println!("receiver listening on {receiver_url}/webhooks/{{provider}}");
+    // The same endpoint on plain http, only for the forged delivery below (no TLS client needed).
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let receiver_url = format!("http://{}", listener.local_addr()?);
+    let plain_addr = listener.local_addr()?.to_string();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    println!("receiver listening on {receiver_url}/webhooks/{{provider}}");
 
     // Two vendors, each with a pass in its loyalty template.
     let pn_options = passninja::PassNinjaOptions {
         seed: Some(Arc::new(passninja::conformance_seed())),
+        trust_ca_pem: Some(tls.ca_pem.clone()),
         ..passninja::PassNinjaOptions::default()
     };
     let pn_sim = passninja::launch(SimConfig::default(), pn_options)
         .await?
         .into_running();
-    let pi_sim = passinstance::start(SimConfig::default()).await?;
+    let (pi_sim, _) =
+        passinstance::start_trusting(SimConfig::default(), Some(tls.ca_pem.as_str())).await?;
     let vendors = [
         (
             "passninja",
@@ -189,7 +196,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // A forged delivery: right shape, no valid signature.
-    let forged = post_forged(&receiver_url, "passinstance").await;
+    let forged = post_forged(&plain_addr, "passinstance").await;
     println!("forged delivery answered {forged}");
 
     // Expect one event and one duplicate per vendor, and the forged one rejected.
@@ -229,10 +236,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// POST a forged delivery to the receiver with a bare HTTP/1.1 request (no client crate needed).
-async fn post_forged(receiver_url: &str, endpoint: &str) -> String {
+/// POST a forged delivery to the receiver's plain http listener at `addr` with a bare HTTP/1.1
+/// request (no client crate needed).
+async fn post_forged(addr: &str, endpoint: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = receiver_url.trim_start_matches("http://");
     let body =
         r#"{"id":"evt_forged","type":"pass.updated","createdAt":"2026-01-01T00:00:00Z","data":{}}"#;
     let request = format!(
