@@ -9,40 +9,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::binary::{kill_at, migrate_args, provider, seed_members, spawn};
-use futures::TryStreamExt;
+use common::members;
 use walletpass::ProviderKind;
-use walletpass_core::{ListQuery, TemplateId, WalletProvider, WalletProviderExt};
+use walletpass_core::TemplateId;
 use walletpass_sim::SimConfig;
 use walletpass_sim::harness::RunningSim;
 use walletpass_sim::{passinstance, ubpass};
 
 const N: usize = 120;
-
-async fn members(provider: &dyn WalletProvider, template: Option<TemplateId>) -> Vec<String> {
-    let mut query = ListQuery::new();
-    query.template = template;
-    let listed: Vec<_> = provider.list_all(query).try_collect().await.unwrap();
-    let mut out = Vec::new();
-    for p in listed {
-        let p = provider.get(&p.pass_ref).await.unwrap();
-        let text = |key: &str| {
-            p.content
-                .field(key)
-                .map(|f| f.value.to_text())
-                .unwrap_or_default()
-        };
-        if text("member").starts_with("M-") {
-            out.push(format!(
-                "{}|{}|{}",
-                text("member"),
-                text("points"),
-                text("tier")
-            ));
-        }
-    }
-    out.sort();
-    out
-}
 
 async fn kill_twice_then_resume(to: &str, target: RunningSim, mapping: &str, dir: &Path) {
     let sim_config = SimConfig {

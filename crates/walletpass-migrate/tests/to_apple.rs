@@ -1,7 +1,12 @@
 //! Migrating from each vendor simulator to the Apple backend (passes signed here): every pass
 //! exactly once with the source's values, verified, a dry run that writes nothing, each target
 //! pass a signed `.pkpass`, and a second run that changes nothing.
+
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use common::members;
 
 use std::sync::Arc;
 
@@ -78,33 +83,6 @@ async fn source(kind: ProviderKind) -> Source {
         provider.create(new).await.unwrap();
     }
     (running, provider, template)
-}
-
-/// `member|points|tier` of every pass carrying a member value, sorted.
-async fn members(provider: &dyn WalletProvider, template: Option<TemplateId>) -> Vec<String> {
-    let mut query = ListQuery::new();
-    query.template = template;
-    let listed: Vec<_> = provider.list_all(query).try_collect().await.unwrap();
-    let mut out = Vec::new();
-    for p in listed {
-        let p = provider.get(&p.pass_ref).await.unwrap();
-        let text = |key: &str| {
-            p.content
-                .field(key)
-                .map(|f| f.value.to_text())
-                .unwrap_or_default()
-        };
-        if text("member").starts_with("M-") {
-            out.push(format!(
-                "{}|{}|{}",
-                text("member"),
-                text("points"),
-                text("tier")
-            ));
-        }
-    }
-    out.sort();
-    out
 }
 
 async fn to_apple(kind: ProviderKind) {

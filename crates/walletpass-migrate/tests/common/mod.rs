@@ -339,3 +339,30 @@ pub async fn assert_exactly_once(target: &Wrapped, n: usize, key: &str) {
 }
 
 pub mod binary;
+
+/// `member|points|tier` of every pass carrying an `M-` member value (read one by one), sorted.
+pub async fn members(provider: &dyn WalletProvider, template: Option<TemplateId>) -> Vec<String> {
+    let mut query = ListQuery::new();
+    query.template = template;
+    let listed: Vec<_> = provider.list_all(query).try_collect().await.unwrap();
+    let mut out = Vec::new();
+    for p in listed {
+        let p = provider.get(&p.pass_ref).await.unwrap();
+        let text = |key: &str| {
+            p.content
+                .field(key)
+                .map(|f| f.value.to_text())
+                .unwrap_or_default()
+        };
+        if text("member").starts_with("M-") {
+            out.push(format!(
+                "{}|{}|{}",
+                text("member"),
+                text("points"),
+                text("tier")
+            ));
+        }
+    }
+    out.sort();
+    out
+}
