@@ -292,6 +292,23 @@ impl SqliteStore {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The JSON `body` column of the row `query` selects by `id`, decoded.
+    fn body_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &str,
+        id: &str,
+    ) -> Result<Option<T>> {
+        let body: Option<String> = self
+            .lock()
+            .prepare_cached(query)
+            .map_err(sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        body.map(|b| serde_json::from_str(&b).map_err(decode))
+            .transpose()
+    }
+
     fn read_pass(conn: &Connection, serial: &str) -> Result<Option<PassRow>> {
         conn.prepare_cached(&format!(
             "SELECT {PASS_COLUMNS} FROM passes WHERE serial = ?1"
@@ -421,15 +438,7 @@ impl Storage for SqliteStore {
     }
 
     fn get_template(&self, id: &str) -> Result<Option<Template>> {
-        let body: Option<String> = self
-            .lock()
-            .prepare_cached("SELECT body FROM templates WHERE id = ?1")
-            .map_err(sql)?
-            .query_row([id], |r| r.get(0))
-            .optional()
-            .map_err(sql)?;
-        body.map(|b| serde_json::from_str(&b).map_err(decode))
-            .transpose()
+        self.body_by_id("SELECT body FROM templates WHERE id = ?1", id)
     }
 
     fn list_templates(&self, after: u64, limit: usize) -> Result<Vec<(u64, Template)>> {
@@ -507,15 +516,7 @@ impl Storage for SqliteStore {
     }
 
     fn get_webhook(&self, id: &str) -> Result<Option<WebhookSubscription>> {
-        let body: Option<String> = self
-            .lock()
-            .prepare_cached("SELECT body FROM webhooks WHERE id = ?1")
-            .map_err(sql)?
-            .query_row([id], |r| r.get(0))
-            .optional()
-            .map_err(sql)?;
-        body.map(|b| serde_json::from_str(&b).map_err(decode))
-            .transpose()
+        self.body_by_id("SELECT body FROM webhooks WHERE id = ?1", id)
     }
 
     fn list_webhooks(
