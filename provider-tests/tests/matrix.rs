@@ -5,11 +5,34 @@
 mod backends;
 
 use provider_tests::{Outcome, Report, SuiteOptions, run_suite};
+use walletpass_core::Capabilities;
 use walletpass_sim::{Deviation, SimConfig};
 
-/// Snapshot every observation under its shared name, and fail on any failed scenario.
-fn judge(report: &Report) {
+/// Whether a vendor backend's webhook deliveries must reach the suite's receiver: they must
+/// where it declares webhooks (create and verify). The memory provider declares them too but
+/// records deliveries and sends nothing over the network (its module docs), so its test passes
+/// `false` instead.
+fn sends_deliveries(caps: &Capabilities) -> bool {
+    caps.webhooks_create && caps.webhooks_verify
+}
+
+/// Snapshot every observation under its shared name, and fail on any failed scenario. Where the
+/// backend sends webhook deliveries, a real delivery must have passed: a skipped
+/// `webhook_delivery_verifies` (no receiver the simulator accepts, say) fails too.
+fn judge(report: &Report, delivers: bool) {
     println!("{}", report.to_table());
+    if delivers {
+        let delivery = report
+            .results
+            .iter()
+            .find(|r| r.scenario == "webhook_delivery_verifies")
+            .map(|r| &r.outcome);
+        assert!(
+            matches!(delivery, Some(Outcome::Passed { .. })),
+            "{} declares webhooks, so webhook_delivery_verifies must pass, not {delivery:?}",
+            report.provider
+        );
+    }
     for result in &report.results {
         if let Outcome::Passed { observations } = &result.outcome {
             for o in observations {
@@ -33,7 +56,8 @@ async fn memory() {
         skip_snapshot_check: true,
         ..Default::default()
     };
-    judge(&run_suite(backend.provider.clone(), options).await);
+    // Memory declares webhooks but sends no delivery: there is nothing to receive.
+    judge(&run_suite(backend.provider.clone(), options).await, false);
 }
 
 #[tokio::test]
@@ -54,6 +78,12 @@ async fn the_library_holds_a_run_to_the_shared_snapshots() {
     }
 }
 
+/// Run the suite on `backend` and judge it (no deviation is on).
+async fn run_and_judge(backend: backends::Backend) {
+    let delivers = sends_deliveries(backend.provider.capabilities());
+    judge(&run(backend).await, delivers);
+}
+
 async fn run(backend: backends::Backend) -> Report {
     let options = SuiteOptions {
         fixture: backend.fixture.clone(),
@@ -65,19 +95,48 @@ async fn run(backend: backends::Backend) -> Report {
 
 #[tokio::test]
 async fn passninja() {
-    judge(&run(backends::passninja(Default::default()).await).await);
+    run_and_judge(backends::passninja(Default::default()).await).await;
 }
 
 #[tokio::test]
 async fn passinstance() {
-    judge(&run(backends::passinstance(Default::default()).await).await);
+    run_and_judge(backends::passinstance(Default::default()).await).await;
+}
+
+/// The judge does not take a skip for a pass: PassNinja declares webhooks, and with no receiver
+/// its delivery scenario is skipped, which fails the judge.
+#[tokio::test]
+#[should_panic(expected = "webhook_delivery_verifies must pass")]
+async fn a_skipped_delivery_fails_the_judge() {
+    let mut backend = backends::passninja(Default::default()).await;
+    backend.fixture.receiver = provider_tests::Receiver::Unset;
+    let delivers = sends_deliveries(backend.provider.capabilities());
+    assert!(delivers, "PassNinja declares webhooks");
+    let options = SuiteOptions {
+        fixture: backend.fixture.clone(),
+        skip_snapshot_check: true,
+        only: vec!["webhook_delivery_verifies".to_owned()],
+        ..Default::default()
+    };
+    let report = run_suite(backend.provider.clone(), options).await;
+    assert!(
+        matches!(
+            report.results.as_slice(),
+            [r] if matches!(r.outcome, Outcome::Skipped { .. })
+        ),
+        "the scenario should be skipped: {}",
+        report.to_table()
+    );
+    judge(&report, delivers);
 }
 
 /// The Apple backend runs every scenario it declares, the content ones other backends skip
 /// included (link values, label color, two header fields, QR and PDF417).
 #[tokio::test]
 async fn apple() {
-    let report = run(backends::apple().await).await;
+    let backend = backends::apple().await;
+    let delivers = sends_deliveries(backend.provider.capabilities());
+    let report = run(backend).await;
     for scenario in [
         "content_link_values",
         "content_label_color",
@@ -101,12 +160,12 @@ async fn apple() {
             result.outcome
         );
     }
-    judge(&report);
+    judge(&report, delivers);
 }
 
 #[tokio::test]
 async fn ubpass() {
-    judge(&run(backends::ubpass(Default::default()).await).await);
+    run_and_judge(backends::ubpass(Default::default()).await).await;
 }
 
 /// Turn each deviation on in turn (one fresh simulator each) and check that the suite names
