@@ -9,6 +9,44 @@
 
 use std::sync::Arc;
 
+/// Why a `trust_ca_pem` setting (the CA a simulator's webhook deliveries trust) was refused.
+/// The simulators' start functions return it inside an [`std::io::Error`] of kind
+/// `InvalidInput`; `error.get_ref()` and `downcast_ref::<TrustCaError>()` give it back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustCaError {
+    /// The text holds no `-----BEGIN CERTIFICATE-----` block: empty, only a key, or not PEM.
+    /// Left as it was, deliveries would trust nothing more and an https receiver with a test
+    /// certificate would fail every delivery without a word about why.
+    #[error(
+        "trust_ca_pem holds no certificate: give the PEM text of the CA that signed the https \
+         receiver's certificate (a -----BEGIN CERTIFICATE----- block), or leave trust_ca_pem unset"
+    )]
+    NoCertificate,
+    /// A certificate block that cannot be read.
+    #[error("trust_ca_pem is not a readable PEM certificate: {0}")]
+    Unreadable(#[source] reqwest::Error),
+}
+
+/// The client a simulator sends webhook deliveries with: the usual web roots, plus every CA
+/// certificate in `trust_ca_pem` when it is set. A setting with no certificate in it is refused
+/// ([`TrustCaError`]), never ignored.
+pub(crate) fn delivery_client(trust_ca_pem: Option<&str>) -> std::io::Result<reqwest::Client> {
+    let invalid = |e: TrustCaError| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = trust_ca_pem {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|e| invalid(TrustCaError::Unreadable(e)))?;
+        if certificates.is_empty() {
+            return Err(invalid(TrustCaError::NoCertificate));
+        }
+        for certificate in certificates {
+            builder = builder.add_root_certificate(certificate);
+        }
+    }
+    builder.build().map_err(std::io::Error::other)
+}
+
 async fn serve_tls(
     listener: tokio::net::TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
@@ -127,5 +165,77 @@ impl TestTls {
     /// The server certificate and key, to serve with [`TlsIdentity::serve`].
     pub fn identity(&self) -> TlsIdentity {
         self.identity.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+    use super::*;
+    use crate::{SimConfig, passinstance, passninja};
+
+    /// The refusal an `io::Error` from a start function carries.
+    fn refusal(e: &std::io::Error) -> &TrustCaError {
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput, "{e}");
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<TrustCaError>())
+            .unwrap_or_else(|| panic!("not a TrustCaError: {e}"))
+    }
+
+    /// Settings that hold no certificate: empty, blank, a key alone, prose.
+    const NO_CERTIFICATE: [&str; 4] = [
+        "",
+        "  \n",
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+        "the CA is in ca.pem",
+    ];
+
+    #[test]
+    fn a_setting_with_no_certificate_is_refused_naming_the_setting() {
+        for pem in NO_CERTIFICATE {
+            let e = delivery_client(Some(pem)).unwrap_err();
+            assert!(
+                matches!(refusal(&e), TrustCaError::NoCertificate),
+                "{pem:?}: {e}"
+            );
+            let shown = e.to_string();
+            assert!(
+                shown.contains("trust_ca_pem holds no certificate"),
+                "{shown}"
+            );
+            assert!(shown.contains("BEGIN CERTIFICATE"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn a_broken_certificate_block_is_refused() {
+        let pem = "-----BEGIN CERTIFICATE-----\n!!not base64!!\n-----END CERTIFICATE-----\n";
+        let e = delivery_client(Some(pem)).unwrap_err();
+        assert!(matches!(refusal(&e), TrustCaError::Unreadable(_)), "{e}");
+        assert!(e.to_string().starts_with("trust_ca_pem "), "{e}");
+    }
+
+    #[test]
+    fn a_real_ca_and_no_setting_both_build_a_client() {
+        let tls = TestTls::generate().unwrap();
+        delivery_client(Some(&tls.ca_pem)).unwrap();
+        delivery_client(None).unwrap();
+    }
+
+    #[tokio::test]
+    async fn both_simulators_refuse_to_start_with_no_certificate_to_trust() {
+        let options = passninja::PassNinjaOptions {
+            trust_ca_pem: Some(String::new()),
+            ..passninja::PassNinjaOptions::default()
+        };
+        let e = passninja::launch(SimConfig::default(), options)
+            .await
+            .unwrap_err();
+        assert!(matches!(refusal(&e), TrustCaError::NoCertificate), "{e}");
+        let e = passinstance::start_trusting(SimConfig::default(), Some(""))
+            .await
+            .unwrap_err();
+        assert!(matches!(refusal(&e), TrustCaError::NoCertificate), "{e}");
     }
 }

@@ -197,22 +197,14 @@ pub async fn start_with_handle(config: SimConfig) -> io::Result<(RunningSim, Sim
 /// As [`start_with_handle`], with webhook deliveries also trusting the CA `trust_ca_pem`
 /// (PEM), so that a test receiver on loopback can serve https with a certificate made at run
 /// time ([`crate::tls::TestTls`]): the simulator, like the vendor, takes only https receivers.
+/// Text with no certificate in it is refused with [`TrustCaError`](crate::tls::TrustCaError).
 pub async fn start_trusting(
     config: SimConfig,
     trust_ca_pem: Option<&str>,
 ) -> io::Result<(RunningSim, SimHandle)> {
     let mut state = state::Sim::new(config.clone());
-    if let Some(pem) = trust_ca_pem {
-        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("trust_ca_pem is not a PEM certificate: {e}"),
-            )
-        })?;
-        state.http = reqwest::Client::builder()
-            .add_root_certificate(ca)
-            .build()
-            .map_err(io::Error::other)?;
+    if trust_ca_pem.is_some() {
+        state.http = crate::tls::delivery_client(trust_ca_pem)?;
     }
     let sim = Arc::new(state);
     seed::seed(&sim);

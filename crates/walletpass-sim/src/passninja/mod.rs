@@ -96,7 +96,8 @@ pub struct PassNinjaOptions {
     pub delivery_timeout: Duration,
     /// A CA certificate (PEM) that deliveries trust besides the usual web roots: the knob that
     /// lets a test receive deliveries over https on loopback with a certificate it made (the
-    /// simulator, like the vendor, refuses `http://` receivers).
+    /// simulator, like the vendor, refuses `http://` receivers). Text with no certificate in
+    /// it makes [`launch`] fail with [`TrustCaError`](crate::tls::TrustCaError).
     pub trust_ca_pem: Option<String>,
 }
 
@@ -160,17 +161,7 @@ pub async fn launch(config: SimConfig, options: PassNinjaOptions) -> std::io::Re
     if let Some(extra) = &options.seed {
         seed::apply(&mut store, extra);
     }
-    let mut http = reqwest::Client::builder();
-    if let Some(pem) = &options.trust_ca_pem {
-        let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("trust_ca_pem is not a PEM certificate: {e}"),
-            )
-        })?;
-        http = http.add_root_certificate(ca);
-    }
-    let http = http.build().map_err(std::io::Error::other)?;
+    let http = crate::tls::delivery_client(options.trust_ca_pem.as_deref())?;
     let shared = Arc::new(Shared {
         store: Mutex::new(store),
         config: config.clone(),
