@@ -1,7 +1,7 @@
-//! The documented endpoints under `/v1`, one module per resource: [`templates`] (pass templates
-//! and `passtypes/keys`), [`passes`] (create, list, get, patch, put, delete), [`pass_content`]
-//! (`raw` and `decrypt`) and [`webhooks`] (subscriptions and their delivery results). Each
-//! handler authenticates, validates, then changes the store; [`extract`] holds what they share.
+//! The documented endpoints under `/v1`, one module per resource: `templates` (pass templates
+//! and `passtypes/keys`), `passes` (create, list, get, patch, put, delete), `pass_content`
+//! (`raw` and `decrypt`) and `webhooks` (subscriptions and their delivery results). Each
+//! handler authenticates, validates, then changes the store; `extract` holds what they share.
 
 mod extract;
 mod pass_content;
