@@ -1,64 +1,61 @@
 //! Create phase: per call or in batch jobs, each intent recorded (`creating`) before its request
 //! is sent.
 
-use std::sync::Mutex;
-
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::TryStreamExt;
 use walletpass_core::{ErrorKind, NewPass, WalletProvider};
 
+use super::run::ABSENT;
 use super::{Created, Item, MigrateError, Run, Strategy, ambiguous, describe, link_of};
 use crate::checkpoint::{CheckpointError, State};
 use crate::progress::Phase;
 
+/// The rows a create is for.
+const PENDING: &[State] = &[State::Pending];
+
 impl Run<'_> {
-    /// Create every pending pass (bulk path when the target has one).
-    pub(super) async fn create_all(&self, pending: &[&Item]) -> Result<(), MigrateError> {
+    /// Create every pending pass the last lookup found absent (bulk path when the target has
+    /// one), loading them from the checkpoint a batch at a time.
+    pub(super) async fn create_all(&self) -> Result<(), MigrateError> {
         let m = self.m;
-        m.progress.start(Phase::Migrate, pending.len() as u64);
+        let pending = self.cp.staged_count(PENDING, ABSENT)?;
+        m.progress.start(Phase::Migrate, pending as u64);
         let batch = m.options.use_batch && m.target.batch().is_some();
         let concurrency = m.options.concurrency.max(1);
-        let errors: Mutex<Option<CheckpointError>> = Mutex::new(None);
+        let items = self.staged_rows(PENDING, ABSENT).map_ok(|(_, item)| item);
         if batch {
-            stream::iter(pending.chunks(m.options.batch_size.max(1)))
-                .for_each_concurrent(concurrency, |chunk| {
-                    let errors = &errors;
-                    async move {
-                        if m.stop.is_stopped() {
-                            return;
-                        }
-                        if let Err(e) = self.create_batch(chunk).await {
-                            errors
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .get_or_insert(e);
-                        }
+            items
+                .try_chunks(m.options.batch_size.max(1))
+                .map_err(|e| e.1)
+                .try_for_each_concurrent(concurrency, |chunk| async move {
+                    if m.stop.is_stopped() {
+                        return Ok(());
                     }
+                    let chunk: Vec<&Item> = chunk.iter().collect();
+                    self.create_batch(&chunk).await?;
+                    Ok(())
                 })
-                .await;
+                .await?;
         } else {
-            stream::iter(pending.iter().copied())
-                .map(Ok::<_, CheckpointError>)
+            items
                 .try_for_each_concurrent(concurrency, |item| async move {
                     if m.stop.is_stopped() {
                         return Ok(());
                     }
-                    let outcome = self.create_one(item).await?;
+                    let outcome = self.create_one(&item).await?;
                     m.progress.item(matches!(outcome, Created::Yes));
                     Ok(())
                 })
                 .await?;
         }
         m.progress.finish();
-        match errors.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
-        }
+        Ok(())
     }
 
-    /// Remember that this process sent a create for these passes.
-    pub(super) fn sent(&self, items: &[&Item]) {
-        let mut sent = self.sent_now.lock().unwrap_or_else(|p| p.into_inner());
-        sent.extend(items.iter().map(|i| i.source_ref.clone()));
+    /// Remember that this process sent a create for these passes: their recorded copies cannot
+    /// have been handed to anyone yet (no report or notice carried them).
+    fn sent(&self, items: &[&Item]) -> Result<(), CheckpointError> {
+        let refs: Vec<&str> = items.iter().map(|i| i.source_ref.as_str()).collect();
+        self.cp.mark_sent(&refs)
     }
 
     /// The create request for `item`.
@@ -74,7 +71,7 @@ impl Run<'_> {
         let m = self.m;
         let cp = self.cp;
         cp.mark_creating(&item.source_ref)?;
-        self.sent(&[item]);
+        self.sent(&[item])?;
         let max = m.options.max_attempts.max(1);
         let mut transient = 0;
         let mut limited = 0;
@@ -141,7 +138,7 @@ impl Run<'_> {
         };
         let refs: Vec<&str> = chunk.iter().map(|i| i.source_ref.as_str()).collect();
         self.cp.mark_creating_all(&refs)?;
-        self.sent(chunk);
+        self.sent(chunk)?;
         let passes: Vec<NewPass> = chunk.iter().map(|i| self.new_pass(i)).collect();
         let max = m.options.max_attempts.max(1);
         let mut limited = 0;
@@ -173,16 +170,24 @@ impl Run<'_> {
                 }
             }
         };
+        // Every success of the job in one transaction (one sync to disk for the job).
+        let created: Vec<(String, String, Option<String>)> = chunk
+            .iter()
+            .zip(&results)
+            .filter_map(|(item, r)| {
+                r.as_ref().ok().map(|pass| {
+                    (
+                        item.source_ref.clone(),
+                        pass.pass_ref.to_string(),
+                        link_of(pass),
+                    )
+                })
+            })
+            .collect();
+        self.cp.mark_created_all(&created)?;
         for (i, item) in chunk.iter().enumerate() {
             match results.get(i) {
-                Some(Ok(pass)) => {
-                    self.cp.mark_created(
-                        &item.source_ref,
-                        &pass.pass_ref.to_string(),
-                        link_of(pass).as_deref(),
-                    )?;
-                    m.progress.item(true);
-                }
+                Some(Ok(_)) => m.progress.item(true),
                 Some(Err(e))
                     if ambiguous(e.kind())
                         || e.kind() == ErrorKind::RateLimited

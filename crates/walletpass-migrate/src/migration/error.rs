@@ -1,8 +1,6 @@
 //! Why a run stops: [`MigrateError`], and the pre-flight message that groups the passes that do
 //! not fit the target by reason.
 
-use std::collections::HashMap;
-
 use walletpass_core::Error;
 
 use crate::checkpoint::CheckpointError;
@@ -16,6 +14,44 @@ pub struct Offending {
     pub reasons: Vec<String>,
 }
 
+/// The source passes that do not fit the target, found by the pre-flight check: every one
+/// counted and grouped by reason (the message), the first [`Misfits::passes`] in full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Misfits {
+    /// How many source passes do not fit.
+    pub total: usize,
+    /// The first of them (up to a thousand), with their reasons, in the order listed.
+    pub passes: Vec<Offending>,
+    /// Each distinct set of reasons, with how many passes have it and the first of them.
+    groups: Vec<(String, usize, Vec<String>)>,
+}
+
+/// Joins the reasons of one pass where the checkpoint keeps them (never part of a reason).
+pub(super) const REASON_SEPARATOR: char = '\u{1f}';
+
+impl Misfits {
+    /// From what the checkpoint's scratch table recorded.
+    pub(super) fn from_groups(found: crate::checkpoint::MisfitGroups) -> Self {
+        let show = |r: &str| r.replace(REASON_SEPARATOR, "; ");
+        Self {
+            total: found.total,
+            passes: found
+                .first
+                .into_iter()
+                .map(|(source_ref, reasons)| Offending {
+                    source_ref,
+                    reasons: reasons.split(REASON_SEPARATOR).map(str::to_owned).collect(),
+                })
+                .collect(),
+            groups: found
+                .groups
+                .into_iter()
+                .map(|(reason, n, refs)| (show(&reason), n, refs))
+                .collect(),
+        }
+    }
+}
+
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -24,8 +60,8 @@ pub enum MigrateError {
     #[error("configuration: {0}")]
     Config(String),
     /// Passes that do not fit the target; nothing was written.
-    #[error("{} source passes do not fit the target; nothing was written:\n{}", .0.len(), render_offending(.0))]
-    Preflight(Vec<Offending>),
+    #[error("{} source passes do not fit the target; nothing was written:\n{}", .0.total, render(&.0.groups))]
+    Preflight(Misfits),
     /// The checkpoint failed.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
@@ -50,35 +86,46 @@ impl MigrateError {
     }
 }
 
-/// One line per distinct set of reasons, naming the passes it applies to (the first
-/// [`NAMED_PASSES`], then how many more), so that one cause across thousands of passes reads as
-/// one line; [`MigrateError::Preflight`] still holds every pass.
+/// Group a list of misfits by their reasons, as the checkpoint does for a run.
+#[cfg(test)]
 fn render_offending(list: &[Offending]) -> String {
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<(String, usize, Vec<String>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for o in list {
         let reason = o.reasons.join("; ");
         match index.get(&reason) {
-            Some(&i) => groups[i].1.push(&o.source_ref),
+            Some(&i) => {
+                groups[i].1 += 1;
+                if groups[i].2.len() < NAMED_PASSES {
+                    groups[i].2.push(o.source_ref.clone());
+                }
+            }
             None => {
                 index.insert(reason.clone(), groups.len());
-                groups.push((reason, vec![o.source_ref.as_str()]));
+                groups.push((reason, 1, vec![o.source_ref.clone()]));
             }
         }
     }
+    render(&groups)
+}
+
+/// One line per distinct set of reasons, naming the passes it applies to (the first
+/// [`NAMED_PASSES`], then how many more), so that one cause across thousands of passes reads as
+/// one line.
+fn render(groups: &[(String, usize, Vec<String>)]) -> String {
     groups
         .iter()
-        .map(|(reason, refs)| {
+        .map(|(reason, count, refs)| {
             let mut named = refs
                 .iter()
                 .take(NAMED_PASSES)
-                .copied()
+                .map(String::as_str)
                 .collect::<Vec<_>>()
                 .join(", ");
-            if refs.len() > NAMED_PASSES {
-                named.push_str(&format!(" and {} more", refs.len() - NAMED_PASSES));
+            if *count > NAMED_PASSES {
+                named.push_str(&format!(" and {} more", count - NAMED_PASSES));
             }
-            match refs.len() {
+            match count {
                 1 => format!("  {named}: {reason}"),
                 n => format!("  {n} passes ({named}): {reason}"),
             }
@@ -88,7 +135,8 @@ fn render_offending(list: &[Offending]) -> String {
 }
 
 /// How many passes a pre-flight message names for one reason before it counts the rest.
-const NAMED_PASSES: usize = 10;
+pub(super) const NAMED_PASSES: usize = 10;
+
 #[cfg(test)]
 mod tests {
     use super::{NAMED_PASSES, Offending, render_offending};

@@ -19,23 +19,24 @@ mod sweep;
 mod sync;
 mod verify;
 
-use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use walletpass_core::{
     Error, ErrorKind, Pass, PassContent, PassId, PassRef, Template, TemplateId, WalletProvider,
 };
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, CheckpointError, Staged};
+use crate::compare::content_hash;
 use crate::mapping::Mapping;
 use crate::pacing::Pace;
 use crate::progress::{NoProgress, Progress};
 use crate::stop::StopFlag;
 
-pub use error::{MigrateError, Offending};
-pub use report::{ReportRow, Summary, write_report};
+pub use error::{MigrateError, Misfits, Offending};
+pub use report::{ReportError, ReportRow, Summary, write_report};
 
 /// What happens to the source passes once their copies verified.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -143,8 +144,9 @@ impl Default for Options {
     }
 }
 
-/// One source pass, read and mapped: only what the later steps need, so that a large inventory
-/// holds one copy of each pass's content.
+/// One source pass, read and mapped: only what the later steps need. Staged in the checkpoint
+/// as it is read ([`Staged`]) and loaded back a batch at a time, so that a large inventory is
+/// never held in memory at once.
 #[derive(Clone, Debug)]
 struct Item {
     source_pass: PassRef,
@@ -154,6 +156,55 @@ struct Item {
     expected: PassContent,
     /// The caller-chosen serial on the target ([`Strategy::CallerSerial`]).
     serial: Option<PassId>,
+    /// Already on the target when this run began (recorded in the checkpoint).
+    skipped: bool,
+}
+
+impl Item {
+    /// The staged form, as the checkpoint keeps it.
+    fn staged(&self) -> Result<Staged, CheckpointError> {
+        Ok(Staged {
+            source_ref: self.source_ref.clone(),
+            source_pass: encode(&self.source_pass)?,
+            source_link: self.source_link.clone(),
+            identity: self.identity.clone(),
+            serial: self.serial.as_ref().map(|s| s.to_string()),
+            expected: encode(&self.expected)?,
+            content_hash: content_hash(&self.expected),
+            skipped: false,
+        })
+    }
+
+    /// Back from the staged form.
+    fn from_staged(s: Staged) -> Result<Self, CheckpointError> {
+        let serial = match s.serial {
+            Some(text) => Some(PassId::new(text).map_err(|e| corrupt("serial", &e))?),
+            None => None,
+        };
+        Ok(Self {
+            source_pass: decode(&s.source_pass)?,
+            source_link: s.source_link,
+            source_ref: s.source_ref,
+            identity: s.identity,
+            expected: decode(&s.expected)?,
+            serial,
+            skipped: s.skipped,
+        })
+    }
+}
+
+fn corrupt(what: &str, e: &dyn fmt::Display) -> CheckpointError {
+    CheckpointError::Corrupt(format!("a staged {what} does not decode: {e}"))
+}
+
+/// A value as the checkpoint's scratch tables keep it (JSON).
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, CheckpointError> {
+    serde_json::to_string(value).map_err(|e| corrupt("value", &e))
+}
+
+/// A value back from the checkpoint's scratch tables.
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, CheckpointError> {
+    serde_json::from_str(text).map_err(|e| corrupt("value", &e))
 }
 
 /// A migration from one provider to another.
@@ -169,6 +220,8 @@ pub struct Migration {
     stop: StopFlag,
     /// Non-secret identities of the source and target accounts (recorded in the checkpoint).
     accounts: (String, String),
+    /// Where the CSV report goes.
+    report: Option<PathBuf>,
 }
 
 impl fmt::Debug for Migration {
@@ -180,6 +233,7 @@ impl fmt::Debug for Migration {
             .field("target_template", &self.target_template)
             .field("accounts", &self.accounts)
             .field("options", &self.options)
+            .field("report", &self.report)
             .finish()
     }
 }
@@ -198,9 +252,6 @@ struct Run<'a> {
     source_pace: Pace,
     target_pace: Pace,
     target_template: Option<Template>,
-    /// Source refs this process sent a create for: their recorded copies cannot have been
-    /// handed to anyone yet (no report or notice carried them).
-    sent_now: Mutex<HashSet<String>>,
 }
 
 fn ambiguous(kind: ErrorKind) -> bool {
@@ -239,6 +290,7 @@ impl Migration {
             progress: Arc::new(NoProgress),
             stop: StopFlag::new(),
             accounts: (String::new(), String::new()),
+            report: None,
         }
     }
 
@@ -274,6 +326,13 @@ impl Migration {
         self
     }
 
+    /// Write the CSV report here at the end of the run (one line per checkpoint row, streamed
+    /// from the checkpoint; see [`Summary::report_error`]).
+    pub fn report_to(mut self, path: Option<PathBuf>) -> Self {
+        self.report = path;
+        self
+    }
+
     /// Report progress here.
     pub fn progress(mut self, progress: Arc<dyn Progress>) -> Self {
         self.progress = progress;
@@ -293,13 +352,13 @@ impl Migration {
 
     /// Run the migration against `checkpoint`. Running again with the same checkpoint resumes.
     ///
-    /// A dry run copies the checkpoint into memory first and never writes to the target or to
-    /// the given checkpoint.
+    /// A dry run copies the checkpoint into a temporary one first and never writes to the
+    /// target or to the given checkpoint.
     pub async fn run(&self, checkpoint: &Checkpoint) -> Result<Summary, MigrateError> {
         self.check_config()?;
         let scratch;
         let cp = if self.options.dry_run {
-            scratch = checkpoint.copy_to_memory()?;
+            scratch = checkpoint.copy_to_scratch()?;
             &scratch
         } else {
             checkpoint
@@ -312,7 +371,6 @@ impl Migration {
             source_pace: Pace::new(self.options.source_rps),
             target_pace: Pace::new(self.options.target_rps),
             target_template: None,
-            sent_now: Mutex::new(HashSet::new()),
         };
         run.execute().await
     }

@@ -1,7 +1,6 @@
 //! Read phase: list every source pass (in full where the listing is only a summary), map it and
 //! check that it fits the target before anything is written (the pre-flight check).
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use futures::{TryStreamExt, stream};
@@ -9,18 +8,32 @@ use walletpass_core::{
     Error, ErrorKind, ListQuery, Pass, PassContent, PassId, PassStatus, WalletProvider,
 };
 
-use super::{Item, MigrateError, Offending, Run, Strategy, link_of};
-use crate::checkpoint::Row;
+use super::error::{Misfits, NAMED_PASSES, REASON_SEPARATOR};
+use super::{Item, MigrateError, Run, Strategy, link_of};
 use crate::compare::content_hash;
 use crate::mapping::MapFailure;
 use crate::progress::Phase;
 
+/// How many misfits a pre-flight error holds in full (every misfit is counted and grouped in
+/// its message; the checkpoint's scratch table holds them all while the run lasts).
+const MISFITS_KEPT: usize = 1000;
+
+/// What the pre-flight check made of one listed source pass.
+enum Admitted {
+    /// Voided, expired or removed, and not migrated.
+    Inactive,
+    /// It does not fit the target: its source ref and every reason.
+    Misfit(String, Vec<String>),
+    /// It fits.
+    Item(Item),
+}
+
 impl Run<'_> {
-    /// Read every source pass and map it; stop before any write when one does not fit.
-    pub(super) async fn read_source(
-        &self,
-        before: &HashMap<String, Row>,
-    ) -> Result<(Vec<Item>, usize), MigrateError> {
+    /// Read every source pass and map it, staging each page in the checkpoint's scratch tables
+    /// as it comes (the passes that fit as items, the others as misfits), so that memory holds
+    /// about one page at a time; stop before any write when one does not fit. Returns how many
+    /// passes were left out as inactive.
+    pub(super) async fn read_source(&self) -> Result<usize, MigrateError> {
         let m = self.m;
         m.progress.start(Phase::Read, 0);
         let mut first = ListQuery::new().page_size(m.options.page_size);
@@ -59,50 +72,75 @@ impl Run<'_> {
         // (`list_full_content`) and the pass has a link for the report. Otherwise (PassNinja
         // lists summaries; ubpass may list without links) every pass is read in full before it
         // is mapped, so nothing is migrated from a partial picture.
-        let passes: Vec<Option<Pass>> = pages
-            .try_flatten()
-            .map_ok(|p| async move {
-                let got = self.full_pass(&m.source, &self.source_pace, p).await;
-                m.progress.item(got.is_ok());
-                got
-            })
-            .try_buffered(m.options.concurrency.max(1))
-            .try_collect()
-            .await
-            .map_err(MigrateError::Source)?;
-        let passes: Vec<Pass> = passes.into_iter().flatten().collect();
-        m.progress.finish();
-
-        let caps = m.target.capabilities();
-        let mut items = Vec::new();
-        let mut offending = Vec::new();
+        self.cp.begin_staging()?;
+        let mut chunks = std::pin::pin!(
+            pages
+                .try_flatten()
+                .map_ok(|p| async move {
+                    let got = self.full_pass(&m.source, &self.source_pace, p).await;
+                    m.progress.item(got.is_ok());
+                    got
+                })
+                .try_buffered(m.options.concurrency.max(1))
+                .try_chunks(self.batch())
+        );
         let mut inactive = 0;
-        let mut seen = BTreeSet::new();
-        for pass in passes {
-            let source_ref = pass.pass_ref.to_string();
-            if !seen.insert(source_ref.clone()) {
+        let mut misfits = false;
+        while let Some(chunk) = chunks
+            .try_next()
+            .await
+            .map_err(|e| MigrateError::Source(e.1))?
+        {
+            let mut staged = Vec::with_capacity(chunk.len());
+            for pass in chunk.into_iter().flatten() {
+                match self.admit(pass)? {
+                    Admitted::Inactive => inactive += 1,
+                    Admitted::Misfit(source_ref, reasons) => {
+                        misfits = true;
+                        self.cp.stage_misfit(
+                            &source_ref,
+                            &reasons.join(&REASON_SEPARATOR.to_string()),
+                        )?;
+                    }
+                    Admitted::Item(item) => staged.push(item.staged()?),
+                }
+            }
+            if let Some(twice) = self.cp.stage(&staged)? {
                 return Err(MigrateError::Source(Error::new(
                     ErrorKind::Decode,
-                    format!("the source listed pass '{source_ref}' twice"),
+                    format!("the source listed pass '{twice}' twice"),
                 )));
             }
+        }
+        m.progress.finish();
+        if misfits {
+            let groups = self.cp.misfits(MISFITS_KEPT, NAMED_PASSES)?;
+            return Err(MigrateError::Preflight(Misfits::from_groups(groups)));
+        }
+        if self.strategy == Strategy::Content {
+            tracing::warn!(
+                "the target has no caller-chosen serials and the mapping names no identity.marker_field: uncertain creates are resolved by matching content"
+            );
+        }
+        Ok(inactive)
+    }
+
+    /// One listed source pass, mapped and checked against the target.
+    fn admit(&self, pass: Pass) -> Result<Admitted, MigrateError> {
+        let m = self.m;
+        let caps = m.target.capabilities();
+        let source_ref = pass.pass_ref.to_string();
+        {
             let live = matches!(
                 pass.status,
                 PassStatus::Active | PassStatus::Draft | PassStatus::Other(_)
             );
-            if !live && !m.options.include_inactive && !before.contains_key(&source_ref) {
-                inactive += 1;
-                continue;
+            if !live && !m.options.include_inactive && !self.cp.is_recorded(&source_ref)? {
+                return Ok(Admitted::Inactive);
             }
             let expected = match self.mapped(&pass.content, &source_ref) {
                 Ok(c) => c,
-                Err(failure) => {
-                    offending.push(Offending {
-                        source_ref,
-                        reasons: failure.reasons,
-                    });
-                    continue;
-                }
+                Err(failure) => return Ok(Admitted::Misfit(source_ref, failure.reasons)),
             };
             let identity = match self.strategy {
                 Strategy::CallerSerial => {
@@ -178,30 +216,18 @@ impl Run<'_> {
                 }
             }
             if !reasons.is_empty() {
-                offending.push(Offending {
-                    source_ref,
-                    reasons,
-                });
-                continue;
+                return Ok(Admitted::Misfit(source_ref, reasons));
             }
-            items.push(Item {
+            Ok(Admitted::Item(Item {
                 source_link: link_of(&pass),
                 source_pass: pass.pass_ref,
                 source_ref,
                 identity,
                 expected,
                 serial,
-            });
+                skipped: false,
+            }))
         }
-        if !offending.is_empty() {
-            return Err(MigrateError::Preflight(offending));
-        }
-        if self.strategy == Strategy::Content {
-            tracing::warn!(
-                "the target has no caller-chosen serials and the mapping names no identity.marker_field: uncertain creates are resolved by matching content"
-            );
-        }
-        Ok((items, inactive))
     }
 
     /// A source pass's content as it goes to the target: mapped, with the marker of

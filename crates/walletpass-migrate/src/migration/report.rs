@@ -1,9 +1,8 @@
 //! What a run reports: the [`Summary`] (printed, or JSON) and the CSV report rows.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::checkpoint::Row;
+use crate::checkpoint::{Checkpoint, CheckpointError, Row};
 
 /// The outcome of a run (serialized for `--output json`, without the report rows).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -63,14 +62,19 @@ pub struct Summary {
     pub failures: Vec<(String, String)>,
     /// Mismatched passes with their differences.
     pub mismatches: Vec<(String, Vec<String>)>,
-    /// One line per pass for the report, in checkpoint order.
+    /// Why the report asked for ([`Migration::report_to`](super::Migration::report_to)) could
+    /// not be written, if it could not.
     #[serde(skip)]
-    pub rows: Vec<ReportRow>,
+    pub report_error: Option<String>,
 }
 
 impl Summary {
     /// How many retirement failures the summary names.
     pub const FIRST_REASONS: usize = 5;
+
+    /// How many failed, mismatched or unsynced passes the summary names (each list; the counts
+    /// are exact and the report has every pass).
+    pub const LISTED: usize = 1000;
 
     /// The process exit code: 0 all well, 1 some passes failed, mismatched or were not retired.
     pub fn exit_code(&self) -> i32 {
@@ -167,8 +171,22 @@ impl fmt::Display for Summary {
         for (pass, error) in &self.failures {
             writeln!(f, "failed {pass}: {error}")?;
         }
+        if self.failed > self.failures.len() {
+            writeln!(
+                f,
+                "failed: {} more (see the report)",
+                self.failed - self.failures.len()
+            )?;
+        }
         for (pass, diffs) in &self.mismatches {
             writeln!(f, "mismatch {pass}: {}", diffs.join("; "))?;
+        }
+        if self.mismatched > self.mismatches.len() {
+            writeln!(
+                f,
+                "mismatched: {} more (see the report)",
+                self.mismatched - self.mismatches.len()
+            )?;
         }
         if self.retire_failed > 0 {
             writeln!(
@@ -201,40 +219,58 @@ pub struct ReportRow {
     pub error: String,
 }
 
-pub(super) fn report_rows(
-    rows: &[Row],
-    mismatches: &BTreeMap<String, Vec<String>>,
-    dry_run: bool,
-) -> Vec<ReportRow> {
-    rows.iter()
-        .map(|r| {
-            let state = if dry_run && !r.state.is_on_target() {
-                "would_create".to_owned()
-            } else {
-                r.state.as_str().to_owned()
-            };
-            ReportRow {
-                source_id: r.source_ref.clone(),
-                target_id: r.target_ref.clone().unwrap_or_default(),
-                source_link: r.source_link.clone().unwrap_or_default(),
-                target_link: r.target_link.clone().unwrap_or_default(),
-                state,
-                error: mismatches
-                    .get(&r.source_ref)
-                    .map(|d| d.join("; "))
-                    .or_else(|| r.last_error.clone())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect()
+/// The report line of one checkpoint row.
+fn report_row(r: Row, dry_run: bool) -> ReportRow {
+    let state = if dry_run && !r.state.is_on_target() {
+        "would_create".to_owned()
+    } else {
+        r.state.as_str().to_owned()
+    };
+    ReportRow {
+        source_id: r.source_ref,
+        target_id: r.target_ref.unwrap_or_default(),
+        source_link: r.source_link.unwrap_or_default(),
+        target_link: r.target_link.unwrap_or_default(),
+        state,
+        error: r.last_error.unwrap_or_default(),
+    }
 }
 
-/// Write the CSV report: source id, target id, source link, target link, state, error.
-pub fn write_report(path: &std::path::Path, rows: &[ReportRow]) -> Result<(), csv::Error> {
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Writing the file failed.
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    /// Reading the checkpoint failed.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+}
+
+/// Write the CSV report: source id, target id, source link, target link, state, error (the
+/// differences found, for a mismatch), one line per checkpoint row in the order first recorded,
+/// read from `checkpoint` a batch at a time. `dry_run`: rows not on the target read
+/// `would_create`.
+pub fn write_report(
+    path: &std::path::Path,
+    checkpoint: &Checkpoint,
+    dry_run: bool,
+) -> Result<(), ReportError> {
     let mut writer = csv::Writer::from_path(path)?;
-    for row in rows {
-        writer.serialize(row)?;
+    let mut after = 0;
+    loop {
+        let batch = checkpoint.rows_after(after, REPORT_BATCH)?;
+        let Some((last, _)) = batch.last() else {
+            break;
+        };
+        after = *last;
+        for (_, row) in batch {
+            writer.serialize(report_row(row, dry_run))?;
+        }
     }
-    writer.flush()?;
+    writer.flush().map_err(csv::Error::from)?;
     Ok(())
 }
+
+/// Checkpoint rows read at once for the report.
+const REPORT_BATCH: usize = 500;

@@ -1,34 +1,29 @@
 //! Retire phase: void, delete or put a notice on each source pass whose copy verified.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::{StreamExt, stream};
-use walletpass_core::{Error, ErrorKind, PassPatch, WalletProvider};
+use futures::TryStreamExt;
+use walletpass_core::{ErrorKind, PassPatch, WalletProvider};
 
-use super::{Item, MigrateError, Retire, Run, describe};
-use crate::checkpoint::{Row, State};
+use super::{MigrateError, Retire, Run, Summary, describe};
+use crate::checkpoint::State;
 use crate::progress::Phase;
 
+/// The rows whose source pass may be retired.
+const VERIFIED: &[State] = &[State::Verified];
+
 impl Run<'_> {
-    /// Retire every verified source pass; the answer lists the passes that could not be
-    /// retired, with their errors.
-    pub(super) async fn retire(
-        &self,
-        items: &BTreeMap<String, Item>,
-    ) -> Result<Vec<(String, String)>, MigrateError> {
+    /// Retire every verified source pass, a batch of rows at a time; the answer counts the
+    /// passes that could not be retired and names the first [`Summary::FIRST_REASONS`] (in
+    /// source ref order), with their errors.
+    pub(super) async fn retire(&self) -> Result<(usize, Vec<(String, String)>), MigrateError> {
         let m = self.m;
-        let rows: Vec<Row> = self
-            .cp
-            .rows_in(&[State::Verified])?
-            .into_iter()
-            .filter(|r| items.contains_key(&r.source_ref))
-            .collect();
-        m.progress.start(Phase::Retire, rows.len() as u64);
-        let results: Vec<(String, Result<(), Error>)> = stream::iter(rows.iter())
-            .take_while(|_| futures::future::ready(!m.stop.is_stopped()))
-            .filter_map(|row| async move { items.get(&row.source_ref).map(|item| (row, item)) })
-            .map(|(row, item)| async move {
+        let total = self.cp.staged_count(VERIFIED, "")?;
+        m.progress.start(Phase::Retire, total as u64);
+        let results = self
+            .staged_rows(VERIFIED, "")
+            .try_take_while(|_| futures::future::ready(Ok(!m.stop.is_stopped())))
+            .map_ok(|(row, item)| async move {
                 let source = Arc::clone(&m.source);
                 let pass_ref = item.source_pass.clone();
                 let link = row.target_link.clone().unwrap_or_default();
@@ -56,24 +51,26 @@ impl Run<'_> {
                     })
                     .await;
                 m.progress.item(result.is_ok());
-                (row.source_ref.clone(), result)
+                Ok::<_, MigrateError>((row.source_ref.clone(), result))
             })
-            .buffer_unordered(m.options.concurrency.max(1))
-            .collect()
-            .await;
-        m.progress.finish();
+            .try_buffer_unordered(m.options.concurrency.max(1));
+        let mut results = std::pin::pin!(results);
+        let mut failed = 0;
         let mut failures = Vec::new();
-        for (source_ref, result) in results {
+        while let Some((source_ref, result)) = results.try_next().await? {
             match result {
                 Ok(()) => self.cp.set_state(&source_ref, State::Retired, None)?,
                 Err(e) => {
                     let text = format!("retire: {}", describe(&e));
                     self.cp.set_error(&source_ref, &text)?;
+                    failed += 1;
                     failures.push((source_ref, text));
+                    failures.sort();
+                    failures.truncate(Summary::FIRST_REASONS);
                 }
             }
         }
-        failures.sort();
-        Ok(failures)
+        m.progress.finish();
+        Ok((failed, failures))
     }
 }

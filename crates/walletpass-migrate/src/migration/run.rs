@@ -1,17 +1,32 @@
 //! The run itself: pacing and retries shared by every phase, one read on either side, and
 //! [`Run::execute`], which drives the phases in order and adds up the [`Summary`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use walletpass_core::{Error, ErrorKind, Pass, PassId, PassRef, WalletProvider, WalletProviderExt};
 
-use super::report::report_rows;
+use futures::{Stream, TryStreamExt, stream};
+
+use super::report::write_report;
 use super::{Item, MigrateError, Retire, Run, Strategy, Summary, link_of};
 use crate::checkpoint::{Row, State};
-use crate::compare::content_hash;
 use crate::pacing::Pace;
+
+/// Every state a row can be in.
+pub(super) const ALL_STATES: &[State] = &[
+    State::Pending,
+    State::Creating,
+    State::Created,
+    State::Failed,
+    State::Verified,
+    State::Mismatch,
+    State::Retired,
+];
+
+/// The staged passes the last lookup found absent from the target: only those are created.
+pub(super) const ABSENT: &str = "AND i.absent = 1";
 
 impl Run<'_> {
     pub(super) fn backoff(&self, attempt: u32) -> Duration {
@@ -69,6 +84,40 @@ impl Run<'_> {
         }
     }
 
+    /// The rows of staged passes in any of `states` (with `filter`, a constant SQL condition;
+    /// see [`Checkpoint::staged_batch`](crate::checkpoint::Checkpoint)), in checkpoint order,
+    /// loaded one batch of [`Run::batch`] rows at a time as the stream is pulled.
+    pub(super) fn staged_rows<'s>(
+        &'s self,
+        states: &'static [State],
+        filter: &'static str,
+    ) -> impl Stream<Item = Result<(Row, Item), MigrateError>> + 's {
+        let limit = self.batch();
+        stream::try_unfold(Some(0i64), move |after| async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let batch = self.cp.staged_batch(states, filter, after, limit)?;
+            let next = if batch.len() < limit {
+                None
+            } else {
+                batch.last().map(|(seq, _, _)| *seq)
+            };
+            let rows: Vec<Result<(Row, Item), MigrateError>> = batch
+                .into_iter()
+                .map(|(_, row, staged)| Ok((row, Item::from_staged(staged)?)))
+                .collect();
+            Ok::<_, MigrateError>(Some((stream::iter(rows), next)))
+        })
+        .try_flatten()
+    }
+
+    /// Rows loaded from the checkpoint at once (the listing page size: one page of source
+    /// passes is staged at a time, and read back in batches of the same size).
+    pub(super) fn batch(&self) -> usize {
+        self.m.options.page_size.max(1) as usize
+    }
+
     pub(super) async fn execute(mut self) -> Result<Summary, MigrateError> {
         let m = self.m;
         let t = m.target.capabilities();
@@ -87,118 +136,96 @@ impl Run<'_> {
             self.target_template = Some(template);
         }
 
-        let before: HashMap<String, Row> = self
-            .cp
-            .rows()?
-            .into_iter()
-            .map(|r| (r.source_ref.clone(), r))
-            .collect();
-        let (items, inactive) = self.read_source(&before).await?;
+        let inactive = self.read_source().await?;
         self.stopped()?;
-        self.cp.plan(
-            &items
-                .iter()
-                .map(|i| {
-                    (
-                        i.source_ref.clone(),
-                        i.source_link.clone(),
-                        i.identity.clone(),
-                        content_hash(&i.expected),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )?;
-        let by_ref: BTreeMap<String, Item> = items
-            .into_iter()
-            .map(|i| (i.source_ref.clone(), i))
-            .collect();
-        let skipped: BTreeSet<String> = before
-            .values()
-            .filter(|r| r.state.is_on_target() && by_ref.contains_key(&r.source_ref))
-            .map(|r| r.source_ref.clone())
-            .collect();
+        // Rows that failed in an earlier run are tried again once. A dry run does the same on
+        // its copy of the checkpoint, so that it looks up exactly what the real run looks up.
+        let (total, skipped) = self.cp.plan_staged()?;
 
         let mut summary = Summary {
-            total: by_ref.len(),
-            skipped: skipped.len(),
+            total,
+            skipped,
             inactive,
             dry_run: m.options.dry_run,
             strategy: Some(self.strategy.to_string()),
             ..Summary::default()
         };
 
-        // Rows that failed in an earlier run are tried again once. A dry run does the same on
-        // its copy of the checkpoint, so that it looks up exactly what the real run looks up.
-        for row in self.cp.rows_in(&[State::Failed])? {
-            if by_ref.contains_key(&row.source_ref) {
-                self.cp
-                    .set_state(&row.source_ref, State::Pending, row.last_error.as_deref())?;
-            }
-        }
         // Every pass not recorded as on the target is looked up there before it is created: the
         // checkpoint is never the only proof (a lost, emptied or rolled-back one adopts the
         // copies already there). Only passes the lookup found absent are created.
         for _ in 0..m.options.rounds.max(1) {
-            let absent = self.reconcile(&by_ref).await?;
+            self.reconcile().await?;
             if m.options.dry_run {
                 break;
             }
-            let pending: Vec<&Item> = self
-                .cp
-                .rows_in(&[State::Pending])?
-                .iter()
-                .filter(|r| absent.contains(&r.source_ref))
-                .filter_map(|r| by_ref.get(&r.source_ref))
-                .collect();
-            if pending.is_empty() {
+            if self.cp.staged_count(&[State::Pending], ABSENT)? == 0 {
                 break;
             }
-            self.create_all(&pending).await?;
+            self.create_all().await?;
             self.stopped()?;
         }
         if !m.options.dry_run {
             // A last look for creates still uncertain, so the summary is exact.
-            self.reconcile(&by_ref).await?;
+            self.reconcile().await?;
         }
         if self.strategy == Strategy::Marker {
-            let sweep = self.sweep_duplicates(&by_ref).await?;
+            let sweep = self.sweep_duplicates().await?;
             summary.duplicates_removed = sweep.removed;
             summary.duplicates_left = sweep.left;
             summary.copies_unproven = sweep.unproven;
         }
-        self.sync(&by_ref, &mut summary).await?;
+        self.sync(&mut summary).await?;
 
         let mut mismatches = BTreeMap::new();
         if m.options.verify && !m.options.dry_run {
-            mismatches = self.verify(&by_ref).await?;
+            mismatches = self.verify().await?;
             self.stopped()?;
         }
         if m.options.retire != Retire::None && !m.options.dry_run {
-            let failures = self.retire(&by_ref).await?;
+            let (failed, first) = self.retire().await?;
             self.stopped()?;
-            summary.retire_failed = failures.len();
-            summary.retire_failures = failures.into_iter().take(Summary::FIRST_REASONS).collect();
+            summary.retire_failed = failed;
+            summary.retire_failures = first;
         }
+        self.tally(&mut summary, &mismatches).await?;
+        if let Some(path) = &m.report {
+            summary.report_error = write_report(path, self.cp, m.options.dry_run)
+                .err()
+                .map(|e| format!("--report {}: {e}", path.display()));
+        }
+        Ok(summary)
+    }
 
-        let rows = self.cp.rows()?;
-        for row in rows.iter().filter(|r| by_ref.contains_key(&r.source_ref)) {
+    /// Count where every staged pass stands, one batch of rows at a time; the first
+    /// [`Summary::LISTED`] failures and mismatches are named.
+    async fn tally(
+        &self,
+        summary: &mut Summary,
+        mismatches: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), MigrateError> {
+        let dry_run = self.m.options.dry_run;
+        let mut rows = std::pin::pin!(self.staged_rows(ALL_STATES, ""));
+        while let Some((row, item)) = rows.try_next().await? {
             match row.state {
-                s if s.is_on_target() && skipped.contains(&row.source_ref) => {}
+                s if s.is_on_target() && item.skipped => {}
                 s if s.is_on_target() && row.adopted => summary.adopted += 1,
                 s if s.is_on_target() => summary.migrated += 1,
-                _ if m.options.dry_run => summary.would_create += 1,
+                _ if dry_run => summary.would_create += 1,
                 State::Failed | State::Creating | State::Pending => {
                     summary.failed += 1;
-                    summary.failures.push((
-                        row.source_ref.clone(),
-                        row.last_error
-                            .clone()
-                            .unwrap_or_else(|| "not attempted".into()),
-                    ));
+                    if summary.failures.len() < Summary::LISTED {
+                        summary.failures.push((
+                            row.source_ref.clone(),
+                            row.last_error
+                                .clone()
+                                .unwrap_or_else(|| "not attempted".into()),
+                        ));
+                    }
                 }
                 _ => {}
             }
-            if m.options.dry_run {
+            if dry_run {
                 continue;
             }
             match row.state {
@@ -209,19 +236,19 @@ impl Run<'_> {
                 }
                 State::Mismatch => {
                     summary.mismatched += 1;
-                    summary.mismatches.push((
-                        row.source_ref.clone(),
-                        mismatches
-                            .get(&row.source_ref)
-                            .cloned()
-                            .unwrap_or_else(|| vec![row.last_error.clone().unwrap_or_default()]),
-                    ));
+                    if summary.mismatches.len() < Summary::LISTED {
+                        summary.mismatches.push((
+                            row.source_ref.clone(),
+                            mismatches.get(&row.source_ref).cloned().unwrap_or_else(|| {
+                                vec![row.last_error.clone().unwrap_or_default()]
+                            }),
+                        ));
+                    }
                 }
                 _ => {}
             }
         }
-        summary.rows = report_rows(&rows, &mismatches, m.options.dry_run);
-        Ok(summary)
+        Ok(())
     }
 
     /// Read one pass on one side, with that side's pacing and retries; `None`: it does not

@@ -1,13 +1,14 @@
 //! Duplicate sweep: extra copies carrying a source pass's marker, removed only when the checkpoint
 //! proves this migration made them; everything else is reported and left alone.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use walletpass_core::{ErrorKind, FieldValue, Pass, PassRef, WalletProvider};
 
-use super::{Item, MigrateError, Run, link_of};
-use crate::checkpoint::{Row, State};
+use super::reconcile::KeyBy;
+use super::{Item, MigrateError, Run, decode, link_of};
+use crate::checkpoint::Row;
 use crate::compare::differences;
 
 /// What the duplicate sweep found and did.
@@ -27,55 +28,48 @@ impl Run<'_> {
     /// and the copy kept is the older one. When the recorded copy was created by this very
     /// process (its link not yet handed out) and a stray is older, the older one is recorded and
     /// kept instead. Everything else is reported and left alone.
-    pub(super) async fn sweep_duplicates(
-        &self,
-        items: &BTreeMap<String, Item>,
-    ) -> Result<Sweep, MigrateError> {
+    pub(super) async fn sweep_duplicates(&self) -> Result<Sweep, MigrateError> {
         let m = self.m;
         let mut sweep = Sweep::default();
         let Some(key) = m.mapping.identity.marker_field.clone() else {
             return Ok(sweep);
         };
-        let rows = self.cp.rows_in(&[
-            State::Created,
-            State::Verified,
-            State::Mismatch,
-            State::Retired,
-        ])?;
-        let by_identity: HashMap<&str, &Row> = rows
-            .iter()
-            .filter(|r| r.target_ref.is_some())
-            .map(|r| (r.identity.as_str(), r))
-            .collect();
-        let claimed = self.cp.target_refs()?;
-        let mut extras: BTreeMap<&str, (&Row, Vec<Pass>)> = BTreeMap::new();
-        for pass in self.unclaimed_target_passes(&claimed).await? {
-            let Some(FieldValue::Text(token)) = pass.content.field(key.as_str()).map(|f| &f.value)
-            else {
-                continue;
+        self.list_target(KeyBy::Marker, true).await?;
+        // The extras found (normally none): only they are held in memory.
+        let mut extras: BTreeMap<String, (Row, Vec<Pass>)> = BTreeMap::new();
+        let mut after = 0;
+        loop {
+            let batch = self.cp.listed_batch(after, self.batch())?;
+            let Some((last, _)) = batch.last() else {
+                break;
             };
-            let Some(row) = by_identity.get(token.as_str()) else {
-                continue;
-            };
-            let target_ref = pass.pass_ref.to_string();
-            if row.adopted {
-                tracing::warn!(source = %row.source_ref, copy = %target_ref, "another copy on the target, not made by this checkpoint");
-                sweep.unproven.push((row.source_ref.clone(), target_ref));
-                continue;
+            after = *last;
+            for (_, listed) in batch {
+                let pass: Pass = decode(&listed)?;
+                let Some(FieldValue::Text(token)) =
+                    pass.content.field(key.as_str()).map(|f| &f.value)
+                else {
+                    continue;
+                };
+                let Some(row) = self.cp.on_target_by_identity(token)? else {
+                    continue;
+                };
+                let target_ref = pass.pass_ref.to_string();
+                if row.adopted {
+                    tracing::warn!(source = %row.source_ref, copy = %target_ref, "another copy on the target, not made by this checkpoint");
+                    sweep.unproven.push((row.source_ref.clone(), target_ref));
+                    continue;
+                }
+                extras
+                    .entry(row.source_ref.clone())
+                    .or_insert_with(|| (row, Vec::new()))
+                    .1
+                    .push(pass);
             }
-            extras
-                .entry(row.source_ref.as_str())
-                .or_insert_with(|| (row, Vec::new()))
-                .1
-                .push(pass);
         }
-        let sent_now = self
-            .sent_now
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
         let mut doomed: Vec<(String, PassRef, String)> = Vec::new();
         for (source_ref, (row, mut copies)) in extras {
+            let source_ref = source_ref.as_str();
             let Some(kept_ref) = row.target_ref.as_deref() else {
                 continue;
             };
@@ -98,19 +92,21 @@ impl Run<'_> {
             copies.sort_by_key(|c| c.created_at);
             // A recorded copy this process made may give way to an older stray of equal
             // content: nobody has its link yet.
-            if sent_now.contains(source_ref)
+            let item = match self.cp.staged(source_ref)? {
+                Some(s) if self.cp.was_sent(source_ref)? => Some(Item::from_staged(s)?),
+                _ => None,
+            };
+            if let Some(item) = &item
                 && let Some(i) = copies.iter().position(|c| {
-                    c.created_at.is_some()
-                        && c.created_at < kept.created_at
-                        && items.get(source_ref).is_some_and(|item| {
-                            differences(
-                                &item.expected,
-                                &c.content,
-                                m.target.capabilities(),
-                                self.target_template.as_ref(),
-                            )
-                            .is_empty()
-                        })
+                    c.created_at.is_some() && c.created_at < kept.created_at && {
+                        differences(
+                            &item.expected,
+                            &c.content,
+                            m.target.capabilities(),
+                            self.target_template.as_ref(),
+                        )
+                        .is_empty()
+                    }
                 })
             {
                 let older = copies.remove(i);

@@ -4,38 +4,34 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::{StreamExt, stream};
+use futures::TryStreamExt;
 use walletpass_core::{Capabilities, Pass, WalletProvider};
 
-use super::{Item, MigrateError, Retire, Run, describe};
-use crate::checkpoint::{Row, State};
+use super::{Item, MigrateError, Retire, Run, Summary, describe};
+use crate::checkpoint::State;
 use crate::compare::{content_hash, differences};
 use crate::progress::Phase;
 
+/// The rows whose copy is read back.
+const TO_VERIFY: &[State] = &[State::Created, State::Verified, State::Mismatch];
+
 impl Run<'_> {
-    /// Read every migrated pass back and compare it with the mapped source content.
-    pub(super) async fn verify(
-        &self,
-        items: &BTreeMap<String, Item>,
-    ) -> Result<BTreeMap<String, Vec<String>>, MigrateError> {
+    /// Read every migrated pass back and compare it with the mapped source content, a batch
+    /// of rows at a time; the differences of the first [`Summary::LISTED`] mismatches are
+    /// returned (every one is recorded in the checkpoint).
+    pub(super) async fn verify(&self) -> Result<BTreeMap<String, Vec<String>>, MigrateError> {
         let m = self.m;
-        let rows: Vec<Row> = self
-            .cp
-            .rows_in(&[State::Created, State::Verified, State::Mismatch])?
-            .into_iter()
-            .filter(|r| items.contains_key(&r.source_ref))
-            .collect();
-        m.progress.start(Phase::Verify, rows.len() as u64);
-        let results: Vec<(String, Result<Vec<String>, String>)> = stream::iter(rows.iter())
-            .take_while(|_| futures::future::ready(!m.stop.is_stopped()))
-            .map(|row| async move {
-                let Some(item) = items.get(&row.source_ref) else {
-                    return (row.source_ref.clone(), Err("source pass not read".into()));
-                };
+        let total = self.cp.staged_count(TO_VERIFY, "")?;
+        m.progress.start(Phase::Verify, total as u64);
+        let results = self
+            .staged_rows(TO_VERIFY, "")
+            .try_take_while(|_| futures::future::ready(Ok(!m.stop.is_stopped())))
+            .map_ok(|(row, item)| async move {
+                let item = &item;
                 let pass_ref = match row.target_ref.as_deref().map(|t| self.target_ref(t)) {
                     Some(Ok(r)) => r,
-                    Some(Err(e)) => return (row.source_ref.clone(), Err(e)),
-                    None => return (row.source_ref.clone(), Err("no target ref".into())),
+                    Some(Err(e)) => return Ok((row.source_ref.clone(), Err(e))),
+                    None => return Ok((row.source_ref.clone(), Err("no target ref".into()))),
                 };
                 let target = Arc::clone(&m.target);
                 let target_read = self.retrying(&self.target_pace, || {
@@ -67,14 +63,17 @@ impl Run<'_> {
                     (_, Err(e)) => Err(format!("source: {}", describe(&e))),
                 };
                 m.progress.item(matches!(&out, Ok(d) if d.is_empty()));
-                (row.source_ref.clone(), out)
+                Ok::<_, MigrateError>((row.source_ref.clone(), out))
             })
-            .buffer_unordered(m.options.concurrency.max(1))
-            .collect()
-            .await;
-        m.progress.finish();
+            .try_buffer_unordered(m.options.concurrency.max(1));
+        let mut results = std::pin::pin!(results);
         let mut mismatches = BTreeMap::new();
-        for (source_ref, result) in results {
+        let mut keep = |source_ref: String, diffs: Vec<String>| {
+            if mismatches.len() < Summary::LISTED {
+                mismatches.insert(source_ref, diffs);
+            }
+        };
+        while let Some((source_ref, result)) = results.try_next().await? {
             match result {
                 Ok(diffs) if diffs.is_empty() => {
                     self.cp.set_state(&source_ref, State::Verified, None)?
@@ -82,16 +81,17 @@ impl Run<'_> {
                 Ok(diffs) => {
                     self.cp
                         .set_state(&source_ref, State::Mismatch, Some(&diffs.join("; ")))?;
-                    mismatches.insert(source_ref, diffs);
+                    keep(source_ref, diffs);
                 }
                 Err(e) => {
                     let text = format!("verify: {e}");
                     self.cp
                         .set_state(&source_ref, State::Mismatch, Some(&text))?;
-                    mismatches.insert(source_ref, vec![text]);
+                    keep(source_ref, vec![text]);
                 }
             }
         }
+        m.progress.finish();
         Ok(mismatches)
     }
 
