@@ -26,7 +26,7 @@ use walletpass::{FieldSpec, ProviderConfig, ProviderKind, TemplateId};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::mapping::Mapping;
-use crate::migration::{MigrateError, Migration, Options, Retire, write_report};
+use crate::migration::{MigrateError, Migration, Options, Retire};
 use crate::progress::{BarProgress, LineProgress, NoProgress, Progress};
 use crate::stop::StopFlag;
 
@@ -412,7 +412,11 @@ pub async fn run(args: MigrateArgs) -> i32 {
     };
     let stop = StopFlag::new();
     let signals = tokio::spawn(watch_signals(stop.clone()));
-    let result = migration.stop_on(stop).run(&checkpoint).await;
+    let result = migration
+        .stop_on(stop)
+        .report_to(args.report.clone())
+        .run(&checkpoint)
+        .await;
     signals.abort();
     let summary = match result {
         Ok(s) => s,
@@ -441,11 +445,8 @@ pub async fn run(args: MigrateArgs) -> i32 {
         }
     };
     let mut code = summary.exit_code();
-    let mut report_error_text = None;
-    if let Some(path) = &args.report
-        && let Err(e) = write_report(path, &summary.rows)
-    {
-        report_error_text = Some(format!("--report {}: {e}", path.display()));
+    let report_error_text = summary.report_error.clone();
+    if report_error_text.is_some() {
         code = 3;
     }
     if args.json {

@@ -79,7 +79,8 @@ pub mod stop;
 pub use checkpoint::{Checkpoint, CheckpointError, Row, State};
 pub use mapping::{DropPart, Mapping, MappingError, Unmapped};
 pub use migration::{
-    MigrateError, Migration, Offending, Options, ReportRow, Retire, Strategy, Summary, write_report,
+    MigrateError, Migration, Misfits, Offending, Options, ReportError, ReportRow, Retire, Strategy,
+    Summary, write_report,
 };
 pub use pacing::Pace;
 pub use progress::{BarProgress, LineProgress, NoProgress, Phase, Progress};

@@ -196,9 +196,10 @@ async fn a_number_for_a_text_only_target_is_a_misfit_before_any_write_unless_as_
     };
     let writes = target_sim.log().writes();
     for dry_run in [true, false] {
-        let Err(MigrateError::Preflight(offending)) = run(mapping.to_owned(), dry_run).await else {
+        let Err(MigrateError::Preflight(misfits)) = run(mapping.to_owned(), dry_run).await else {
             panic!("a number for ubpass was not refused");
         };
+        let offending = &misfits.passes;
         assert_eq!(offending.len(), 4, "{offending:?}");
         let reasons = offending[0].reasons.join("; ");
         assert!(
@@ -298,9 +299,10 @@ async fn a_passninja_target_without_field_specs_stops_in_the_preflight_check() {
             .run(&Checkpoint::in_memory().unwrap())
             .await
             .unwrap_err();
-        let MigrateError::Preflight(offending) = &err else {
+        let MigrateError::Preflight(misfits) = &err else {
             panic!("not refused in the pre-flight check: {err}");
         };
+        let offending = &misfits.passes;
         assert_eq!(offending.len(), 3, "{err}");
         let text = err.to_string();
         assert!(

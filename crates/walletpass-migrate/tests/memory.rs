@@ -98,7 +98,7 @@ async fn memory_to_memory_content_matches_the_mapping() {
 
     // The report has one line per pass with both links.
     let report = dir.path().join("report.csv");
-    walletpass_migrate::write_report(&report, &summary.rows).unwrap();
+    walletpass_migrate::write_report(&report, &cp, false).unwrap();
     let text = std::fs::read_to_string(&report).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -145,9 +145,10 @@ async fn mapping_errors_and_misfits_stop_the_run_before_any_write() {
         .run(&cp)
         .await
         .unwrap_err();
-    let MigrateError::Preflight(offending) = &err else {
+    let MigrateError::Preflight(misfits) = &err else {
         panic!("expected a preflight error, got {err}");
     };
+    let offending = &misfits.passes;
     assert_eq!(offending.len(), 1);
     assert_eq!(offending[0].source_ref, odd.pass_ref.to_string());
     let reasons = offending[0].reasons.join("; ");
@@ -266,7 +267,13 @@ async fn dry_run_writes_nothing() {
             ..fast()
         },
     );
-    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    let report = dir.path().join("dry.csv");
+    let summary = m
+        .clone()
+        .report_to(Some(report.clone()))
+        .run(&Checkpoint::in_memory().unwrap())
+        .await
+        .unwrap();
     assert!(summary.dry_run);
     // The 4 copies already on the target are found by serial and would be adopted.
     assert_eq!(
@@ -276,13 +283,13 @@ async fn dry_run_writes_nothing() {
     );
     assert_eq!(target.writes.load(Ordering::SeqCst), before);
     assert_eq!(source.writes.load(Ordering::SeqCst), 10, "only the fill");
+    let text = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
-        summary
-            .rows
-            .iter()
-            .filter(|r| r.state == "would_create")
+        text.lines()
+            .filter(|l| l.contains(",would_create,"))
             .count(),
-        6
+        6,
+        "{text}"
     );
 
     // An existing checkpoint file is read, never written.

@@ -202,7 +202,8 @@ async fn migrate(source: Side, target: Side, n: usize, mapping: &str, strategy: 
         ..Options::default()
     });
     assert_eq!(m.strategy(), strategy);
-    let summary = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    let first = Checkpoint::in_memory().unwrap();
+    let summary = m.run(&first).await.unwrap();
     assert_eq!(
         (
             summary.total,
@@ -218,24 +219,30 @@ async fn migrate(source: Side, target: Side, n: usize, mapping: &str, strategy: 
     let expected = members(&source).await;
     assert_eq!(expected.len(), n);
     assert_eq!(members(&target).await, expected);
-    assert!(summary.rows.iter().all(|r| !r.target_id.is_empty()));
+    assert!(first.rows().unwrap().iter().all(|r| r.target_ref.is_some()));
 
     // The same migration with a new checkpoint: every copy is found and adopted, the target
     // sees no write, and the report names the same target passes.
     let writes = target.sim.log().writes();
-    let again = m.run(&Checkpoint::in_memory().unwrap()).await.unwrap();
+    let fresh = Checkpoint::in_memory().unwrap();
+    let again = m.run(&fresh).await.unwrap();
     assert_eq!(
         (again.migrated, again.adopted, again.failed, again.verified),
         (0, n, 0, n),
         "{again}"
     );
     assert_eq!(target.sim.log().writes(), writes, "{again}");
-    let ids = |s: &walletpass_migrate::Summary| {
-        let mut ids: Vec<String> = s.rows.iter().map(|r| r.target_id.clone()).collect();
+    let ids = |cp: &Checkpoint| {
+        let mut ids: Vec<String> = cp
+            .rows()
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| r.target_ref)
+            .collect();
         ids.sort();
         ids
     };
-    assert_eq!(ids(&again), ids(&summary));
+    assert_eq!(ids(&fresh), ids(&first));
     assert_eq!(members(&target).await, expected);
 }
 

@@ -1,0 +1,239 @@
+//! The durable row updates of a run: planning rows, reading them, and recording each step
+//! (`creating` before a request, `created` after its answer, and the rest).
+
+use rusqlite::{OptionalExtension, params};
+
+use super::schema::row_from;
+use super::{Checkpoint, CheckpointError, Row, State};
+
+impl Checkpoint {
+    /// Add rows for passes not yet recorded (state pending). Rows already present keep their
+    /// state; a pending or failed row gets the new content hash.
+    pub fn plan(
+        &self,
+        rows: &[(String, Option<String>, String, String)],
+    ) -> Result<(), CheckpointError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO passes (source_ref, source_link, identity, state, content_hash)
+                 VALUES (?1, ?2, ?3, 'pending', ?4)
+                 ON CONFLICT(source_ref) DO UPDATE SET content_hash = excluded.content_hash,
+                     source_link = excluded.source_link
+                 WHERE passes.state IN ('pending', 'failed')",
+            )?;
+            for (source_ref, link, identity, hash) in rows {
+                insert.execute(params![source_ref, link, identity, hash])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every row, in the order they were first recorded.
+    pub fn rows(&self) -> Result<Vec<Row>, CheckpointError> {
+        self.select("")
+    }
+
+    /// The rows in any of `states`, in the order they were first recorded: an indexed query,
+    /// so that a round looks at the open rows only, not at every row.
+    pub fn rows_in(&self, states: &[State]) -> Result<Vec<Row>, CheckpointError> {
+        let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        self.select(&format!("WHERE state IN ({})", list.join(", ")))
+    }
+
+    /// The rows matching `filter` (an SQL `WHERE` clause of constants, or nothing).
+    fn select(&self, filter: &str) -> Result<Vec<Row>, CheckpointError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {} FROM passes {filter} ORDER BY seq",
+            self.columns()
+        ))?;
+        let rows = stmt
+            .query_map([], row_from)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(mut row, state)| {
+                row.state = State::parse(&state)?;
+                Ok(row)
+            })
+            .collect()
+    }
+
+    /// Every target pass recorded for a source pass.
+    pub fn target_refs(&self) -> Result<std::collections::BTreeSet<String>, CheckpointError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare("SELECT target_ref FROM passes WHERE target_ref IS NOT NULL")?;
+        let refs = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(refs)
+    }
+
+    /// One row.
+    pub fn row(&self, source_ref: &str) -> Result<Option<Row>, CheckpointError> {
+        let conn = self.lock();
+        let found = conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM passes WHERE source_ref = ?1",
+                    self.columns()
+                ),
+                [source_ref],
+                row_from,
+            )
+            .optional()?;
+        match found {
+            Some((mut row, state)) => {
+                row.state = State::parse(&state)?;
+                Ok(Some(row))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Record the intent to create: state `creating`, one more attempt. Written before the
+    /// create request is sent.
+    pub fn mark_creating(&self, source_ref: &str) -> Result<(), CheckpointError> {
+        self.lock().execute(
+            "UPDATE passes SET state = 'creating', attempts = attempts + 1,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE source_ref = ?1",
+            [source_ref],
+        )?;
+        Ok(())
+    }
+
+    /// Record the intent to create, for every row of a batch job, in one transaction (one
+    /// sync to disk for the whole job).
+    pub fn mark_creating_all(&self, source_refs: &[&str]) -> Result<(), CheckpointError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut update = tx.prepare(
+                "UPDATE passes SET state = 'creating', attempts = attempts + 1,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for source_ref in source_refs {
+                update.execute([source_ref])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record the target pass this migration created: state `created`.
+    pub fn mark_created(
+        &self,
+        source_ref: &str,
+        target_ref: &str,
+        target_link: Option<&str>,
+    ) -> Result<(), CheckpointError> {
+        self.lock().execute(
+            "UPDATE passes SET state = 'created', target_ref = ?2, target_link = ?3, last_error = NULL,
+                 adopted = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE source_ref = ?1",
+            params![source_ref, target_ref, target_link],
+        )?;
+        Ok(())
+    }
+
+    /// Record the target passes one batch job created, as [`Checkpoint::mark_created`] does
+    /// for each (source ref, target ref, target link), in one transaction.
+    pub fn mark_created_all(
+        &self,
+        created: &[(String, String, Option<String>)],
+    ) -> Result<(), CheckpointError> {
+        if created.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE passes SET state = 'created', target_ref = ?2, target_link = ?3, last_error = NULL,
+                     adopted = 0, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for (source_ref, target_ref, link) in created {
+                update.execute(params![source_ref, target_ref, link])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Record a pass found on the target by lookup. `adopted`: this checkpoint had sent no
+    /// create for it (a copy made by an earlier run). `stale`: its content differs from the
+    /// mapped source (state `mismatch` with the differences, and a content hash that matches
+    /// nothing, so `--sync` updates it); otherwise state `created`.
+    pub fn mark_found(
+        &self,
+        source_ref: &str,
+        target_ref: &str,
+        target_link: Option<&str>,
+        adopted: bool,
+        stale: Option<&str>,
+    ) -> Result<(), CheckpointError> {
+        let conn = self.lock();
+        match stale {
+            None => conn.execute(
+                "UPDATE passes SET state = 'created', target_ref = ?2, target_link = ?3,
+                     last_error = NULL, adopted = ?4,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+                params![source_ref, target_ref, target_link, adopted],
+            )?,
+            Some(diffs) => conn.execute(
+                "UPDATE passes SET state = 'mismatch', target_ref = ?2, target_link = ?3,
+                     last_error = ?5, adopted = ?4, content_hash = '',
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+                params![source_ref, target_ref, target_link, adopted, diffs],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// Record that the target copy now holds the content with `content_hash` (after `--sync`
+    /// updated it): state `created`, to be verified again.
+    pub fn mark_synced(&self, source_ref: &str, content_hash: &str) -> Result<(), CheckpointError> {
+        self.lock().execute(
+            "UPDATE passes SET state = 'created', content_hash = ?2, last_error = NULL,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE source_ref = ?1",
+            params![source_ref, content_hash],
+        )?;
+        Ok(())
+    }
+
+    /// Set the state and the last error (`None` clears it).
+    pub fn set_state(
+        &self,
+        source_ref: &str,
+        state: State,
+        error: Option<&str>,
+    ) -> Result<(), CheckpointError> {
+        self.lock().execute(
+            "UPDATE passes SET state = ?2, last_error = ?3,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE source_ref = ?1",
+            params![source_ref, state.as_str(), error],
+        )?;
+        Ok(())
+    }
+
+    /// Record an error without changing the state.
+    pub fn set_error(&self, source_ref: &str, error: &str) -> Result<(), CheckpointError> {
+        self.lock().execute(
+            "UPDATE passes SET last_error = ?2,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             WHERE source_ref = ?1",
+            params![source_ref, error],
+        )?;
+        Ok(())
+    }
+}
