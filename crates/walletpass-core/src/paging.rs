@@ -72,7 +72,7 @@ pub fn offset(cursor: Option<&Cursor>, vendor: &str) -> Result<u64> {
     cursor.as_str().parse::<u64>().map_err(|_| {
         Error::invalid_field(
             "cursor",
-            format!("'{cursor}' is not a {vendor} cursor (a position from a previous page)"),
+            format!("'{cursor}' is not a cursor from {vendor} (a position from a previous page)"),
         )
     })
 }
@@ -98,6 +98,17 @@ pub struct PageInfo {
 }
 
 impl PageInfo {
+    /// A page of a listing that says how many items there are in all, but not how many pages.
+    pub fn of_total(page: u64, per_page: u64, received: usize, total: Option<u64>) -> Self {
+        Self {
+            page,
+            per_page,
+            received,
+            total_pages: None,
+            total,
+        }
+    }
+
     /// The cursor of the next page, when there is one: from the number of pages, else from the
     /// number of items (an empty page ends the listing), else a full page is taken to mean
     /// there may be more.

@@ -19,7 +19,7 @@ use crate::convert::{self, platform_word};
 use crate::{PROVIDER, ids, wire};
 
 /// What PassNinja supports, as the trait sees it.
-pub(crate) fn capabilities() -> Capabilities {
+pub fn capabilities() -> Capabilities {
     let mut c = Capabilities::none();
     c.create = true;
     c.get = true;
@@ -87,6 +87,11 @@ const MAX_WEBHOOK_PAGE: u32 = 100;
 /// The page size when the vendor does not echo one ("List webhook subscriptions": per_page
 /// default 50).
 const DEFAULT_PER_PAGE: u64 = 50;
+
+/// The page size a listing used: as the vendor echoed it, else as asked, else the default.
+fn per_page_of(echoed: Option<u64>, asked: Option<u32>) -> u64 {
+    echoed.or(asked.map(u64::from)).unwrap_or(DEFAULT_PER_PAGE)
+}
 
 impl PassNinja {
     fn specs(&self, template: &TemplateId) -> Option<&[walletpass_core::FieldSpec]> {
@@ -350,10 +355,7 @@ impl WalletProvider for PassNinja {
             let next = list.meta.and_then(|m| {
                 PageInfo {
                     page: m.current_page.unwrap_or(page),
-                    per_page: m
-                        .per_page
-                        .or(per_page.map(u64::from))
-                        .unwrap_or(DEFAULT_PER_PAGE),
+                    per_page: per_page_of(m.per_page, per_page),
                     received: items.len(),
                     total_pages: m.total_pages,
                     total: m.total_count,
@@ -547,17 +549,8 @@ impl WalletProvider for PassNinja {
                 .iter()
                 .map(convert::subscription_of)
                 .collect::<Result<Vec<_>>>()?;
-            let next = PageInfo {
-                page,
-                per_page: list
-                    .per_page
-                    .or(per_page.map(u64::from))
-                    .unwrap_or(DEFAULT_PER_PAGE),
-                received: items.len(),
-                total_pages: None,
-                total: list.total,
-            }
-            .next();
+            let per_page = per_page_of(list.per_page, per_page);
+            let next = PageInfo::of_total(page, per_page, items.len(), list.total).next();
             Ok::<_, Error>(Page { items, next })
         }
         .await
@@ -599,17 +592,8 @@ impl WalletProvider for PassNinja {
                 .iter()
                 .map(convert::delivery_of)
                 .collect::<Result<Vec<_>>>()?;
-            let next = PageInfo {
-                page,
-                per_page: list
-                    .per_page
-                    .or(per_page.map(u64::from))
-                    .unwrap_or(DEFAULT_PER_PAGE),
-                received: items.len(),
-                total_pages: None,
-                total: list.total,
-            }
-            .next();
+            let per_page = per_page_of(list.per_page, per_page);
+            let next = PageInfo::of_total(page, per_page, items.len(), list.total).next();
             Ok::<_, Error>(Page { items, next })
         }
         .await
