@@ -7,11 +7,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use secrecy::SecretString;
 use time::OffsetDateTime;
+use walletpass_core::paging;
 use walletpass_core::{
     BarcodeFormat, Capabilities, CreatedWebhookSubscription, Cursor, ErrorKind, Field, Fields,
     ListQuery, NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent,
-    PassId, PassLinks, PassPatch, PassRef, PassStatus, Platform, Result, Template, TemplateId,
-    WalletProvider, WebhookDelivery, WebhookEventKind, WebhookId, WebhookSubscription,
+    PassId, PassLinks, PassPatch, PassRef, PassStatus, Platform, Result, ResultExt, Template,
+    TemplateId, WalletProvider, WebhookDelivery, WebhookEventKind, WebhookId, WebhookSubscription,
     WebhookVerifier,
 };
 
@@ -118,21 +119,10 @@ fn page_of<T>(mut rows: Vec<(u64, T)>, size: usize) -> Page<T> {
 }
 
 fn page_bounds(query: &ListQuery, op: Operation) -> Result<(u64, usize)> {
-    let after = match &query.cursor {
-        None => 0,
-        Some(c) => c.as_str().parse::<u64>().map_err(|_| {
-            invalid(
-                op,
-                "cursor",
-                format!("'{c}' is not a cursor this provider issued"),
-            )
-        })?,
-    };
-    let size = match query.page_size {
-        None => DEFAULT_PAGE,
-        Some(0) => return Err(invalid(op, "page_size", "must be at least 1")),
-        Some(n) => (n as usize).min(MAX_PAGE),
-    };
+    let after = paging::offset(query.cursor.as_ref(), "Apple").at(PROVIDER, op)?;
+    let size = paging::page_size(query.page_size, u32::try_from(MAX_PAGE).ok())
+        .at(PROVIDER, op)?
+        .map_or(DEFAULT_PAGE, |n| n as usize);
     Ok((after, size))
 }
 

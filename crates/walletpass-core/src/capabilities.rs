@@ -387,32 +387,42 @@ pub enum Misfit {
     Unsupported(&'static str),
 }
 
-impl std::fmt::Display for Misfit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Misfit {
+    /// The path of the part that cannot be stored, as field errors name it
+    /// (`fields[points].label`, `barcode.format`, `images`).
+    pub fn path(&self) -> String {
         match self {
-            Misfit::Label { key } => write!(f, "fields[{key}].label: labels are not stored"),
-            Misfit::Placement { key, placement } => {
-                write!(f, "fields[{key}].placement: {placement} cannot be stored")
-            }
+            Misfit::Label { key } => format!("fields[{key}].label"),
+            Misfit::Placement { key, .. } => format!("fields[{key}].placement"),
+            Misfit::TooManyFields { .. } => "fields".to_owned(),
+            Misfit::LinkValue { key } => format!("fields[{key}].value"),
+            Misfit::ChangeMessage { key } => format!("fields[{key}].change_message"),
+            Misfit::BarcodeFormat(_) => "barcode.format".to_owned(),
+            Misfit::Unsupported(what) => (*what).to_owned(),
+        }
+    }
+
+    /// Why it cannot be stored, without the path.
+    pub fn reason(&self) -> String {
+        match self {
+            Misfit::Label { .. } => "labels are not stored".to_owned(),
+            Misfit::Placement { placement, .. } => format!("{placement} cannot be stored"),
             Misfit::TooManyFields {
                 placement,
                 max,
                 found,
-            } => write!(
-                f,
-                "fields: {found} {placement} fields, at most {max} stored"
-            ),
-            Misfit::LinkValue { key } => {
-                write!(f, "fields[{key}].value: link values cannot be stored")
-            }
-            Misfit::ChangeMessage { key } => {
-                write!(f, "fields[{key}].change_message: cannot be stored")
-            }
-            Misfit::BarcodeFormat(format) => {
-                write!(f, "barcode.format: {format} barcodes cannot be stored")
-            }
-            Misfit::Unsupported(what) => write!(f, "{what}: cannot be stored"),
+            } => format!("{found} {placement} fields, at most {max} stored"),
+            Misfit::LinkValue { .. } => "link values cannot be stored".to_owned(),
+            Misfit::ChangeMessage { .. } | Misfit::Unsupported(_) => "cannot be stored".to_owned(),
+            Misfit::BarcodeFormat(format) => format!("{format} barcodes cannot be stored"),
         }
+    }
+}
+
+/// `<path>: <reason>`.
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path(), self.reason())
     }
 }
 
@@ -478,6 +488,20 @@ mod tests {
                 },
                 Misfit::Unsupported("appearance.label_color"),
             ]
+        );
+        let paths: Vec<String> = misfits.iter().map(Misfit::path).collect();
+        assert_eq!(
+            paths,
+            [
+                "fields[h1].label",
+                "fields[links].value",
+                "fields",
+                "appearance.label_color"
+            ]
+        );
+        assert_eq!(
+            misfits[2].to_string(),
+            "fields: 2 header fields, at most 1 stored"
         );
     }
 }

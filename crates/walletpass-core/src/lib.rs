@@ -18,15 +18,18 @@
 //! ```
 
 pub mod capabilities;
+mod context;
 pub mod error;
 pub mod http;
 pub mod lenient;
 pub mod memory;
 pub mod model;
+pub mod paging;
 pub mod provider;
 pub mod webhook;
 
 pub use capabilities::{Capabilities, Misfit};
+pub use context::ResultExt;
 pub use error::{Error, ErrorKind, FieldError, Operation, Result};
 pub use memory::MemoryProvider;
 pub use model::*;

@@ -316,9 +316,7 @@ pub trait WalletProviderExt: WalletProvider {
         )
         .with_provider(self.name());
         for misfit in &misfits {
-            let text = misfit.to_string();
-            let field = text.split(':').next().unwrap_or_default().to_owned();
-            error = error.with_field_error(field, text);
+            error = error.with_field_error(misfit.path(), misfit.to_string());
         }
         Err(error)
     }

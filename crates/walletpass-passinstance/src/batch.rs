@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use walletpass_core::http::Method;
 use walletpass_core::{
-    Error, ErrorKind, NewPass, Operation, Pass, PassContent, PassRef, WalletProviderExt,
+    Error, ErrorKind, NewPass, Operation, Pass, PassContent, PassRef, ResultExt, WalletProviderExt,
 };
 
 use crate::PROVIDER;
@@ -218,13 +218,12 @@ fn result_from_wire(wire: WireBatchResult) -> BatchItemResult {
             .unwrap_or_else(|| {
                 Error::new(ErrorKind::Server, "the batch item failed without an error")
             })
-            .with_operation(OP)),
+            .at(PROVIDER, OP)),
         other => Err(Error::new(
             ErrorKind::Decode,
             format!("batch item {} has status '{other}'", wire.index),
         )
-        .with_provider(PROVIDER)
-        .with_operation(OP)),
+        .at(PROVIDER, OP)),
     };
     BatchItemResult {
         index: wire.index,
@@ -256,7 +255,7 @@ impl Passinstance {
     fn prepare_items(&self, request: BatchRequest) -> Vec<Result<Prepared, Error>> {
         let at = |i: usize, e: Error| {
             let message = format!("items[{i}]: {}", e.message());
-            e.with_operation(OP)
+            e.at(PROVIDER, OP)
                 .with_field_error(format!("items[{i}]"), message)
         };
         match request {
@@ -319,8 +318,7 @@ impl Passinstance {
                     items.len()
                 ),
             )
-            .with_provider(PROVIDER)
-            .with_operation(OP));
+            .at(PROVIDER, OP));
         }
         // A job of creates (caller-chosen serials), updates or voids can be sent again after
         // an ambiguous failure: repeating it changes nothing more. Deletes cannot.
@@ -335,20 +333,19 @@ impl Passinstance {
             .idempotent(idempotent)
             .send_json()
             .await?;
-        job_from_wire(wire).map_err(|e| e.with_operation(OP))
+        job_from_wire(wire).at(PROVIDER, OP)
     }
 
     /// Read a job's state (`GET /batch/{id}`).
     pub async fn batch_status(&self, id: &BatchId) -> Result<BatchJob, Error> {
-        walletpass_core::http::check_segment("batch_id", id.as_str())
-            .map_err(|e| e.with_provider(crate::PROVIDER).with_operation(OP))?;
+        walletpass_core::http::check_segment("batch_id", id.as_str()).at(PROVIDER, OP)?;
         let wire: WireBatch = self
             .http
             .request(OP, Method::GET, &["batch", id.as_str()])
             .resource(format!("batch {id}"))
             .send_json()
             .await?;
-        job_from_wire(wire).map_err(|e| e.with_operation(OP))
+        job_from_wire(wire).at(PROVIDER, OP)
     }
 
     /// Poll a job until it is done, waiting longer between reads (see
@@ -373,8 +370,7 @@ impl Passinstance {
                         job.total.map_or_else(|| "?".to_owned(), |t| t.to_string()),
                     ),
                 )
-                .with_provider(PROVIDER)
-                .with_operation(OP)
+                .at(PROVIDER, OP)
                 .with_resource(id.to_string()));
             }
             tokio::time::sleep(wait).await;
@@ -429,8 +425,7 @@ impl Passinstance {
                             job.id, job.status
                         ),
                     )
-                    .with_provider(PROVIDER)
-                    .with_operation(OP)),
+                    .at(PROVIDER, OP)),
                     Some(result) => self.finish_item(operation, prepared, result).await,
                 };
                 outcomes[*index] = Some(outcome);
@@ -441,8 +436,7 @@ impl Passinstance {
             .map(|o| {
                 o.unwrap_or_else(|| {
                     Err(Error::new(ErrorKind::Decode, "a batch item got no outcome")
-                        .with_provider(PROVIDER)
-                        .with_operation(OP))
+                        .at(PROVIDER, OP))
                 })
             })
             .collect())

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 use walletpass_core::http::Method;
-use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId};
+use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId, ResultExt};
 
 use crate::PROVIDER;
 use crate::client::Passinstance;
@@ -80,15 +80,13 @@ impl Passinstance {
         if bundle.name.trim().is_empty() {
             return Err(
                 Error::invalid_field("name", "a bundle name must not be empty")
-                    .with_provider(PROVIDER)
-                    .with_operation(CREATE),
+                    .at(PROVIDER, CREATE),
             );
         }
         if bundle.passes.is_empty() {
             return Err(
                 Error::invalid_field("passes", "a bundle needs at least one pass")
-                    .with_provider(PROVIDER)
-                    .with_operation(CREATE),
+                    .at(PROVIDER, CREATE),
             );
         }
         let body = BundleBody {
@@ -103,7 +101,7 @@ impl Passinstance {
             .resource(format!("bundle {}", bundle.name))
             .send_json()
             .await?;
-        bundle_from_wire(wire).map_err(|e| e.with_operation(CREATE))
+        bundle_from_wire(wire).at(PROVIDER, CREATE)
     }
 
     /// One page of bundles (`GET /bundles`); `query.cursor` and `query.page_size` apply.
@@ -113,8 +111,7 @@ impl Passinstance {
                 ErrorKind::Unsupported,
                 "bundles are listed whole: template, search and status filters do not apply",
             )
-            .with_provider(PROVIDER)
-            .with_operation(LIST));
+            .at(PROVIDER, LIST));
         }
         let page: Page<WireBundle> = self.list_page(LIST, &["bundles"], query, &[]).await?;
         Ok(Page {
@@ -123,7 +120,7 @@ impl Passinstance {
                 .into_iter()
                 .map(bundle_from_wire)
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.with_operation(LIST))?,
+                .at(PROVIDER, LIST)?,
             next: page.next,
         })
     }

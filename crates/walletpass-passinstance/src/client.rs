@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use walletpass_core::http::{ApiResponse, HttpClient, Method};
+use walletpass_core::paging::{self, PageInfo};
 use walletpass_core::{
-    Capabilities, Cursor, Error, ErrorKind, ListQuery, NewPass, Operation, Page, Pass, PassContent,
-    PassRef, TemplateId, WalletProviderExt,
+    Capabilities, Error, ErrorKind, ListQuery, NewPass, Operation, Page, Pass, PassContent,
+    PassRef, ResultExt, TemplateId, WalletProviderExt,
 };
 
 use crate::config::PassinstanceConfig;
 use crate::convert::{check_template_id, pass_body, pass_from_wire, same_content};
-use crate::wire::{PassBody, WireList, WirePagination, WirePass};
+use crate::wire::{PassBody, TemplateBody, WebhookBody, WireList, WirePass, WireTemplate};
 use crate::{PROVIDER, provider};
 
 /// The most items a list request asks for (assumption A7).
@@ -116,9 +117,7 @@ impl Passinstance {
     /// `POST /passes`, idempotent by (template, serial): a 409 is answered with the pass
     /// already there when it holds the same content, and stays a conflict otherwise.
     pub(crate) async fn create_pass(&self, pass: NewPass) -> Result<Pass, Error> {
-        let prepared = self
-            .prepare_create(pass)
-            .map_err(|e| e.with_operation(Operation::Create))?;
+        let prepared = self.prepare_create(pass).at(PROVIDER, Operation::Create)?;
         let created = self
             .http
             .request(Operation::Create, Method::POST, &["passes"])
@@ -128,7 +127,7 @@ impl Passinstance {
             .send_json::<WirePass>()
             .await;
         match created {
-            Ok(wire) => pass_from_wire(wire).map_err(|e| e.with_operation(Operation::Create)),
+            Ok(wire) => pass_from_wire(wire).at(PROVIDER, Operation::Create),
             Err(err) if err.kind() == ErrorKind::Conflict => {
                 self.settle_conflict(&prepared, err, Operation::Create)
                     .await
@@ -166,8 +165,7 @@ impl Passinstance {
                     prepared.serial, prepared.template, existing.pass_ref.id
                 ),
             )
-            .with_provider(PROVIDER)
-            .with_operation(operation)
+            .at(PROVIDER, operation)
             .with_status(409)
             .with_resource(existing.pass_ref.id.to_string())
             .with_source(conflict))
@@ -188,7 +186,7 @@ impl Passinstance {
             .query("serialNumber", serial)
             .send_json()
             .await?;
-        let list = WireList::<WirePass>::decode(value).map_err(|e| e.with_operation(operation))?;
+        let list = WireList::<WirePass>::decode(value).at(PROVIDER, operation)?;
         for wire in list.data {
             if wire.serial_number.as_deref() == Some(serial)
                 && wire
@@ -244,7 +242,7 @@ impl Passinstance {
             .resource(format!("pass {id}"))
             .send_json()
             .await?;
-        pass_from_wire(wire).map_err(|e| e.with_operation(operation))
+        pass_from_wire(wire).at(PROVIDER, operation)
     }
 
     /// `PUT /passes/{id}` with the full content.
@@ -261,7 +259,7 @@ impl Passinstance {
             .resource(format!("pass {id}"))
             .send_json()
             .await?;
-        pass_from_wire(wire).map_err(|e| e.with_operation(operation))
+        pass_from_wire(wire).at(PROVIDER, operation)
     }
 
     /// `POST /passes/{id}/void` (idempotent: voiding twice leaves the pass voided).
@@ -273,7 +271,7 @@ impl Passinstance {
             .resource(format!("pass {id}"))
             .send_json()
             .await?;
-        pass_from_wire(wire).map_err(|e| e.with_operation(Operation::Void))
+        pass_from_wire(wire).at(PROVIDER, Operation::Void)
     }
 
     /// `DELETE /passes/{id}`.
@@ -293,19 +291,11 @@ impl Passinstance {
         query: &ListQuery,
         params: &[(&str, String)],
     ) -> Result<Page<T>, Error> {
-        let page = match &query.cursor {
-            None => 1,
-            Some(cursor) => parse_cursor(cursor).map_err(|e| e.with_operation(operation))?,
-        };
-        let limit = match query.page_size {
-            None => MAX_PAGE_SIZE,
-            Some(0) => {
-                return Err(Error::invalid_field("page_size", "must be at least 1")
-                    .with_provider(PROVIDER)
-                    .with_operation(operation));
-            }
-            Some(n) => n.min(MAX_PAGE_SIZE),
-        };
+        let page =
+            paging::page_number(query.cursor.as_ref(), "Passinstance").at(PROVIDER, operation)?;
+        let limit = paging::page_size(query.page_size, Some(MAX_PAGE_SIZE))
+            .at(PROVIDER, operation)?
+            .unwrap_or(MAX_PAGE_SIZE);
         let mut request = self
             .http
             .request(operation, Method::GET, path)
@@ -315,75 +305,61 @@ impl Passinstance {
             request = request.query(name, value);
         }
         let value: Value = request.send_json().await?;
-        let list = WireList::<T>::decode(value).map_err(|e| e.with_operation(operation))?;
-        let next = next_page(page, limit, list.data.len(), list.pagination);
+        let list = WireList::<T>::decode(value).at(PROVIDER, operation)?;
+        let pagination = list.pagination.unwrap_or_default();
+        let next = PageInfo {
+            page,
+            per_page: u64::from(limit),
+            received: list.data.len(),
+            total_pages: pagination.total_pages,
+            total: pagination.total,
+        }
+        .next();
         Ok(Page {
             items: list.data,
-            next: next.map(|p| Cursor::new(p.to_string())),
+            next,
         })
     }
-}
 
-/// A cursor is the page number to read (assumption A7).
-fn parse_cursor(cursor: &Cursor) -> Result<u64, Error> {
-    cursor
-        .as_str()
-        .parse::<u64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .ok_or_else(|| {
-            Error::invalid_field(
-                "cursor",
-                format!(
-                    "'{cursor}' is not a Passinstance cursor (a page number from a previous page)"
-                ),
+    /// `GET /templates/{id}`.
+    pub(crate) async fn get_template_by_id(&self, id: &TemplateId) -> Result<WireTemplate, Error> {
+        self.http
+            .request(
+                Operation::GetTemplate,
+                Method::GET,
+                &["templates", id.as_str()],
             )
-            .with_provider(PROVIDER)
-        })
-}
-
-/// The page after `page`, when there is one: from `totalPages`, else `total`, else whether
-/// the page came back full.
-fn next_page(
-    page: u64,
-    limit: u32,
-    received: usize,
-    pagination: Option<WirePagination>,
-) -> Option<u64> {
-    let pagination = pagination.unwrap_or_default();
-    let more = match (pagination.total_pages, pagination.total) {
-        (Some(pages), _) => page < pages,
-        (None, Some(total)) => page.saturating_mul(u64::from(limit)) < total,
-        (None, None) => received >= limit as usize && received > 0,
-    };
-    more.then_some(page + 1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_page_from_each_source() {
-        let p = |page, pages, total| WirePagination {
-            page: Some(page),
-            limit: Some(10),
-            total,
-            total_pages: pages,
-        };
-        assert_eq!(next_page(1, 10, 10, Some(p(1, Some(3), None))), Some(2));
-        assert_eq!(next_page(3, 10, 5, Some(p(3, Some(3), None))), None);
-        assert_eq!(next_page(2, 10, 10, Some(p(2, None, Some(25)))), Some(3));
-        assert_eq!(next_page(3, 10, 5, Some(p(3, None, Some(25)))), None);
-        assert_eq!(next_page(1, 10, 10, None), Some(2));
-        assert_eq!(next_page(1, 10, 9, None), None);
+            .resource(format!("template {id}"))
+            .send_json()
+            .await
     }
 
-    #[test]
-    fn cursors_are_page_numbers() {
-        assert_eq!(parse_cursor(&Cursor::new("3")).unwrap(), 3);
-        let err = parse_cursor(&Cursor::new("abc")).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidInput);
-        assert!(parse_cursor(&Cursor::new("0")).is_err());
+    /// `POST /templates` (assumption A8).
+    pub(crate) async fn post_template(
+        &self,
+        body: &TemplateBody,
+        name: &str,
+    ) -> Result<WireTemplate, Error> {
+        self.http
+            .request(Operation::CreateTemplate, Method::POST, &["templates"])
+            .json(body)
+            .resource(format!("template {name}"))
+            .send_json()
+            .await
+    }
+
+    /// `POST /webhooks` (assumption A9). The answer may carry the signing secret, so it is
+    /// returned undecoded: `send_json`'s decode error would quote the body.
+    pub(crate) async fn post_webhook(
+        &self,
+        body: &WebhookBody,
+        url: &impl fmt::Display,
+    ) -> Result<ApiResponse, Error> {
+        self.http
+            .request(Operation::CreateWebhook, Method::POST, &["webhooks"])
+            .json(body)
+            .resource(format!("webhook {url}"))
+            .send()
+            .await
     }
 }

@@ -65,26 +65,7 @@ fn decode(message: String) -> Error {
     Error::new(ErrorKind::Decode, message).with_provider(PROVIDER)
 }
 
-/// Check a template id: `tpl_` followed by letters, digits, `_` or `-` (the documented
-/// `tpl_abcdef1234567890`).
-pub fn check_template_id(id: &TemplateId) -> Result<(), Error> {
-    let ok = id.as_str().strip_prefix("tpl_").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(
-            "template_id",
-            format!(
-                "'{id}' is not a Passinstance template id (expected tpl_ followed by letters and digits, such as tpl_abcdef1234567890)"
-            ),
-        ))
-    }
-}
+pub(crate) use crate::ids::check_template_id;
 
 /// RFC 3339 text of a time.
 pub(crate) fn format_date(date: OffsetDateTime) -> String {

@@ -1,7 +1,34 @@
-//! Identifiers of the vendor resources the canonical model has no place for: bundles and push
-//! notifications (batch jobs have theirs in [`crate::batch`]).
+//! Passinstance identifiers: the template id check (the one id format the docs show,
+//! `tpl_abcdef1234567890`), and the ids of the vendor resources the canonical model has no
+//! place for: bundles and push notifications (batch jobs have theirs in [`crate::batch`]).
 
 use std::fmt;
+
+use walletpass_core::{Error, TemplateId};
+
+use crate::PROVIDER;
+
+/// Check a template id: `tpl_` followed by letters, digits, `_` or `-` (the documented
+/// `tpl_abcdef1234567890`).
+pub fn check_template_id(id: &TemplateId) -> Result<(), Error> {
+    let ok = id.as_str().strip_prefix("tpl_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            "template_id",
+            format!(
+                "'{id}' is not a Passinstance template id (expected tpl_ followed by letters and digits, such as tpl_abcdef1234567890)"
+            ),
+        )
+        .with_provider(PROVIDER))
+    }
+}
 
 macro_rules! vendor_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -48,8 +48,7 @@ pub use config::{
     BatchPolling, Credentials, ENV_API_KEY, ENV_BASE_URL, ENV_TEMPLATE_ID, ENV_TOKEN, Environment,
     PRODUCTION_BASE_URL, PassinstanceConfig, STAGING_BASE_URL,
 };
-pub use convert::check_template_id;
-pub use ids::{BundleId, NotificationId};
+pub use ids::{BundleId, NotificationId, check_template_id};
 pub use notifications::{Notification, NotificationTarget};
 pub use provider::capabilities;
 pub use webhook::PassinstanceWebhookVerifier;

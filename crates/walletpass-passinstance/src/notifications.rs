@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 use walletpass_core::http::Method;
-use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId};
+use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId, ResultExt};
 
 use crate::PROVIDER;
 use crate::client::Passinstance;
@@ -78,8 +78,7 @@ impl Passinstance {
         if message.trim().is_empty() {
             return Err(
                 Error::invalid_field("message", "a notification needs a message")
-                    .with_provider(PROVIDER)
-                    .with_operation(SEND),
+                    .at(PROVIDER, SEND),
             );
         }
         let (pass_id, bundle_id) = match &target {
@@ -96,7 +95,7 @@ impl Passinstance {
             })
             .send_json()
             .await?;
-        notification_from_wire(wire).map_err(|e| e.with_operation(SEND))
+        notification_from_wire(wire).at(PROVIDER, SEND)
     }
 
     /// One page of sent notifications (`GET /push-notifications`); `query.cursor` and
@@ -107,8 +106,7 @@ impl Passinstance {
                 ErrorKind::Unsupported,
                 "notifications are listed whole: template, search and status filters do not apply",
             )
-            .with_provider(PROVIDER)
-            .with_operation(LIST));
+            .at(PROVIDER, LIST));
         }
         let page: Page<WireNotification> = self
             .list_page(LIST, &["push-notifications"], query, &[])
@@ -119,7 +117,7 @@ impl Passinstance {
                 .into_iter()
                 .map(notification_from_wire)
                 .collect::<Result<_, _>>()
-                .map_err(|e| e.with_operation(LIST))?,
+                .at(PROVIDER, LIST)?,
             next: page.next,
         })
     }

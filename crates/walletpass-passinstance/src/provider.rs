@@ -5,12 +5,11 @@
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use walletpass_core::http::Method;
 use walletpass_core::{
     BarcodeFormat, BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind,
     ListQuery, NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent,
-    PassPatch, PassRef, Template, TemplateId, WalletProvider, WalletProviderExt, WebhookDelivery,
-    WebhookId, WebhookSubscription, WebhookVerifier,
+    PassPatch, PassRef, ResultExt, Template, TemplateId, WalletProvider, WalletProviderExt,
+    WebhookDelivery, WebhookId, WebhookSubscription, WebhookVerifier,
 };
 
 use crate::PROVIDER;
@@ -72,9 +71,8 @@ impl Passinstance {
         content: &PassContent,
         operation: Operation,
     ) -> Result<Pass, Error> {
-        self.check_fits(content)
-            .map_err(|e| e.with_operation(operation))?;
-        let body = pass_body(None, None, content).map_err(|e| e.with_operation(operation))?;
+        self.check_fits(content).at(PROVIDER, operation)?;
+        let body = pass_body(None, None, content).at(PROVIDER, operation)?;
         self.on_pass(pass, operation, |id| self.put_by_id(id, &body, operation))
             .await
     }
@@ -109,11 +107,10 @@ impl WalletProvider for Passinstance {
                 self.get_by_id(id, Operation::Patch)
             })
             .await?;
-        let merged = current.content.apply_patch(patch).map_err(|e| {
-            Error::from(e)
-                .with_provider(PROVIDER)
-                .with_operation(Operation::Patch)
-        })?;
+        let merged = current
+            .content
+            .apply_patch(patch)
+            .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
         self.replace(&current.pass_ref, &merged, Operation::Patch)
             .await
     }
@@ -136,14 +133,14 @@ impl WalletProvider for Passinstance {
     async fn list(&self, query: &ListQuery) -> Result<Page<Pass>, Error> {
         let mut params = Vec::new();
         if let Some(template) = &query.template {
-            check_template_id(template).map_err(|e| e.with_operation(Operation::List))?;
+            check_template_id(template).at(PROVIDER, Operation::List)?;
             params.push(("templateId", template.to_string()));
         }
         if let Some(status) = &query.status {
             params.push((
                 "status",
                 status_filter(status)
-                    .map_err(|e| e.with_operation(Operation::List))?
+                    .at(PROVIDER, Operation::List)?
                     .to_owned(),
             ));
         }
@@ -156,9 +153,7 @@ impl WalletProvider for Passinstance {
         let items = page
             .items
             .into_iter()
-            .map(|w| {
-                crate::convert::pass_from_wire(w).map_err(|e| e.with_operation(Operation::List))
-            })
+            .map(|w| crate::convert::pass_from_wire(w).at(PROVIDER, Operation::List))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             items,
@@ -173,7 +168,7 @@ impl WalletProvider for Passinstance {
         let items = page
             .items
             .into_iter()
-            .map(|w| template_from_wire(w).map_err(|e| e.with_operation(Operation::ListTemplates)))
+            .map(|w| template_from_wire(w).at(PROVIDER, Operation::ListTemplates))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             items,
@@ -182,34 +177,18 @@ impl WalletProvider for Passinstance {
     }
 
     async fn get_template(&self, id: &TemplateId) -> Result<Template, Error> {
-        check_template_id(id).map_err(|e| e.with_operation(Operation::GetTemplate))?;
-        let wire: WireTemplate = self
-            .http
-            .request(
-                Operation::GetTemplate,
-                Method::GET,
-                &["templates", id.as_str()],
-            )
-            .resource(format!("template {id}"))
-            .send_json()
-            .await?;
-        template_from_wire(wire).map_err(|e| e.with_operation(Operation::GetTemplate))
+        check_template_id(id).at(PROVIDER, Operation::GetTemplate)?;
+        let wire = self.get_template_by_id(id).await?;
+        template_from_wire(wire).at(PROVIDER, Operation::GetTemplate)
     }
 
     async fn create_template(&self, template: NewTemplate) -> Result<Template, Error> {
         template
             .validate()
-            .map_err(|e| Error::from(e).with_provider(PROVIDER))?;
-        let body =
-            template_body(&template).map_err(|e| e.with_operation(Operation::CreateTemplate))?;
-        let wire: WireTemplate = self
-            .http
-            .request(Operation::CreateTemplate, Method::POST, &["templates"])
-            .json(&body)
-            .resource(format!("template {}", template.name))
-            .send_json()
-            .await?;
-        template_from_wire(wire).map_err(|e| e.with_operation(Operation::CreateTemplate))
+            .at(PROVIDER, Operation::CreateTemplate)?;
+        let body = template_body(&template).at(PROVIDER, Operation::CreateTemplate)?;
+        let wire = self.post_template(&body, &template.name).await?;
+        template_from_wire(wire).at(PROVIDER, Operation::CreateTemplate)
     }
 
     async fn delete_template(&self, _id: &TemplateId) -> Result<(), Error> {
@@ -229,18 +208,16 @@ impl WalletProvider for Passinstance {
                     "template: Passinstance subscriptions cover every template; one scoped to {template} cannot be made"
                 ),
             )
-            .with_provider(PROVIDER)
-            .with_operation(op));
+            .at(PROVIDER, op));
         }
         let events = subscription
             .events
             .iter()
             .map(|e| event_name(e).map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.with_operation(op))?;
+            .at(PROVIDER, op)?;
         if let Some(secret) = &subscription.secret {
-            walletpass_core::require_webhook_secret(PROVIDER, secret)
-                .map_err(|e| e.with_operation(op))?;
+            walletpass_core::require_webhook_secret(PROVIDER, secret).at(PROVIDER, op)?;
         }
         let secret = subscription.secret.clone().unwrap_or_else(|| {
             SecretString::from(format!("whsec_{}", uuid::Uuid::new_v4().simple()))
@@ -250,13 +227,7 @@ impl WalletProvider for Passinstance {
             events,
             secret: secret.expose_secret().to_owned(),
         };
-        let answer = self
-            .http
-            .request(op, Method::POST, &["webhooks"])
-            .json(&body)
-            .resource(format!("webhook {}", subscription.url))
-            .send()
-            .await?;
+        let answer = self.post_webhook(&body, &subscription.url).await?;
         // Decoded here rather than with `send_json`, whose error quotes the body: this answer
         // may carry the signing secret. Only the position of the problem is reported.
         let wire: WireWebhook = serde_json::from_slice(&answer.body).map_err(|e| {
@@ -270,8 +241,7 @@ impl WalletProvider for Passinstance {
                     e.column()
                 ),
             )
-            .with_provider(PROVIDER)
-            .with_operation(op)
+            .at(PROVIDER, op)
             .with_status(answer.status.as_u16())
         })?;
         let secret = wire
@@ -280,7 +250,7 @@ impl WalletProvider for Passinstance {
             .map(SecretString::from)
             .unwrap_or(secret);
         Ok(CreatedWebhookSubscription {
-            subscription: webhook_from_wire(wire).map_err(|e| e.with_operation(op))?,
+            subscription: webhook_from_wire(wire).at(PROVIDER, op)?,
             secret,
         })
     }
@@ -292,14 +262,13 @@ impl WalletProvider for Passinstance {
                 ErrorKind::Unsupported,
                 format!("template: Passinstance subscriptions are not scoped to templates such as {template}"),
             )
-            .with_provider(PROVIDER)
-            .with_operation(op));
+            .at(PROVIDER, op));
         }
         let page: Page<WireWebhook> = self.list_page(op, &["webhooks"], query, &[]).await?;
         let items = page
             .items
             .into_iter()
-            .map(|w| webhook_from_wire(w).map_err(|e| e.with_operation(op)))
+            .map(|w| webhook_from_wire(w).at(PROVIDER, op))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Page {
             items,
@@ -314,7 +283,7 @@ impl WalletProvider for Passinstance {
             let page = self
                 .list_webhooks(&query)
                 .await
-                .map_err(|e| e.with_operation(Operation::GetWebhook))?;
+                .at(PROVIDER, Operation::GetWebhook)?;
             if let Some(found) = page.items.into_iter().find(|w| w.id == *id) {
                 return Ok(found);
             }
@@ -325,8 +294,7 @@ impl WalletProvider for Passinstance {
                         ErrorKind::NotFound,
                         format!("webhook subscription {id} not found"),
                     )
-                    .with_provider(PROVIDER)
-                    .with_operation(Operation::GetWebhook)
+                    .at(PROVIDER, Operation::GetWebhook)
                     .with_resource(id.to_string()));
                 }
             }
@@ -373,8 +341,7 @@ impl BatchProvider for Passinstance {
                             ErrorKind::Decode,
                             "the batch job returned no pass for a create",
                         )
-                        .with_provider(PROVIDER)
-                        .with_operation(Operation::Batch)
+                        .at(PROVIDER, Operation::Batch)
                     })
                 })
             })

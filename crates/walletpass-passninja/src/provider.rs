@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 use walletpass_core::http::Method;
+use walletpass_core::paging::{self, PageInfo};
 use walletpass_core::{
-    BatchProvider, Capabilities, CreatedWebhookSubscription, Cursor, Error, ErrorKind, ListQuery,
-    NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent, PassPatch,
-    PassRef, Result, Template, TemplateId, WalletProvider, WalletProviderExt, WebhookDelivery,
+    BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind, ListQuery, NewPass,
+    NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent, PassPatch, PassRef,
+    Result, ResultExt, Template, TemplateId, WalletProvider, WalletProviderExt, WebhookDelivery,
     WebhookId, WebhookSubscription, WebhookVerifier,
 };
 
@@ -18,7 +19,7 @@ use crate::convert::{self, platform_word};
 use crate::{PROVIDER, ids, wire};
 
 /// What PassNinja supports, as the trait sees it.
-pub(crate) fn capabilities() -> Capabilities {
+pub fn capabilities() -> Capabilities {
     let mut c = Capabilities::none();
     c.create = true;
     c.get = true;
@@ -54,30 +55,6 @@ pub(crate) fn capabilities() -> Capabilities {
     c
 }
 
-fn with_op(op: Operation) -> impl Fn(Error) -> Error {
-    move |e| e.with_provider(PROVIDER).or_operation(op)
-}
-
-/// A positive page number from a cursor this provider issued.
-fn page_of(cursor: Option<&Cursor>) -> Result<u64> {
-    match cursor {
-        None => Ok(1),
-        Some(c) => c
-            .as_str()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                Error::invalid_field(
-                    "cursor",
-                    format!(
-                        "'{c}' is not a PassNinja page cursor (a page number from a previous list)"
-                    ),
-                )
-            }),
-    }
-}
-
 /// Refuse the filters a listing cannot apply, naming them.
 fn refuse_filters(query: &ListQuery, template_allowed: bool, what: &str) -> Result<()> {
     let mut refused = Vec::new();
@@ -100,18 +77,20 @@ fn refuse_filters(query: &ListQuery, template_allowed: bool, what: &str) -> Resu
     }
 }
 
-fn page_size_of(query: &ListQuery, max: Option<u32>) -> Result<Option<u32>> {
-    match query.page_size {
-        Some(0) => Err(Error::invalid_field("page_size", "must be at least 1")),
-        Some(n) if max.is_some_and(|m| n > m) => Err(Error::invalid_field(
-            "page_size",
-            format!(
-                "PassNinja allows at most {} per page, asked for {n}",
-                max.unwrap_or(n)
-            ),
-        )),
-        other => Ok(other),
-    }
+/// The name errors give PassNinja's cursors.
+const VENDOR: &str = "PassNinja";
+
+/// The most webhook subscriptions or results one page holds ("List webhook subscriptions":
+/// per_page max 100).
+const MAX_WEBHOOK_PAGE: u32 = 100;
+
+/// The page size when the vendor does not echo one ("List webhook subscriptions": per_page
+/// default 50).
+const DEFAULT_PER_PAGE: u64 = 50;
+
+/// The page size a listing used: as the vendor echoed it, else as asked, else the default.
+fn per_page_of(echoed: Option<u64>, asked: Option<u32>) -> u64 {
+    echoed.or(asked.map(u64::from)).unwrap_or(DEFAULT_PER_PAGE)
 }
 
 impl PassNinja {
@@ -124,7 +103,7 @@ impl PassNinja {
         &self,
         template: &TemplateId,
         values: &Map<String, Value>,
-    ) -> Result<Vec<String>> {
+    ) -> Vec<String> {
         let required: Vec<String> = match self.specs(template) {
             Some(specs) => specs
                 .iter()
@@ -145,10 +124,10 @@ impl PassNinja {
             },
             None => Vec::new(),
         };
-        Ok(required
+        required
             .into_iter()
             .filter(|k| !values.contains_key(k))
-            .collect())
+            .collect()
     }
 
     /// Read a pass after its create; when the read fails the pass is built from what was sent,
@@ -161,7 +140,7 @@ impl PassNinja {
         sent: &Map<String, Value>,
         answer: &wire::PassBody,
     ) -> Result<Pass> {
-        match self.fetch(template, serial, Operation::Get).await {
+        match self.fetch(template, serial).await {
             Ok(pass) => Ok(pass),
             Err(error) => {
                 tracing::warn!(provider = PROVIDER, %error, "reading the pass back after a write failed; answering with the values sent");
@@ -172,19 +151,9 @@ impl PassNinja {
         }
     }
 
-    async fn fetch(&self, template: &TemplateId, serial: &str, op: Operation) -> Result<Pass> {
-        let body: wire::PassBody = self
-            .http
-            .request(op, Method::GET, &["passes", template.as_str(), serial])
-            .resource(format!("{template}/{serial}"))
-            .send_json()
-            .await?;
+    async fn fetch(&self, template: &TemplateId, serial: &str) -> Result<Pass> {
+        let body = self.get_pass(template, serial).await?;
         convert::pass_of(&body, template.as_str(), serial, self.specs(template))
-            .map_err(with_op(op))
-    }
-
-    fn check_content(&self, content: &PassContent, op: Operation) -> Result<()> {
-        self.check_fits(content).map_err(with_op(op))
     }
 
     async fn update(
@@ -192,20 +161,11 @@ impl PassNinja {
         pass: &PassRef,
         values: Map<String, Value>,
         method: Method,
-        op: Operation,
     ) -> Result<Pass> {
-        let (template, serial) = ids::check_pass_ref(pass).map_err(with_op(op))?;
-        let _answer: wire::PassBody = self
-            .http
-            .request(op, method, &["passes", template.as_str(), serial])
-            .json(&wire::UpdatePass { pass: &values })
-            .idempotent(true)
-            .resource(pass.to_string())
-            .send_json()
+        let (template, serial) = ids::check_pass_ref(pass)?;
+        self.update_pass(pass, template, serial, method, &values)
             .await?;
-        self.fetch(template, serial, Operation::Get)
-            .await
-            .map_err(|e| e.with_operation(op))
+        self.fetch(template, serial).await
     }
 }
 
@@ -220,440 +180,400 @@ impl WalletProvider for PassNinja {
     }
 
     async fn create(&self, pass: NewPass) -> Result<Pass> {
-        let op = Operation::Create;
-        let template = pass.template.as_ref().ok_or_else(|| {
-            with_op(op)(Error::invalid_field(
-                "template",
-                "PassNinja creates every pass from a template (ptk_0x...)",
-            ))
-        })?;
-        ids::check_template("template", template).map_err(with_op(op))?;
-        if let Some(serial) = &pass.serial_number {
-            return Err(with_op(op)(
-                Error::new(
+        async {
+            let template = pass.template.as_ref().ok_or_else(|| {
+                Error::invalid_field(
+                    "template",
+                    "PassNinja creates every pass from a template (ptk_0x...)",
+                )
+            })?;
+            ids::check_template("template", template)?;
+            if let Some(serial) = &pass.serial_number {
+                return Err(Error::new(
                     ErrorKind::Unsupported,
                     format!(
                         "PassNinja chooses the serial number itself; '{serial}' cannot be used"
                     ),
                 )
-                .with_field_error("serial_number", "caller-chosen serials are not supported"),
-            ));
-        }
-        self.check_content(&pass.content, op)?;
-        let values = convert::values_of(template, self.specs(template), &pass.content.fields)
-            .map_err(with_op(op))?;
-        let recipient = convert::recipient_of(&pass.content, true).map_err(with_op(op))?;
-        let missing = self.missing_keys(template, &values).await?;
-        if !missing.is_empty() {
-            let mut error = Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "template {template} requires the keys: {}",
-                    missing.join(", ")
-                ),
-            );
-            for key in &missing {
-                error =
-                    error.with_field_error(format!("fields[{key}]"), "required by the template");
+                .with_field_error("serial_number", "caller-chosen serials are not supported"));
             }
-            return Err(with_op(op)(error));
+            self.check_fits(&pass.content)?;
+            let values = convert::values_of(template, self.specs(template), &pass.content.fields)?;
+            let recipient = convert::recipient_of(&pass.content, true)?;
+            let missing = self.missing_keys(template, &values).await;
+            if !missing.is_empty() {
+                let mut error = Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "template {template} requires the keys: {}",
+                        missing.join(", ")
+                    ),
+                );
+                for key in &missing {
+                    error = error
+                        .with_field_error(format!("fields[{key}]"), "required by the template");
+                }
+                return Err(error);
+            }
+            let answer = self
+                .create_pass(&wire::CreatePass {
+                    pass_template: template.as_str(),
+                    pass: &values,
+                    recipient: recipient.as_ref(),
+                })
+                .await?;
+            let serial = answer
+                .serial_number
+                .clone()
+                .or_else(|| answer.id.clone())
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Decode,
+                        "the create answer has neither id nor serialNumber",
+                    )
+                })?;
+            self.read_back(template, &serial, &values, &answer).await
         }
-        let answer: wire::PassBody = self
-            .http
-            .request(op, Method::POST, &["passes"])
-            .json(&wire::CreatePass {
-                pass_template: template.as_str(),
-                pass: &values,
-                recipient: recipient.as_ref(),
-            })
-            .resource(template.as_str())
-            .send_json()
-            .await?;
-        let serial = answer
-            .serial_number
-            .clone()
-            .or_else(|| answer.id.clone())
-            .ok_or_else(|| {
-                with_op(op)(Error::new(
-                    ErrorKind::Decode,
-                    "the create answer has neither id nor serialNumber",
-                ))
-            })?;
-        self.read_back(template, &serial, &values, &answer).await
+        .await
+        .at(PROVIDER, Operation::Create)
     }
 
     async fn get(&self, pass: &PassRef) -> Result<Pass> {
-        let (template, serial) = ids::check_pass_ref(pass).map_err(with_op(Operation::Get))?;
-        self.fetch(template, serial, Operation::Get).await
+        async {
+            let (template, serial) = ids::check_pass_ref(pass)?;
+            self.fetch(template, serial).await
+        }
+        .await
+        .at(PROVIDER, Operation::Get)
     }
 
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
-        let op = Operation::Patch;
-        let (template, _) = ids::check_pass_ref(pass).map_err(with_op(op))?;
-        let unsupported = |what: &str| {
-            with_op(op)(Error::new(
-                ErrorKind::Unsupported,
-                format!("PassNinja passes have no {what}: it is part of the template's design"),
-            ))
-        };
-        if patch.barcode().is_some() {
-            return Err(unsupported("barcode"));
-        }
-        if patch.appearance().is_some() {
-            return Err(unsupported("appearance"));
-        }
-        if patch.relevant_date().is_some() || patch.expiration_date().is_some() {
-            return Err(unsupported("relevant or expiration date"));
-        }
-        let specs = self.specs(template);
-        let mut values = convert::values_of(template, specs, patch.set()).map_err(with_op(op))?;
-        for key in patch.remove() {
-            // PATCH cannot unset a key; the template default is what PUT would leave.
-            let default = specs
-                .and_then(|s| s.iter().find(|s| &s.key == key))
-                .and_then(|s| s.default.as_ref());
-            match default {
-                Some(value) => {
-                    values.insert(key.to_string(), value.to_json());
-                }
-                None => {
-                    return Err(with_op(op)(
-                        Error::new(
+        async {
+            let (template, _) = ids::check_pass_ref(pass)?;
+            let unsupported = |what: &str| {
+                Error::new(
+                    ErrorKind::Unsupported,
+                    format!("PassNinja passes have no {what}: it is part of the template's design"),
+                )
+            };
+            if patch.barcode().is_some() {
+                return Err(unsupported("barcode"));
+            }
+            if patch.appearance().is_some() {
+                return Err(unsupported("appearance"));
+            }
+            if patch.relevant_date().is_some() || patch.expiration_date().is_some() {
+                return Err(unsupported("relevant or expiration date"));
+            }
+            let specs = self.specs(template);
+            let mut values = convert::values_of(template, specs, patch.set())?;
+            for key in patch.remove() {
+                // PATCH cannot unset a key; the template default is what PUT would leave.
+                let default = specs
+                    .and_then(|s| s.iter().find(|s| &s.key == key))
+                    .and_then(|s| s.default.as_ref());
+                match default {
+                    Some(value) => {
+                        values.insert(key.to_string(), value.to_json());
+                    }
+                    None => {
+                        return Err(Error::new(
                             ErrorKind::Unsupported,
                             format!(
                                 "PassNinja cannot remove '{key}' from a pass; declare its template default in field_specs, or use put"
                             ),
                         )
-                        .with_field_error(format!("fields[{key}]"), "cannot be removed"),
-                    ));
+                        .with_field_error(format!("fields[{key}]"), "cannot be removed"));
+                    }
                 }
             }
+            self.update(pass, values, Method::PATCH).await
         }
-        self.update(pass, values, Method::PATCH, op).await
+        .await
+        .at(PROVIDER, Operation::Patch)
     }
 
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
-        let op = Operation::Put;
-        let (template, _) = ids::check_pass_ref(pass).map_err(with_op(op))?;
-        self.check_content(&content, op)?;
-        convert::recipient_of(&content, false).map_err(with_op(op))?;
-        let values = convert::values_of(template, self.specs(template), &content.fields)
-            .map_err(with_op(op))?;
-        self.update(pass, values, Method::PUT, op).await
+        async {
+            let (template, _) = ids::check_pass_ref(pass)?;
+            self.check_fits(&content)?;
+            convert::recipient_of(&content, false)?;
+            let values = convert::values_of(template, self.specs(template), &content.fields)?;
+            self.update(pass, values, Method::PUT).await
+        }
+        .await
+        .at(PROVIDER, Operation::Put)
     }
 
     async fn delete(&self, pass: &PassRef) -> Result<()> {
-        let op = Operation::Delete;
-        let (template, serial) = ids::check_pass_ref(pass).map_err(with_op(op))?;
-        self.http
-            .request(op, Method::DELETE, &["passes", template.as_str(), serial])
-            .resource(pass.to_string())
-            .send()
-            .await?;
-        Ok(())
+        async {
+            let (template, serial) = ids::check_pass_ref(pass)?;
+            self.delete_pass(pass, template, serial).await
+        }
+        .await
+        .at(PROVIDER, Operation::Delete)
     }
 
     async fn void(&self, pass: &PassRef) -> Result<Pass> {
-        ids::check_pass_ref(pass).map_err(with_op(Operation::Void))?;
-        Err(Error::new(
-            ErrorKind::Unsupported,
-            "PassNinja has no void that keeps the pass: its DELETE voids and destroys the pass; call delete to do that",
-        )
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Void)
-        .with_resource(pass.to_string()))
+        async {
+            ids::check_pass_ref(pass)?;
+            Err(Error::new(
+                ErrorKind::Unsupported,
+                "PassNinja has no void that keeps the pass: its DELETE voids and destroys the pass; call delete to do that",
+            )
+            .with_resource(pass.to_string()))
+        }
+        .await
+        .at(PROVIDER, Operation::Void)
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
-        let op = Operation::List;
-        let template = query.template.as_ref().ok_or_else(|| {
-            with_op(op)(Error::invalid_field(
-                "template",
-                "PassNinja lists the passes of one template; name the template to list",
-            ))
-        })?;
-        ids::check_template("template", template).map_err(with_op(op))?;
-        if query.status.is_some() {
-            return Err(with_op(op)(Error::new(
-                ErrorKind::Unsupported,
-                "PassNinja cannot filter passes by status",
-            )));
-        }
-        let page = page_of(query.cursor.as_ref()).map_err(with_op(op))?;
-        let per_page = page_size_of(query, None).map_err(with_op(op))?;
-        let list: wire::PassList = self
-            .http
-            .request(op, Method::GET, &["passes", template.as_str()])
-            .query("page", page)
-            .query_opt("per_page", per_page)
-            .query_opt("search", query.search.as_deref())
-            .resource(template.as_str())
-            .send_json()
-            .await?;
-        let items = list
-            .passes
-            .iter()
-            .map(|row| convert::listed_pass_of(row, template.as_str()))
-            .collect::<Result<Vec<_>>>()
-            .map_err(with_op(op))?;
-        let next = list.meta.and_then(|m| {
-            let current = m.current_page.unwrap_or(page);
-            match m.total_pages {
-                Some(total) => (current < total).then(|| Cursor::new((current + 1).to_string())),
-                None => next_page(
-                    current,
-                    m.per_page.or(per_page.map(u64::from)),
-                    m.total_count,
-                    items.len(),
-                ),
+        async {
+            let template = query.template.as_ref().ok_or_else(|| {
+                Error::invalid_field(
+                    "template",
+                    "PassNinja lists the passes of one template; name the template to list",
+                )
+            })?;
+            ids::check_template("template", template)?;
+            if query.status.is_some() {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "PassNinja cannot filter passes by status",
+                ));
             }
-        });
-        Ok(Page { items, next })
+            let page = paging::page_number(query.cursor.as_ref(), VENDOR)?;
+            let per_page = paging::page_size(query.page_size, None)?;
+            let list = self
+                .list_passes(template, Some(page), per_page, query.search.as_deref())
+                .await?;
+            let items = list
+                .passes
+                .iter()
+                .map(|row| convert::listed_pass_of(row, template.as_str()))
+                .collect::<Result<Vec<_>>>()?;
+            let next = list.meta.and_then(|m| {
+                PageInfo {
+                    page: m.current_page.unwrap_or(page),
+                    per_page: per_page_of(m.per_page, per_page),
+                    received: items.len(),
+                    total_pages: m.total_pages,
+                    total: m.total_count,
+                }
+                .next()
+            });
+            Ok::<_, Error>(Page { items, next })
+        }
+        .await
+        .at(PROVIDER, Operation::List)
     }
 
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
-        let op = Operation::ListTemplates;
-        refuse_filters(query, false, "templates").map_err(with_op(op))?;
-        // The vendor answers every template at once; pages are cut here.
-        let offset = match &query.cursor {
-            None => 0,
-            Some(c) => c.as_str().parse::<usize>().map_err(|_| {
-                with_op(op)(Error::invalid_field(
-                    "cursor",
-                    format!("'{c}' is not a template cursor"),
-                ))
-            })?,
-        };
-        let size = page_size_of(query, None).map_err(with_op(op))?;
-        let list: wire::TemplateList = self
-            .http
-            .request(op, Method::GET, &["pass_templates"])
-            .send_json()
-            .await?;
-        let all = list
-            .pass_templates
-            .iter()
-            .map(|t| {
-                let specs = TemplateId::new(t.id.clone())
-                    .ok()
-                    .and_then(|id| self.field_specs.get(&id).cloned());
-                convert::template_of(t, specs.as_deref())
-            })
-            .collect::<Result<Vec<_>>>()
-            .map_err(with_op(op))?;
-        let size = size.map_or(all.len(), |s| s as usize);
-        let end = offset.saturating_add(size).min(all.len());
-        let items = all
-            .get(offset.min(all.len())..end)
-            .unwrap_or_default()
-            .to_vec();
-        let next = (end < all.len()).then(|| Cursor::new(end.to_string()));
-        Ok(Page { items, next })
+        async {
+            refuse_filters(query, false, "templates")?;
+            // The vendor answers every template at once; pages are cut here, and the cursor
+            // is an offset.
+            let offset = paging::offset(query.cursor.as_ref(), VENDOR)?;
+            let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+            let size = paging::page_size(query.page_size, None)?;
+            let list = self.list_templates_all().await?;
+            let all = list
+                .pass_templates
+                .iter()
+                .map(|t| {
+                    let specs = TemplateId::new(t.id.clone())
+                        .ok()
+                        .and_then(|id| self.field_specs.get(&id).cloned());
+                    convert::template_of(t, specs.as_deref())
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let size = size.map_or(all.len(), |s| s as usize);
+            let end = offset.saturating_add(size).min(all.len());
+            let items = all
+                .get(offset.min(all.len())..end)
+                .unwrap_or_default()
+                .to_vec();
+            let next = (end < all.len()).then(|| paging::offset_cursor(end as u64));
+            Ok::<_, Error>(Page { items, next })
+        }
+        .await
+        .at(PROVIDER, Operation::ListTemplates)
     }
 
     async fn get_template(&self, id: &TemplateId) -> Result<Template> {
-        let op = Operation::GetTemplate;
-        ids::check_template("template_id", id).map_err(with_op(op))?;
-        let body: wire::TemplateBody = self
-            .http
-            .request(op, Method::GET, &["pass_templates", id.as_str()])
-            .resource(id.as_str())
-            .send_json()
-            .await?;
-        convert::template_of(&body, self.specs(id)).map_err(with_op(op))
+        async {
+            ids::check_template("template_id", id)?;
+            let body = self.get_template_body(id).await?;
+            convert::template_of(&body, self.specs(id))
+        }
+        .await
+        .at(PROVIDER, Operation::GetTemplate)
     }
 
     async fn create_template(&self, template: NewTemplate) -> Result<Template> {
-        let op = Operation::CreateTemplate;
-        template.validate().map_err(|e| with_op(op)(e.into()))?;
-        if template.name.chars().count() > 120 {
-            return Err(with_op(op)(Error::invalid_field(
-                "name",
-                "at most 120 characters",
-            )));
+        async {
+            template.validate()?;
+            if template.name.chars().count() > 120 {
+                return Err(Error::invalid_field("name", "at most 120 characters"));
+            }
+            let platform = template
+                .platform
+                .ok_or_else(|| Error::invalid_field("platform", "PassNinja needs apple, google or both"))?;
+            let style = template.style.as_deref().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+                Error::invalid_field(
+                    "style",
+                    "PassNinja needs a pass style such as storeCard, eventTicket, coupon, boardingPass or generic",
+                )
+            })?;
+            let design_only = |what: &str| {
+                Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare its fields' labels and placements in the field specs, PASSNINJA_FIELD_SPECS)"
+                    ),
+                )
+            };
+            if !template.fields.is_empty() {
+                return Err(design_only("fields"));
+            }
+            if !template.appearance.is_empty() {
+                return Err(design_only("colours and texts"));
+            }
+            if let Some(key) = template.extra.keys().next() {
+                return Err(Error::invalid_field(
+                    format!("extra.{key}"),
+                    "PassNinja templates take only name, platform and style",
+                ));
+            }
+            let body = self
+                .create_template_body(&wire::CreateTemplate {
+                    name: &template.name,
+                    platform: platform_word(platform),
+                    style,
+                })
+                .await?;
+            convert::template_of(&body, None)
         }
-        let platform = template.platform.ok_or_else(|| {
-            with_op(op)(Error::invalid_field(
-                "platform",
-                "PassNinja needs apple, google or both",
-            ))
-        })?;
-        let style = template.style.as_deref().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            with_op(op)(Error::invalid_field(
-                "style",
-                "PassNinja needs a pass style such as storeCard, eventTicket, coupon, boardingPass or generic",
-            ))
-        })?;
-        let design_only = |what: &str| {
-            with_op(op)(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "a PassNinja template starts empty: its {what} are defined in the dashboard's template editor (then declare its fields' labels and placements in the field specs, PASSNINJA_FIELD_SPECS)"
-                ),
-            ))
-        };
-        if !template.fields.is_empty() {
-            return Err(design_only("fields"));
-        }
-        if !template.appearance.is_empty() {
-            return Err(design_only("colours and texts"));
-        }
-        if let Some(key) = template.extra.keys().next() {
-            return Err(with_op(op)(Error::invalid_field(
-                format!("extra.{key}"),
-                "PassNinja templates take only name, platform and style",
-            )));
-        }
-        let body: wire::TemplateBody = self
-            .http
-            .request(op, Method::POST, &["pass_templates"])
-            .json(&wire::CreateTemplate {
-                name: &template.name,
-                platform: platform_word(platform),
-                style,
-            })
-            .send_json()
-            .await?;
-        convert::template_of(&body, None).map_err(with_op(op))
+        .await
+        .at(PROVIDER, Operation::CreateTemplate)
     }
 
     async fn delete_template(&self, id: &TemplateId) -> Result<()> {
-        let op = Operation::DeleteTemplate;
-        ids::check_template("template_id", id).map_err(with_op(op))?;
-        self.http
-            .request(op, Method::DELETE, &["pass_templates", id.as_str()])
-            .resource(id.as_str())
-            .send()
-            .await?;
-        self.keys_cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(id.as_str());
-        Ok(())
+        async {
+            ids::check_template("template_id", id)?;
+            self.delete_template_by_id(id).await
+        }
+        .await
+        .at(PROVIDER, Operation::DeleteTemplate)
     }
 
     async fn create_webhook(
         &self,
         subscription: NewWebhookSubscription,
     ) -> Result<CreatedWebhookSubscription> {
-        let op = Operation::CreateWebhook;
-        if subscription.secret.is_some() {
-            return Err(with_op(op)(Error::invalid_field(
-                "secret",
-                "PassNinja generates each subscription's bearer token; a caller-chosen secret cannot be used",
-            )));
-        }
-        // The fields are public, so the constructor's checks are repeated here.
-        walletpass_core::http::check_url_scheme(subscription.url.as_str())
-            .map_err(|reason| with_op(op)(Error::invalid_field("url", reason)))?;
-        if subscription.events.is_empty() {
-            return Err(with_op(op)(Error::invalid_field(
-                "events",
-                "PassNinja needs at least one event type",
-            )));
-        }
-        let events = subscription
-            .events
-            .iter()
-            .map(convert::event_type_of)
-            .collect::<Result<Vec<_>>>()
-            .map_err(with_op(op))?;
-        if let Some(template) = &subscription.template {
-            ids::check_template("template", template).map_err(with_op(op))?;
-        }
-        let url = subscription.url.as_str();
-        // A name the caller gave is sent as it is (too long is an error, not a cut); without
-        // one, a name is derived from the URL and cut to the 120 characters assumed allowed.
-        let name: String = match &subscription.name {
-            Some(name) if name.trim().is_empty() || name.chars().count() > 120 => {
-                return Err(with_op(op)(Error::invalid_field(
-                    "name",
-                    format!(
-                        "a subscription name must be 1 to 120 characters, got {}",
-                        name.chars().count()
-                    ),
-                )));
+        async {
+            if subscription.secret.is_some() {
+                return Err(Error::invalid_field(
+                    "secret",
+                    "PassNinja generates each subscription's bearer token; a caller-chosen secret cannot be used",
+                ));
             }
-            Some(name) => name.clone(),
-            None => format!("walletpass {url}").chars().take(120).collect(),
-        };
-        let answer = self
-            .http
-            .request(op, Method::POST, &["webhooks"])
-            .json(&wire::CreateWebhook {
-                name: &name,
-                url,
-                subscribed_events: &events,
-                pass_template: subscription.template.as_ref().map(TemplateId::as_str),
+            // The fields are public, so the constructor's checks are repeated here.
+            walletpass_core::http::check_url_scheme(subscription.url.as_str())
+                .map_err(|reason| Error::invalid_field("url", reason))?;
+            if subscription.events.is_empty() {
+                return Err(Error::invalid_field(
+                    "events",
+                    "PassNinja needs at least one event type",
+                ));
+            }
+            let events = subscription
+                .events
+                .iter()
+                .map(convert::event_type_of)
+                .collect::<Result<Vec<_>>>()?;
+            if let Some(template) = &subscription.template {
+                ids::check_template("template", template)?;
+            }
+            let url = subscription.url.as_str();
+            // A name the caller gave is sent as it is (too long is an error, not a cut); without
+            // one, a name is derived from the URL and cut to the 120 characters assumed allowed.
+            let name: String = match &subscription.name {
+                Some(name) if name.trim().is_empty() || name.chars().count() > 120 => {
+                    return Err(Error::invalid_field(
+                        "name",
+                        format!(
+                            "a subscription name must be 1 to 120 characters, got {}",
+                            name.chars().count()
+                        ),
+                    ));
+                }
+                Some(name) => name.clone(),
+                None => format!("walletpass {url}").chars().take(120).collect(),
+            };
+            let answer = self
+                .create_webhook_raw(&wire::CreateWebhook {
+                    name: &name,
+                    url,
+                    subscribed_events: &events,
+                    pass_template: subscription.template.as_ref().map(TemplateId::as_str),
+                })
+                .await?;
+            let row =
+                created_row(&answer.body).map_err(|e| e.with_status(answer.status.as_u16()))?;
+            let token = row.bearer_token.clone().ok_or_else(|| {
+                Error::new(ErrorKind::Decode, "the create answer has no bearer_token")
+            })?;
+            Ok(CreatedWebhookSubscription {
+                subscription: convert::subscription_of(&row)?,
+                secret: SecretString::from(token),
             })
-            .send()
-            .await?;
-        let row = created_row(&answer.body)
-            .map_err(|e| with_op(op)(e.with_status(answer.status.as_u16())))?;
-        let token = row.bearer_token.clone().ok_or_else(|| {
-            with_op(op)(Error::new(
-                ErrorKind::Decode,
-                "the create answer has no bearer_token",
-            ))
-        })?;
-        Ok(CreatedWebhookSubscription {
-            subscription: convert::subscription_of(&row).map_err(with_op(op))?,
-            secret: SecretString::from(token),
-        })
+        }
+        .await
+        .at(PROVIDER, Operation::CreateWebhook)
     }
 
     async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>> {
-        let op = Operation::ListWebhooks;
-        refuse_filters(query, true, "webhook subscriptions").map_err(with_op(op))?;
-        let page = page_of(query.cursor.as_ref()).map_err(with_op(op))?;
-        let per_page = page_size_of(query, Some(100)).map_err(with_op(op))?;
-        if let Some(template) = &query.template {
-            ids::check_template("template", template).map_err(with_op(op))?;
+        async {
+            refuse_filters(query, true, "webhook subscriptions")?;
+            let page = paging::page_number(query.cursor.as_ref(), VENDOR)?;
+            let per_page = paging::page_size(query.page_size, Some(MAX_WEBHOOK_PAGE))?;
+            if let Some(template) = &query.template {
+                ids::check_template("template", template)?;
+            }
+            let list = self
+                .list_webhook_rows(page, per_page, query.template.as_ref())
+                .await?;
+            let items = list
+                .webhooks
+                .iter()
+                .map(convert::subscription_of)
+                .collect::<Result<Vec<_>>>()?;
+            let per_page = per_page_of(list.per_page, per_page);
+            let next = PageInfo::of_total(page, per_page, items.len(), list.total).next();
+            Ok::<_, Error>(Page { items, next })
         }
-        let list: wire::WebhookList = self
-            .http
-            .request(op, Method::GET, &["webhooks"])
-            .query("page", page)
-            .query_opt("per_page", per_page)
-            .query_opt("pass_template", query.template.as_ref())
-            .send_json()
-            .await?;
-        let items = list
-            .webhooks
-            .iter()
-            .map(convert::subscription_of)
-            .collect::<Result<Vec<_>>>()
-            .map_err(with_op(op))?;
-        let next = next_page(
-            page,
-            list.per_page.or(per_page.map(u64::from)),
-            list.total,
-            items.len(),
-        );
-        Ok(Page { items, next })
+        .await
+        .at(PROVIDER, Operation::ListWebhooks)
     }
 
     async fn get_webhook(&self, id: &WebhookId) -> Result<WebhookSubscription> {
-        let op = Operation::GetWebhook;
-        ids::check_webhook(id).map_err(with_op(op))?;
-        let row: wire::WebhookRow = self
-            .http
-            .request(op, Method::GET, &["webhooks", id.as_str()])
-            .resource(id.as_str())
-            .send_json()
-            .await?;
-        convert::subscription_of(&row).map_err(with_op(op))
+        async {
+            ids::check_webhook(id)?;
+            let row = self.get_webhook_row(id).await?;
+            convert::subscription_of(&row)
+        }
+        .await
+        .at(PROVIDER, Operation::GetWebhook)
     }
 
     async fn delete_webhook(&self, id: &WebhookId) -> Result<()> {
-        let op = Operation::DeleteWebhook;
-        ids::check_webhook(id).map_err(with_op(op))?;
-        self.http
-            .request(op, Method::DELETE, &["webhooks", id.as_str()])
-            .resource(id.as_str())
-            .send()
-            .await?;
-        Ok(())
+        async {
+            ids::check_webhook(id)?;
+            self.delete_webhook_by_id(id).await
+        }
+        .await
+        .at(PROVIDER, Operation::DeleteWebhook)
     }
 
     async fn webhook_deliveries(
@@ -661,32 +581,23 @@ impl WalletProvider for PassNinja {
         id: &WebhookId,
         query: &ListQuery,
     ) -> Result<Page<WebhookDelivery>> {
-        let op = Operation::WebhookDeliveries;
-        ids::check_webhook(id).map_err(with_op(op))?;
-        refuse_filters(query, false, "deliveries").map_err(with_op(op))?;
-        let page = page_of(query.cursor.as_ref()).map_err(with_op(op))?;
-        let per_page = page_size_of(query, Some(100)).map_err(with_op(op))?;
-        let list: wire::WebhookResults = self
-            .http
-            .request(op, Method::GET, &["webhooks", id.as_str(), "results"])
-            .query("page", page)
-            .query_opt("per_page", per_page)
-            .resource(id.as_str())
-            .send_json()
-            .await?;
-        let items = list
-            .webhook_results
-            .iter()
-            .map(convert::delivery_of)
-            .collect::<Result<Vec<_>>>()
-            .map_err(with_op(op))?;
-        let next = next_page(
-            page,
-            list.per_page.or(per_page.map(u64::from)),
-            list.total,
-            items.len(),
-        );
-        Ok(Page { items, next })
+        async {
+            ids::check_webhook(id)?;
+            refuse_filters(query, false, "deliveries")?;
+            let page = paging::page_number(query.cursor.as_ref(), VENDOR)?;
+            let per_page = paging::page_size(query.page_size, Some(MAX_WEBHOOK_PAGE))?;
+            let list = self.webhook_results(id, page, per_page).await?;
+            let items = list
+                .webhook_results
+                .iter()
+                .map(convert::delivery_of)
+                .collect::<Result<Vec<_>>>()?;
+            let per_page = per_page_of(list.per_page, per_page);
+            let next = PageInfo::of_total(page, per_page, items.len(), list.total).next();
+            Ok::<_, Error>(Page { items, next })
+        }
+        .await
+        .at(PROVIDER, Operation::WebhookDeliveries)
     }
 
     fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
@@ -719,15 +630,4 @@ fn created_row(body: &[u8]) -> Result<wire::WebhookRow> {
             ),
         )
     })
-}
-
-/// The next page of a `{page, per_page, total}` listing; without a total, a full page is
-/// taken to mean there may be more.
-fn next_page(page: u64, per_page: Option<u64>, total: Option<u64>, got: usize) -> Option<Cursor> {
-    let per_page = per_page.unwrap_or(50).max(1);
-    let more = match total {
-        Some(total) => page.saturating_mul(per_page) < total,
-        None => got as u64 >= per_page,
-    };
-    (more && got > 0).then(|| Cursor::new((page + 1).to_string()))
 }

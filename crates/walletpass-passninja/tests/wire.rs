@@ -812,8 +812,23 @@ async fn list_get_delete_webhook_subscriptions() {
         .unwrap();
     assert_eq!(page.items[0].id.as_str(), "47");
     assert_eq!(page.next.as_ref().map(|c| c.as_str()), Some("2"));
-    let err = provider
+    // "per_page (default 50, max 100)": a larger page size is cut to 100 (the page-size rule
+    // of every backend, `walletpass_core::paging::page_size`).
+    api("GET", "/v1/webhooks", Some("page=1&per_page=100"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"webhooks": [webhook_row()], "page": 1, "per_page": 100, "total": 1}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = provider
         .list_webhooks(&ListQuery::new().page_size(101))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.next, None);
+    let err = provider
+        .list_webhooks(&ListQuery::new().page_size(0))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);

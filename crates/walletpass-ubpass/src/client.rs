@@ -8,16 +8,18 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::Value;
 use walletpass_core::http::{AuthHeaders, HttpClient, Method};
+use walletpass_core::paging;
 use walletpass_core::{
-    Capabilities, Error, ErrorKind, NewPass, Operation, Pass, PassContent, PassStatus, Placement,
-    Result,
+    Capabilities, Cursor, Error, ErrorKind, NewPass, Operation, Page, Pass, PassContent,
+    PassStatus, Result, ResultExt,
 };
 
 use crate::PROVIDER;
 use crate::config::{UbpassAuth, UbpassConfig};
 use crate::convert;
 use crate::error::parse_error;
-use crate::wire::{PagedList, WalletPass, WalletPassWrite, is_valid_id};
+use crate::ids::check_id;
+use crate::wire::{PagedList, WalletPass, WalletPassWrite};
 
 /// The largest page the vendor returns (`limit` 1–20).
 pub const MAX_PAGE_SIZE: u32 = 20;
@@ -31,6 +33,25 @@ pub struct Ubpass {
     pub(crate) s3: reqwest::Client,
     pub(crate) caps: Capabilities,
     workspace_id: Option<String>,
+}
+
+/// The core page of a `BXPagedList`: a next cursor only when `hasMore` is true (assumption
+/// U9: the vendor also sends a cursor on the last page).
+pub(crate) fn page_of<T>(list: PagedList<T>) -> Result<Page<T>> {
+    let next = match (list.has_more, list.cursor) {
+        (true, Some(cursor)) => Some(Cursor::new(cursor)),
+        (true, None) => {
+            return Err(Error::new(
+                ErrorKind::Decode,
+                "the vendor said more items follow but gave no cursor",
+            ));
+        }
+        (false, _) => None,
+    };
+    Ok(Page {
+        items: list.items,
+        next,
+    })
 }
 
 /// Options of [`Ubpass::create_pass`].
@@ -48,9 +69,9 @@ pub struct CreateOptions {
 pub struct ListPasses {
     /// Case-insensitive search in `passName`.
     pub query: Option<String>,
-    /// Cursor from a previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–20.
+    /// Where to continue, from a previous page's `next`.
+    pub cursor: Option<Cursor>,
+    /// Page size: 0 is refused, more than [`MAX_PAGE_SIZE`] is cut to it.
     pub limit: Option<u32>,
     /// Only this pass.
     pub id: Option<String>,
@@ -64,27 +85,6 @@ pub struct ListPasses {
     pub summary: Option<bool>,
     /// Include asset URLs.
     pub include_pass_assets: Option<bool>,
-}
-
-pub(crate) fn local_error(kind: ErrorKind, op: Operation, message: impl Into<String>) -> Error {
-    Error::new(kind, message)
-        .with_provider(PROVIDER)
-        .with_operation(op)
-}
-
-/// Check an id against `^[a-zA-Z0-9-_]+$` before it goes into a path.
-pub(crate) fn check_id(op: Operation, field: &str, id: &str) -> Result<()> {
-    if is_valid_id(id) {
-        Ok(())
-    } else {
-        Err(local_error(
-            ErrorKind::InvalidInput,
-            op,
-            format!("{field}: '{id}' does not match ^[a-zA-Z0-9-_]+$"),
-        )
-        .with_field_error(field, "must match ^[a-zA-Z0-9-_]+$")
-        .with_resource(id))
-    }
 }
 
 impl Ubpass {
@@ -116,7 +116,7 @@ impl Ubpass {
         Ok(Self {
             http,
             s3,
-            caps: Self::declared_capabilities(),
+            caps: crate::provider::capabilities(),
             workspace_id: config.workspace_id,
         })
     }
@@ -130,39 +130,6 @@ impl Ubpass {
     /// The workspace every request acts in (`None`: the caller's first workspace).
     pub fn workspace_id(&self) -> Option<&str> {
         self.workspace_id.as_deref()
-    }
-
-    /// What ubpass supports through the trait.
-    pub fn declared_capabilities() -> Capabilities {
-        let mut c = Capabilities::none();
-        c.create = true;
-        c.get = true;
-        c.patch = true;
-        c.patch_is_composed = true;
-        c.put = true;
-        c.delete = true;
-        c.list = true;
-        // Listed passes carry `passMetadata` (the content) but not `passLink`.
-        c.list_full_content = true;
-        c.search = true;
-        c.list_filter_status = true;
-        c.labels = true;
-        c.placements = true;
-        c.max_fields_per_placement = vec![(Placement::Header, 1)];
-        c.unsupported_placements = vec![Placement::Primary, Placement::Auxiliary];
-        c.link_values = true;
-        c.change_messages = true;
-        c.colors = true;
-        c.appearance_texts = true;
-        c.barcode_formats = [walletpass_core::BarcodeFormat::Qr].into_iter().collect();
-        c.barcode_alt_text = true;
-        c.images = true;
-        c.locations = true;
-        c.extra = true;
-        c.notes = vec![
-            "delete uses DELETE /wallet-pass/{id}, an endpoint the vendor removed from its docs (ubpass-removed-endpoints.txt): it may stop working without notice".into(),
-        ];
-        c
     }
 
     /// `POST /wallet-pass` → 201.
@@ -192,7 +159,7 @@ impl Ubpass {
     }
 
     pub(crate) async fn get_wallet_pass_as(&self, op: Operation, id: &str) -> Result<WalletPass> {
-        check_id(op, "pass_id", id)?;
+        check_id("pass_id", id).at(PROVIDER, op)?;
         let value: Value = self
             .http
             .request(op, Method::GET, &["wallet-pass", id])
@@ -202,22 +169,19 @@ impl Ubpass {
         let one = match value {
             Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
             Value::Array(_) => {
-                return Err(local_error(
+                return Err(Error::new(
                     ErrorKind::NotFound,
-                    op,
                     format!("pass '{id}' does not exist (the vendor answered an empty array)"),
                 )
+                .at(PROVIDER, op)
                 .with_resource(id));
             }
             other => other,
         };
         let mut pass: WalletPass = serde_json::from_value(one).map_err(|e| {
-            local_error(
-                ErrorKind::Decode,
-                op,
-                format!("could not decode the pass: {e}"),
-            )
-            .with_source(e)
+            Error::new(ErrorKind::Decode, format!("could not decode the pass: {e}"))
+                .at(PROVIDER, op)
+                .with_source(e)
         })?;
         // `id` is optional in the schema: an answer without one is the pass asked for.
         if pass.id.is_none() {
@@ -228,13 +192,16 @@ impl Ubpass {
 
     /// `GET /wallet-pass` with the vendor's filters (arrays sent comma-separated, as the spec's
     /// examples write them).
-    pub async fn list_wallet_passes(&self, params: &ListPasses) -> Result<PagedList<WalletPass>> {
+    pub async fn list_wallet_passes(&self, params: &ListPasses) -> Result<Page<WalletPass>> {
+        const OP: Operation = Operation::List;
         let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-        self.http
-            .request(Operation::List, Method::GET, &["wallet-pass"])
+        let limit = paging::page_size(params.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, OP)?;
+        let page: PagedList<WalletPass> = self
+            .http
+            .request(OP, Method::GET, &["wallet-pass"])
             .query_opt("query", params.query.as_deref())
-            .query_opt("cursor", params.cursor.as_deref())
-            .query_opt("limit", params.limit)
+            .query_opt("cursor", params.cursor.as_ref())
+            .query_opt("limit", limit)
             .query_opt("id", params.id.as_deref())
             .query_opt("ids", join(&params.ids))
             .query_opt("passName", params.pass_name.as_deref())
@@ -242,7 +209,8 @@ impl Ubpass {
             .query_opt("summary", params.summary)
             .query_opt("includePassAssets", params.include_pass_assets)
             .send_json()
-            .await
+            .await?;
+        page_of(page).at(PROVIDER, OP)
     }
 
     /// `PATCH /wallet-pass/{id}` with the whole document.
@@ -256,7 +224,7 @@ impl Ubpass {
         id: &str,
         body: &WalletPassWrite,
     ) -> Result<WalletPass> {
-        check_id(op, "pass_id", id)?;
+        check_id("pass_id", id).at(PROVIDER, op)?;
         self.http
             .request(op, Method::PATCH, &["wallet-pass", id])
             .json(body)
@@ -273,7 +241,7 @@ impl Ubpass {
     /// vendor that no longer serves it answers 405, or 404 without an `UnblockedApiError`, and
     /// both are reported as [`ErrorKind::Unsupported`] quoting the vendor's answer.
     pub async fn delete_wallet_pass(&self, id: &str) -> Result<()> {
-        check_id(Operation::Delete, "pass_id", id)?;
+        check_id("pass_id", id).at(PROVIDER, Operation::Delete)?;
         let result = self
             .http
             .request(Operation::Delete, Method::DELETE, &["wallet-pass", id])
@@ -286,14 +254,10 @@ impl Ubpass {
                 if e.status() == Some(405)
                     || (e.status() == Some(404) && e.vendor_code().is_none()) =>
             {
-                Err(local_error(
-                    ErrorKind::Unsupported,
-                    Operation::Delete,
-                    format!(
+                Err(Error::new(ErrorKind::Unsupported, format!(
                         "DELETE /wallet-pass/{{id}} is no longer in the vendor's public docs and the vendor answered: {}",
                         e.message()
-                    ),
-                )
+                    )).at(PROVIDER, Operation::Delete)
                 .with_status(e.status().unwrap_or_default())
                 .with_resource(id)
                 .with_source(e))
@@ -327,42 +291,37 @@ impl Ubpass {
     pub async fn create_pass(&self, pass: NewPass, options: CreateOptions) -> Result<Pass> {
         let op = Operation::Create;
         if let Some(template) = &pass.template {
-            return Err(local_error(
+            return Err(Error::new(
                 ErrorKind::Unsupported,
-                op,
                 format!(
                     "template: ubpass has no templates; a pass cannot be created from '{template}'"
                 ),
             )
+            .at(PROVIDER, op)
             .with_field_error("template", "ubpass has no templates"));
         }
         if let Some(serial) = &pass.serial_number {
-            return Err(local_error(
-                ErrorKind::Unsupported,
-                op,
-                format!(
+            return Err(Error::new(ErrorKind::Unsupported, format!(
                     "serial_number: ubpass assigns pass ids itself; '{serial}' cannot be chosen (name the pass with extra.passName)"
-                ),
-            )
+                )).at(PROVIDER, op)
             .with_field_error("serial_number", "ubpass assigns pass ids"));
         }
         pass.content.validate()?;
-        convert::check_fits(&pass.content, &self.caps).map_err(|e| e.with_operation(op))?;
-        let name = match convert::pass_name_of(&pass.content).map_err(|e| e.with_operation(op))? {
+        convert::check_fits(&pass.content, &self.caps).at(PROVIDER, op)?;
+        let name = match convert::pass_name_of(&pass.content).at(PROVIDER, op)? {
             Some(name) => name,
             None => convert::generated_pass_name(),
         };
-        let mut body = convert::to_wire(&pass.content, name.clone(), None)
-            .map_err(|e| e.with_operation(op))?;
+        let mut body = convert::to_wire(&pass.content, name.clone(), None).at(PROVIDER, op)?;
         if let Some(status) = &options.status {
             body.status = Some(
                 convert::status_to_wire(status)
                     .ok_or_else(|| {
-                        local_error(
+                        Error::new(
                             ErrorKind::Unsupported,
-                            op,
                             format!("status: ubpass passes are draft or active, not {status}"),
                         )
+                        .at(PROVIDER, op)
                         .with_field_error("status", "draft or active")
                     })?
                     .to_owned(),
@@ -374,18 +333,14 @@ impl Ubpass {
             self.create_wallet_pass(&body).await
         };
         match created {
-            Ok(wire) => convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op)),
+            Ok(wire) => convert::pass_from_wire(&wire).at(PROVIDER, op),
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 let expected = sent_content(&body);
                 match self.find_by_name(&name).await? {
                     Some(existing) if Some(&existing.content) == expected.as_ref() => Ok(existing),
-                    Some(existing) => Err(local_error(
-                        ErrorKind::Conflict,
-                        op,
-                        format!(
+                    Some(existing) => Err(Error::new(ErrorKind::Conflict, format!(
                             "passName: a pass named '{name}' already exists in the workspace with other content"
-                        ),
-                    )
+                        )).at(PROVIDER, op)
                     .with_resource(existing.pass_ref.id.to_string())
                     .with_field_error("extra.passName", "must be unique within the workspace")
                     .with_source(e)),
@@ -401,19 +356,19 @@ impl Ubpass {
     pub async fn set_status(&self, id: &str, status: PassStatus) -> Result<Pass> {
         let op = Operation::Vendor("set_status");
         let word = convert::status_to_wire(&status).ok_or_else(|| {
-            local_error(
+            Error::new(
                 ErrorKind::Unsupported,
-                op,
                 format!("status: ubpass passes are draft or active, not {status}"),
             )
+            .at(PROVIDER, op)
         })?;
         let read = self.get_wallet_pass_as(op, id).await?;
         let mut body = WalletPassWrite::from_read(&read).ok_or_else(|| {
-            local_error(
+            Error::new(
                 ErrorKind::Decode,
-                op,
                 "the pass read has no passName or passMetadata",
             )
+            .at(PROVIDER, op)
         })?;
         body.status = Some(word.to_owned());
         convert::pass_from_wire(&self.update_wallet_pass_as(op, id, &body).await?)

@@ -151,11 +151,7 @@ pub fn check_fits(content: &PassContent, caps: &Capabilities) -> Result<(), Erro
     let mut parts: Vec<(String, String)> = caps
         .misfits(content)
         .iter()
-        .map(|m| {
-            let text = m.to_string();
-            let field = text.split(':').next().unwrap_or_default().to_owned();
-            (field, text)
-        })
+        .map(|m| (m.path(), m.to_string()))
         .collect();
     let mut add = |field: String, why: &str| {
         let text = format!("{field}: {why}");

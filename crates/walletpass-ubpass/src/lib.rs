@@ -13,9 +13,13 @@
 //!   [`Ubpass::delete_wallet_pass`]);
 //! - `void`, templates and webhook subscriptions are `Unsupported`.
 //!
-//! The canonical mapping, what cannot be stored, and the assumptions are documented in one place:
-//! [`convert`]. Uploads, notifications, locations, the async create and status changes are
-//! inherent methods of [`Ubpass`].
+//! The canonical mapping, both ways, and what cannot be stored are documented at the top of
+//! `src/convert.rs`; every choice made where the docs are silent is in the numbered table of
+//! [`assumptions`]. Uploads ([`Ubpass::upload_file`]), notifications
+//! ([`Ubpass::create_notification`]), locations ([`Ubpass::create_location`]), the async create
+//! and status changes are inherent methods of [`Ubpass`]; listings return the core
+//! [`Page`](walletpass_core::Page), and the vendor shapes they take and return are re-exported
+//! here.
 //!
 //! ```no_run
 //! # async fn demo() -> walletpass_core::Result<()> {
@@ -28,38 +32,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! # Assumptions
-//! Where the docs are silent or disagree (the mapping's own choices are in [`convert`]):
-//! - `GET /wallet-pass/{id}` answers an array (as the spec's schema says) or an object; both
-//!   are read.
-//! - Upload keys are sent as `uploadKey` (every documented example), read as `uploadKey` or
-//!   `fileKey` (the schema). The `POST /uploads` answer is read as `{key, url}` (guide) or
-//!   `{msg}` (spec).
-//! - A whole-document PATCH leaves the optional top-level properties it does not carry as they
-//!   are; the composed patch sends them all anyway (status, slug, header, images as read).
-//! - A duplicate `passName` is answered `INVALID_INPUT` with `context.passName`; it is mapped to
-//!   `Conflict` (and makes a retried create safe, see [`Ubpass::create_pass`]).
-//! - `INVALID_OPERATION` (an entity whose state forbids the change) is `Conflict`; `UNAUTHORIZED`
-//!   is `Unauthorized` on 401 (missing credentials) and `Forbidden` on 403 (invalid ones).
-//! - Install figures are the active counts (installed and not removed).
-//! - `ListQuery::search` matches the serial (the pass id) or the pass name, without regard to
-//!   case. The vendor searches names only (`query`), so a search reads the listing page by page
-//!   and keeps the passes whose id or name contains the text: a page may hold fewer passes than
-//!   asked, even none, and a search costs one request per vendor page.
-//! - A field written with no placement is stored in `secondaryFields` and reads back with
-//!   placement `secondary`, where ubpass shows it.
-//! - A list page has a next cursor only when `hasMore` is true (the vendor also sends a cursor
-//!   on the last page); page sizes above 20 are capped at 20.
 
-pub mod client;
-pub mod config;
-pub mod convert;
-pub mod error;
-pub mod locations;
-pub mod notifications;
+pub mod assumptions;
+mod client;
+mod config;
+mod convert;
+mod error;
+mod ids;
+mod locations;
+mod notifications;
 mod provider;
-pub mod uploads;
-pub mod wire;
+mod uploads;
+mod wire;
 
 /// The provider name errors and spans carry.
 pub const PROVIDER: &str = "ubpass";
@@ -69,7 +53,14 @@ pub use config::{
     DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_TOKEN, ENV_WORKSPACE_ID, UbpassAuth,
     UbpassConfig,
 };
-pub use error::{UnblockedApiError, parse_error};
+pub use convert::{content_from_wire, pass_from_wire};
+pub use error::{UnblockedApiError, code as error_code, parse_error};
 pub use locations::LocationQuery;
-pub use notifications::NotificationQuery;
+pub use notifications::{NotificationQuery, WRITABLE_NOTIFICATION_STATUSES};
+pub use provider::capabilities;
 pub use uploads::UploadedFile;
+pub use wire::{
+    BackPassField, BackPassFieldValue, MetadataLocation, NOTIFICATION_STATUSES, NotificationStats,
+    PassField, PassLocation, PassMetadata, PassNotification, PassRefBody, SignedUrl, UploadInfo,
+    WalletPass, WalletPassWrite,
+};

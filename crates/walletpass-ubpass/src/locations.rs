@@ -4,10 +4,13 @@
 //! characters. These are checked before sending.
 
 use walletpass_core::http::Method;
-use walletpass_core::{ErrorKind, Operation, Result};
+use walletpass_core::paging;
+use walletpass_core::{Cursor, Error, ErrorKind, Operation, Page, Result, ResultExt};
 
-use crate::client::{Ubpass, check_id, local_error};
+use crate::PROVIDER;
+use crate::client::{MAX_PAGE_SIZE, Ubpass, page_of};
 use crate::convert::MAX_TEXT;
+use crate::ids::check_id;
 use crate::wire::{PagedList, PassLocation};
 
 /// The filters of `GET /wallet-pass-location`.
@@ -17,9 +20,9 @@ pub struct LocationQuery {
     pub query: Option<String>,
     /// Exact, case-sensitive name.
     pub name: Option<String>,
-    /// Cursor from a previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–20.
+    /// Where to continue, from a previous page's `next`.
+    pub cursor: Option<Cursor>,
+    /// Page size: 0 is refused, more than [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) is cut to it.
     pub limit: Option<u32>,
     /// Only locations of these passes.
     pub pass_serial_numbers: Vec<String>,
@@ -35,7 +38,8 @@ const DELETE: Operation = Operation::Vendor("location.delete");
 
 fn check_location(op: Operation, l: &PassLocation) -> Result<()> {
     let invalid = |field: &str, why: &str| {
-        local_error(ErrorKind::InvalidInput, op, format!("{field}: {why}"))
+        Error::new(ErrorKind::InvalidInput, format!("{field}: {why}"))
+            .at(PROVIDER, op)
             .with_field_error(field, why)
     };
     for (field, value) in [("name", &l.name), ("relevantText", &l.relevant_text)] {
@@ -55,7 +59,7 @@ fn check_location(op: Operation, l: &PassLocation) -> Result<()> {
     }
     match l.wallet_pass.as_ref().and_then(|p| p.id.as_deref()) {
         None => Err(invalid("walletPass.id", "must not be null")),
-        Some(id) => check_id(op, "walletPass.id", id),
+        Some(id) => check_id("walletPass.id", id).at(PROVIDER, op),
     }
 }
 
@@ -71,23 +75,26 @@ impl Ubpass {
     }
 
     /// `GET /wallet-pass-location`.
-    pub async fn list_locations(&self, q: &LocationQuery) -> Result<PagedList<PassLocation>> {
+    pub async fn list_locations(&self, q: &LocationQuery) -> Result<Page<PassLocation>> {
         let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-        self.http
+        let limit = paging::page_size(q.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, LIST)?;
+        let page: PagedList<PassLocation> = self
+            .http
             .request(LIST, Method::GET, &["wallet-pass-location"])
             .query_opt("query", q.query.as_deref())
             .query_opt("name", q.name.as_deref())
-            .query_opt("cursor", q.cursor.as_deref())
-            .query_opt("limit", q.limit)
+            .query_opt("cursor", q.cursor.as_ref())
+            .query_opt("limit", limit)
             .query_opt("passSerialNumbers", join(&q.pass_serial_numbers))
             .query_opt("ids", join(&q.ids))
             .send_json()
-            .await
+            .await?;
+        page_of(page).at(PROVIDER, LIST)
     }
 
     /// `GET /wallet-pass-location/{locationId}`.
     pub async fn get_location(&self, id: &str) -> Result<PassLocation> {
-        check_id(GET, "locationId", id)?;
+        check_id("locationId", id).at(PROVIDER, GET)?;
         self.http
             .request(GET, Method::GET, &["wallet-pass-location", id])
             .resource(id)
@@ -97,7 +104,7 @@ impl Ubpass {
 
     /// `PUT /wallet-pass-location/{locationId}`: replace the location.
     pub async fn update_location(&self, id: &str, l: &PassLocation) -> Result<PassLocation> {
-        check_id(UPDATE, "locationId", id)?;
+        check_id("locationId", id).at(PROVIDER, UPDATE)?;
         check_location(UPDATE, l)?;
         self.http
             .request(UPDATE, Method::PUT, &["wallet-pass-location", id])
@@ -109,7 +116,7 @@ impl Ubpass {
 
     /// `DELETE /wallet-pass-location/{locationId}` → 204.
     pub async fn delete_location(&self, id: &str) -> Result<()> {
-        check_id(DELETE, "locationId", id)?;
+        check_id("locationId", id).at(PROVIDER, DELETE)?;
         self.http
             .request(DELETE, Method::DELETE, &["wallet-pass-location", id])
             .resource(id)

@@ -5,12 +5,15 @@
 //!
 //! Statuses as the spec gives them: written `Draft`, `Processing` (send now; also what an absent
 //! status means) or `Scheduled` (with `scheduledTime`); read back any of
-//! [`NOTIFICATION_STATUSES`](crate::wire::NOTIFICATION_STATUSES).
+//! [`NOTIFICATION_STATUSES`](crate::NOTIFICATION_STATUSES).
 
 use walletpass_core::http::Method;
-use walletpass_core::{ErrorKind, Operation, Result};
+use walletpass_core::paging;
+use walletpass_core::{Cursor, Error, ErrorKind, Operation, Page, Result, ResultExt};
 
-use crate::client::{Ubpass, check_id, local_error};
+use crate::PROVIDER;
+use crate::client::{MAX_PAGE_SIZE, Ubpass, page_of};
+use crate::ids::check_id;
 use crate::wire::{NotificationStats, PagedList, PassNotification};
 
 /// The statuses a caller may write.
@@ -21,9 +24,9 @@ pub const WRITABLE_NOTIFICATION_STATUSES: [&str; 3] = ["Draft", "Processing", "S
 pub struct NotificationQuery {
     /// Case-insensitive search in the name.
     pub query: Option<String>,
-    /// Cursor from a previous page.
-    pub cursor: Option<String>,
-    /// Page size, 1–20.
+    /// Where to continue, from a previous page's `next`.
+    pub cursor: Option<Cursor>,
+    /// Page size: 0 is refused, more than [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) is cut to it.
     pub limit: Option<u32>,
     /// Only notifications of these passes.
     pub pass_serial_numbers: Vec<String>,
@@ -41,7 +44,9 @@ const DELETE: Operation = Operation::Vendor("notification.delete");
 const STATS: Operation = Operation::Vendor("notification.stats");
 
 fn invalid(op: Operation, field: &str, why: &str) -> walletpass_core::Error {
-    local_error(ErrorKind::InvalidInput, op, format!("{field}: {why}")).with_field_error(field, why)
+    Error::new(ErrorKind::InvalidInput, format!("{field}: {why}"))
+        .at(PROVIDER, op)
+        .with_field_error(field, why)
 }
 
 fn check_written(op: Operation, n: &PassNotification) -> Result<()> {
@@ -75,7 +80,7 @@ impl Ubpass {
     pub async fn create_notification(&self, n: &PassNotification) -> Result<PassNotification> {
         match n.pass_serial_number.as_deref() {
             None => return Err(invalid(CREATE, "passSerialNumber", "must not be null")),
-            Some(id) => check_id(CREATE, "passSerialNumber", id)?,
+            Some(id) => check_id("passSerialNumber", id).at(PROVIDER, CREATE)?,
         }
         if n.notification_name
             .as_deref()
@@ -98,23 +103,26 @@ impl Ubpass {
     pub async fn list_notifications(
         &self,
         q: &NotificationQuery,
-    ) -> Result<PagedList<PassNotification>> {
+    ) -> Result<Page<PassNotification>> {
         let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
-        self.http
+        let limit = paging::page_size(q.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, LIST)?;
+        let page: PagedList<PassNotification> = self
+            .http
             .request(LIST, Method::GET, &["wallet-pass", "notifications"])
             .query_opt("query", q.query.as_deref())
-            .query_opt("cursor", q.cursor.as_deref())
-            .query_opt("limit", q.limit)
+            .query_opt("cursor", q.cursor.as_ref())
+            .query_opt("limit", limit)
             .query_opt("passSerialNumber", join(&q.pass_serial_numbers))
             .query_opt("status", join(&q.status))
             .query_opt("ids", join(&q.ids))
             .send_json()
-            .await
+            .await?;
+        page_of(page).at(PROVIDER, LIST)
     }
 
     /// `GET /wallet-pass/notifications/{id}`.
     pub async fn get_notification(&self, id: &str) -> Result<PassNotification> {
-        check_id(GET, "id", id)?;
+        check_id("id", id).at(PROVIDER, GET)?;
         self.http
             .request(GET, Method::GET, &["wallet-pass", "notifications", id])
             .resource(id)
@@ -131,7 +139,7 @@ impl Ubpass {
         stats_cursor: Option<u32>,
         stats_limit: Option<u32>,
     ) -> Result<PassNotification> {
-        check_id(GET, "id", id)?;
+        check_id("id", id).at(PROVIDER, GET)?;
         if let Some(limit) = stats_limit
             && !(1..=20).contains(&limit)
         {
@@ -157,7 +165,7 @@ impl Ubpass {
         id: &str,
         n: &PassNotification,
     ) -> Result<PassNotification> {
-        check_id(UPDATE, "id", id)?;
+        check_id("id", id).at(PROVIDER, UPDATE)?;
         check_written(UPDATE, n)?;
         self.http
             .request(UPDATE, Method::PATCH, &["wallet-pass", "notifications", id])
@@ -169,7 +177,7 @@ impl Ubpass {
 
     /// `DELETE /wallet-pass/notifications/{id}` → 204.
     pub async fn delete_notification(&self, id: &str) -> Result<()> {
-        check_id(DELETE, "id", id)?;
+        check_id("id", id).at(PROVIDER, DELETE)?;
         self.http
             .request(
                 DELETE,
@@ -189,7 +197,7 @@ impl Ubpass {
         cursor: Option<u32>,
         limit: Option<u32>,
     ) -> Result<NotificationStats> {
-        check_id(STATS, "id", id)?;
+        check_id("id", id).at(PROVIDER, STATS)?;
         self.http
             .request(
                 STATS,

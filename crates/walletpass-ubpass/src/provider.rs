@@ -7,26 +7,56 @@
 
 use async_trait::async_trait;
 use secrecy::SecretString;
+use walletpass_core::paging;
 use walletpass_core::{
-    BatchProvider, Capabilities, CreatedWebhookSubscription, Cursor, Error, ErrorKind, ListQuery,
-    NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent, PassPatch,
-    PassRef, Result, Template, TemplateId, WalletProvider, WebhookDelivery, WebhookId,
-    WebhookSubscription, WebhookVerifier,
+    BarcodeFormat, BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind,
+    ListQuery, NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent,
+    PassPatch, PassRef, Placement, Result, ResultExt, Template, TemplateId, WalletProvider,
+    WebhookDelivery, WebhookId, WebhookSubscription, WebhookVerifier,
 };
 
 use crate::PROVIDER;
-use crate::client::{CreateOptions, ListPasses, MAX_PAGE_SIZE, Ubpass, local_error};
+use crate::client::{CreateOptions, ListPasses, MAX_PAGE_SIZE, Ubpass};
 use crate::convert;
 use crate::wire::WalletPassWrite;
+
+/// What ubpass supports through the trait.
+pub fn capabilities() -> Capabilities {
+    let mut c = Capabilities::none();
+    c.create = true;
+    c.get = true;
+    c.patch = true;
+    c.patch_is_composed = true;
+    c.put = true;
+    c.delete = true;
+    c.list = true;
+    // Listed passes carry `passMetadata` (the content) but not `passLink`.
+    c.list_full_content = true;
+    c.search = true;
+    c.list_filter_status = true;
+    c.labels = true;
+    c.placements = true;
+    c.max_fields_per_placement = vec![(Placement::Header, 1)];
+    c.unsupported_placements = vec![Placement::Primary, Placement::Auxiliary];
+    c.link_values = true;
+    c.change_messages = true;
+    c.colors = true;
+    c.appearance_texts = true;
+    c.barcode_formats = [BarcodeFormat::Qr].into_iter().collect();
+    c.barcode_alt_text = true;
+    c.images = true;
+    c.locations = true;
+    c.extra = true;
+    c.notes = vec![
+        "delete uses DELETE /wallet-pass/{id}, an endpoint the vendor removed from its docs (ubpass-removed-endpoints.txt): it may stop working without notice".into(),
+    ];
+    c
+}
 
 /// Refuse a reference through a template: ubpass has none.
 fn id_of(pass: &PassRef, op: Operation) -> Result<&str> {
     if let Some(template) = &pass.template {
-        return Err(local_error(
-            ErrorKind::Unsupported,
-            op,
-            format!("template: ubpass has no templates; address the pass by id alone, not through '{template}'"),
-        )
+        return Err(Error::new(ErrorKind::Unsupported, format!("template: ubpass has no templates; address the pass by id alone, not through '{template}'")).at(PROVIDER, op)
         .with_field_error("template", "ubpass has no templates"));
     }
     Ok(pass.id.as_str())
@@ -49,7 +79,7 @@ impl WalletProvider for Ubpass {
     async fn get(&self, pass: &PassRef) -> Result<Pass> {
         let id = id_of(pass, Operation::Get)?;
         let wire = self.get_wallet_pass(id).await?;
-        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(Operation::Get))
+        convert::pass_from_wire(&wire).at(PROVIDER, Operation::Get)
     }
 
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
@@ -57,48 +87,44 @@ impl WalletProvider for Ubpass {
         let id = id_of(pass, op)?;
         let read = self.get_wallet_pass_as(op, id).await?;
         let base = WalletPassWrite::from_read(&read).ok_or_else(|| {
-            local_error(
+            Error::new(
                 ErrorKind::Decode,
-                op,
                 "the pass read has no passName or passMetadata to send back",
             )
+            .at(PROVIDER, op)
             .with_resource(id)
         })?;
-        let current = convert::pass_from_wire(&read).map_err(|e| e.with_operation(op))?;
-        let next = current
-            .content
-            .apply_patch(patch)
-            .map_err(|e| Error::from(e).with_provider(PROVIDER).with_operation(op))?;
-        convert::check_fits(&next, &self.caps).map_err(|e| e.with_operation(op))?;
+        let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
+        let next = current.content.apply_patch(patch).at(PROVIDER, op)?;
+        convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
         let name = convert::pass_name_of(&next)
-            .map_err(|e| e.with_operation(op))?
+            .at(PROVIDER, op)?
             .unwrap_or_else(|| base.pass_name.clone());
-        let body = convert::to_wire(&next, name, Some(&base)).map_err(|e| e.with_operation(op))?;
+        let body = convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?;
         let wire = self.update_wallet_pass_as(op, id, &body).await?;
-        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op))
+        convert::pass_from_wire(&wire).at(PROVIDER, op)
     }
 
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
         let op = Operation::Put;
         let id = id_of(pass, op)?;
-        content
-            .validate()
-            .map_err(|e| Error::from(e).with_provider(PROVIDER).with_operation(op))?;
-        convert::check_fits(&content, &self.caps).map_err(|e| e.with_operation(op))?;
-        let name = match convert::pass_name_of(&content).map_err(|e| e.with_operation(op))? {
+        content.validate().at(PROVIDER, op)?;
+        convert::check_fits(&content, &self.caps).at(PROVIDER, op)?;
+        let name = match convert::pass_name_of(&content).at(PROVIDER, op)? {
             Some(name) => name,
             None => self
                 .get_wallet_pass_as(op, id)
                 .await?
                 .pass_name
                 .ok_or_else(|| {
-                    local_error(ErrorKind::Decode, op, "the pass read has no passName")
+                    Error::new(ErrorKind::Decode, "the pass read has no passName")
+                        .at(PROVIDER, op)
                         .with_resource(id)
                 })?,
         };
-        let body = convert::to_wire(&content, name, None).map_err(|e| e.with_operation(op))?;
+        let body = convert::to_wire(&content, name, None).at(PROVIDER, op)?;
         let wire = self.update_wallet_pass_as(op, id, &body).await?;
-        convert::pass_from_wire(&wire).map_err(|e| e.with_operation(op))
+        convert::pass_from_wire(&wire).at(PROVIDER, op)
     }
 
     async fn delete(&self, pass: &PassRef) -> Result<()> {
@@ -113,25 +139,14 @@ impl WalletProvider for Ubpass {
     async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
         let op = Operation::List;
         if let Some(template) = &query.template {
-            return Err(local_error(
+            return Err(Error::new(
                 ErrorKind::Unsupported,
-                op,
                 format!("template: ubpass has no templates to list '{template}' by"),
             )
+            .at(PROVIDER, op)
             .with_field_error("template", "ubpass has no templates"));
         }
-        let limit = match query.page_size {
-            Some(0) => {
-                return Err(local_error(
-                    ErrorKind::InvalidInput,
-                    op,
-                    "page_size: must be at least 1",
-                )
-                .with_field_error("page_size", "must be at least 1"));
-            }
-            Some(n) => Some(n.min(MAX_PAGE_SIZE)),
-            None => None,
-        };
+        paging::page_size(query.page_size, Some(MAX_PAGE_SIZE)).at(PROVIDER, op)?;
         let status = match &query.status {
             None => Vec::new(),
             Some(s) => match convert::status_to_wire(s) {
@@ -140,26 +155,14 @@ impl WalletProvider for Ubpass {
                 None => return Ok(Page::last(Vec::new())),
             },
         };
-        let page = self
+        let mut page = self
             .list_wallet_passes(&ListPasses {
-                cursor: query.cursor.as_ref().map(|c| c.as_str().to_owned()),
-                limit,
+                cursor: query.cursor.clone(),
+                limit: query.page_size,
                 status,
                 ..ListPasses::default()
             })
             .await?;
-        let next = match (page.has_more, page.cursor.clone()) {
-            (true, Some(cursor)) => Some(Cursor::new(cursor)),
-            (true, None) => {
-                return Err(local_error(
-                    ErrorKind::Decode,
-                    op,
-                    "the vendor said more passes follow but gave no cursor",
-                ));
-            }
-            (false, _) => None,
-        };
-        let mut page = page;
         if let Some(text) = &query.search {
             // The serial (the id) or the name contains the text, without regard to case.
             let needle = text.to_lowercase();
@@ -175,8 +178,11 @@ impl WalletProvider for Ubpass {
             .iter()
             .map(convert::pass_from_wire)
             .collect::<Result<Vec<_>>>()
-            .map_err(|e| e.with_operation(op))?;
-        Ok(Page { items, next })
+            .at(PROVIDER, op)?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
     }
 
     async fn list_templates(&self, _query: &ListQuery) -> Result<Page<Template>> {

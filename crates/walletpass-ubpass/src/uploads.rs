@@ -7,9 +7,10 @@
 //! file `ResponseMessage {msg}` ("key returned"). Both are read: `key`, else `msg`.
 
 use walletpass_core::http::{Method, check_url_scheme};
-use walletpass_core::{ErrorKind, Operation, Result};
+use walletpass_core::{Error, ErrorKind, Operation, Result};
 
-use crate::client::{Ubpass, local_error};
+use crate::PROVIDER;
+use crate::client::Ubpass;
 use crate::wire::{ResponseMessage, SignedUrl, UploadAnswer};
 
 /// A stored upload.
@@ -26,13 +27,13 @@ const UPLOAD: Operation = Operation::Vendor("upload");
 fn extension(file_name: &str) -> Result<&str> {
     match file_name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() => Ok(ext),
-        _ => Err(local_error(
+        _ => Err(Error::new(
             ErrorKind::InvalidInput,
-            UPLOAD,
             format!(
                 "file_name: '{file_name}' has no extension (the S3 flow needs one, e.g. logo.png)"
             ),
         )
+        .at(PROVIDER, UPLOAD)
         .with_field_error("file_name", "needs an extension")),
     }
 }
@@ -56,11 +57,11 @@ impl Ubpass {
             .or(answer.msg)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| {
-                local_error(
+                Error::new(
                     ErrorKind::Decode,
-                    UPLOAD,
                     "the upload answer has neither `key` nor `msg`",
                 )
+                .at(PROVIDER, UPLOAD)
             })?;
         Ok(UploadedFile {
             key,
@@ -80,7 +81,8 @@ impl Ubpass {
     ) -> Result<String> {
         if bucket.is_empty() {
             return Err(
-                local_error(ErrorKind::InvalidInput, UPLOAD, "bucket: must not be empty")
+                Error::new(ErrorKind::InvalidInput, "bucket: must not be empty")
+                    .at(PROVIDER, UPLOAD)
                     .with_field_error("bucket", "must not be empty"),
             );
         }
@@ -111,11 +113,7 @@ impl Ubpass {
         data: &[u8],
     ) -> Result<()> {
         let url = check_url_scheme(&signed.url).map_err(|reason| {
-            local_error(
-                ErrorKind::Decode,
-                UPLOAD,
-                format!("pre-signed url: {reason}"),
-            )
+            Error::new(ErrorKind::Decode, format!("pre-signed url: {reason}")).at(PROVIDER, UPLOAD)
         })?;
         let response = self
             .s3
@@ -125,22 +123,22 @@ impl Ubpass {
             .send()
             .await
             .map_err(|e| {
-                local_error(
+                Error::new(
                     ErrorKind::Transport,
-                    UPLOAD,
                     "the upload to the pre-signed URL failed",
                 )
+                .at(PROVIDER, UPLOAD)
                 .with_source(e.without_url())
             })?;
         let status = response.status();
         if status.is_success() {
             Ok(())
         } else {
-            Err(local_error(
+            Err(Error::new(
                 ErrorKind::from_status(status.as_u16()),
-                UPLOAD,
                 format!("the pre-signed URL answered {status}"),
             )
+            .at(PROVIDER, UPLOAD)
             .with_status(status.as_u16()))
         }
     }

@@ -16,8 +16,8 @@ use walletpass_core::{
 };
 use walletpass_sim::SimConfig;
 use walletpass_sim::ubpass::{self, Platform, Seed, UbpassSim};
-use walletpass_ubpass::wire::{PassLocation, PassNotification, PassRefBody, WalletPassWrite};
 use walletpass_ubpass::{CreateOptions, Ubpass, UbpassConfig};
+use walletpass_ubpass::{PassLocation, PassNotification, PassRefBody, WalletPassWrite};
 
 async fn sim() -> UbpassSim {
     ubpass::start_with(SimConfig::default(), Seed::Documented)

@@ -10,9 +10,9 @@ use walletpass_core::{
     NewWebhookSubscription, PassContent, PassId, PassPatch, PassRef, PassStatus, Placement,
     TemplateId, WalletProvider, WebhookId,
 };
-use walletpass_ubpass::convert::content_from_wire;
-use walletpass_ubpass::wire::{PassLocation, PassNotification, WalletPass, WalletPassWrite};
+use walletpass_ubpass::content_from_wire;
 use walletpass_ubpass::{CreateOptions, Ubpass, UbpassConfig};
+use walletpass_ubpass::{PassLocation, PassNotification, WalletPass, WalletPassWrite};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
@@ -324,7 +324,7 @@ async fn the_documented_patch_example_and_its_response() {
             .update_wallet_pass(PASS_ID, &body)
             .await
             .unwrap();
-        let pass = walletpass_ubpass::convert::pass_from_wire(&updated).unwrap();
+        let pass = walletpass_ubpass::pass_from_wire(&updated).unwrap();
         assert_eq!(
             pass.content.extra["passName"],
             "VIP MEMBERSHIP PASS - UPDATED"
@@ -618,9 +618,7 @@ async fn rate_limits_and_duplicate_names() {
     assert_eq!(err.resource(), Some(PASS_ID));
     let listed: WalletPass =
         serde_json::from_value(fixture("list-passes-response.json")["items"][0].clone()).unwrap();
-    let same = walletpass_ubpass::convert::pass_from_wire(&listed)
-        .unwrap()
-        .content;
+    let same = walletpass_ubpass::pass_from_wire(&listed).unwrap().content;
     let pass = ub.create(NewPass::new(same)).await.unwrap();
     assert_eq!(pass.pass_ref.id.as_str(), PASS_ID);
 }
@@ -805,7 +803,11 @@ async fn notifications_follow_the_documented_examples() {
         .await
         .unwrap();
     assert_eq!(page.items.len(), 2);
-    assert!(page.has_more);
+    // hasMore true: the vendor's cursor is the next page's.
+    assert_eq!(
+        page.next.as_ref().map(|c| c.as_str()),
+        Some("1f089d37-8a1b-4c2d-9e3f-123456789abc")
+    );
     assert_eq!(page.items[1].status.as_deref(), Some("Scheduled"));
     ub.get_notification(nid).await.unwrap();
     let update: PassNotification =

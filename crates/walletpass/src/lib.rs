@@ -22,6 +22,15 @@ mod connect;
 pub use connect::{ProviderConfig, ProviderKind, connect, from_env, webhook_verifier};
 pub use walletpass_core::*;
 
+/// The HTTP settings an application chooses ([`RetryPolicy`](http::RetryPolicy), base URL
+/// checks). The client, its error parser and auth headers are backend plumbing: they stay in
+/// `walletpass_core::http` (this module shadows the glob re-export of it).
+pub mod http {
+    pub use walletpass_core::http::{
+        BaseUrl, RetryPolicy, check_url_scheme, is_loopback_url, shown_url, shown_url_text,
+    };
+}
+
 #[cfg(feature = "apple")]
 pub use walletpass_apple as apple;
 #[cfg(feature = "passinstance")]

@@ -86,6 +86,7 @@
 //! for an undeclared field key), `WrongWebhookSecret`, `SearchFindsNothing`,
 //! `AcceptBadCredentials` and `ListDropsField` (the last field missing from listed passes only).
 
+pub mod assumptions;
 mod batch;
 mod errors;
 mod handlers;

@@ -53,6 +53,7 @@
 //!   can serve https with a certificate made at run time. Legacy-format subscriptions cannot be created (as documented) and are not
 //!   simulated.
 
+pub mod assumptions;
 mod errors;
 mod routes;
 mod seed;

@@ -80,6 +80,7 @@
 //! (the last secondary field missing from listed passes only). `WrongErrorForBadKey` and
 //! `WrongWebhookSecret` do not apply: ubpass accepts any field key and has no webhooks.
 
+pub mod assumptions;
 mod auth;
 pub mod error;
 mod locations;

@@ -1,0 +1,21 @@
+//! Every choice this crate makes where the PassNinja docs (`shared/vendor-docs/passninja-api.txt`)
+//! are silent, in one numbered table. Each row names where it is implemented; the simulator
+//! (`walletpass_sim::passninja::assumptions`) lists the same numbers and titles from the
+//! vendor's side, and a test holds the two tables to each other.
+//!
+//! | # | Assumption | Where |
+//! |---|---|---|
+//! | P1 | **Error bodies**: not documented. Accepted: `{"error": {"code"?, "message", "status_code"}}` (the vendor SDKs' shape), `{"error": "text"}`, `{"code", "message"}`, a JSON string and plain text. The code is read from a `code` member, or else found as a word in the message (`MR2: ...`); without a code the HTTP status decides the kind. | `error::parse_error` |
+//! | P2 | **Status of a read pass**: the single-pass `GET` carries no status (only the list does), so `get` reports a pass the vendor still serves as `Active`; the list's `N/A` stays `PassStatus::Other("N/A")`. | `convert::pass_of`, `convert::status_of` |
+//! | P3 | **Pass list**: rows carry no field values, so listed passes have empty fields and their `recipient` is kept in `content.extra["recipient"]`. The list is always requested with `page`, so that `meta` tells whether there is a next page; the cursor is the page number. | `provider.rs` (`list`), `convert::listed_pass_of` |
+//! | P4 | **Template list**: templates are listed in one answer; pages are cut client-side and the cursor is an offset. | `provider.rs` (`list_templates`) |
+//! | P5 | **Id formats**: serials are hex, 8 to 64 characters (the documented form is 18), or a UUID as in the vendor's older SDK examples; template ids are `ptk_0x<hex>` or an older dotted key (`demo.coupon`); webhook subscription ids are digits. | `ids.rs` |
+//! | P6 | **Required keys**: without configured specs they come from `GET /passtypes/keys/{template}` (`{"keys": [...]}`, an SDK endpoint the doc does not list), every key required as the SDKs do; a bare 404 (no `MR1`) from it means the endpoint is gone and the check is skipped for that template. | `PassNinja::template_keys`, `provider.rs` (`missing_keys`) |
+//! | P7 | **Empty values**: a key whose value is `""` (or null) is PassNinja's "not set" (what a template field without a default holds), so it reads back as an absent field. | `convert::fields_of` |
+//! | P8 | **Value types**: values are sent as JSON text or numbers, date-times as RFC 3339 text (they read back as text). Removing a key with `patch` sends the template default from the field specs; without one it is unsupported. | `convert::value_to_json`, `provider.rs` (`patch`) |
+//! | P9 | **Recipient**: `content.extra["recipient"]` (`{name, message?, sms?, email?}`) on create; any other extra key is refused. The create answer's `message_status` has no place on the returned pass (the pass read back by `GET`) and is not reported. | `convert::recipient_of` |
+//! | P10 | **Template styles**: the doc points to a "Platform Parameters" list that is not part of it, so a style is only checked to be present; the vendor's 400 decides whether it fits the platform. | `provider.rs` (`create_template`) |
+//! | P11 | **Webhook subscriptions**: the trait may give no name, so the subscription is then named `walletpass <url>` (cut to 120 characters). `GET /webhooks` is read as `{"webhooks": [...], "page", "per_page", "total"}`, the shape of the documented results endpoint. | `provider.rs` (`create_webhook`), `wire::WebhookList` |
+//! | P12 | **Legacy deliveries**: a delivery without an `Authorization` header is a legacy delivery, accepted only when enabled; its dedupe id is `legacy:<template>:<serial>:<event>:<eventDate>`, and legacy `event` words other than `install`, `uninstall` and `update` become `Other`. | `webhook.rs` |
+//! | P13 | **Plain http**: `http://` base URLs and webhook URLs are accepted for loopback hosts only (the project's testing allowance); everything else must be https. | `config.rs`, `provider.rs` (`create_webhook`) |
+//! | P14 | **Create is not retried**: `POST /passes` has no idempotency key, so it is sent once; when the read after it fails, the pass is answered from the values sent rather than reported as failed (a repeated create would issue a second pass). | `provider.rs` (`read_back`) |
