@@ -501,3 +501,60 @@ async fn log_health_readiness_download_and_body_limit() {
     assert_eq!(missing.status().as_u16(), 404);
     f.stop().await;
 }
+
+/// Rewrite one entry of a zip.
+fn replace_entry(bundle: &[u8], name: &str, bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bundle)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        let entry = file.name().to_owned();
+        out.start_file(&entry, stored).unwrap();
+        out.write_all(if entry == name { bytes } else { &data })
+            .unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+// apple-wallet.md §1 and §5: the device checks the manifest and the signature as Wallet does,
+// so the e2e test's "added" means something.
+#[tokio::test]
+async fn the_device_refuses_a_tampered_or_foreign_pass() {
+    let f = fixture().await;
+    let pass = f.pass("TAMPER-1").await;
+    let bundle = f.apple.pkpass(&pass.pass_ref).unwrap();
+    let wwdr = der_of(&f.apple.identity().wwdr_pem().unwrap());
+    walletpass_sim::device::check_pkpass(&bundle, std::slice::from_ref(&wwdr)).unwrap();
+    let edited = replace_entry(&bundle, "pass.json", b"{\"formatVersion\":1}");
+    let err =
+        walletpass_sim::device::check_pkpass(&edited, std::slice::from_ref(&wwdr)).unwrap_err();
+    assert!(err.contains("SHA-1"), "{err}");
+    let manifest: serde_json::Value = {
+        let files = walletpass_sim::device::check_pkpass(&bundle, std::slice::from_ref(&wwdr))
+            .unwrap()
+            .files;
+        serde_json::from_slice(&files["manifest.json"]).unwrap()
+    };
+    let mut forged = manifest.clone();
+    forged["extra.png"] = "00".repeat(20).into();
+    let edited = replace_entry(&bundle, "manifest.json", forged.to_string().as_bytes());
+    let err =
+        walletpass_sim::device::check_pkpass(&edited, std::slice::from_ref(&wwdr)).unwrap_err();
+    assert!(
+        err.contains("extra.png") || err.contains("messageDigest"),
+        "{err}"
+    );
+    // A device that trusts another WWDR refuses it.
+    let other = walletpass_apple::testca::TestCertificates::generate(
+        &walletpass_apple::testca::TestCertOptions::new("pass.other", "OTHER00001"),
+    )
+    .unwrap();
+    let err = walletpass_sim::device::check_pkpass(&bundle, &[der_of(&other.ca_pem)]).unwrap_err();
+    assert!(err.contains("trusts"), "{err}");
+    f.stop().await;
+}

@@ -73,23 +73,26 @@ fn bad_request(why: &'static str) -> Response {
     (StatusCode::BAD_REQUEST, why).into_response()
 }
 
-/// The authenticated pass, or the 401 (or 500) to answer.
+/// The authenticated pass, or the status to answer: 401 (or 500, logged).
 fn authenticated(
     state: &ServiceState,
     headers: &HeaderMap,
     pass_type: &str,
     serial: &str,
-) -> Result<PassRow, Response> {
+) -> Result<PassRow, StatusCode> {
     if !well_formed(pass_type) || !well_formed(serial) {
-        return Err(unauthorized());
+        return Err(StatusCode::UNAUTHORIZED);
     }
     match state
         .apple
         .authenticate(pass_type, serial, apple_pass_token(headers))
     {
         Ok(Some(row)) => Ok(row),
-        Ok(None) => Err(unauthorized()),
-        Err(e) => Err(server_error(&e)),
+        Ok(None) => Err(StatusCode::UNAUTHORIZED),
+        Err(e) => {
+            tracing::error!(provider = crate::PROVIDER, error = %e, "web service request failed");
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
     }
 }
 
@@ -107,7 +110,7 @@ async fn register(
 ) -> Response {
     let row = match authenticated(&state, &headers, &pass_type, &serial) {
         Ok(row) => row,
-        Err(r) => return r,
+        Err(status) => return status.into_response(),
     };
     if !well_formed(&device) {
         return bad_request("deviceLibraryIdentifier is malformed");
@@ -134,7 +137,7 @@ async fn unregister(
 ) -> Response {
     let row = match authenticated(&state, &headers, &pass_type, &serial) {
         Ok(row) => row,
-        Err(r) => return r,
+        Err(status) => return status.into_response(),
     };
     if !well_formed(&device) {
         return bad_request("deviceLibraryIdentifier is malformed");
@@ -230,7 +233,7 @@ async fn latest_pass(
 ) -> Response {
     let row = match authenticated(&state, &headers, &pass_type, &serial) {
         Ok(row) => row,
-        Err(r) => return r,
+        Err(status) => return status.into_response(),
     };
     if not_modified(row.updated_at, &headers) {
         return StatusCode::NOT_MODIFIED.into_response();
