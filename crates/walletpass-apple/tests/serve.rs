@@ -139,6 +139,11 @@ impl Fixture {
         assert_eq!(status, 201);
     }
 
+    async fn installs(&self, pass: &Pass) -> u64 {
+        let read = self.apple.get(&pass.pass_ref).await.unwrap();
+        read.installs.unwrap().apple.unwrap()
+    }
+
     async fn until_queue_empty(&self) {
         let store = walletpass_apple::store::SqliteStore::open(
             &self._dir.path().join(walletpass_apple::STORE_FILE),
@@ -185,16 +190,7 @@ async fn a_patched_pass_is_pushed_fetched_and_then_not_modified() {
     assert_eq!(installed.pass.pass_json["serialNumber"], "E2E-1");
     // §3 "Register again (200)".
     assert_eq!(device.register(&ptid, "E2E-1").await.unwrap(), 200);
-    assert_eq!(
-        f.apple
-            .get(&pass.pass_ref)
-            .await
-            .unwrap()
-            .installs
-            .unwrap()
-            .apple,
-        Some(1)
-    );
+    assert_eq!(f.installs(&pass).await, 1);
 
     f.patch(&pass, 250).await;
     until(&device, |e| e.fetched >= 1).await;
@@ -256,16 +252,7 @@ async fn a_wrong_token_is_401_and_the_same_for_an_unknown_serial() {
         "{answers:?}"
     );
     // Nothing was registered.
-    assert_eq!(
-        f.apple
-            .get(&pass.pass_ref)
-            .await
-            .unwrap()
-            .installs
-            .unwrap()
-            .apple,
-        Some(0)
-    );
+    assert_eq!(f.installs(&pass).await, 0);
     f.stop().await;
 }
 
@@ -326,32 +313,14 @@ async fn a_410_from_apns_removes_the_registration() {
     f.patch(&pass, 11).await;
     f.until_queue_empty().await;
     assert!(f.apns.state.answered().contains(&410));
-    assert_eq!(
-        f.apple
-            .get(&pass.pass_ref)
-            .await
-            .unwrap()
-            .installs
-            .unwrap()
-            .apple,
-        Some(0)
-    );
+    assert_eq!(f.installs(&pass).await, 0);
     // A 400 BadDeviceToken does the same.
     let other = f.device();
     f.added_and_registered(&other, &pass).await;
     f.apns.state.mark_bad(&other.push_token);
     f.patch(&pass, 12).await;
     f.until_queue_empty().await;
-    assert_eq!(
-        f.apple
-            .get(&pass.pass_ref)
-            .await
-            .unwrap()
-            .installs
-            .unwrap()
-            .apple,
-        Some(0)
-    );
+    assert_eq!(f.installs(&pass).await, 0);
     f.stop().await;
 }
 

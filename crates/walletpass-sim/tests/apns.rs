@@ -88,164 +88,104 @@ async fn send(
     )
 }
 
+/// (device token, topic, authorization, body, expected status, expected reason).
+type Case<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Option<String>,
+    &'a str,
+    u16,
+    Option<&'a str>,
+);
+
 #[tokio::test]
 async fn every_documented_answer_for_the_request_that_earns_it() {
     let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
     let sim = sim(&key, None).await;
     let http = client(&sim, None);
     let good = "a1".repeat(32);
+    let (gone, bad) = ("b2".repeat(32), "c3".repeat(32));
+    sim.state.unregister(&gone);
+    sim.state.mark_bad(&bad);
     let bearer =
         |kid: &str, iss: &str, iat: i64| Some(format!("bearer {}", jwt(&key, kid, iss, iat)));
-
-    let (s, _) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!(s, 200);
-    let (s, b) = send(&http, &sim, &good, Some(TOPIC), None, "{}").await;
-    assert_eq!(
-        (s, b["reason"].as_str()),
-        (403, Some("MissingProviderToken"))
-    );
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("OTHER", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!(
-        (s, b["reason"].as_str()),
-        (403, Some("InvalidProviderToken"))
-    );
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", "WRONGTEAM", now()),
-        "{}",
-    )
-    .await;
-    assert_eq!(
-        (s, b["reason"].as_str()),
-        (403, Some("InvalidProviderToken"))
-    );
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now() - 7200),
-        "{}",
-    )
-    .await;
-    assert_eq!(
-        (s, b["reason"].as_str()),
-        (403, Some("ExpiredProviderToken"))
-    );
-    let (s, b) = send(&http, &sim, &good, None, bearer("KID1", TEAM, now()), "{}").await;
-    assert_eq!((s, b["reason"].as_str()), (400, Some("MissingTopic")));
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some("pass.other"),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (400, Some("TopicDisallowed")));
-    let (s, b) = send(
-        &http,
-        &sim,
-        "not-hex",
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (400, Some("BadDeviceToken")));
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "[1]",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (400, Some("BadPayload")));
+    let ok = || bearer("KID1", TEAM, now());
     let big = format!("{{\"a\":\"{}\"}}", "x".repeat(5000));
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        &big,
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (413, Some("PayloadTooLarge")));
-
+    // (device token, topic, authorization, body) -> (status, reason)
+    let cases: Vec<Case<'_>> = vec![
+        (&good, Some(TOPIC), ok(), "{}", 200, None),
+        (
+            &good,
+            Some(TOPIC),
+            None,
+            "{}",
+            403,
+            Some("MissingProviderToken"),
+        ),
+        (
+            &good,
+            Some(TOPIC),
+            bearer("OTHER", TEAM, now()),
+            "{}",
+            403,
+            Some("InvalidProviderToken"),
+        ),
+        (
+            &good,
+            Some(TOPIC),
+            bearer("KID1", "WRONGTEAM", now()),
+            "{}",
+            403,
+            Some("InvalidProviderToken"),
+        ),
+        (
+            &good,
+            Some(TOPIC),
+            bearer("KID1", TEAM, now() - 7200),
+            "{}",
+            403,
+            Some("ExpiredProviderToken"),
+        ),
+        (&good, None, ok(), "{}", 400, Some("MissingTopic")),
+        (
+            &good,
+            Some("pass.other"),
+            ok(),
+            "{}",
+            400,
+            Some("TopicDisallowed"),
+        ),
+        (
+            "not-hex",
+            Some(TOPIC),
+            ok(),
+            "{}",
+            400,
+            Some("BadDeviceToken"),
+        ),
+        (&good, Some(TOPIC), ok(), "[1]", 400, Some("BadPayload")),
+        (&good, Some(TOPIC), ok(), &big, 413, Some("PayloadTooLarge")),
+        (&gone, Some(TOPIC), ok(), "{}", 410, Some("Unregistered")),
+        (&bad, Some(TOPIC), ok(), "{}", 400, Some("BadDeviceToken")),
+    ];
+    for (token, topic, auth, body, status, reason) in cases {
+        let (s, b) = send(&http, &sim, token, topic, auth, body).await;
+        assert_eq!(
+            (s, b["reason"].as_str()),
+            (status, reason),
+            "{token} {topic:?} {body}"
+        );
+        if status == 410 {
+            assert!(b["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
+        }
+    }
+    // The fault knobs answer valid pushes.
     sim.state.fail_next(1, 429);
     sim.state.fail_next(1, 500);
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (429, Some("TooManyRequests")));
-    let (s, b) = send(
-        &http,
-        &sim,
-        &good,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!(
-        (s, b["reason"].as_str()),
-        (500, Some("InternalServerError"))
-    );
-
-    let gone = "b2".repeat(32);
-    sim.state.unregister(&gone);
-    let (s, b) = send(
-        &http,
-        &sim,
-        &gone,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (410, Some("Unregistered")));
-    assert!(b["timestamp"].as_i64().unwrap() > 1_700_000_000_000);
-    let bad = "c3".repeat(32);
-    sim.state.mark_bad(&bad);
-    let (s, b) = send(
-        &http,
-        &sim,
-        &bad,
-        Some(TOPIC),
-        bearer("KID1", TEAM, now()),
-        "{}",
-    )
-    .await;
-    assert_eq!((s, b["reason"].as_str()), (400, Some("BadDeviceToken")));
+    for (status, reason) in [(429, "TooManyRequests"), (500, "InternalServerError")] {
+        let (s, b) = send(&http, &sim, &good, Some(TOPIC), ok(), "{}").await;
+        assert_eq!((s, b["reason"].as_str()), (status, Some(reason)));
+    }
 
     // Only the accepted push is recorded.
     let pushes = sim.state.pushes();

@@ -102,26 +102,41 @@ struct RegisterBody {
     push_token: String,
 }
 
+/// The authenticated pass of a registration path, its device id checked; or the status and
+/// text to answer.
+fn registration(
+    state: &ServiceState,
+    headers: &HeaderMap,
+    (device, pass_type, serial): &(String, String, String),
+) -> Result<PassRow, (StatusCode, &'static str)> {
+    let row = authenticated(state, headers, pass_type, serial).map_err(|s| (s, ""))?;
+    if !well_formed(device) {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "deviceLibraryIdentifier is malformed",
+        ));
+    }
+    Ok(row)
+}
+
 async fn register(
     State(state): State<Shared>,
-    Path((device, pass_type, serial)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let row = match authenticated(&state, &headers, &pass_type, &serial) {
+    let row = match registration(&state, &headers, &path) {
         Ok(row) => row,
-        Err(status) => return status.into_response(),
+        Err(answer) => return answer.into_response(),
     };
-    if !well_formed(&device) {
-        return bad_request("deviceLibraryIdentifier is malformed");
-    }
+    let device = &path.0;
     let Ok(body) = serde_json::from_slice::<RegisterBody>(&body) else {
         return bad_request("expected a JSON body {\"pushToken\": \"<hex>\"}");
     };
     if !push_token_ok(&body.push_token) {
         return bad_request("pushToken must be 16 to 200 hex characters");
     }
-    match state.apple.register_device(&device, &body.push_token, &row) {
+    match state.apple.register_device(device, &body.push_token, &row) {
         Ok(Some(RegisterOutcome::Created)) => StatusCode::CREATED.into_response(),
         Ok(Some(RegisterOutcome::Updated)) => StatusCode::OK.into_response(),
         // Deleted between the authentication and the registration: as if unknown.
@@ -132,17 +147,14 @@ async fn register(
 
 async fn unregister(
     State(state): State<Shared>,
-    Path((device, pass_type, serial)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let row = match authenticated(&state, &headers, &pass_type, &serial) {
+    let row = match registration(&state, &headers, &path) {
         Ok(row) => row,
-        Err(status) => return status.into_response(),
+        Err(answer) => return answer.into_response(),
     };
-    if !well_formed(&device) {
-        return bad_request("deviceLibraryIdentifier is malformed");
-    }
-    match state.apple.unregister_device(&device, &row) {
+    match state.apple.unregister_device(&path.0, &row) {
         Ok(_) => StatusCode::OK.into_response(),
         Err(e) => server_error(&e),
     }
