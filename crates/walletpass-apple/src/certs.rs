@@ -113,6 +113,19 @@ impl Identity {
         to_pem(&self.wwdr)
     }
 
+    /// The private key as PKCS#8 PEM (secret), for TLS client authentication to APNs.
+    pub(crate) fn key_pkcs8_pem(&self) -> Result<secrecy::SecretString, CertError> {
+        use pkcs8::EncodePrivateKey;
+        let pem = match &self.key {
+            SigningKey::Rsa(k) => k.as_ref().as_ref().to_pkcs8_pem(pkcs8::LineEnding::LF),
+            SigningKey::P256(k) => k.to_pkcs8_pem(pkcs8::LineEnding::LF),
+        }
+        .map_err(|e| CertError::BadKey {
+            reason: format!("it cannot be encoded as PKCS#8: {e}"),
+        })?;
+        Ok(secrecy::SecretString::from(pem.as_str()))
+    }
+
     /// The end of the pass certificate's validity.
     pub fn not_after(&self) -> SystemTime {
         self.certificate

@@ -31,7 +31,7 @@ const MAX_PAGE: usize = 500;
 /// The store file in the data directory.
 pub const STORE_FILE: &str = "walletpass-apple.sqlite3";
 
-/// What this backend supports: everything but the bulk path and install counts.
+/// What this backend supports: everything but the bulk path.
 pub fn capabilities() -> Capabilities {
     let mut c = Capabilities::none();
     c.create = true;
@@ -171,7 +171,7 @@ impl Apple {
         })
     }
 
-    fn emit(&self, kind: WebhookEventKind, pass: &Pass) {
+    pub(crate) fn emit(&self, kind: WebhookEventKind, pass: &Pass) {
         self.inner.deliverer.emit(&self.inner.store, kind, pass);
     }
 
@@ -180,8 +180,13 @@ impl Apple {
         &self.inner.identity
     }
 
-    fn store(&self) -> &dyn Storage {
+    pub(crate) fn store(&self) -> &dyn Storage {
         self.inner.store.as_ref()
+    }
+
+    /// The store, shared (the push worker holds it).
+    pub(crate) fn shared_store(&self) -> Arc<dyn Storage> {
+        Arc::clone(&self.inner.store)
     }
 
     /// Store a PNG image and return its key, for `PassContent::images` and a template's
@@ -339,7 +344,7 @@ impl Apple {
         Ok(rendered)
     }
 
-    fn to_pass(&self, row: PassRow) -> Pass {
+    pub(crate) fn to_pass(&self, row: PassRow) -> Pass {
         let id = PassId::new(row.serial.clone());
         let template = row.template.and_then(|t| TemplateId::new(t).ok());
         let pass_ref = match id {
@@ -355,7 +360,7 @@ impl Apple {
                 download: self.download_link(&row.serial),
                 ..PassLinks::default()
             },
-            installs: None,
+            installs: self.installs(&row.serial),
             created_at: when(row.created_at),
             updated_at: when(row.updated_at),
         }
@@ -692,13 +697,14 @@ impl WalletProvider for Apple {
             WebhookEventKind::PassCreated,
             WebhookEventKind::PassUpdated,
             WebhookEventKind::PassVoided,
+            WebhookEventKind::PassInstalled,
+            WebhookEventKind::PassUninstalled,
         ];
         if let Some(kind) = new.events.iter().find(|k| !sent.contains(k)) {
-            // Kept (the next issue's web service sees installs), but nothing sends it yet.
             tracing::warn!(
                 provider = PROVIDER,
                 event = %kind,
-                "webhook subscription kept, but this backend sends only pass_created, pass_updated and pass_voided for now"
+                "webhook subscription kept, but this backend never sends this kind"
             );
         }
         let secret = match new.secret {

@@ -146,6 +146,8 @@ pub enum Command {
   # then paste the `export ...` line it prints for the vendor you want, and:
   walletpass passes list")]
     Sim(SimArgs),
+    /// Serve the Apple backend's passes to devices (PassKit web service, update pushes).
+    Serve(crate::commands::serve::ServeArgs),
     /// Start the three simulators in-process and show one pass on every vendor (no account
     /// needed).
     Demo,

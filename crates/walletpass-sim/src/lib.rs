@@ -1,4 +1,5 @@
-//! Faithful local simulators of the three vendor APIs that walletpass speaks to.
+//! Faithful local simulators of the three vendor APIs that walletpass speaks to, and of what
+//! the self-hosted Apple backend talks to: APNs ([`apns`]) and a Wallet device ([`device`]).
 //!
 //! Each simulator is an axum server bound to a loopback address, with its state in memory,
 //! built from the vendor's public documentation (`shared/vendor-docs/`): the same paths, auth
@@ -9,6 +10,8 @@
 //! way, seeded fault injection, a bounded request log, deviation switches) live in [`harness`];
 //! [`variants`] varies a documented answer for the clients' robustness tests.
 
+pub mod apns;
+pub mod device;
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;

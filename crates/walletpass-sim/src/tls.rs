@@ -97,6 +97,11 @@ impl TlsIdentity {
         Ok((format!("https://{addr}"), self.serve(listener, app)?))
     }
 
+    /// The certificate and key, DER (for servers built here with other TLS settings).
+    pub(crate) fn der_parts(&self) -> (&[u8], &[u8]) {
+        (&self.cert_der, &self.key_der)
+    }
+
     fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, String> {
         use tokio_rustls::rustls;
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

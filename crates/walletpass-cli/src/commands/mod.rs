@@ -4,6 +4,7 @@
 mod conformance;
 mod demo;
 mod passes;
+pub mod serve;
 mod sim;
 mod templates;
 mod webhooks;
@@ -174,6 +175,7 @@ async fn dispatch(ctx: Context, command: Command, json_asked: bool) -> Result<u8
         }
         Command::Conformance(args) => conformance::run(&ctx, args).await,
         Command::Sim(args) => sim::run(&ctx, args).await,
+        Command::Serve(args) => serve::run(args).await,
         Command::Demo => demo::run(&ctx).await,
         Command::Migrate(mut args) => {
             if let Some(path) = &ctx.field_specs {
