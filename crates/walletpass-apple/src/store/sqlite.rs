@@ -1,14 +1,14 @@
-//! Storage: a small [`Storage`] trait (the next issue adds PostgreSQL) and [`SqliteStore`], a
-//! SQLite file in the data directory (WAL journal, `synchronous=NORMAL`: a killed process
+//! [`SqliteStore`]: the [`Storage`] trait on a SQLite file in the data directory (WAL journal, `synchronous=NORMAL`: a killed process
 //! loses no committed change; a power cut may lose the last commits before a checkpoint).
 //! Webhook signing secrets are kept in the file (they are needed to sign deliveries): protect
 //! it like the pass key.
 //!
-//! Schema migrations are versioned in [`MIGRATIONS`] and tracked in `PRAGMA user_version`;
+//! Schema migrations are versioned in [`MIGRATIONS`](super::MIGRATIONS) and tracked in `PRAGMA user_version`;
 //! a file written by a newer build is refused. Every change to a pass runs in one
 //! `BEGIN IMMEDIATE` transaction that reads the row, applies the change, and writes it with
 //! `update_tag + 1` and the new `updated_at`, so concurrent writers (threads or processes)
-//! never lose an update.
+//! never lose an update. The change sequence is a row of the `counters` table bumped in that
+//! transaction, and the pushes a change queues are written in it too.
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -18,155 +18,15 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use walletpass_core::{
-    PassContent, PassStatus, Result, Template, TemplateId, WebhookDelivery, WebhookEventKind,
+    PassStatus, Result, Template, TemplateId, WebhookDelivery, WebhookEventKind,
     WebhookSubscription,
 };
 
+use super::schema::MIGRATIONS;
+use super::{
+    ChangeFn, PassFilter, PassRow, PushItem, RegisterOutcome, Registration, Storage, UpdatedSerials,
+};
 use crate::error::StoreError;
-
-/// The schema, one entry per version (index + 1).
-pub const MIGRATIONS: &[&str] = &[
-    // 1: passes, templates, images.
-    "CREATE TABLE templates (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL
-    );
-    CREATE TABLE passes (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        serial TEXT NOT NULL UNIQUE,
-        template TEXT REFERENCES templates(id),
-        status TEXT NOT NULL,
-        content TEXT NOT NULL,
-        auth_token TEXT NOT NULL,
-        update_tag INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    );
-    CREATE INDEX passes_template ON passes(template, seq);
-    CREATE INDEX passes_updated ON passes(update_tag);
-    CREATE TABLE images (
-        key TEXT PRIMARY KEY,
-        bytes BLOB NOT NULL
-    );",
-    // 2: webhook subscriptions (with their signing secret) and the delivery history.
-    "CREATE TABLE webhooks (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        body TEXT NOT NULL,
-        secret TEXT NOT NULL
-    );
-    CREATE TABLE deliveries (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        webhook TEXT NOT NULL,
-        body TEXT NOT NULL
-    );
-    CREATE INDEX deliveries_webhook ON deliveries(webhook, seq);",
-];
-
-/// A stored pass.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PassRow {
-    /// Position in creation order (the list cursor).
-    pub seq: u64,
-    /// The serial number.
-    pub serial: String,
-    /// The template id.
-    pub template: Option<String>,
-    /// The status.
-    pub status: PassStatus,
-    /// The canonical content.
-    pub content: PassContent,
-    /// The `authenticationToken` (secret; never changes).
-    pub auth_token: String,
-    /// Increases by one with every change.
-    pub update_tag: u64,
-    /// Created, unix nanoseconds.
-    pub created_at: i128,
-    /// Last change, unix nanoseconds.
-    pub updated_at: i128,
-}
-
-/// What a change to a pass writes.
-#[derive(Clone, Debug)]
-pub struct PassChange {
-    /// The new status.
-    pub status: PassStatus,
-    /// The new content.
-    pub content: PassContent,
-}
-
-/// Which passes a listing returns.
-#[derive(Clone, Debug, Default)]
-pub struct PassFilter {
-    /// Only this template's.
-    pub template: Option<String>,
-    /// Only with this status.
-    pub status: Option<String>,
-    /// Serial contains this (case-insensitive).
-    pub search: Option<String>,
-}
-
-/// A change function: `Ok(None)` leaves the row as it is (no new tag).
-pub type ChangeFn<'a> = &'a mut dyn FnMut(&PassRow) -> Result<Option<PassChange>>;
-
-/// Where passes, templates and images live.
-pub trait Storage: Send + Sync + std::fmt::Debug {
-    /// Insert a pass; `Err(existing)` when the serial is taken.
-    fn insert_pass(&self, row: &PassRow) -> Result<std::result::Result<PassRow, PassRow>>;
-    /// Read a pass.
-    fn get_pass(&self, serial: &str) -> Result<Option<PassRow>>;
-    /// Change a pass in one transaction (tag + 1, `updated_at` now); `None` when it is gone.
-    fn update_pass(&self, serial: &str, change: ChangeFn<'_>) -> Result<Option<PassRow>>;
-    /// Delete a pass; whether it existed.
-    fn delete_pass(&self, serial: &str) -> Result<bool>;
-    /// Up to `limit` passes after position `after`, in creation order.
-    fn list_passes(&self, filter: &PassFilter, after: u64, limit: usize) -> Result<Vec<PassRow>>;
-    /// Insert a template.
-    fn insert_template(&self, template: &Template) -> Result<u64>;
-    /// Read a template.
-    fn get_template(&self, id: &str) -> Result<Option<Template>>;
-    /// Up to `limit` templates after position `after`.
-    fn list_templates(&self, after: u64, limit: usize) -> Result<Vec<(u64, Template)>>;
-    /// Delete a template unless passes use it: `Ok(Err(count))` then.
-    fn delete_template(&self, id: &str) -> Result<Option<std::result::Result<(), u64>>>;
-    /// Store image bytes under `key` (idempotent).
-    fn put_image(&self, key: &str, bytes: &[u8]) -> Result<()>;
-    /// Read image bytes.
-    fn get_image(&self, key: &str) -> Result<Option<Vec<u8>>>;
-    /// Insert a webhook subscription with its signing secret.
-    fn insert_webhook(
-        &self,
-        subscription: &WebhookSubscription,
-        secret: &SecretString,
-    ) -> Result<()>;
-    /// Read a subscription (without its secret).
-    fn get_webhook(&self, id: &str) -> Result<Option<WebhookSubscription>>;
-    /// Up to `limit` subscriptions after position `after`, of `template` when given.
-    fn list_webhooks(
-        &self,
-        template: Option<&str>,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, WebhookSubscription)>>;
-    /// Delete a subscription and its history; whether it existed.
-    fn delete_webhook(&self, id: &str) -> Result<bool>;
-    /// The active subscriptions that want `kind` about a pass of `template`: id, url, secret.
-    fn webhooks_for(
-        &self,
-        kind: &WebhookEventKind,
-        template: Option<&TemplateId>,
-    ) -> Result<Vec<(String, String, SecretString)>>;
-    /// Record one delivery attempt.
-    fn add_delivery(&self, webhook: &str, delivery: &WebhookDelivery) -> Result<()>;
-    /// Up to `limit` delivery attempts of a subscription after position `after`.
-    fn list_deliveries(
-        &self,
-        webhook: &str,
-        after: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, WebhookDelivery)>>;
-}
 
 /// The SQLite store.
 #[derive(Debug)]
@@ -309,6 +169,33 @@ impl SqliteStore {
             .transpose()
     }
 
+    /// The next value of the store's change sequence (inside the caller's transaction).
+    fn next_change(conn: &Connection) -> Result<i64> {
+        conn.prepare_cached(
+            "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value",
+        )
+        .map_err(sql)?
+        .query_row([], |r| r.get(0))
+        .map_err(sql)
+    }
+
+    /// Queue a push for every device registered for `serial` (inside the caller's
+    /// transaction): the rules of [`Storage::update_pass`].
+    fn queue_pushes(conn: &Connection, serial: &str, now: i64) -> Result<()> {
+        conn.prepare_cached(
+            "INSERT INTO push_queue (push_token, pass_type_id, generation, changed_at)
+             SELECT DISTINCT push_token, pass_type_id, 1, ?2 FROM registrations WHERE serial = ?1
+             ON CONFLICT (push_token, pass_type_id) DO UPDATE SET
+                generation = generation + 1,
+                changed_at = CASE WHEN lease IS NOT NULL AND lease_until > ?2
+                                  THEN ?2 ELSE changed_at END",
+        )
+        .map_err(sql)?
+        .execute(params![serial, now])
+        .map_err(sql)?;
+        Ok(())
+    }
+
     fn read_pass(conn: &Connection, serial: &str) -> Result<Option<PassRow>> {
         conn.prepare_cached(&format!(
             "SELECT {PASS_COLUMNS} FROM passes WHERE serial = ?1"
@@ -332,9 +219,10 @@ impl Storage for SqliteStore {
             return Ok(Err(existing));
         }
         let content = serde_json::to_string(&row.content).map_err(decode)?;
+        let change = Self::next_change(&tx)?;
         tx.prepare_cached(
-            "INSERT INTO passes (serial, template, status, content, auth_token, update_tag, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO passes (serial, template, status, content, auth_token, update_tag, created_at, updated_at, change_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(sql)?
         .execute(params![
@@ -346,6 +234,7 @@ impl Storage for SqliteStore {
             row.update_tag as i64,
             micros(row.created_at),
             micros(row.updated_at),
+            change,
         ])
         .map_err(sql)?;
         let seq = tx.last_insert_rowid() as u64;
@@ -374,20 +263,31 @@ impl Storage for SqliteStore {
             return Ok(Some(current));
         };
         let content = serde_json::to_string(&next.content).map_err(decode)?;
-        let now = micros(now_nanos()).max(micros(current.updated_at));
+        let clock = micros(now_nanos());
+        let now = clock.max(micros(current.updated_at));
+        let change = Self::next_change(&tx)?;
         tx.prepare_cached(
-            "UPDATE passes SET status = ?1, content = ?2, update_tag = update_tag + 1, updated_at = ?3
-             WHERE seq = ?4",
+            "UPDATE passes SET status = ?1, content = ?2, update_tag = update_tag + 1, updated_at = ?3,
+                change_seq = ?4
+             WHERE seq = ?5",
         )
         .map_err(sql)?
-        .execute(params![next.status.as_str(), content, now, current.seq as i64])
+        .execute(params![
+            next.status.as_str(),
+            content,
+            now,
+            change,
+            current.seq as i64
+        ])
         .map_err(sql)?;
+        Self::queue_pushes(&tx, serial, clock)?;
         let row = Self::read_pass(&tx, serial)?;
         tx.commit().map_err(sql)?;
         Ok(row)
     }
 
     fn delete_pass(&self, serial: &str) -> Result<bool> {
+        // The registrations go with it (ON DELETE CASCADE; foreign keys are on).
         let n = self
             .lock()
             .execute("DELETE FROM passes WHERE serial = ?1", [serial])
@@ -621,4 +521,286 @@ impl Storage for SqliteStore {
         }
         Ok(out)
     }
+
+    fn register_device(&self, registration: &Registration) -> Result<Option<RegisterOutcome>> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let exists = tx
+            .prepare_cached("SELECT 1 FROM passes WHERE serial = ?1")
+            .map_err(sql)?
+            .exists([&registration.serial])
+            .map_err(sql)?;
+        if !exists {
+            return Ok(None);
+        }
+        let updated = tx
+            .prepare_cached(
+                "UPDATE registrations SET push_token = ?4, registered_at = ?5
+                 WHERE device_library_id = ?1 AND pass_type_id = ?2 AND serial = ?3",
+            )
+            .map_err(sql)?
+            .execute(params![
+                registration.device_library_id,
+                registration.pass_type_id,
+                registration.serial,
+                registration.push_token,
+                micros(registration.registered_at),
+            ])
+            .map_err(sql)?;
+        if updated == 0 {
+            tx.prepare_cached(
+                "INSERT INTO registrations (device_library_id, pass_type_id, serial, push_token, registered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(sql)?
+            .execute(params![
+                registration.device_library_id,
+                registration.pass_type_id,
+                registration.serial,
+                registration.push_token,
+                micros(registration.registered_at),
+            ])
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)?;
+        Ok(Some(if updated == 0 {
+            RegisterOutcome::Created
+        } else {
+            RegisterOutcome::Updated
+        }))
+    }
+
+    fn unregister_device(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        serial: &str,
+    ) -> Result<bool> {
+        let n = self
+            .lock()
+            .prepare_cached(
+                "DELETE FROM registrations
+                 WHERE device_library_id = ?1 AND pass_type_id = ?2 AND serial = ?3",
+            )
+            .map_err(sql)?
+            .execute(params![device_library_id, pass_type_id, serial])
+            .map_err(sql)?;
+        Ok(n > 0)
+    }
+
+    fn registrations(&self, pass_type_id: &str, serial: &str) -> Result<Vec<Registration>> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT device_library_id, pass_type_id, serial, push_token, registered_at
+                 FROM registrations WHERE serial = ?1 AND pass_type_id = ?2
+                 ORDER BY device_library_id",
+            )
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map(params![serial, pass_type_id], registration)
+            .map_err(sql)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(sql)
+    }
+
+    fn count_registrations(&self, serial: &str) -> Result<u64> {
+        let n: i64 = self
+            .lock()
+            .prepare_cached("SELECT count(*) FROM registrations WHERE serial = ?1")
+            .map_err(sql)?
+            .query_row([serial], |r| r.get(0))
+            .map_err(sql)?;
+        Ok(n as u64)
+    }
+
+    fn serials_updated_since(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        since: Option<u64>,
+    ) -> Result<UpdatedSerials> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT p.serial, p.change_seq FROM registrations r
+                 JOIN passes p ON p.serial = r.serial
+                 WHERE r.device_library_id = ?1 AND r.pass_type_id = ?2 AND p.change_seq > ?3
+                 ORDER BY p.serial",
+            )
+            .map_err(sql)?;
+        let since = i64::try_from(since.unwrap_or(0)).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map(params![device_library_id, pass_type_id, since], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(sql)?;
+        let mut out = UpdatedSerials::default();
+        for r in rows {
+            let (serial, change) = r.map_err(sql)?;
+            out.serials.push(serial);
+            out.last_updated = out.last_updated.max(change as u64);
+        }
+        Ok(out)
+    }
+
+    fn remove_push_token(
+        &self,
+        push_token: &str,
+        pass_type_id: &str,
+        unless_registered_after: Option<i128>,
+    ) -> Result<Vec<Registration>> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let after = unless_registered_after.map_or(i64::MAX, micros);
+        let removed = tx
+            .prepare_cached(
+                "DELETE FROM registrations
+                 WHERE push_token = ?1 AND pass_type_id = ?2 AND registered_at <= ?3
+                 RETURNING device_library_id, pass_type_id, serial, push_token, registered_at",
+            )
+            .map_err(sql)?
+            .query_map(params![push_token, pass_type_id, after], registration)
+            .map_err(sql)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql)?;
+        tx.prepare_cached(
+            "DELETE FROM push_queue WHERE push_token = ?1 AND pass_type_id = ?2
+             AND NOT EXISTS (SELECT 1 FROM registrations WHERE push_token = ?1 AND pass_type_id = ?2)",
+        )
+        .map_err(sql)?
+        .execute(params![push_token, pass_type_id])
+        .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(removed)
+    }
+
+    fn claim_pushes(
+        &self,
+        now: i128,
+        ready_before: i128,
+        lease_until: i128,
+        limit: usize,
+    ) -> Result<Vec<PushItem>> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let (now, ready, until) = (micros(now), micros(ready_before), micros(lease_until));
+        let candidates = tx
+            .prepare_cached(
+                "SELECT push_token, pass_type_id, generation, attempts FROM push_queue
+                 WHERE changed_at <= ?1 AND retry_at <= ?2
+                   AND (lease IS NULL OR lease_until <= ?2)
+                 ORDER BY changed_at LIMIT ?3",
+            )
+            .map_err(sql)?
+            .query_map(params![ready, now, limit as i64], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(sql)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(sql)?;
+        let mut out = Vec::with_capacity(candidates.len());
+        for (push_token, pass_type_id, generation, attempts) in candidates {
+            let lease = uuid::Uuid::new_v4().simple().to_string();
+            tx.prepare_cached(
+                "UPDATE push_queue SET lease = ?3, lease_until = ?4
+                 WHERE push_token = ?1 AND pass_type_id = ?2",
+            )
+            .map_err(sql)?
+            .execute(params![push_token, pass_type_id, lease, until])
+            .map_err(sql)?;
+            out.push(PushItem {
+                push_token,
+                pass_type_id,
+                generation: generation as u64,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                lease,
+                lease_until: i128::from(until) * 1000,
+            });
+        }
+        tx.commit().map_err(sql)?;
+        Ok(out)
+    }
+
+    fn finish_push(&self, item: &PushItem) -> Result<bool> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let deleted = tx
+            .prepare_cached(
+                "DELETE FROM push_queue
+                 WHERE push_token = ?1 AND pass_type_id = ?2 AND lease = ?3 AND generation = ?4",
+            )
+            .map_err(sql)?
+            .execute(params![
+                item.push_token,
+                item.pass_type_id,
+                item.lease,
+                item.generation as i64
+            ])
+            .map_err(sql)?;
+        let released = if deleted == 0 {
+            tx.prepare_cached(
+                "UPDATE push_queue SET lease = NULL, lease_until = NULL, attempts = 0, retry_at = 0
+                 WHERE push_token = ?1 AND pass_type_id = ?2 AND lease = ?3",
+            )
+            .map_err(sql)?
+            .execute(params![item.push_token, item.pass_type_id, item.lease])
+            .map_err(sql)?
+        } else {
+            0
+        };
+        tx.commit().map_err(sql)?;
+        Ok(deleted + released > 0)
+    }
+
+    fn retry_push(&self, item: &PushItem, at: i128) -> Result<bool> {
+        let n = self
+            .lock()
+            .prepare_cached(
+                "UPDATE push_queue SET lease = NULL, lease_until = NULL, retry_at = ?4,
+                    attempts = attempts + 1
+                 WHERE push_token = ?1 AND pass_type_id = ?2 AND lease = ?3",
+            )
+            .map_err(sql)?
+            .execute(params![
+                item.push_token,
+                item.pass_type_id,
+                item.lease,
+                micros(at)
+            ])
+            .map_err(sql)?;
+        Ok(n > 0)
+    }
+
+    fn queued_pushes(&self) -> Result<u64> {
+        let n: i64 = self
+            .lock()
+            .prepare_cached("SELECT count(*) FROM push_queue")
+            .map_err(sql)?
+            .query_row([], |r| r.get(0))
+            .map_err(sql)?;
+        Ok(n as u64)
+    }
+}
+
+fn registration(r: &rusqlite::Row<'_>) -> rusqlite::Result<Registration> {
+    Ok(Registration {
+        device_library_id: r.get(0)?,
+        pass_type_id: r.get(1)?,
+        serial: r.get(2)?,
+        push_token: r.get(3)?,
+        registered_at: i128::from(r.get::<_, i64>(4)?) * 1000,
+    })
 }
