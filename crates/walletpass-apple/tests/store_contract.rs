@@ -6,12 +6,15 @@
 
 mod pg_server;
 mod postgres_only;
+mod storage_contract;
 
 use std::sync::Arc;
 
 use serde_json::json;
 use walletpass_apple::postgres::{PostgresConfig, PostgresStore};
-use walletpass_apple::store::{PassChange, PassFilter, PassRow, SqliteStore, Storage};
+use walletpass_apple::store::{
+    PassChange, PassFilter, PassRow, Registration, SqliteStore, Storage,
+};
 use walletpass_core::{
     ErrorKind, PassContent, PassStatus, Template, TemplateId, WebhookDelivery, WebhookEventKind,
     WebhookSubscription,
@@ -71,7 +74,19 @@ on_both_stores!(
     images_are_stored_once,
     webhooks_filter_by_kind_template_and_state,
     deliveries_page_and_go_with_their_webhook,
+    racing_claimers_on_two_handles_push_each_device_once,
+    a_dead_claimers_pushes_come_back_to_the_other_handle,
 );
+
+/// The web service's and push queue's contract (`storage_contract`, which the SQLite store
+/// runs in `storage_sqlite.rs`), on PostgreSQL.
+#[test]
+fn postgres_keeps_the_web_service_and_push_queue_contract() {
+    let Some((a, _b)) = postgres_pair() else {
+        return;
+    };
+    storage_contract::all(a.as_ref());
+}
 
 // ---- fixtures --------------------------------------------------------------------------
 
@@ -385,4 +400,107 @@ fn deliveries_page_and_go_with_their_webhook(a: &dyn Storage, b: &dyn Storage) {
     assert_eq!(a.get_webhook("w1").unwrap(), None);
     assert!(a.list_deliveries("w1", 0, 10).unwrap().is_empty());
     assert_eq!(a.list_deliveries("w2", 0, 10).unwrap().len(), 1);
+}
+
+// ---- several processes on one store: the push queue -------------------------------------
+
+const PTID: &str = "pass.com.example.racing";
+const SECOND: i128 = 1_000_000_000;
+
+fn now() -> i128 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+}
+
+/// `devices` devices, device `i` registered (through `a`) for pass `i % passes`.
+fn passes_with_devices(a: &dyn Storage, passes: usize, devices: usize) {
+    for p in 0..passes {
+        a.insert_pass(&row(&format!("Q-{p}"), None))
+            .unwrap()
+            .unwrap();
+    }
+    for d in 0..devices {
+        a.register_device(&Registration {
+            device_library_id: format!("device-{d}"),
+            push_token: format!("token-{d:03}"),
+            pass_type_id: PTID.into(),
+            serial: format!("Q-{}", d % passes),
+            registered_at: now(),
+        })
+        .unwrap()
+        .unwrap();
+    }
+}
+
+fn racing_claimers_on_two_handles_push_each_device_once(a: &dyn Storage, b: &dyn Storage) {
+    const DEVICES: usize = 30;
+    passes_with_devices(a, 10, DEVICES);
+    // Every pass changes through the other handle: one push queued per device.
+    for p in 0..10 {
+        b.update_pass(&format!("Q-{p}"), &mut set("changed"))
+            .unwrap()
+            .unwrap();
+    }
+    assert_eq!(a.queued_pushes().unwrap(), DEVICES as u64);
+    let sent = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for store in [a, b, a, b, a, b] {
+            let sent = &sent;
+            s.spawn(move || {
+                loop {
+                    let t = now();
+                    let claimed = store.claim_pushes(t, t, t + 60 * SECOND, 2).unwrap();
+                    if claimed.is_empty() {
+                        if store.queued_pushes().unwrap() == 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                    for item in claimed {
+                        // "Send", then finish: a finish that does not hold the lease any
+                        // more would mean a second claimer got the item too.
+                        sent.lock().unwrap().push(item.push_token.clone());
+                        assert!(store.finish_push(&item).unwrap(), "lease lost: {item:?}");
+                    }
+                }
+            });
+        }
+    });
+    let mut sent = sent.into_inner().unwrap();
+    sent.sort();
+    let expected: Vec<String> = (0..DEVICES).map(|d| format!("token-{d:03}")).collect();
+    assert_eq!(sent, expected, "each device pushed exactly once");
+}
+
+fn a_dead_claimers_pushes_come_back_to_the_other_handle(a: &dyn Storage, b: &dyn Storage) {
+    passes_with_devices(a, 1, 3);
+    b.update_pass("Q-0", &mut set("changed")).unwrap().unwrap();
+    let t = now();
+    // `a` claims the three pushes, then dies holding them (it never finishes).
+    let held = a.claim_pushes(t, t, t + 60 * SECOND, 10).unwrap();
+    assert_eq!(held.len(), 3);
+    assert!(
+        b.claim_pushes(t, t, t + 60 * SECOND, 10)
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+    // A minute later the leases have ended: `b` takes them over, none lost.
+    let later = t + 61 * SECOND;
+    let taken = b
+        .claim_pushes(later, later, later + 60 * SECOND, 10)
+        .unwrap();
+    let tokens = |items: &[walletpass_apple::store::PushItem]| {
+        let mut t: Vec<String> = items.iter().map(|i| i.push_token.clone()).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(tokens(&taken), tokens(&held));
+    for item in &taken {
+        assert!(b.finish_push(item).unwrap());
+    }
+    // Should `a` come back to life, its finish changes nothing (it no longer holds the lease).
+    for item in &held {
+        assert!(!a.finish_push(item).unwrap());
+    }
+    assert_eq!(a.queued_pushes().unwrap(), 0);
 }

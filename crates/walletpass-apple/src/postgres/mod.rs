@@ -23,6 +23,7 @@
 //! already builds for reqwest.
 
 mod config;
+mod devices;
 mod pool;
 mod schema;
 mod tls;
@@ -41,7 +42,9 @@ pub use schema::MIGRATIONS;
 
 use crate::PROVIDER;
 use crate::error::StoreError;
-use crate::store::{ChangeFn, PassFilter, PassRow, Storage};
+use crate::store::{
+    ChangeFn, PassFilter, PassRow, PushItem, RegisterOutcome, Registration, Storage, UpdatedSerials,
+};
 use pool::{Pool, wait};
 
 /// The PostgreSQL store.
@@ -194,11 +197,14 @@ impl Storage for PostgresStore {
         self.pool.with(|c| {
             wait(async {
                 // A serial deleted between the two statements is inserted on the next try.
+                let err = self.err("insert pass");
                 for _ in 0..3 {
-                    let inserted = c
+                    let tx = c.transaction().await.map_err(&err)?;
+                    let change = devices::next_change(&tx, &err).await?;
+                    let inserted = tx
                         .query_opt(
-                            "INSERT INTO passes (serial, template, status, content, auth_token, update_tag, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                            "INSERT INTO passes (serial, template, status, content, auth_token, update_tag, created_at, updated_at, change_seq)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                              ON CONFLICT (serial) DO NOTHING RETURNING seq",
                             &[
                                 &row.serial,
@@ -209,18 +215,23 @@ impl Storage for PostgresStore {
                                 &(row.update_tag as i64),
                                 &created,
                                 &updated,
+                                &change,
                             ],
                         )
                         .await
-                        .map_err(self.err("insert pass"))?;
+                        .map_err(&err)?;
                     if let Some(r) = inserted {
+                        let seq = seq(column(&r, 0)?);
+                        tx.commit().await.map_err(&err)?;
                         return Ok(Ok(PassRow {
-                            seq: seq(column(&r, 0)?),
+                            seq,
                             created_at: i128::from(created) * 1000,
                             updated_at: i128::from(updated) * 1000,
                             ..row.clone()
                         }));
                     }
+                    // Taken: nothing written (the change sequence goes back too).
+                    tx.rollback().await.map_err(&err)?;
                     let existing = c
                         .query_opt(
                             &format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial = $1"),
@@ -263,7 +274,9 @@ impl Storage for PostgresStore {
                 let tx = c.transaction().await.map_err(&err)?;
                 let current = tx
                     .query_opt(
-                        &format!("SELECT {PASS_COLUMNS} FROM passes WHERE serial = $1 FOR UPDATE"),
+                        &format!(
+                            "SELECT {PASS_COLUMNS} FROM passes WHERE serial = $1 FOR NO KEY UPDATE"
+                        ),
                         &[&serial],
                     )
                     .await
@@ -275,18 +288,22 @@ impl Storage for PostgresStore {
                     return Ok(Some(current));
                 };
                 let content = serde_json::to_string(&next.content).map_err(decode)?;
-                let now = now_micros().max(micros(current.updated_at));
+                let clock = now_micros();
+                let now = clock.max(micros(current.updated_at));
+                let change = devices::next_change(&tx, &err).await?;
                 let row = tx
                     .query_one(
                         &format!(
-                            "UPDATE passes SET status = $1, content = $2, update_tag = update_tag + 1, updated_at = $3
-                             WHERE seq = $4 RETURNING {PASS_COLUMNS}"
+                            "UPDATE passes SET status = $1, content = $2, update_tag = update_tag + 1, updated_at = $3,
+                                change_seq = $4
+                             WHERE seq = $5 RETURNING {PASS_COLUMNS}"
                         ),
-                        &[&next.status.as_str(), &content, &now, &(current.seq as i64)],
+                        &[&next.status.as_str(), &content, &now, &change, &(current.seq as i64)],
                     )
                     .await
                     .map_err(&err)?;
                 let row = pass_row(&row)?;
+                devices::queue_pushes(&tx, serial, clock, &err).await?;
                 tx.commit().await.map_err(&err)?;
                 Ok(Some(row))
             })
@@ -522,5 +539,66 @@ impl Storage for PostgresStore {
             .map_err(self.err("list deliveries"))?;
             seq_bodies(&rows)
         })
+    }
+
+    fn register_device(&self, registration: &Registration) -> Result<Option<RegisterOutcome>> {
+        self.register(registration)
+    }
+
+    fn unregister_device(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        serial: &str,
+    ) -> Result<bool> {
+        self.unregister(device_library_id, pass_type_id, serial)
+    }
+
+    fn registrations(&self, pass_type_id: &str, serial: &str) -> Result<Vec<Registration>> {
+        self.registrations_of(pass_type_id, serial)
+    }
+
+    fn count_registrations(&self, serial: &str) -> Result<u64> {
+        self.count_registrations_of(serial)
+    }
+
+    fn serials_updated_since(
+        &self,
+        device_library_id: &str,
+        pass_type_id: &str,
+        since: Option<u64>,
+    ) -> Result<UpdatedSerials> {
+        self.updated_since(device_library_id, pass_type_id, since)
+    }
+
+    fn remove_push_token(
+        &self,
+        push_token: &str,
+        pass_type_id: &str,
+        unless_registered_after: Option<i128>,
+    ) -> Result<Vec<Registration>> {
+        self.remove_token(push_token, pass_type_id, unless_registered_after)
+    }
+
+    fn claim_pushes(
+        &self,
+        now: i128,
+        ready_before: i128,
+        lease_until: i128,
+        limit: usize,
+    ) -> Result<Vec<PushItem>> {
+        self.claim(now, ready_before, lease_until, limit)
+    }
+
+    fn finish_push(&self, item: &PushItem) -> Result<bool> {
+        self.finish(item)
+    }
+
+    fn retry_push(&self, item: &PushItem, at: i128) -> Result<bool> {
+        self.retry(item, at)
+    }
+
+    fn queued_pushes(&self) -> Result<u64> {
+        self.queued()
     }
 }

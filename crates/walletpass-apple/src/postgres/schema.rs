@@ -1,6 +1,6 @@
 //! The PostgreSQL schema, versioned like SQLite's ([`crate::store::MIGRATIONS`]): entry `i`
 //! brings a database from version `i` to `i + 1`, and the two lists keep the same numbering
-//! (version 2 is webhooks in both). The version is the one row of `walletpass_schema`.
+//! (version 2 is webhooks, 3 devices and the push queue, in both). The version is the one row of `walletpass_schema`.
 //! Migrations run in one transaction under an advisory lock, so several processes starting
 //! at once migrate exactly once; a database written by a newer build is refused.
 
@@ -50,6 +50,39 @@ pub const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL
     );
     CREATE INDEX deliveries_webhook ON deliveries(webhook, seq);",
+    // 3: device registrations, the store's change sequence (a one-row counter whose row lock,
+    // held to the commit, makes sequences visible in increasing order; a pass takes the next
+    // value on insert and on every change), and the push queue.
+    "CREATE TABLE counters (
+        name TEXT PRIMARY KEY,
+        value BIGINT NOT NULL
+    );
+    INSERT INTO counters (name, value) VALUES ('change', (SELECT coalesce(max(seq), 0) FROM passes));
+    ALTER TABLE passes ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+    UPDATE passes SET change_seq = seq;
+    CREATE INDEX passes_change ON passes(change_seq);
+    CREATE TABLE registrations (
+        device_library_id TEXT NOT NULL,
+        pass_type_id TEXT NOT NULL,
+        serial TEXT NOT NULL REFERENCES passes(serial) ON DELETE CASCADE,
+        push_token TEXT NOT NULL,
+        registered_at BIGINT NOT NULL,
+        PRIMARY KEY (device_library_id, pass_type_id, serial)
+    );
+    CREATE INDEX registrations_pass ON registrations(serial, pass_type_id);
+    CREATE INDEX registrations_token ON registrations(push_token, pass_type_id);
+    CREATE TABLE push_queue (
+        push_token TEXT NOT NULL,
+        pass_type_id TEXT NOT NULL,
+        generation BIGINT NOT NULL,
+        changed_at BIGINT NOT NULL,
+        retry_at BIGINT NOT NULL DEFAULT 0,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        lease TEXT,
+        lease_until BIGINT,
+        PRIMARY KEY (push_token, pass_type_id)
+    );
+    CREATE INDEX push_queue_ready ON push_queue(changed_at);",
 ];
 
 /// The advisory lock key migrations hold ("wpschema" as ASCII, a constant of this crate).
