@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 
 use walletpass_apple::postgres::{MIGRATIONS, PostgresConfig, PostgresStore};
+use walletpass_apple::store::{PassChange, PassRow, Registration, Storage};
 use walletpass_apple::{Apple, AppleConfig};
 use walletpass_core::{ErrorKind, FieldSpec, NewTemplate, PassId, WalletProvider};
 
@@ -152,4 +153,125 @@ fn a_failed_connection_names_the_target_but_not_the_password() {
     assert_eq!(err.kind(), ErrorKind::Transport, "{text}");
     assert!(text.contains("app@127.0.0.1:1/passes"), "{text}");
     assert!(!text.contains("s3cret-pw"), "{text}");
+}
+
+const CHILD_URL_ENV: &str = "WALLETPASS_PG_TEST_CHILD_URL";
+const PTID: &str = "pass.com.example.killed";
+const SECOND: i128 = 1_000_000_000;
+
+fn now() -> i128 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+}
+
+/// In the child process: claim every queued push (a one-minute lease), say so, and hang
+/// until killed. Run only by `a_process_killed_holding_pushes_loses_none`.
+#[test]
+#[ignore = "the child process of a_process_killed_holding_pushes_loses_none"]
+fn child_claims_pushes_until_killed() {
+    let url =
+        std::env::var(CHILD_URL_ENV).expect("run by a_process_killed_holding_pushes_loses_none");
+    let store = PostgresStore::connect(PostgresConfig::new(&url).unwrap()).unwrap();
+    let t = now();
+    let claimed = store.claim_pushes(t, t, t + 60 * SECOND, 100).unwrap();
+    println!("claimed {}", claimed.len());
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Two processes on one database: a change made through this one is queued for the devices
+/// registered here; another process claims the pushes and is killed (SIGKILL) holding them.
+/// Nothing is lost — the pushes stay queued, leased — and once the lease ends this process
+/// claims each exactly once.
+#[test]
+fn a_process_killed_holding_pushes_loses_none() {
+    use std::io::BufRead;
+    let Some(url) = pg_server::fresh_database() else {
+        return;
+    };
+    let store = PostgresStore::connect(PostgresConfig::new(&url).unwrap()).unwrap();
+    let t = now();
+    let pass = PassRow {
+        seq: 0,
+        serial: "K-1".into(),
+        template: None,
+        status: walletpass_core::PassStatus::Active,
+        content: walletpass_core::PassContent::builder()
+            .value("v", "1")
+            .build()
+            .unwrap(),
+        auth_token: "0123456789abcdef".into(),
+        update_tag: 1,
+        created_at: t,
+        updated_at: t,
+    };
+    store.insert_pass(&pass).unwrap().unwrap();
+    for d in 0..5 {
+        store
+            .register_device(&Registration {
+                device_library_id: format!("dev-{d}"),
+                push_token: format!("tok-{d}"),
+                pass_type_id: PTID.into(),
+                serial: "K-1".into(),
+                registered_at: t,
+            })
+            .unwrap()
+            .unwrap();
+    }
+    store
+        .update_pass("K-1", &mut |r: &PassRow| {
+            Ok(Some(PassChange {
+                status: r.status.clone(),
+                content: r.content.clone(),
+            }))
+        })
+        .unwrap()
+        .unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "postgres_only::child_claims_pushes_until_killed",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_URL_ENV, &url)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let claimed = stdout
+        .lines()
+        .map(|l| l.unwrap())
+        // libtest's "test NAME ... " comes first on the same line.
+        .find_map(|l| {
+            l.split_once("claimed ")
+                .map(|(_, n)| n.trim().parse::<usize>().unwrap())
+        })
+        .expect("the child claimed nothing");
+    assert_eq!(claimed, 5);
+    child.kill().unwrap(); // SIGKILL: no finish, no clean disconnect
+    child.wait().unwrap();
+    assert_eq!(store.queued_pushes().unwrap(), 5, "a push was lost");
+    let t = now();
+    assert!(
+        store
+            .claim_pushes(t, t, t + 60 * SECOND, 100)
+            .unwrap()
+            .is_empty(),
+        "still leased to the dead process"
+    );
+    let later = t + 61 * SECOND;
+    let mut tokens: Vec<String> = store
+        .claim_pushes(later, later, later + 60 * SECOND, 100)
+        .unwrap()
+        .into_iter()
+        .map(|item| {
+            assert!(store.finish_push(&item).unwrap());
+            item.push_token
+        })
+        .collect();
+    tokens.sort();
+    assert_eq!(tokens, ["tok-0", "tok-1", "tok-2", "tok-3", "tok-4"]);
+    assert_eq!(store.queued_pushes().unwrap(), 0);
 }
