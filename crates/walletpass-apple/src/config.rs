@@ -15,6 +15,8 @@
 //! | `APPLE_DATA_DIR` | the data directory (default `./walletpass-apple`) |
 //! | `APPLE_PUBLIC_URL` | where passes are served (https, or http to loopback); gives `webServiceURL` and the download link |
 //! | `APPLE_ORGANIZATION_NAME` | `organizationName` when neither pass nor template gives one (default `walletpass`) |
+//! | `APPLE_DATABASE_URL` | a `postgres://` URL: the PostgreSQL store instead of SQLite ([`crate::postgres`]) |
+//! | `APPLE_DATABASE_CA` | a PEM file of the CA that issued the database server's certificate |
 //!
 //! With neither `APPLE_PASS_CERT` nor `APPLE_PASS_KEY` set, the embedded test certificate is
 //! used ([`crate::testca`]).
@@ -151,6 +153,8 @@ pub struct AppleConfig {
     pub public_url: Option<url::Url>,
     /// `organizationName` when neither the pass nor its template gives one.
     pub organization_name: String,
+    /// The PostgreSQL store instead of SQLite.
+    pub postgres: Option<crate::postgres::PostgresConfig>,
 }
 
 impl AppleConfig {
@@ -164,6 +168,7 @@ impl AppleConfig {
             in_memory: false,
             public_url: None,
             organization_name: "walletpass".into(),
+            postgres: None,
         }
     }
 
@@ -194,6 +199,12 @@ impl AppleConfig {
     /// Set the public URL (https, or http to a loopback host).
     pub fn with_public_url(mut self, url: &str) -> Result<Self, Error> {
         self.public_url = Some(parse_public_url(url)?);
+        Ok(self)
+    }
+
+    /// Keep the store in PostgreSQL at this `postgres://` URL ([`crate::postgres`]).
+    pub fn with_postgres(mut self, url: &str) -> Result<Self, Error> {
+        self.postgres = Some(crate::postgres::PostgresConfig::new(url)?);
         Ok(self)
     }
 
@@ -238,6 +249,7 @@ impl AppleConfig {
         if let Some(name) = get(ENV_ORGANIZATION_NAME) {
             config.organization_name = name;
         }
+        config.postgres = crate::postgres::PostgresConfig::from_lookup(get)?;
         Ok(config)
     }
 }

@@ -1,7 +1,7 @@
 //! walletpass-apple: issue Apple Wallet passes with no vendor. Canonical content becomes a
 //! `pass.json` ([`convert`](crate::assumptions) rules), a `.pkpass` (`pass.json`, images,
 //! `manifest.json`, a detached CMS `signature`) signed here with your Pass Type ID
-//! certificate, stored in SQLite ([`store`]), behind the
+//! certificate, stored in SQLite ([`store`]) or PostgreSQL ([`postgres`]), behind the
 //! [`WalletProvider`](walletpass_core::WalletProvider) trait.
 //!
 //! Pass changes are sent to the user's app as signed webhooks ([`webhook`]), with retries and a
@@ -54,6 +54,8 @@
 //! - **`sha1`** for `manifest.json` (Apple specifies SHA-1 there), **`zip`** without default
 //!   features (Stored entries only, no compression code), **`rusqlite`** (bundled SQLite; the
 //!   workspace's choice).
+//! - **PostgreSQL: `tokio-postgres` with rustls** for the store of several servers
+//!   ([`postgres`] says why over the sync `postgres` crate and `sqlx`).
 //! - **PKCS#12: `p12-keystore`** (pure Rust on RustCrypto, reads PBES2 and the legacy 3DES/RC4
 //!   schemes Keychain exports use) for `APPLE_PASS_P12`; the candidates `p12` (unmaintained)
 //!   and OpenSSL bindings (C) were not taken.
@@ -78,6 +80,7 @@ mod convert;
 mod devices;
 mod error;
 mod pkpass;
+pub mod postgres;
 mod provider;
 pub mod push;
 pub mod service;

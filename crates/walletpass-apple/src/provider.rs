@@ -142,7 +142,9 @@ impl Apple {
     /// certificate), open the store.
     pub fn new(config: AppleConfig) -> Result<Self> {
         let identity = crate::certs::load(&config)?;
-        let store: Arc<dyn Storage> = if config.in_memory {
+        let store: Arc<dyn Storage> = if let Some(postgres) = &config.postgres {
+            Arc::new(crate::postgres::PostgresStore::connect(postgres.clone())?)
+        } else if config.in_memory {
             Arc::new(SqliteStore::in_memory()?)
         } else {
             Arc::new(SqliteStore::open(&config.data_dir.join(STORE_FILE))?)
