@@ -3,12 +3,27 @@
 
 use secrecy::SecretString;
 use walletpass_core::{
-    Capabilities, ErrorKind, ListQuery, NewWebhookSubscription, PassPatch, WebhookEventKind,
+    Capabilities, CreatedWebhookSubscription, ErrorKind, ListQuery, NewWebhookSubscription,
+    PassPatch, WebhookEventKind,
 };
 
 use super::support::ensure;
 use super::{RECEIVER, Scenario, TEMPLATE, WEBHOOK_SAMPLE, has_template};
-use crate::context::{Fixture, Role};
+use crate::context::{Ctx, Fixture, Role};
+
+/// Create a subscription and track it for the run's cleanup.
+async fn create_tracked(
+    ctx: &Ctx,
+    new: NewWebhookSubscription,
+) -> Result<CreatedWebhookSubscription, String> {
+    let created = ctx
+        .provider
+        .create_webhook(new)
+        .await
+        .map_err(|e| format!("create_webhook failed: {e}"))?;
+    ctx.track_webhook(created.subscription.id.clone());
+    Ok(created)
+}
 
 fn webhook_subscription_lifecycle() -> Scenario {
     Scenario {
@@ -27,12 +42,7 @@ fn webhook_subscription_lifecycle() -> Scenario {
                     NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassInstalled])
                         .map_err(|e| e.to_string())?;
                 new.template = ctx.fixture.template.clone();
-                let created = ctx
-                    .provider
-                    .create_webhook(new)
-                    .await
-                    .map_err(|e| format!("create_webhook failed: {e}"))?;
-                ctx.track_webhook(created.subscription.id.clone());
+                let created = create_tracked(ctx, new).await?;
                 ensure(!created.secret.expose_secret().is_empty(), || {
                     "create_webhook returned an empty secret".into()
                 })?;
@@ -137,12 +147,7 @@ fn webhook_delivery_verifies() -> Scenario {
                 // Not scoped to a template: not every vendor can scope a subscription.
                 let new = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassUpdated])
                     .map_err(|e| e.to_string())?;
-                let created = ctx
-                    .provider
-                    .create_webhook(new)
-                    .await
-                    .map_err(|e| format!("create_webhook failed: {e}"))?;
-                ctx.track_webhook(created.subscription.id.clone());
+                let created = create_tracked(ctx, new).await?;
                 let outcome = async {
                     let pass = ctx.create(ctx.base_content()?).await?;
                     let patch = PassPatch::builder()
