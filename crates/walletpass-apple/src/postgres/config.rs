@@ -47,7 +47,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
 #[derive(Clone)]
 pub struct PostgresConfig {
     url: SecretString,
-    pub(crate) inner: tokio_postgres::Config,
+    // Boxed: it is large, and this sits in every `AppleConfig`.
+    pub(crate) inner: Box<tokio_postgres::Config>,
     pub(crate) ca_file: Option<PathBuf>,
     pub(crate) max_connections: usize,
 }
@@ -97,7 +98,7 @@ impl PostgresConfig {
         }
         let mut config = Self {
             url: SecretString::from(url.to_owned()),
-            inner,
+            inner: Box::new(inner),
             ca_file,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         };

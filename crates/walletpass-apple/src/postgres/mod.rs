@@ -17,7 +17,7 @@
 //! another runtime; `sqlx` brings its own async pool, macros and drivers for one database we
 //! talk to with a dozen fixed statements. `tokio-postgres` (the same rust-postgres project,
 //! pure Rust) lets the connections run on a private runtime thread while callers wait on
-//! their requests ([`pool`] explains how). TLS is rustls through `tokio-postgres-rustls`
+//! their requests (the `pool` module explains how). TLS is rustls through `tokio-postgres-rustls`
 //! (the brief prefers rustls over OpenSSL; `postgres-native-tls` would bring OpenSSL), with
 //! the system roots from `rustls-native-certs` and the aws-lc-rs provider the workspace
 //! already builds for reqwest.
