@@ -36,6 +36,7 @@ mod error;
 mod ids;
 mod notifications;
 mod provider;
+pub mod vendor;
 pub mod webhook;
 mod wire;
 
@@ -52,6 +53,7 @@ pub use convert::check_template_id;
 pub use ids::{BundleId, NotificationId};
 pub use notifications::{Notification, NotificationTarget};
 pub use provider::capabilities;
+pub use vendor::PassinstanceVendor;
 pub use webhook::PassinstanceWebhookVerifier;
 
 /// The provider name errors, spans and events carry.

@@ -80,6 +80,7 @@
 
 pub mod config;
 pub mod ids;
+pub mod vendor;
 pub mod webhook;
 
 mod client;
@@ -94,6 +95,7 @@ pub use config::{
     parse_field_specs,
 };
 pub use error::{CODES as ERROR_CODES, parse_error};
+pub use vendor::PassNinjaVendor;
 pub use webhook::PassNinjaWebhookVerifier;
 
 /// The provider's name in errors, spans and events.

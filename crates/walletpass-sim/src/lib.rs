@@ -12,6 +12,7 @@
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;
+pub mod simulators;
 pub mod tls;
 pub mod ubpass;
 pub mod variants;
@@ -20,3 +21,4 @@ pub use harness::{
     DEFAULT_REQUEST_LOG, Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig,
     VendorResponses, serve,
 };
+pub use simulators::{SIMULATORS, Simulator, simulator};

@@ -59,6 +59,7 @@ pub mod locations;
 pub mod notifications;
 mod provider;
 pub mod uploads;
+pub mod vendor;
 pub mod wire;
 
 /// The provider name errors and spans carry.
@@ -73,3 +74,4 @@ pub use error::{UnblockedApiError, parse_error};
 pub use locations::LocationQuery;
 pub use notifications::NotificationQuery;
 pub use uploads::UploadedFile;
+pub use vendor::UbpassVendor;
