@@ -83,7 +83,7 @@ fn dashboard_specs(
         let placement: Placement = serde_json::from_value(serde_json::json!(placement))
             .map_err(|e| walletpass::Error::new(walletpass::ErrorKind::Config, e.to_string()))?;
         specs.push(
-            FieldSpec::new(*key)?
+            FieldSpec::new(key)?
                 .with_label(*label)
                 .with_placement(placement),
         );
