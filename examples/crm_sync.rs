@@ -11,13 +11,12 @@
 //! issues passes to a few customers, then syncs a batch of profile changes. Nothing in
 //! [`sync_profile`] names a vendor: point it at any provider.
 
-use std::sync::Arc;
-
+use provider_tests::support::connect_to_simulator;
 use walletpass::{
-    ErrorKind, FieldSpec, NewPass, PassContent, PassId, PassPatch, PassRef, Placement,
-    ProviderConfig, ProviderKind, TemplateId, WalletProvider,
+    ErrorKind, NewPass, PassContent, PassId, PassPatch, PassRef, ProviderKind, TemplateId,
+    WalletProvider,
 };
-use walletpass_sim::{SimConfig, passninja};
+use walletpass_sim::SimConfig;
 
 /// The pass keys the CRM writes. The recipe's template calls them `points-balance` and
 /// `loyalty-tier`; the simulator's loyalty template calls them `points` and `tier`.
@@ -92,41 +91,18 @@ async fn issue(
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A local PassNinja with the loyalty template `ptk_0xc0` (member, points, tier).
-    let options = passninja::PassNinjaOptions {
-        seed: Some(Arc::new(passninja::conformance_seed())),
-        ..passninja::PassNinjaOptions::default()
-    };
-    let sim = passninja::launch(SimConfig::default(), options).await?;
-    let template = TemplateId::new(passninja::CONFORMANCE_TEMPLATE_ID)?;
-    let env = [
-        ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY),
-        ("PASSNINJA_ACCOUNT_ID", passninja::DEMO_ACCOUNT_ID),
-    ];
-    let config = ProviderConfig::from_lookup(ProviderKind::PassNinja, Some(sim.base_url()), |n| {
-        env.iter()
-            .find(|(k, _)| *k == n)
-            .map(|(_, v)| (*v).to_owned())
-    })?;
-    // PassNinja keeps labels on the template (its dashboard); declare them once.
-    let config = match config {
-        ProviderConfig::PassNinja(c) => ProviderConfig::PassNinja(c.with_field_specs(
-            template.clone(),
-            vec![
-                FieldSpec::new("member")?
-                    .with_label("Member")
-                    .with_placement(Placement::Primary),
-                FieldSpec::new(POINTS_KEY)?
-                    .with_label("Points")
-                    .with_placement(Placement::Secondary),
-                FieldSpec::new(TIER_KEY)?
-                    .with_label("Tier")
-                    .with_placement(Placement::Auxiliary),
-            ],
-        )),
-        other => other,
-    };
-    let provider = walletpass::connect(config)?;
+    // A local PassNinja with the loyalty template `ptk_0xc0` (member, points, tier), connected
+    // through the registry as `--provider passninja` would be; PassNinja keeps labels on the
+    // template (its dashboard), and the shared support declares the simulator's ones.
+    let simulated =
+        connect_to_simulator(ProviderKind::PassNinja, SimConfig::default(), None).await?;
+    let (sim, provider) = (simulated.running, simulated.provider);
+    let template = TemplateId::new(
+        simulated
+            .simulator
+            .demo_template
+            .ok_or("the PassNinja simulator has no demo template")?,
+    )?;
     println!("PassNinja simulator at {}", sim.base_url());
 
     // Customers who were issued passes; Dave's pass was deleted since.

@@ -17,7 +17,7 @@ fn show(title: &str, value: &impl serde::Serialize) -> Result<(), Box<dyn std::e
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Any provider is built the same way; switching vendor is a configuration change.
-    let provider = walletpass::connect(ProviderConfig::Memory)?;
+    let provider = walletpass::connect(ProviderConfig::memory())?;
 
     let content = PassContent::builder()
         .field(

@@ -18,12 +18,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
+use provider_tests::support::connect_to_simulator;
 use tokio::sync::mpsc;
 use walletpass::{
-    Field, NewPass, NewWebhookSubscription, PassContent, PassPatch, ProviderConfig, ProviderKind,
-    TemplateId, WalletProvider, WebhookEvent, WebhookEventKind, WebhookVerifier,
+    Field, NewPass, NewWebhookSubscription, PassContent, PassPatch, ProviderKind, TemplateId,
+    WebhookEvent, WebhookEventKind, WebhookVerifier,
 };
-use walletpass_sim::{RunningSim, SimConfig, passinstance, passninja};
+use walletpass_sim::SimConfig;
 
 /// What the receiver did with one delivery.
 #[derive(Debug)]
@@ -91,20 +92,6 @@ async fn receive(
     }
 }
 
-/// Build a provider on a simulator through the facade.
-fn connect(
-    kind: ProviderKind,
-    sim: &RunningSim,
-    env: &[(&str, &str)],
-) -> Result<Arc<dyn WalletProvider>, walletpass::Error> {
-    let config = ProviderConfig::from_lookup(kind, Some(sim.base_url()), |name| {
-        env.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
-    })?;
-    walletpass::connect(config)
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The receiver.
@@ -130,40 +117,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let _ = axum::serve(listener, app).await;
     });
 
-    // Two vendors, each with a pass in its loyalty template.
-    let pn_options = passninja::PassNinjaOptions {
-        seed: Some(Arc::new(passninja::conformance_seed())),
-        trust_ca_pem: Some(tls.ca_pem.clone()),
-        ..passninja::PassNinjaOptions::default()
-    };
-    let pn_sim = passninja::launch(SimConfig::default(), pn_options)
-        .await?
-        .into_running();
-    let (pi_sim, _) =
-        passinstance::start_trusting(SimConfig::default(), Some(tls.ca_pem.as_str())).await?;
-    let vendors = [
-        (
-            "passninja",
-            connect(
-                ProviderKind::PassNinja,
-                &pn_sim,
-                &[
-                    ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY),
-                    ("PASSNINJA_ACCOUNT_ID", passninja::DEMO_ACCOUNT_ID),
-                ],
-            )?,
-            passninja::CONFORMANCE_TEMPLATE_ID,
-        ),
-        (
-            "passinstance",
-            connect(
-                ProviderKind::Passinstance,
-                &pi_sim,
-                &[("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN)],
-            )?,
-            passinstance::CONFORMANCE_TEMPLATE_ID,
-        ),
-    ];
+    // Two vendors, each with a pass in its loyalty template, connected to their simulators
+    // through the registry (the simulators trust the receiver's test CA).
+    let mut vendors = Vec::new();
+    let mut sims = Vec::new();
+    for kind in [ProviderKind::PassNinja, ProviderKind::Passinstance] {
+        let simulated =
+            connect_to_simulator(kind, SimConfig::default(), Some(tls.ca_pem.clone())).await?;
+        let template = simulated
+            .simulator
+            .demo_template
+            .ok_or("the simulator has no demo template")?;
+        vendors.push((kind.as_str(), simulated.provider, template));
+        sims.push(simulated.running);
+    }
 
     for (name, provider, template) in &vendors {
         // Subscribe; the secret comes back this once and goes straight into the verifier.
@@ -231,8 +198,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     println!("\n{events} events processed once each, {duplicates} redeliveries dropped");
-    pn_sim.shutdown().await;
-    pi_sim.shutdown().await;
+    for sim in sims {
+        sim.shutdown().await;
+    }
     Ok(())
 }
 

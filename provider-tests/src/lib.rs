@@ -27,6 +27,7 @@ mod expected;
 pub mod receiver;
 mod report;
 pub mod scenarios;
+pub mod support;
 mod view;
 
 use std::sync::Arc;

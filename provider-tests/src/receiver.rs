@@ -64,9 +64,10 @@ impl Receiver {
         }
     }
 
-    /// Start receiving: the URL to subscribe and the deliveries as they arrive. The server
-    /// stops when the returned guard is dropped.
-    pub(crate) async fn start(
+    /// Start receiving: the URL to subscribe and the deliveries as they arrive (each answered
+    /// 200). The server stops when the returned guard is dropped. The one loopback webhook
+    /// sink of the workspace: the suite, `walletpass demo` and the examples use it.
+    pub async fn start(
         &self,
     ) -> Result<(String, UnboundedReceiver<Delivery>, ServerGuard), String> {
         let (tx, rx) = unbounded_channel();
@@ -116,7 +117,7 @@ impl Receiver {
 }
 
 /// Stops a receiver's server when dropped.
-pub(crate) struct ServerGuard(tokio::task::JoinHandle<()>);
+pub struct ServerGuard(tokio::task::JoinHandle<()>);
 
 impl Drop for ServerGuard {
     fn drop(&mut self) {

@@ -25,7 +25,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 use secrecy::SecretString;
-use walletpass_core::{Error, ErrorKind, Operation};
+use walletpass_core::vendor::{Lookup, env_value};
+use walletpass_core::{Error, config_error};
 
 use crate::PROVIDER;
 
@@ -215,11 +216,12 @@ impl AppleConfig {
 
     /// The configuration from variables read through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        Self::read(&lookup)
+    }
+
+    /// As [`from_lookup`](Self::from_lookup), over the registry's lookup type.
+    pub(crate) fn read(lookup: Lookup<'_>) -> Result<Self, Error> {
+        let get = |name: &str| env_value(lookup, name);
         let mut config = Self::new(get(ENV_DATA_DIR).unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
         let key_password = get(ENV_PASS_KEY_PASSWORD).map(SecretString::from);
         let wwdr = get(ENV_WWDR_CERT).map(|v| Source::from_value(&v));
@@ -255,14 +257,7 @@ impl AppleConfig {
 }
 
 fn parse_public_url(text: &str) -> Result<url::Url, Error> {
-    let bad = |why: &str| {
-        Error::new(
-            ErrorKind::Config,
-            format!("{ENV_PUBLIC_URL}: '{text}' {why}"),
-        )
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-    };
+    let bad = |why: &str| config_error(PROVIDER, format!("{ENV_PUBLIC_URL}: '{text}' {why}"));
     let url = url::Url::parse(text).map_err(|_| bad("is not a URL"))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
@@ -277,12 +272,10 @@ fn parse_public_url(text: &str) -> Result<url::Url, Error> {
     }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
         // Not echoed: it may hold a password.
-        return Err(Error::new(
-            ErrorKind::Config,
+        return Err(config_error(
+            PROVIDER,
             format!("{ENV_PUBLIC_URL}: must not hold credentials or a query"),
-        )
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure));
+        ));
     }
     Ok(url)
 }

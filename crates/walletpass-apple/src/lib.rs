@@ -88,6 +88,7 @@ mod sign;
 pub mod store;
 pub mod template;
 pub mod testca;
+pub mod vendor;
 pub mod webhook;
 
 pub use certs::Identity;
@@ -96,6 +97,7 @@ pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
 pub use error::{CertError, StoreError};
 pub use pkpass::PKPASS_MIME;
 pub use provider::{Apple, STORE_FILE, capabilities};
+pub use vendor::AppleVendor;
 pub use webhook::AppleWebhookVerifier;
 
 /// The provider name errors, spans and events carry.

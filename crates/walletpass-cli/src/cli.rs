@@ -17,26 +17,41 @@ Exit codes:
   1  anything else (including a failed conformance run or demo check)
   141  standard output closed before the output was complete (`| head`): the command stops
        there, as a program a closed pipe ends (128 + SIGPIPE); never a panic
-  (`walletpass migrate` has its own codes: see `walletpass migrate --help`)
+  (`walletpass migrate` has its own codes: see `walletpass migrate --help`)";
+
+/// The help's closing text: the exit codes, then the environment, with each provider's
+/// variables as its registry descriptor lists them.
+pub fn after_help() -> String {
+    let names: Vec<&str> = walletpass::vendors().map(|v| v.name).collect();
+    let mut text = format!(
+        "{EXIT_CODES}
 
 Environment:
-  WALLETPASS_PROVIDER   memory | passninja | ubpass | passinstance | apple (default: memory)
+  WALLETPASS_PROVIDER   {} (default: memory)
   WALLETPASS_BASE_URL   API root override (a simulator, staging, a proxy)
   WALLETPASS_OUTPUT     json | table
   WALLETPASS_FIELD_SPECS  PassNinja template labels and placements (see --field-specs)
-  PASSNINJA_API_KEY, PASSNINJA_ACCOUNT_ID                 PassNinja credentials
-  PASSNINJA_FIELD_SPECS                                   PassNinja field specs for every program
-  UBPASS_API_KEY or UBPASS_TOKEN, UBPASS_WORKSPACE_ID     ubpass credentials
-  PASSINSTANCE_TOKEN or PASSINSTANCE_API_KEY              Passinstance credentials
-  APPLE_PASS_CERT, APPLE_PASS_KEY (or APPLE_PASS_P12), APPLE_WWDR_CERT
-                                                          apple: your Pass Type ID certificate
-                                                          (none: an embedded TEST certificate)
-  APPLE_PASS_KEY_PASSWORD, APPLE_DATA_DIR, APPLE_PUBLIC_URL  apple: key password, store, serving URL
-  WALLETPASS_WEBHOOK_SECRET                               secret for `webhooks verify|sign|create`
-  PASSINSTANCE_WEBHOOK_SIGNATURE_HEADER, _SIGNED_MESSAGE, _TOLERANCE_SECS
-                                                          Passinstance's (assumed) signature scheme
-
-Start here: `walletpass demo` runs everything against local simulators, no account needed.";
+  WALLETPASS_WEBHOOK_SECRET  secret for `webhooks verify|sign|create`
+",
+        names.join(" | ")
+    );
+    for vendor in walletpass::vendors().filter(|v| !v.env.is_empty()) {
+        text.push_str(&format!("  {}:\n", vendor.name));
+        for var in vendor.env {
+            let need = match var.need {
+                walletpass::vendor::Need::Required => "",
+                walletpass::vendor::Need::OneOf => " (one of)",
+                walletpass::vendor::Need::Optional => " (optional)",
+            };
+            text.push_str(&format!("    {:<40} {}{need}\n", var.name, var.meaning));
+        }
+    }
+    text.push_str(
+        "    (apple with no certificate: an embedded TEST certificate real devices refuse)\n\n\
+Start here: `walletpass demo` runs everything against local simulators, no account needed.",
+    );
+    text
+}
 
 /// One API for Apple and Google Wallet passes across PassNinja, ubpass and Passinstance.
 #[derive(Debug, Parser)]
@@ -48,7 +63,6 @@ Start here: `walletpass demo` runs everything against local simulators, no accou
 Passinstance.\n\nEvery command speaks the canonical model: the same pass JSON whatever the vendor. \
 Pick the vendor with --provider (or WALLETPASS_PROVIDER); credentials come from the vendor's \
 environment variables; --base-url points any vendor at a simulator, staging or a proxy.",
-    after_help = EXIT_CODES,
     propagate_version = true
 )]
 pub struct Cli {
@@ -451,25 +465,13 @@ pub struct ConformanceArgs {
     pub only: Vec<String>,
 }
 
-/// Which simulator(s) to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SimTarget {
-    /// PassNinja.
-    Passninja,
-    /// ubpass.
-    Ubpass,
-    /// Passinstance.
-    Passinstance,
-    /// All three (on consecutive ports when --port N is given; --port 0: a free port each).
-    All,
-}
-
 /// `sim`
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Which simulator to run.
-    #[arg(value_enum)]
-    pub target: SimTarget,
+    /// Which simulator to run: a vendor's name, or `all` (on consecutive ports when --port N
+    /// is given; --port 0: a free port each).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(crate::commands::sim_targets()))]
+    pub target: String,
     /// Port to listen on (with `all`: the first of three consecutive ports); default, or 0: a
     /// free port for each simulator.
     #[arg(long, value_name = "N")]

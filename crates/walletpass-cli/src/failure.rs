@@ -232,14 +232,11 @@ pub fn exit_code_of(kind: ErrorKind) -> u8 {
     }
 }
 
-/// The environment variables holding a provider's credentials.
+/// The environment variables holding a provider's credentials (its registry descriptor).
 fn credential_variables(provider: &str) -> &'static str {
-    match provider {
-        "passninja" => "PASSNINJA_API_KEY and PASSNINJA_ACCOUNT_ID",
-        "ubpass" => "UBPASS_API_KEY (or UBPASS_TOKEN) and UBPASS_WORKSPACE_ID",
-        "passinstance" => "PASSINSTANCE_TOKEN (or PASSINSTANCE_API_KEY)",
-        "apple" => "APPLE_PASS_CERT, APPLE_PASS_KEY and APPLE_WWDR_CERT",
-        _ => "the vendor's credential variables",
+    match provider.parse::<walletpass::ProviderKind>() {
+        Ok(kind) => kind.info().credentials_hint,
+        Err(_) => "the vendor's credential variables",
     }
 }
 
@@ -287,14 +284,12 @@ fn field_hint(provider: &str, field: &str) -> Option<String> {
     }
 }
 
-/// The vendor's documented API root.
+/// The vendor's documented API root (its registry descriptor).
 pub fn documented_root(provider: &str) -> Option<&'static str> {
-    match provider {
-        "passninja" => Some(walletpass::passninja::DEFAULT_BASE_URL),
-        "ubpass" => Some(walletpass::ubpass::DEFAULT_BASE_URL),
-        "passinstance" => Some(walletpass::passinstance::PRODUCTION_BASE_URL),
-        _ => None,
-    }
+    provider
+        .parse::<walletpass::ProviderKind>()
+        .ok()
+        .and_then(|kind| kind.info().default_base_url)
 }
 
 /// What to do next.

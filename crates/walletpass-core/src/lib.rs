@@ -26,6 +26,7 @@ pub mod memory;
 pub mod model;
 pub mod paging;
 pub mod provider;
+pub mod vendor;
 pub mod webhook;
 
 pub use capabilities::{Capabilities, Misfit};
@@ -34,6 +35,7 @@ pub use error::{Error, ErrorKind, FieldError, Operation, Result};
 pub use memory::MemoryProvider;
 pub use model::*;
 pub use provider::{BatchProvider, WalletProvider, WalletProviderExt, paginate};
+pub use vendor::{EnvVar, Vendor, VendorInfo, config_error};
 pub use webhook::{
     CreatedWebhookSubscription, HmacScheme, NewWebhookSubscription, SignatureError, SignedMessage,
     WebhookDelivery, WebhookEvent, WebhookEventKind, WebhookSubscription, WebhookVerifier,

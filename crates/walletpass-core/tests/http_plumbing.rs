@@ -15,10 +15,8 @@ const SECRET: &str = "sk_live_do_not_print_me";
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 4,
-        initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
-        budget: Duration::from_secs(10),
-        jitter: false,
+        ..RetryPolicy::quick()
     }
 }
 

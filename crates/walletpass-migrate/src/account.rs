@@ -43,28 +43,36 @@ pub fn identity(config: &ProviderConfig) -> String {
     use walletpass::passinstance::Credentials;
     use walletpass::ubpass::UbpassAuth;
     match config {
-        ProviderConfig::Memory => "memory".into(),
+        ProviderConfig::Memory(_) => "memory".into(),
         ProviderConfig::PassNinja(c) => {
-            format!("passninja {} account {}", root(&c.base_url), c.account_id)
+            format!(
+                "passninja {} account {}",
+                root(&c.http.base_url),
+                c.account_id
+            )
         }
         ProviderConfig::Ubpass(c) => match (&c.workspace_id, &c.auth) {
-            (Some(w), _) => format!("ubpass {} workspace {w}", root(&c.base_url)),
+            (Some(w), _) => format!("ubpass {} workspace {w}", root(&c.http.base_url)),
             (None, UbpassAuth::ApiKey(k)) => {
-                format!("ubpass {} api key {}", root(&c.base_url), fingerprint(k))
+                format!(
+                    "ubpass {} api key {}",
+                    root(&c.http.base_url),
+                    fingerprint(k)
+                )
             }
             (None, UbpassAuth::Bearer(t)) => {
-                format!("ubpass {} token {}", root(&c.base_url), fingerprint(t))
+                format!("ubpass {} token {}", root(&c.http.base_url), fingerprint(t))
             }
         },
         ProviderConfig::Passinstance(c) => match &c.credentials {
             Credentials::Bearer(t) => format!(
                 "passinstance {} token {}",
-                root(&c.base_url),
+                root(&c.http.base_url),
                 fingerprint(t)
             ),
             Credentials::ApiKey(k) => format!(
                 "passinstance {} api key {}",
-                root(&c.base_url),
+                root(&c.http.base_url),
                 fingerprint(k)
             ),
         },

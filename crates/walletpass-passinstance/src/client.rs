@@ -60,14 +60,10 @@ impl Passinstance {
     /// Build the provider from a configuration.
     pub fn new(config: PassinstanceConfig) -> Result<Self, Error> {
         config.validate()?;
-        let http = HttpClient::builder(PROVIDER)
-            .base_url(config.base_url.clone())
-            .auth(config.auth_headers()?)
-            .timeout(config.timeout)
-            .retry(config.retry.clone())
-            .rate_limit(config.rate_limit)
-            .error_parser(crate::error::parse_error)
-            .build()?;
+        let http =
+            config
+                .http
+                .client(PROVIDER, config.auth_headers()?, crate::error::parse_error)?;
         Ok(Self {
             http,
             config: Arc::new(config),

@@ -6,8 +6,9 @@ use std::fmt;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use walletpass_core::http::{BaseUrl, RetryPolicy};
-use walletpass_core::{Error, ErrorKind, HmacScheme, Operation, TemplateId};
+use walletpass_core::http::{BaseUrl, HttpOptions};
+use walletpass_core::vendor::{Lookup, OneOf, base_url_of, env_value, one_of};
+use walletpass_core::{Error, HmacScheme, TemplateId};
 
 use crate::PROVIDER;
 
@@ -104,23 +105,18 @@ impl Default for BatchPolling {
 /// ```
 /// use walletpass_passinstance::{Environment, PassinstanceConfig};
 /// let config = PassinstanceConfig::bearer("pi_secret_token").with_environment(Environment::Staging);
-/// assert_eq!(config.base_url, "https://staging-api.passinstance.com/api/v1");
+/// assert_eq!(config.http.base_url, "https://staging-api.passinstance.com/api/v1");
 /// assert!(!format!("{config:?}").contains("pi_secret_token"));
 /// ```
 #[derive(Clone)]
 pub struct PassinstanceConfig {
     /// The bearer token or API key.
     pub credentials: Credentials,
-    /// The API root: production unless changed (https, or http to a loopback host).
-    pub base_url: String,
+    /// The API root (production unless changed), timeout, retries ("Abuse protection": back
+    /// off when told) and client-side rate limit, so bulk work stays under the vendor's limit.
+    pub http: HttpOptions,
     /// The template used when a [`NewPass`](walletpass_core::NewPass) names none.
     pub default_template: Option<TemplateId>,
-    /// Timeout of one attempt.
-    pub timeout: Duration,
-    /// Retries of 429, 5xx and connection failures ("Abuse protection": back off when told).
-    pub retry: RetryPolicy,
-    /// Client-side requests-per-second limit, so bulk work stays under the vendor's limit.
-    pub rate_limit: Option<f64>,
     /// How batch jobs are polled.
     pub batch_polling: BatchPolling,
     /// The (assumed) webhook signature scheme: header name, signed message and tolerance
@@ -132,24 +128,17 @@ impl fmt::Debug for PassinstanceConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PassinstanceConfig")
             .field("credentials", &self.credentials)
-            .field(
-                "base_url",
-                &walletpass_core::http::shown_url_text(&self.base_url),
-            )
+            .field("http", &self.http)
             .field("default_template", &self.default_template)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("rate_limit", &self.rate_limit)
             .field("batch_polling", &self.batch_polling)
             .field("webhook_scheme", &self.webhook_scheme)
             .finish()
     }
 }
 
+/// [`walletpass_core::config_error`] for this provider (the webhook scheme's variables use it).
 pub(crate) fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
+    walletpass_core::config_error(PROVIDER, message)
 }
 
 impl PassinstanceConfig {
@@ -157,11 +146,8 @@ impl PassinstanceConfig {
     pub fn new(credentials: Credentials) -> Self {
         Self {
             credentials,
-            base_url: PRODUCTION_BASE_URL.to_owned(),
+            http: HttpOptions::new(PRODUCTION_BASE_URL),
             default_template: None,
-            timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            rate_limit: None,
             batch_polling: BatchPolling::default(),
             webhook_scheme: crate::webhook::default_scheme(),
         }
@@ -177,7 +163,7 @@ impl PassinstanceConfig {
         Self::new(Credentials::ApiKey(SecretString::from(key.into())))
     }
 
-    /// Read `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY` (the token wins when both are set),
+    /// Read `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY` (exactly one: both set is an error),
     /// the optional `PASSINSTANCE_BASE_URL` and `PASSINSTANCE_TEMPLATE_ID`, and the webhook
     /// signature settings (`PASSINSTANCE_WEBHOOK_*`, see [`crate::webhook`]).
     pub fn from_env() -> Result<Self, Error> {
@@ -186,24 +172,25 @@ impl PassinstanceConfig {
 
     /// As [`from_env`](Self::from_env), reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let mut config = match (get(ENV_TOKEN), get(ENV_API_KEY)) {
-            (Some(token), _) => Self::bearer(token),
-            (None, Some(key)) => Self::api_key(key),
-            (None, None) => {
+        Self::read(&lookup, None)
+    }
+
+    /// As [`from_lookup`](Self::from_lookup), with `base_url` (when given) in place of
+    /// `PASSINSTANCE_BASE_URL`.
+    pub(crate) fn read(lookup: Lookup<'_>, base_url: Option<&str>) -> Result<Self, Error> {
+        let mut config = match one_of(PROVIDER, lookup, ENV_TOKEN, ENV_API_KEY)? {
+            OneOf::First(token) => Self::bearer(token),
+            OneOf::Second(key) => Self::api_key(key),
+            OneOf::Neither => {
                 return Err(config_error(format!(
                     "credentials: set {ENV_TOKEN} (bearer token) or {ENV_API_KEY} (API key)"
                 )));
             }
         };
-        if let Some(url) = get(ENV_BASE_URL) {
-            config.base_url = url;
+        if let Some(url) = base_url_of(lookup, base_url, ENV_BASE_URL) {
+            config.http.base_url = url;
         }
-        if let Some(template) = get(ENV_TEMPLATE_ID) {
+        if let Some(template) = env_value(lookup, ENV_TEMPLATE_ID) {
             let template = TemplateId::new(template.clone()).map_err(|e| {
                 config_error(format!(
                     "{ENV_TEMPLATE_ID}: '{template}' is not a template id"
@@ -212,44 +199,22 @@ impl PassinstanceConfig {
             })?;
             config.default_template = Some(template);
         }
-        config.webhook_scheme = crate::webhook::webhook_scheme_from_lookup(&lookup)?;
+        config.webhook_scheme = crate::webhook::webhook_scheme_from_lookup(lookup)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Use production or staging.
     pub fn with_environment(mut self, environment: Environment) -> Self {
-        self.base_url = environment.base_url().to_owned();
+        self.http.base_url = environment.base_url().to_owned();
         self
     }
 
-    /// Use another API root (a simulator, a proxy).
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
+    walletpass_core::http_setters!();
 
     /// Use `template` when a new pass names none.
     pub fn with_default_template(mut self, template: TemplateId) -> Self {
         self.default_template = Some(template);
-        self
-    }
-
-    /// Set the timeout of one attempt.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Limit requests per second.
-    pub fn with_rate_limit(mut self, rps: f64) -> Self {
-        self.rate_limit = Some(rps);
         self
     }
 
@@ -282,7 +247,7 @@ impl PassinstanceConfig {
                 }
             )));
         }
-        BaseUrl::parse(&self.base_url).map_err(|e| e.with_provider(PROVIDER))?;
+        BaseUrl::parse(&self.http.base_url).map_err(|e| e.with_provider(PROVIDER))?;
         if let Some(template) = &self.default_template {
             crate::convert::check_template_id(template)
                 .map_err(|e| config_error(format!("default_template: {}", e.message())))?;
@@ -308,25 +273,14 @@ impl PassinstanceConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
+    use walletpass_core::ErrorKind;
+    use walletpass_core::vendor::vars;
 
     #[test]
     fn from_env_reads_a_token_or_a_key() {
         let config = PassinstanceConfig::from_lookup(vars(&[(ENV_TOKEN, "t0k")])).unwrap();
         assert!(matches!(config.credentials, Credentials::Bearer(_)));
-        assert_eq!(config.base_url, PRODUCTION_BASE_URL);
+        assert_eq!(config.http.base_url, PRODUCTION_BASE_URL);
 
         let config = PassinstanceConfig::from_lookup(vars(&[
             (ENV_API_KEY, "k3y"),
@@ -335,20 +289,31 @@ mod tests {
         ]))
         .unwrap();
         assert!(matches!(config.credentials, Credentials::ApiKey(_)));
-        assert_eq!(config.base_url, "http://127.0.0.1:9000/api/v1");
+        assert_eq!(config.http.base_url, "http://127.0.0.1:9000/api/v1");
         assert_eq!(
             config.default_template.unwrap().as_str(),
             "tpl_abcdef1234567890"
         );
 
-        let both =
-            PassinstanceConfig::from_lookup(vars(&[(ENV_TOKEN, "t"), (ENV_API_KEY, "k")])).unwrap();
-        assert_eq!(both.credentials.mode(), "bearer");
+        // Both set: refused, as on every vendor, rather than one silently dropped.
+        let both = PassinstanceConfig::from_lookup(vars(&[(ENV_TOKEN, "t"), (ENV_API_KEY, "k")]))
+            .unwrap_err();
+        assert_eq!(both.kind(), ErrorKind::Config);
+        assert!(
+            both.to_string()
+                .contains("PASSINSTANCE_TOKEN and PASSINSTANCE_API_KEY are both set"),
+            "{both}"
+        );
+        // Blank is unset: a blank token leaves the key.
+        let config =
+            PassinstanceConfig::from_lookup(vars(&[(ENV_TOKEN, "  "), (ENV_API_KEY, " k ")]))
+                .unwrap();
+        assert_eq!(config.credentials.mode(), "api_key");
     }
 
     #[test]
     fn from_env_names_what_is_missing_or_wrong() {
-        let err = PassinstanceConfig::from_lookup(vars(&[])).unwrap_err();
+        let err = PassinstanceConfig::from_lookup(vars::<&str, &str>(&[])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.to_string().contains(ENV_TOKEN) && err.to_string().contains(ENV_API_KEY));
 
@@ -383,8 +348,8 @@ mod tests {
     #[test]
     fn environments_have_the_documented_roots() {
         let staging = PassinstanceConfig::bearer("t").with_environment(Environment::Staging);
-        assert_eq!(staging.base_url, STAGING_BASE_URL);
+        assert_eq!(staging.http.base_url, STAGING_BASE_URL);
         let back = staging.with_environment(Environment::Production);
-        assert_eq!(back.base_url, PRODUCTION_BASE_URL);
+        assert_eq!(back.http.base_url, PRODUCTION_BASE_URL);
     }
 }

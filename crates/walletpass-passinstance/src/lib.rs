@@ -36,6 +36,7 @@ mod error;
 mod ids;
 mod notifications;
 mod provider;
+pub mod vendor;
 pub mod webhook;
 mod wire;
 
@@ -51,6 +52,7 @@ pub use config::{
 pub use ids::{BundleId, NotificationId, check_template_id};
 pub use notifications::{Notification, NotificationTarget};
 pub use provider::capabilities;
+pub use vendor::PassinstanceVendor;
 pub use webhook::PassinstanceWebhookVerifier;
 
 /// The provider name errors, spans and events carry.

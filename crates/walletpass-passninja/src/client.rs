@@ -48,14 +48,9 @@ impl PassNinja {
                 "x-account-id",
                 SecretString::from(config.account_id.clone()),
             )?;
-        let http = HttpClient::builder(PROVIDER)
-            .base_url(config.base_url.clone())
-            .auth(auth)
-            .timeout(config.timeout)
-            .retry(config.retry.clone())
-            .rate_limit(config.rate_limit)
-            .error_parser(crate::error::parse_error)
-            .build()?;
+        let http = config
+            .http
+            .client(PROVIDER, auth, crate::error::parse_error)?;
         Ok(Self {
             http,
             field_specs: Arc::new(config.field_specs),

@@ -4,13 +4,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use walletpass_core::http::RetryPolicy;
-use walletpass_core::{Error, ErrorKind, FieldSpec, Operation, TemplateId};
+use walletpass_core::http::HttpOptions;
+use walletpass_core::vendor::{Lookup, env_value};
+use walletpass_core::{Error, FieldSpec, TemplateId};
 
-use crate::ids;
+use crate::{PROVIDER, ids};
+
+fn config_error(message: String) -> Error {
+    walletpass_core::config_error(PROVIDER, message)
+}
 
 /// The vendor's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.passninja.com/v1";
@@ -64,16 +68,10 @@ pub struct PassNinjaConfig {
     pub api_key: SecretString,
     /// Sent as `X-ACCOUNT-ID` (`aid_0x<hex>`).
     pub account_id: String,
-    /// The API root, `https://api.passninja.com/v1` unless overridden (https, or http to a
-    /// loopback host).
-    pub base_url: String,
-    /// Timeout of one attempt.
-    pub timeout: Duration,
-    /// Retries of 429, 5xx and connection failures.
-    pub retry: RetryPolicy,
-    /// Client-side requests-per-second limit (the vendor throttles at 10 rps for self-serve
-    /// accounts sending texts, 100 for enterprise).
-    pub rate_limit: Option<f64>,
+    /// The API root (`https://api.passninja.com/v1` unless overridden), timeout, retries and
+    /// client-side rate limit (the vendor throttles at 10 rps for self-serve accounts sending
+    /// texts, 100 for enterprise).
+    pub http: HttpOptions,
     /// Field specs of the templates this provider works with: labels, placements, defaults and
     /// required keys, which PassNinja keeps in its dashboard rather than on the pass.
     pub field_specs: BTreeMap<TemplateId, Vec<FieldSpec>>,
@@ -93,24 +91,12 @@ impl fmt::Debug for PassNinjaConfig {
         f.debug_struct("PassNinjaConfig")
             .field("api_key", &"[REDACTED]")
             .field("account_id", &self.account_id)
-            .field(
-                "base_url",
-                &walletpass_core::http::shown_url_text(&self.base_url),
-            )
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("rate_limit", &self.rate_limit)
+            .field("http", &self.http)
             .field("field_specs", &self.field_specs.keys().collect::<Vec<_>>())
             .field("fetch_required_keys", &self.fetch_required_keys)
             .field("accept_legacy_webhooks", &self.accept_legacy_webhooks)
             .finish()
     }
-}
-
-fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(crate::PROVIDER)
-        .with_operation(Operation::Configure)
 }
 
 impl PassNinjaConfig {
@@ -119,10 +105,7 @@ impl PassNinjaConfig {
         Self {
             api_key: SecretString::from(api_key.into()),
             account_id: account_id.into(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            rate_limit: None,
+            http: HttpOptions::new(DEFAULT_BASE_URL),
             field_specs: BTreeMap::new(),
             fetch_required_keys: false,
             accept_legacy_webhooks: false,
@@ -137,17 +120,23 @@ impl PassNinjaConfig {
 
     /// As [`from_env`](Self::from_env), reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        Self::read(&lookup, None)
+    }
+
+    /// As [`from_lookup`](Self::from_lookup), with `base_url` (when given) in place of
+    /// `PASSNINJA_BASE_URL`.
+    pub(crate) fn read(lookup: Lookup<'_>, base_url: Option<&str>) -> Result<Self, Error> {
+        let get = |name: &str| env_value(lookup, name);
         let api_key =
             get(ENV_API_KEY).ok_or_else(|| config_error(format!("{ENV_API_KEY} is not set")))?;
         let account_id = get(ENV_ACCOUNT_ID)
             .ok_or_else(|| config_error(format!("{ENV_ACCOUNT_ID} is not set")))?;
-        let mut config = Self::new(api_key, account_id.trim());
-        if let Some(url) = get(ENV_BASE_URL) {
-            config.base_url = url.trim().to_owned();
+        let mut config = Self::new(api_key, account_id);
+        if let Some(url) = walletpass_core::vendor::base_url_of(lookup, base_url, ENV_BASE_URL) {
+            config.http.base_url = url;
         }
         if let Some(path) = get(ENV_FIELD_SPECS) {
-            let path = path.trim();
+            let path = path.as_str();
             let bytes = std::fs::read(path).map_err(|e| {
                 config_error(format!("{ENV_FIELD_SPECS}: cannot read '{path}': {e}"))
             })?;
@@ -159,29 +148,7 @@ impl PassNinjaConfig {
         Ok(config)
     }
 
-    /// Use another API root (a simulator, a proxy).
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Set the timeout of one attempt.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Limit requests per second.
-    pub fn with_rate_limit(mut self, rps: f64) -> Self {
-        self.rate_limit = Some(rps);
-        self
-    }
+    walletpass_core::http_setters!();
 
     /// Declare a template's fields (labels, placements, defaults, required keys).
     pub fn with_field_specs(mut self, template: TemplateId, specs: Vec<FieldSpec>) -> Self {
@@ -228,18 +195,8 @@ impl PassNinjaConfig {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
+    use walletpass_core::ErrorKind;
+    use walletpass_core::vendor::vars;
 
     #[test]
     fn from_env_reads_the_three_variables() {
@@ -248,7 +205,7 @@ mod tests {
             (ENV_ACCOUNT_ID, "aid_0xa01"),
         ]))
         .unwrap();
-        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.http.base_url, DEFAULT_BASE_URL);
         assert_eq!(config.account_id, "aid_0xa01");
         let config = PassNinjaConfig::from_lookup(vars(&[
             (ENV_API_KEY, "k"),
@@ -256,7 +213,7 @@ mod tests {
             (ENV_BASE_URL, "http://127.0.0.1:9/v1"),
         ]))
         .unwrap();
-        assert_eq!(config.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(config.http.base_url, "http://127.0.0.1:9/v1");
     }
 
     #[test]

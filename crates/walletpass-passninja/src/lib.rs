@@ -43,6 +43,7 @@
 pub mod assumptions;
 pub mod config;
 pub mod ids;
+pub mod vendor;
 pub mod webhook;
 
 mod client;
@@ -58,6 +59,7 @@ pub use config::{
 };
 pub use error::{CODES as ERROR_CODES, parse_error};
 pub use provider::capabilities;
+pub use vendor::PassNinjaVendor;
 pub use webhook::PassNinjaWebhookVerifier;
 
 /// The provider's name in errors, spans and events.

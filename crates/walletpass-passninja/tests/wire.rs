@@ -3,8 +3,6 @@
 //! body sent, and the parsing of the doc's example answers (`tests/fixtures/`, see its README
 //! for the doc section of each).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use walletpass_core::http::RetryPolicy;
 use walletpass_core::{
@@ -52,13 +50,7 @@ fn specs() -> Vec<FieldSpec> {
 fn config(server: &MockServer) -> PassNinjaConfig {
     PassNinjaConfig::new(KEY, ACCOUNT)
         .with_base_url(format!("{}/v1", server.uri()))
-        .with_retry(RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(10),
-            max_backoff: Duration::from_millis(50),
-            budget: Duration::from_secs(10),
-            jitter: false,
-        })
+        .with_retry(RetryPolicy::quick())
         .with_field_specs(template(), specs())
 }
 

@@ -15,6 +15,7 @@ pub mod device;
 pub mod harness;
 pub mod passinstance;
 pub mod passninja;
+pub mod simulators;
 pub mod tls;
 pub mod ubpass;
 pub mod variants;
@@ -23,3 +24,4 @@ pub use harness::{
     DEFAULT_REQUEST_LOG, Deviation, Fault, LoggedRequest, RequestLog, RunningSim, SimConfig,
     VendorResponses, serve,
 };
+pub use simulators::{SIMULATORS, Simulator, simulator};

@@ -98,19 +98,12 @@ impl Ubpass {
         if let Some(ws) = &config.workspace_id {
             auth = auth.with("x-workspace-id", SecretString::from(ws.clone()))?;
         }
-        let http = HttpClient::builder(PROVIDER)
-            .base_url(config.base_url.clone())
-            .auth(auth)
-            .timeout(config.timeout)
-            .retry(config.retry.clone())
-            .rate_limit(config.rate_limit)
-            .error_parser(parse_error)
-            .build()?;
+        let http = config.http.client(PROVIDER, auth, parse_error)?;
         let s3 = reqwest::Client::builder()
-            .timeout(config.timeout.max(Duration::from_secs(60)))
+            .timeout(config.http.timeout.max(Duration::from_secs(60)))
             .build()
             .map_err(|e| {
-                crate::config::config_error("could not build the upload client".into())
+                walletpass_core::config_error(PROVIDER, "could not build the upload client")
                     .with_source(e)
             })?;
         Ok(Self {

@@ -3,11 +3,11 @@
 //! environment (`UBPASS_API_KEY` or `UBPASS_TOKEN`, `UBPASS_WORKSPACE_ID`, `UBPASS_BASE_URL`).
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::SecretString;
-use walletpass_core::http::RetryPolicy;
-use walletpass_core::{Error, ErrorKind, Operation};
+use walletpass_core::http::HttpOptions;
+use walletpass_core::vendor::{Lookup, OneOf, base_url_of, env_value, one_of};
+use walletpass_core::{Error, config_error};
 
 use crate::PROVIDER;
 
@@ -58,14 +58,9 @@ pub struct UbpassConfig {
     /// Sent as `x-workspace-id` on every request when set (pattern `^[a-zA-Z0-9-_]+$`); without
     /// it the vendor uses the caller's first workspace.
     pub workspace_id: Option<String>,
-    /// The API root, [`DEFAULT_BASE_URL`] unless overridden (https, or http to a loopback host).
-    pub base_url: String,
-    /// Timeout of one attempt.
-    pub timeout: Duration,
-    /// Retries of 429, 5xx and connection failures.
-    pub retry: RetryPolicy,
-    /// Client-side requests-per-second limit.
-    pub rate_limit: Option<f64>,
+    /// The API root ([`DEFAULT_BASE_URL`] unless overridden), timeout, retries and client-side
+    /// rate limit.
+    pub http: HttpOptions,
 }
 
 impl fmt::Debug for UbpassConfig {
@@ -73,13 +68,7 @@ impl fmt::Debug for UbpassConfig {
         f.debug_struct("UbpassConfig")
             .field("auth", &self.auth)
             .field("workspace_id", &self.workspace_id)
-            .field(
-                "base_url",
-                &walletpass_core::http::shown_url_text(&self.base_url),
-            )
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("rate_limit", &self.rate_limit)
+            .field("http", &self.http)
             .finish()
     }
 }
@@ -89,10 +78,7 @@ impl UbpassConfig {
         Self {
             auth,
             workspace_id: None,
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: Duration::from_secs(30),
-            retry: RetryPolicy::default(),
-            rate_limit: None,
+            http: HttpOptions::new(DEFAULT_BASE_URL),
         }
     }
 
@@ -112,59 +98,36 @@ impl UbpassConfig {
         self
     }
 
-    /// Use another API root (a simulator, a staging host).
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Set the timeout of one attempt.
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Set the retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Send at most `rps` requests per second.
-    pub fn with_rate_limit(mut self, rps: f64) -> Self {
-        self.rate_limit = Some(rps);
-        self
-    }
+    walletpass_core::http_setters!();
 
     /// Read the configuration from the environment: `UBPASS_API_KEY` or `UBPASS_TOKEN` (exactly
-    /// one), and the optional `UBPASS_WORKSPACE_ID` and `UBPASS_BASE_URL`. Empty values count
-    /// as unset.
+    /// one), and the optional `UBPASS_WORKSPACE_ID` and `UBPASS_BASE_URL`. Values are trimmed;
+    /// empty values count as unset.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// [`from_env`](Self::from_env) over any lookup function (for tests and other sources).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut config = match (get(ENV_API_KEY), get(ENV_TOKEN)) {
-            (Some(key), None) => Self::api_key(key),
-            (None, Some(token)) => Self::bearer(token),
-            (Some(_), Some(_)) => {
-                return Err(config_error(format!(
-                    "{ENV_API_KEY} and {ENV_TOKEN} are both set; set exactly one"
-                )));
-            }
-            (None, None) => {
-                return Err(config_error(format!(
-                    "{ENV_API_KEY} (or {ENV_TOKEN}) is not set"
-                )));
+        Self::read(&lookup, None)
+    }
+
+    /// As [`from_lookup`](Self::from_lookup), with `base_url` (when given) in place of
+    /// `UBPASS_BASE_URL`.
+    pub(crate) fn read(lookup: Lookup<'_>, base_url: Option<&str>) -> Result<Self, Error> {
+        let mut config = match one_of(PROVIDER, lookup, ENV_API_KEY, ENV_TOKEN)? {
+            OneOf::First(key) => Self::api_key(key),
+            OneOf::Second(token) => Self::bearer(token),
+            OneOf::Neither => {
+                return Err(config_error(
+                    PROVIDER,
+                    format!("{ENV_API_KEY} (or {ENV_TOKEN}) is not set"),
+                ));
             }
         };
-        if let Some(ws) = get(ENV_WORKSPACE_ID) {
-            config.workspace_id = Some(ws);
-        }
-        if let Some(url) = get(ENV_BASE_URL) {
-            config.base_url = url;
+        config.workspace_id = env_value(lookup, ENV_WORKSPACE_ID);
+        if let Some(url) = base_url_of(lookup, base_url, ENV_BASE_URL) {
+            config.http.base_url = url;
         }
         config.validate()?;
         Ok(config)
@@ -180,14 +143,15 @@ impl UbpassConfig {
             .trim()
             .is_empty()
         {
-            return Err(config_error("auth: the credential is empty".to_owned()));
+            return Err(config_error(PROVIDER, "auth: the credential is empty"));
         }
         if let Some(ws) = &self.workspace_id
             && !crate::wire::is_valid_id(ws)
         {
-            return Err(config_error(format!(
-                "workspace_id: '{ws}' does not match ^[a-zA-Z0-9-_]+$"
-            ))
+            return Err(config_error(
+                PROVIDER,
+                format!("workspace_id: '{ws}' does not match ^[a-zA-Z0-9-_]+$"),
+            )
             .with_field_error("workspace_id", "must match ^[a-zA-Z0-9-_]+$"));
         }
         Ok(())
@@ -199,28 +163,11 @@ impl UbpassConfig {
     }
 }
 
-pub(crate) fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
+    use walletpass_core::ErrorKind;
+    use walletpass_core::vendor::vars as env;
 
     #[test]
     fn env_reads_key_or_token_workspace_and_base_url() {
@@ -232,15 +179,15 @@ mod tests {
         .unwrap();
         assert!(matches!(c.auth, UbpassAuth::ApiKey(_)));
         assert_eq!(c.workspace_id.as_deref(), Some("ws-1"));
-        assert_eq!(c.base_url, "http://127.0.0.1:9/v1");
+        assert_eq!(c.http.base_url, "http://127.0.0.1:9/v1");
         let c = UbpassConfig::from_lookup(env(&[("UBPASS_TOKEN", "jwt")])).unwrap();
         assert!(matches!(c.auth, UbpassAuth::Bearer(_)));
-        assert_eq!(c.base_url, DEFAULT_BASE_URL);
+        assert_eq!(c.http.base_url, DEFAULT_BASE_URL);
     }
 
     #[test]
     fn env_errors_name_the_variables() {
-        let err = UbpassConfig::from_lookup(env(&[])).unwrap_err();
+        let err = UbpassConfig::from_lookup(env::<&str, &str>(&[])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.to_string().contains("UBPASS_API_KEY"));
         let err = UbpassConfig::from_lookup(env(&[("UBPASS_API_KEY", "k"), ("UBPASS_TOKEN", "t")]))

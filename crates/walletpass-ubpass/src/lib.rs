@@ -43,6 +43,7 @@ mod locations;
 mod notifications;
 mod provider;
 mod uploads;
+pub mod vendor;
 mod wire;
 
 /// The provider name errors and spans carry.
@@ -64,3 +65,4 @@ pub use wire::{
     PassField, PassLocation, PassMetadata, PassNotification, PassRefBody, SignedUrl, UploadInfo,
     WalletPass, WalletPassWrite,
 };
+pub use vendor::UbpassVendor;

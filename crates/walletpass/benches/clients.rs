@@ -448,12 +448,7 @@ const VENDORS: [Vendor; 3] = [
 ];
 
 fn connect(vendor: &Vendor, sim: &Sim) -> Arc<dyn WalletProvider> {
-    let vars = vendor.vars;
-    let lookup = |name: &str| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
-    };
+    let lookup = walletpass::vendor::vars(vendor.vars);
     walletpass::connect(ProviderConfig::from_lookup(vendor.kind, Some(&sim.base), lookup).unwrap())
         .unwrap()
 }

@@ -1,12 +1,6 @@
-//! Building a provider from configuration or from the environment.
-//!
-//! | provider | variables |
-//! |---|---|
-//! | `memory` | none |
-//! | `passninja` | `PASSNINJA_API_KEY`, `PASSNINJA_ACCOUNT_ID`, optional `PASSNINJA_BASE_URL` |
-//! | `ubpass` | `UBPASS_API_KEY` or `UBPASS_TOKEN`, optional `UBPASS_WORKSPACE_ID`, `UBPASS_BASE_URL` |
-//! | `passinstance` | `PASSINSTANCE_TOKEN` or `PASSINSTANCE_API_KEY`, optional `PASSINSTANCE_BASE_URL` |
-//! | `apple` | none (embedded test certificate); `APPLE_PASS_CERT` + `APPLE_PASS_KEY` or `APPLE_PASS_P12`, `APPLE_WWDR_CERT`, optional `APPLE_PASS_KEY_PASSWORD`, `APPLE_TEAM_ID`, `APPLE_PASS_TYPE_ID`, `APPLE_DATA_DIR`, `APPLE_PUBLIC_URL` |
+//! Building a provider from configuration or from the environment, through the vendor
+//! registry ([`crate::registry`]): the variables each provider reads are in its descriptor
+//! ([`ProviderKind::info`]), and `walletpass --help` and the README list them.
 //!
 //! `WALLETPASS_PROVIDER` names the provider [`from_env`] builds (default `memory`).
 
@@ -15,58 +9,153 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use walletpass_core::http::RetryPolicy;
+use walletpass_core::http::{HttpOptions, RetryPolicy};
+use walletpass_core::vendor::{Lookup, VendorInfo};
+use walletpass_core::{Error, Operation, Result, SecretString, WalletProvider, WebhookVerifier};
 
-use walletpass_core::{Error, ErrorKind, MemoryProvider, Operation, Result, WalletProvider};
+pub use crate::registry::{ProviderConfig, ProviderKind};
 
-/// The providers this build knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ProviderKind {
-    /// The in-memory reference provider.
-    Memory,
-    /// PassNinja.
-    #[cfg(feature = "passninja")]
-    PassNinja,
-    /// ubpass.
-    #[cfg(feature = "ubpass")]
-    Ubpass,
-    /// Passinstance.
-    #[cfg(feature = "passinstance")]
-    Passinstance,
-    /// Apple Wallet passes signed here, no vendor.
-    #[cfg(feature = "apple")]
-    Apple,
+/// Generates [`ProviderKind`], [`ProviderConfig`] and their dispatch from the registry's list
+/// of `Variant => Descriptor` lines (see [`crate::registry`]).
+macro_rules! registry {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        $variant:ident => $vendor:ty
+    ),* $(,)?) => {
+        /// The providers this build knows, one per registry line.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ProviderKind {
+            $( $(#[doc = $doc])* $(#[cfg($cfg)])? $variant, )*
+        }
+
+        impl ProviderKind {
+            /// Every provider compiled into this build, in registry order.
+            pub const ALL: &'static [ProviderKind] = &[
+                $( $(#[cfg($cfg)])? ProviderKind::$variant, )*
+            ];
+
+            /// The provider's descriptor: name, variables, conformance defaults.
+            pub fn info(self) -> &'static walletpass_core::VendorInfo {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderKind::$variant => <$vendor as walletpass_core::Vendor>::info(), )*
+                }
+            }
+
+            pub(crate) fn read(
+                self,
+                lookup: walletpass_core::vendor::Lookup<'_>,
+                base_url: Option<&str>,
+            ) -> walletpass_core::Result<ProviderConfig> {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderKind::$variant => {
+                        <$vendor as walletpass_core::Vendor>::from_lookup(lookup, base_url).map(ProviderConfig::$variant)
+                    } )*
+                }
+            }
+
+            /// A configuration that runs on this machine with no account, keeping its
+            /// state under `dir`; `None` for a vendor that needs an account.
+            pub fn local_config(
+                self,
+                dir: &std::path::Path,
+            ) -> Option<walletpass_core::Result<ProviderConfig>> {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderKind::$variant => {
+                        <$vendor as walletpass_core::Vendor>::local_config(dir)
+                            .map(|c| c.map(ProviderConfig::$variant))
+                    } )*
+                }
+            }
+
+            pub(crate) fn verifier(
+                self,
+                secret: walletpass_core::SecretString,
+                lookup: walletpass_core::vendor::Lookup<'_>,
+            ) -> walletpass_core::Result<Box<dyn walletpass_core::WebhookVerifier>> {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderKind::$variant => {
+                        <$vendor as walletpass_core::Vendor>::webhook_verifier(secret, lookup)
+                    } )*
+                }
+            }
+        }
+
+        /// How to build a provider: the configuration of one registry line's backend.
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub enum ProviderConfig {
+            $(
+                $(#[doc = $doc])* $(#[cfg($cfg)])?
+                $variant(<$vendor as walletpass_core::Vendor>::Config),
+            )*
+        }
+
+        impl ProviderConfig {
+            /// Which provider this configures.
+            pub fn kind(&self) -> ProviderKind {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderConfig::$variant(_) => ProviderKind::$variant, )*
+                }
+            }
+
+            /// The HTTP options, for a backend that sends requests.
+            pub fn http_mut(&mut self) -> Option<&mut walletpass_core::http::HttpOptions> {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderConfig::$variant(c) => <$vendor as walletpass_core::Vendor>::http(c), )*
+                }
+            }
+
+            /// Declare templates' field specs where the vendor keeps labels and placements
+            /// out of its API (PassNinja); `false` where that does not apply.
+            pub fn declare_field_specs(
+                &mut self,
+                specs: std::collections::BTreeMap<
+                    walletpass_core::TemplateId,
+                    Vec<walletpass_core::FieldSpec>,
+                >,
+            ) -> bool {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderConfig::$variant(c) => {
+                        <$vendor as walletpass_core::Vendor>::declare_field_specs(c, specs)
+                    } )*
+                }
+            }
+
+            pub(crate) fn same_backend_account(&self, other: &ProviderConfig) -> bool {
+                #[allow(unreachable_patterns)] // with a single backend compiled in
+                match (self, other) {
+                    $( $(#[cfg($cfg)])?
+                    (ProviderConfig::$variant(a), ProviderConfig::$variant(b)) => {
+                        <$vendor as walletpass_core::Vendor>::same_account(a, b)
+                    } )*
+                    _ => false,
+                }
+            }
+
+            pub(crate) fn build(
+                self,
+            ) -> walletpass_core::Result<std::sync::Arc<dyn walletpass_core::WalletProvider>> {
+                match self {
+                    $( $(#[cfg($cfg)])? ProviderConfig::$variant(c) => <$vendor as walletpass_core::Vendor>::build(c), )*
+                }
+            }
+        }
+    };
 }
+pub(crate) use registry;
 
 impl ProviderKind {
-    /// Every provider compiled into this build.
-    pub const ALL: &'static [ProviderKind] = &[
-        ProviderKind::Memory,
-        #[cfg(feature = "passninja")]
-        ProviderKind::PassNinja,
-        #[cfg(feature = "ubpass")]
-        ProviderKind::Ubpass,
-        #[cfg(feature = "passinstance")]
-        ProviderKind::Passinstance,
-        #[cfg(feature = "apple")]
-        ProviderKind::Apple,
-    ];
-
     /// The name used in configuration (`WALLETPASS_PROVIDER`, `--provider`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Memory => "memory",
-            #[cfg(feature = "passninja")]
-            ProviderKind::PassNinja => "passninja",
-            #[cfg(feature = "ubpass")]
-            ProviderKind::Ubpass => "ubpass",
-            #[cfg(feature = "passinstance")]
-            ProviderKind::Passinstance => "passinstance",
-            #[cfg(feature = "apple")]
-            ProviderKind::Apple => "apple",
-        }
+        self.info().name
     }
+}
+
+/// The descriptors of every provider compiled into this build, in registry order.
+pub fn vendors() -> impl Iterator<Item = &'static VendorInfo> {
+    ProviderKind::ALL.iter().map(|k| k.info())
 }
 
 impl fmt::Display for ProviderKind {
@@ -85,7 +174,7 @@ impl FromStr for ProviderKind {
             .ok_or_else(|| {
                 let known: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
                 Error::new(
-                    ErrorKind::Config,
+                    walletpass_core::ErrorKind::Config,
                     format!(
                         "provider: unknown provider '{name}'; expected one of: {}",
                         known.join(", ")
@@ -96,82 +185,32 @@ impl FromStr for ProviderKind {
     }
 }
 
-/// How to build a provider.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum ProviderConfig {
-    /// The in-memory reference provider.
-    Memory,
-    /// PassNinja.
-    #[cfg(feature = "passninja")]
-    PassNinja(walletpass_passninja::PassNinjaConfig),
-    /// ubpass.
-    #[cfg(feature = "ubpass")]
-    Ubpass(walletpass_ubpass::UbpassConfig),
-    /// Passinstance.
-    #[cfg(feature = "passinstance")]
-    Passinstance(walletpass_passinstance::PassinstanceConfig),
-    /// Apple Wallet passes signed here.
-    #[cfg(feature = "apple")]
-    Apple(walletpass_apple::AppleConfig),
-}
-
 impl ProviderConfig {
+    /// The memory provider's configuration (there is nothing to configure).
+    pub fn memory() -> Self {
+        ProviderConfig::Memory(walletpass_core::memory::MemoryConfig)
+    }
+
     /// The configuration of `kind` from its environment variables, with an optional base URL
     /// that overrides the vendor's (a simulator, staging, a proxy).
     pub fn from_env(kind: ProviderKind, base_url: Option<&str>) -> Result<Self> {
         Self::from_lookup(kind, base_url, |name| std::env::var(name).ok())
     }
 
-    /// The same, reading variables through `lookup` (for tests and config files).
+    /// The same, reading variables through `lookup` (for tests and config files). Every
+    /// vendor reads them by one rule: values are trimmed, an empty value is unset, and two
+    /// alternative credentials both set is an error.
     pub fn from_lookup(
         kind: ProviderKind,
         base_url: Option<&str>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        let _ = (&base_url, &lookup);
-        match kind {
-            ProviderKind::Memory => Ok(ProviderConfig::Memory),
-            #[cfg(feature = "passninja")]
-            ProviderKind::PassNinja => {
-                let config = walletpass_passninja::PassNinjaConfig::from_lookup(lookup)?;
-                Ok(ProviderConfig::PassNinja(match base_url {
-                    Some(url) => config.with_base_url(url),
-                    None => config,
-                }))
-            }
-            #[cfg(feature = "ubpass")]
-            ProviderKind::Ubpass => {
-                let config = walletpass_ubpass::UbpassConfig::from_lookup(lookup)?;
-                Ok(ProviderConfig::Ubpass(match base_url {
-                    Some(url) => config.with_base_url(url),
-                    None => config,
-                }))
-            }
-            #[cfg(feature = "passinstance")]
-            ProviderKind::Passinstance => {
-                let config = walletpass_passinstance::PassinstanceConfig::from_lookup(lookup)?;
-                Ok(ProviderConfig::Passinstance(match base_url {
-                    Some(url) => config.with_base_url(url),
-                    None => config,
-                }))
-            }
-            #[cfg(feature = "apple")]
-            ProviderKind::Apple => match base_url {
-                Some(_) => Err(Error::new(
-                    ErrorKind::Config,
-                    "base_url: the apple provider calls no API (it signs passes here); unset --base-url / WALLETPASS_BASE_URL, and set APPLE_PUBLIC_URL for where passes are served",
-                )
-                .with_operation(Operation::Configure)),
-                None => Ok(ProviderConfig::Apple(
-                    walletpass_apple::AppleConfig::from_lookup(lookup)?,
-                )),
-            },
-        }
+        let lookup: Lookup<'_> = &lookup;
+        kind.read(lookup, base_url)
     }
 
-    /// Set the timeout of one attempt, whichever vendor this configures. The memory provider
-    /// sends no requests: HTTP settings do not apply to it.
+    /// Set the timeout of one attempt, whichever vendor this configures. The memory and apple
+    /// providers send no requests: HTTP settings do not apply to them.
     ///
     /// ```
     /// use std::time::Duration;
@@ -185,53 +224,33 @@ impl ProviderConfig {
     /// # Ok::<(), walletpass::Error>(())
     /// ```
     pub fn with_timeout(self, timeout: Duration) -> Self {
-        self.map_http(|c| *c.timeout = timeout)
+        self.map_http(|h| h.timeout = timeout)
     }
 
     /// Set the retry policy (429, 5xx and connection failures), whichever vendor this
     /// configures.
     pub fn with_retry(self, retry: RetryPolicy) -> Self {
-        self.map_http(|c| *c.retry = retry.clone())
+        self.map_http(|h| h.retry = retry)
     }
 
     /// Limit requests per second on the client side, whichever vendor this configures.
     pub fn with_rate_limit(self, rps: f64) -> Self {
-        self.map_http(|c| *c.rate_limit = Some(rps))
+        self.map_http(|h| h.rate_limit = Some(rps))
     }
 
-    /// Apply `f` to the HTTP settings of the vendor configuration, if any.
-    fn map_http(mut self, f: impl Fn(&mut HttpSettings<'_>)) -> Self {
-        let _ = &f; // unused in a build without vendors
-        match &mut self {
-            ProviderConfig::Memory => {}
-            #[cfg(feature = "apple")]
-            ProviderConfig::Apple(_) => {}
-            #[cfg(feature = "passninja")]
-            ProviderConfig::PassNinja(c) => f(&mut HttpSettings {
-                timeout: &mut c.timeout,
-                retry: &mut c.retry,
-                rate_limit: &mut c.rate_limit,
-            }),
-            #[cfg(feature = "ubpass")]
-            ProviderConfig::Ubpass(c) => f(&mut HttpSettings {
-                timeout: &mut c.timeout,
-                retry: &mut c.retry,
-                rate_limit: &mut c.rate_limit,
-            }),
-            #[cfg(feature = "passinstance")]
-            ProviderConfig::Passinstance(c) => f(&mut HttpSettings {
-                timeout: &mut c.timeout,
-                retry: &mut c.retry,
-                rate_limit: &mut c.rate_limit,
-            }),
+    /// Apply `f` to the HTTP options of the vendor configuration, if any.
+    fn map_http(mut self, f: impl FnOnce(&mut HttpOptions)) -> Self {
+        if let Some(http) = self.http_mut() {
+            f(http);
         }
         self
     }
 
     /// Whether `self` and `other` reach the same vendor account, as far as the settings show:
-    /// the same vendor and API root (compared without a trailing `/`), and the same account
-    /// (PassNinja: account id; ubpass: workspace id, or the same credential when neither names
-    /// one; Passinstance: the same credential, since nothing else names the account). Two
+    /// the same vendor, and the same account by the vendor's own rule (its descriptor's
+    /// `same_account`: PassNinja: API root and account id; ubpass: API root and workspace id,
+    /// or the same credential when neither names one; Passinstance: API root and the same
+    /// credential, since nothing else names the account; apple: the same data directory). Two
     /// memory configurations are never the same: each builds its own store.
     ///
     /// Two different credentials of one Passinstance account cannot be told apart here: a
@@ -251,94 +270,13 @@ impl ProviderConfig {
     /// # Ok::<(), walletpass::Error>(())
     /// ```
     pub fn same_account(&self, other: &ProviderConfig) -> bool {
-        #[cfg(any(feature = "passninja", feature = "ubpass", feature = "passinstance"))]
-        fn root(url: &str) -> &str {
-            url.trim().trim_end_matches('/')
-        }
-        #[cfg(any(feature = "ubpass", feature = "passinstance"))]
-        fn same_secret(
-            a: &walletpass_core::SecretString,
-            b: &walletpass_core::SecretString,
-        ) -> bool {
-            use walletpass_core::ExposeSecret;
-            a.expose_secret() == b.expose_secret()
-        }
-        match (self, other) {
-            #[cfg(feature = "passninja")]
-            (ProviderConfig::PassNinja(a), ProviderConfig::PassNinja(b)) => {
-                root(&a.base_url) == root(&b.base_url) && a.account_id == b.account_id
-            }
-            #[cfg(feature = "ubpass")]
-            (ProviderConfig::Ubpass(a), ProviderConfig::Ubpass(b)) => {
-                use walletpass_ubpass::UbpassAuth;
-                let same_credential = match (&a.auth, &b.auth) {
-                    (UbpassAuth::ApiKey(x), UbpassAuth::ApiKey(y))
-                    | (UbpassAuth::Bearer(x), UbpassAuth::Bearer(y)) => same_secret(x, y),
-                    _ => false,
-                };
-                root(&a.base_url) == root(&b.base_url)
-                    && match (&a.workspace_id, &b.workspace_id) {
-                        (Some(x), Some(y)) => x == y,
-                        (None, None) => same_credential,
-                        _ => false,
-                    }
-            }
-            #[cfg(feature = "passinstance")]
-            (ProviderConfig::Passinstance(a), ProviderConfig::Passinstance(b)) => {
-                use walletpass_passinstance::Credentials;
-                root(&a.base_url) == root(&b.base_url)
-                    && match (&a.credentials, &b.credentials) {
-                        (Credentials::Bearer(x), Credentials::Bearer(y))
-                        | (Credentials::ApiKey(x), Credentials::ApiKey(y)) => same_secret(x, y),
-                        _ => false,
-                    }
-            }
-            #[cfg(feature = "apple")]
-            (ProviderConfig::Apple(a), ProviderConfig::Apple(b)) => {
-                !a.in_memory && !b.in_memory && a.data_dir == b.data_dir
-            }
-            _ => false,
-        }
+        self.same_backend_account(other)
     }
-
-    /// Which provider this configures.
-    pub fn kind(&self) -> ProviderKind {
-        match self {
-            ProviderConfig::Memory => ProviderKind::Memory,
-            #[cfg(feature = "passninja")]
-            ProviderConfig::PassNinja(_) => ProviderKind::PassNinja,
-            #[cfg(feature = "ubpass")]
-            ProviderConfig::Ubpass(_) => ProviderKind::Ubpass,
-            #[cfg(feature = "passinstance")]
-            ProviderConfig::Passinstance(_) => ProviderKind::Passinstance,
-            #[cfg(feature = "apple")]
-            ProviderConfig::Apple(_) => ProviderKind::Apple,
-        }
-    }
-}
-
-/// The HTTP knobs every vendor configuration has, borrowed.
-struct HttpSettings<'a> {
-    timeout: &'a mut Duration,
-    retry: &'a mut RetryPolicy,
-    rate_limit: &'a mut Option<f64>,
 }
 
 /// Build a provider.
 pub fn connect(config: ProviderConfig) -> Result<Arc<dyn WalletProvider>> {
-    match config {
-        ProviderConfig::Memory => Ok(Arc::new(MemoryProvider::new())),
-        #[cfg(feature = "passninja")]
-        ProviderConfig::PassNinja(c) => Ok(Arc::new(walletpass_passninja::PassNinja::new(c)?)),
-        #[cfg(feature = "ubpass")]
-        ProviderConfig::Ubpass(c) => Ok(Arc::new(walletpass_ubpass::Ubpass::new(c)?)),
-        #[cfg(feature = "passinstance")]
-        ProviderConfig::Passinstance(c) => {
-            Ok(Arc::new(walletpass_passinstance::Passinstance::new(c)?))
-        }
-        #[cfg(feature = "apple")]
-        ProviderConfig::Apple(c) => Ok(Arc::new(walletpass_apple::Apple::new(c)?)),
-    }
+    config.build()
 }
 
 /// The verifier (and signer) of `kind`'s inbound webhook deliveries for `secret`, without a
@@ -356,43 +294,10 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn WalletProvider>> {
 /// ```
 pub fn webhook_verifier(
     kind: ProviderKind,
-    secret: walletpass_core::SecretString,
+    secret: SecretString,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<Box<dyn walletpass_core::WebhookVerifier>> {
-    let _ = &lookup;
-    match kind {
-        ProviderKind::Memory => {
-            walletpass_core::require_webhook_secret("memory", &secret)?;
-            Ok(Box::new(
-                walletpass_core::memory::MemoryWebhookVerifier::new(secret),
-            ))
-        }
-        #[cfg(feature = "passninja")]
-        ProviderKind::PassNinja => {
-            walletpass_core::require_webhook_secret(walletpass_passninja::PROVIDER, &secret)?;
-            Ok(Box::new(
-                walletpass_passninja::PassNinjaWebhookVerifier::new(secret),
-            ))
-        }
-        #[cfg(feature = "ubpass")]
-        ProviderKind::Ubpass => Err(Error::unsupported(
-            walletpass_ubpass::PROVIDER,
-            Operation::VerifyWebhook,
-        )),
-        #[cfg(feature = "passinstance")]
-        ProviderKind::Passinstance => {
-            use walletpass_passinstance::webhook;
-            walletpass_core::require_webhook_secret(walletpass_passinstance::PROVIDER, &secret)?;
-            let scheme = webhook::webhook_scheme_from_lookup(lookup)?;
-            Ok(Box::new(
-                webhook::PassinstanceWebhookVerifier::new(secret).with_scheme(scheme),
-            ))
-        }
-        ProviderKind::Apple => Err(Error::unsupported(
-            walletpass_apple::PROVIDER,
-            Operation::VerifyWebhook,
-        )),
-    }
+) -> Result<Box<dyn WebhookVerifier>> {
+    kind.verifier(secret, &lookup)
 }
 
 /// Build the provider named by `WALLETPASS_PROVIDER` (default `memory`) from its environment
@@ -409,18 +314,8 @@ pub fn from_env() -> Result<Arc<dyn WalletProvider>> {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
+    use walletpass_core::ErrorKind;
+    use walletpass_core::vendor::vars;
 
     #[cfg(all(feature = "passninja", feature = "ubpass"))]
     #[test]
@@ -454,7 +349,7 @@ mod tests {
         ])));
         assert!(ub(&[("UBPASS_API_KEY", "k1")]).same_account(&ub(&[("UBPASS_API_KEY", "k1")])));
         assert!(!ub(&[("UBPASS_API_KEY", "k1")]).same_account(&ub(&[("UBPASS_API_KEY", "k2")])));
-        assert!(!ProviderConfig::Memory.same_account(&ProviderConfig::Memory));
+        assert!(!ProviderConfig::memory().same_account(&ProviderConfig::memory()));
         assert!(!a.same_account(&w1));
     }
 
@@ -525,7 +420,8 @@ mod tests {
             assert_eq!(config.kind(), *kind);
             let provider = connect(config).unwrap();
             assert_eq!(provider.name(), kind.as_str());
-            let err = ProviderConfig::from_lookup(*kind, None, vars(&[])).unwrap_err();
+            let err =
+                ProviderConfig::from_lookup(*kind, None, vars::<&str, &str>(&[])).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config, "{kind}: {err}");
         }
     }

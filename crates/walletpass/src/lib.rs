@@ -8,7 +8,7 @@
 //! ```
 //! # async fn demo() -> walletpass::Result<()> {
 //! use walletpass::{NewPass, PassContent, ProviderConfig, WalletProvider};
-//! let provider = walletpass::connect(ProviderConfig::Memory)?;
+//! let provider = walletpass::connect(ProviderConfig::memory())?;
 //! let pass = provider
 //!     .create(NewPass::new(PassContent::builder().value("tier", "Gold").build()?))
 //!     .await?;
@@ -18,8 +18,9 @@
 //! ```
 
 mod connect;
+pub mod registry;
 
-pub use connect::{ProviderConfig, ProviderKind, connect, from_env, webhook_verifier};
+pub use connect::{ProviderConfig, ProviderKind, connect, from_env, vendors, webhook_verifier};
 pub use walletpass_core::*;
 
 /// The HTTP settings an application chooses ([`RetryPolicy`](http::RetryPolicy), base URL

@@ -8,62 +8,42 @@ use std::time::Duration;
 
 use walletpass::http::RetryPolicy;
 use walletpass::{ErrorKind, ListQuery, ProviderConfig, ProviderKind, TemplateId};
+use walletpass_sim::SimConfig;
 use walletpass_sim::harness::RunningSim;
-use walletpass_sim::{SimConfig, passinstance, passninja, ubpass};
 
-/// A simulator of `kind`, the variables its client needs, and a listing query it answers.
+/// A simulator of `kind` (from the simulator table), the variables its client needs, and a
+/// listing query it answers (in the demo template where the vendor lists only by template).
 async fn sim(
     kind: ProviderKind,
-    config: SimConfig,
+    sim_config: SimConfig,
 ) -> (RunningSim, Vec<(&'static str, String)>, ListQuery) {
-    match kind {
-        ProviderKind::PassNinja => {
-            let mut query = ListQuery::new();
-            query.template = Some(TemplateId::new(passninja::DEMO_TEMPLATE_ID).unwrap());
-            let vars = vec![
-                ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY.to_owned()),
-                (
-                    "PASSNINJA_ACCOUNT_ID",
-                    passninja::DEMO_ACCOUNT_ID.to_owned(),
-                ),
-            ];
-            (passninja::start(config).await.unwrap(), vars, query)
-        }
-        ProviderKind::Ubpass => {
-            let vars = vec![("UBPASS_API_KEY", ubpass::DEMO_API_KEY.to_owned())];
-            (ubpass::start(config).await.unwrap(), vars, ListQuery::new())
-        }
-        ProviderKind::Passinstance => {
-            let vars = vec![("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN.to_owned())];
-            (
-                passinstance::start(config).await.unwrap(),
-                vars,
-                ListQuery::new(),
-            )
-        }
-        other => panic!("no simulator for {other}"),
+    let table = walletpass_sim::simulator(kind.as_str()).unwrap();
+    let running = (table.start)(sim_config, None).await.unwrap();
+    let vars = (table.env)(running.base_url());
+    let mut query = ListQuery::new();
+    let provider = walletpass::connect(config(kind, &running, &vars)).unwrap();
+    if provider.capabilities().list_requires_template {
+        query.template = table.demo_template.map(|t| TemplateId::new(t).unwrap());
     }
+    (running, vars, query)
 }
 
 fn config(kind: ProviderKind, sim: &RunningSim, vars: &[(&'static str, String)]) -> ProviderConfig {
-    let vars = vars.to_vec();
-    ProviderConfig::from_lookup(kind, Some(sim.base_url()), move |name| {
-        vars.iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
-    .unwrap()
+    ProviderConfig::from_lookup(kind, Some(sim.base_url()), walletpass::vendor::vars(vars)).unwrap()
 }
 
-const VENDORS: [ProviderKind; 3] = [
-    ProviderKind::PassNinja,
-    ProviderKind::Ubpass,
-    ProviderKind::Passinstance,
-];
+/// Every vendor with a simulator, from the registry.
+fn vendors() -> Vec<ProviderKind> {
+    ProviderKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.info().simulator)
+        .collect()
+}
 
 #[tokio::test]
 async fn the_timeout_reaches_every_vendor_client() {
-    for kind in VENDORS {
+    for kind in vendors() {
         let slow = SimConfig {
             latency: Duration::from_millis(400),
             ..SimConfig::default()
@@ -84,7 +64,7 @@ async fn the_timeout_reaches_every_vendor_client() {
 
 #[tokio::test]
 async fn the_retry_policy_reaches_every_vendor_client() {
-    for kind in VENDORS {
+    for kind in vendors() {
         let failing = SimConfig {
             fault_rate: 1.0,
             ..SimConfig::default()

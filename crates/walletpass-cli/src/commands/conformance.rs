@@ -10,18 +10,12 @@ use provider_tests::{
     Fixture, FixtureFields, Receiver, SuiteOptions, TemplateChoice, TemplateProblem,
     choose_template, inspect_template, run_suite,
 };
-use walletpass::{
-    ErrorKind, FieldSpec, ListQuery, NewTemplate, PassId, PassRef, TemplateId, WalletProvider,
-};
+use walletpass::{ErrorKind, ListQuery, PassId, PassRef, ProviderKind, TemplateId, WalletProvider};
 
 use super::Context;
 use crate::cli::ConformanceArgs;
 use crate::failure::{Failure, exit};
 use crate::input;
-
-/// The keys and labels of the template made for the memory provider.
-const SUITE_FIELDS: [(&str, &str); 3] =
-    [("member", "Member"), ("points", "Points"), ("tier", "Tier")];
 
 /// The skip reason of the delivery scenario on a vendor that refuses `http://` receivers.
 const HTTPS_ONLY: &str = "the vendor accepts only https receivers; pass --webhook-receiver URL";
@@ -38,10 +32,11 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
             ),
         ));
     }
+    let kind = ctx.kind()?;
     let provider = ctx.connect()?;
     check_credentials(&provider).await?;
-    let defaults = Defaults::of(provider.name());
-    let receiver = receiver(ctx, &args, provider.name(), defaults.base_url_variable)?;
+    let defaults = kind.info().conformance;
+    let receiver = receiver(ctx, &args, kind)?;
     let mut notes = Vec::new();
     let mut made: Option<TemplateId> = None;
     let mut fixture = Fixture {
@@ -59,9 +54,9 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
             Some(checked_template(&provider, &id).await?)
         }
         // The memory provider starts empty on every invocation, and an apple store may hold no
-        // template yet: make the suite's template, deleted after the run (an apple store keeps
-        // it across invocations).
-        None if matches!(provider.name(), "memory" | "apple") => {
+        // template yet (`makes_suite_template` in their descriptors): make the suite's
+        // template, deleted after the run (an apple store keeps it across invocations).
+        None if defaults.makes_suite_template => {
             let id = suite_template(&provider).await?;
             made = Some(id.clone());
             match checked_template(&provider, &id).await {
@@ -118,7 +113,7 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
         Some(path) => Some(input::read_bytes("--webhook-sample", path)?),
         None => defaults.webhook_sample.map(|s| s.as_bytes().to_vec()),
     };
-    fixture.bad_credentials = bad_credentials(ctx, defaults.credentials)?;
+    fixture.bad_credentials = bad_credentials(ctx, kind)?;
     let options = SuiteOptions {
         fixture,
         skip_snapshot_check: false,
@@ -148,12 +143,12 @@ pub async fn run(ctx: &Context, args: ConformanceArgs) -> Result<u8, Failure> {
 }
 
 /// Where deliveries reach the suite: `--webhook-receiver`, or a loopback receiver on a local
-/// endpoint that accepts `http://` receivers; PassNinja and Passinstance accept only https ones.
+/// endpoint that accepts `http://` receivers; some vendors (PassNinja, Passinstance) accept
+/// only https ones (`https_receivers_only` in their descriptors).
 fn receiver(
     ctx: &Context,
     args: &ConformanceArgs,
-    provider: &str,
-    base_url_variable: Option<&str>,
+    kind: ProviderKind,
 ) -> Result<Receiver, Failure> {
     if let Some(url) = &args.webhook_receiver {
         let parsed = url::Url::parse(url).map_err(|e| {
@@ -169,9 +164,10 @@ fn receiver(
             listen: args.webhook_listen,
         });
     }
-    Ok(match provider {
-        "passninja" | "passinstance" => Receiver::Unavailable(HTTPS_ONLY.into()),
-        _ if targets_loopback(ctx, base_url_variable) => Receiver::Loopback,
+    let info = kind.info();
+    Ok(match info {
+        _ if info.conformance.https_receivers_only => Receiver::Unavailable(HTTPS_ONLY.into()),
+        _ if targets_loopback(ctx, info.base_url_env) => Receiver::Loopback,
         _ => Receiver::Unavailable(
             "a live vendor cannot reach a receiver on this machine; pass --webhook-receiver URL"
                 .into(),
@@ -274,90 +270,16 @@ async fn check_credentials(provider: &Arc<dyn WalletProvider>) -> Result<(), Fai
     }
 }
 
-/// What the suite needs of each provider that the command line can supply by itself.
-struct Defaults {
-    /// A well-formed id no account has.
-    unknown_id: Option<&'static str>,
-    /// An id the backend refuses before sending anything.
-    malformed_id: Option<&'static str>,
-    /// A delivery body in the vendor's documented webhook format.
-    webhook_sample: Option<&'static str>,
-    /// The variables holding credentials, each with a wrong value of the right form.
-    credentials: &'static [(&'static str, &'static str)],
-    /// The variable of the vendor's base URL.
-    base_url_variable: Option<&'static str>,
-}
-impl Defaults {
-    fn of(provider: &str) -> Self {
-        match provider {
-            "memory" => Defaults {
-                unknown_id: Some("wptunknown"),
-                malformed_id: Some("bad$id!"),
-                webhook_sample: Some(
-                    r#"{"id":"evt_1","kind":"pass_updated","provider":"memory","raw":null}"#,
-                ),
-                credentials: &[],
-                base_url_variable: None,
-            },
-            // The CloudEvents example of the PassNinja docs ("Webhooks" section).
-            "passninja" => Defaults {
-                unknown_id: Some("0123456789abcdef00"),
-                malformed_id: Some("not-a-serial!"),
-                webhook_sample: Some(
-                    r#"{"specversion":"1.0","id":"38656a51-a892-8717-587b-f59de5163c2a","source":"https://api.passninja.com/accounts/aid_0xa01","type":"pn.pass.installed","datacontenttype":"application/json","time":"2026-05-12T18:25:43.511Z","pnattempt":1,"data":{"pass_template":"ptk_0x216","pass_id":"fee4a257185906b92a","metadata":{"member.name":"John","discount":"50%"}}}"#,
-                ),
-                credentials: &[("PASSNINJA_API_KEY", "00000000000000000000000000000000")],
-                base_url_variable: Some("PASSNINJA_BASE_URL"),
-            },
-            "ubpass" => Defaults {
-                unknown_id: Some("wpt-unknown-1"),
-                malformed_id: Some("bad$id!"),
-                webhook_sample: None,
-                credentials: &[
-                    ("UBPASS_API_KEY", "wpt-wrong-key"),
-                    ("UBPASS_TOKEN", "wpt-wrong-token"),
-                ],
-                base_url_variable: Some("UBPASS_BASE_URL"),
-            },
-            "passinstance" => Defaults {
-                unknown_id: Some("WPT-UNKNOWN-1"),
-                malformed_id: None,
-                webhook_sample: Some(
-                    r#"{"id":"evt_1","type":"pass.updated","createdAt":"2026-01-01T00:00:00Z","data":{"id":"pass_1","templateId":"tpl_c0c0c0c0c0c0c0c0"}}"#,
-                ),
-                credentials: &[
-                    ("PASSINSTANCE_TOKEN", "pi_wrong_token"),
-                    ("PASSINSTANCE_API_KEY", "pi_wrong_key"),
-                ],
-                base_url_variable: Some("PASSINSTANCE_BASE_URL"),
-            },
-            _ => Defaults {
-                unknown_id: None,
-                malformed_id: None,
-                webhook_sample: None,
-                credentials: &[],
-                base_url_variable: None,
-            },
-        }
-    }
-}
-
-/// The same provider with each credential that is set replaced by a wrong one.
+/// The same provider with each credential that is set replaced by a wrong one (the wrong
+/// values are in the provider's descriptor); `None` where it takes no credentials.
 fn bad_credentials(
     ctx: &Context,
-    credentials: &'static [(&'static str, &'static str)],
+    kind: ProviderKind,
 ) -> Result<Option<Arc<dyn WalletProvider>>, Failure> {
-    if credentials.is_empty() {
-        return Ok(None);
+    match provider_tests::support::wrong_credentials(kind, |name| std::env::var(name).ok()) {
+        Some(lookup) => Ok(Some(ctx.connect_with(lookup)?)),
+        None => Ok(None),
     }
-    let provider = ctx.connect_with(|name| {
-        let real = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        match credentials.iter().find(|(var, _)| *var == name) {
-            Some((_, wrong)) => real.map(|_| (*wrong).to_owned()),
-            None => real,
-        }
-    })?;
-    Ok(Some(provider))
 }
 
 /// Whether the endpoint is on this machine, so that it can deliver webhooks to a loopback
@@ -398,11 +320,9 @@ async fn delete_made(provider: &Arc<dyn WalletProvider>, id: &TemplateId) -> Res
 
 /// Make the suite's template (`member`, `points`, `tier`) where the provider holds none.
 async fn suite_template(provider: &Arc<dyn WalletProvider>) -> Result<TemplateId, Failure> {
-    let mut template = NewTemplate::new("conformance")?;
-    for (key, label) in SUITE_FIELDS {
-        template = template.with_field(FieldSpec::new(key)?.with_label(label))?;
-    }
-    Ok(provider.create_template(template).await?.id)
+    Ok(provider_tests::support::suite_template(provider.as_ref())
+        .await?
+        .id)
 }
 
 #[cfg(test)]

@@ -8,25 +8,20 @@
 //! out its own way (Passinstance stores none, ubpass has no primary or auxiliary row).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use provider_tests::Receiver;
+use provider_tests::receiver::{Delivery, ServerGuard};
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::UnboundedReceiver;
 use walletpass::{
-    ErrorKind, Field, NewPass, NewWebhookSubscription, Pass, PassContent, PassPatch,
-    ProviderConfig, ProviderKind, TemplateId, WalletProvider, WebhookEvent, WebhookEventKind,
-    WebhookVerifier,
+    ErrorKind, Field, NewPass, NewWebhookSubscription, Pass, PassContent, PassPatch, ProviderKind,
+    TemplateId, WalletProvider, WebhookEvent, WebhookEventKind, WebhookVerifier,
 };
 use walletpass_sim::{RunningSim, SimConfig};
 
 use super::Context;
-use super::sim::Vendor;
 use crate::cli::OutputFormat;
 use crate::failure::{Failure, exit};
 use crate::output;
@@ -36,7 +31,7 @@ const WEBHOOK_WAIT: Duration = Duration::from_secs(15);
 
 /// One vendor in the demo: its simulator, the provider built on it, and what happened.
 struct Backend {
-    vendor: Vendor,
+    kind: ProviderKind,
     provider: Arc<dyn WalletProvider>,
     template: Option<TemplateId>,
     sim: RunningSim,
@@ -44,6 +39,12 @@ struct Backend {
     patched: Option<Pass>,
     void: Value,
     webhook: Value,
+    /// The deliveries of its subscription, the sink's server, and its verifier.
+    inbox: Option<(
+        UnboundedReceiver<Delivery>,
+        ServerGuard,
+        Box<dyn WebhookVerifier>,
+    )>,
 }
 
 /// The keys, labels and values of the demo pass.
@@ -72,53 +73,60 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     // serves https with a certificate made now, whose CA their simulators trust.
     let tls = walletpass_sim::tls::TestTls::generate().map_err(Failure::Other)?;
     let mut backends = Vec::new();
-    for vendor in Vendor::ALL {
-        let sim = vendor
-            .start_trusting(SimConfig::default(), Some(tls.ca_pem.clone()))
-            .await
-            .map_err(|e| {
-                Failure::Other(format!("cannot start the {} simulator: {e}", vendor.name()))
-            })?;
-        let provider = connect(vendor, sim.base_url())?;
+    for simulator in walletpass_sim::SIMULATORS {
+        let kind: ProviderKind = simulator.name.parse()?;
+        let simulated = provider_tests::support::connect_to_simulator(
+            kind,
+            SimConfig::default(),
+            Some(tls.ca_pem.clone()),
+        )
+        .await
+        .map_err(Failure::Other)?;
         say(&format!(
             "  started {:<12} {}",
-            vendor.name(),
-            sim.base_url()
+            kind.as_str(),
+            simulated.running.base_url()
         ))?;
         backends.push(Backend {
-            vendor,
-            template: vendor.demo_template().map(TemplateId::new).transpose()?,
-            provider,
-            sim,
+            kind,
+            template: simulator.demo_template.map(TemplateId::new).transpose()?,
+            provider: simulated.provider,
+            sim: simulated.running,
             created: None,
             patched: None,
             void: Value::Null,
             webhook: Value::Null,
+            inbox: None,
         });
     }
 
-    // Subscribe before changing anything, so the patch below is delivered.
-    let receiver = Receiver::start(&tls).await?;
+    // Subscribe before changing anything, so the patch below is delivered: each vendor to its
+    // own loopback sink (https where the vendor takes only https receivers).
     for b in &mut backends {
         let caps = b.provider.capabilities();
         if !(caps.webhooks_create && caps.webhooks_verify) {
-            b.webhook = json!({ "skipped": format!("{} has no webhooks", b.vendor.name()) });
+            b.webhook = json!({ "skipped": format!("{} has no webhooks", b.kind.as_str()) });
             continue;
         }
-        let base = match b.vendor {
-            Vendor::PassNinja | Vendor::Passinstance => &receiver.https_base_url,
-            _ => &receiver.base_url,
+        let sink = if b.kind.info().conformance.https_receivers_only {
+            Receiver::LoopbackTls(tls.identity())
+        } else {
+            Receiver::Loopback
         };
-        let url = format!("{base}/hooks/{}", b.vendor.name());
+        let (url, deliveries, guard) = sink
+            .start()
+            .await
+            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
         let sub = NewWebhookSubscription::new(&url, vec![WebhookEventKind::PassUpdated])?;
         let created = b.provider.create_webhook(sub).await?;
-        receiver.register(
-            b.vendor.name(),
+        b.inbox = Some((
+            deliveries,
+            guard,
             b.provider.webhook_verifier(created.secret)?,
-        );
+        ));
         say(&format!(
             "  subscribed {} to pass_updated at {url}",
-            b.vendor.name()
+            b.kind.as_str()
         ))?;
     }
 
@@ -132,7 +140,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
         let pass = b.provider.create(new).await?;
         say(&format!(
             "  {:<12} created {}",
-            b.vendor.name(),
+            b.kind.as_str(),
             pass.pass_ref
         ))?;
         b.created = Some(pass);
@@ -140,7 +148,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     let (created_count, created_agree) = {
         let created: Vec<(&str, &Pass)> = backends
             .iter()
-            .filter_map(|b| b.created.as_ref().map(|p| (b.vendor.name(), p)))
+            .filter_map(|b| b.created.as_ref().map(|p| (b.kind.as_str(), p)))
             .collect();
         say(&format!("\n{}", side_by_side(&created)))?;
         (created.len(), agree(&created))
@@ -158,7 +166,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
         let reread = b.provider.get(&pass.pass_ref).await?;
         say(&format!(
             "  {:<12} tier = {}",
-            b.vendor.name(),
+            b.kind.as_str(),
             reread
                 .content
                 .field("tier")
@@ -170,7 +178,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     let (patched_count, patched_ok) = {
         let patched: Vec<(&str, &Pass)> = backends
             .iter()
-            .filter_map(|b| b.patched.as_ref().map(|p| (b.vendor.name(), p)))
+            .filter_map(|b| b.patched.as_ref().map(|p| (b.kind.as_str(), p)))
             .collect();
         let ok = agree(&patched)
             && patched.iter().all(|(_, p)| {
@@ -189,7 +197,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
             Ok(voided) => {
                 say(&format!(
                     "  {:<12} status = {}",
-                    b.vendor.name(),
+                    b.kind.as_str(),
                     voided.status
                 ))?;
                 json!({ "status": voided.status })
@@ -197,7 +205,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
             Err(e) if e.kind() == ErrorKind::Unsupported => {
                 say(&format!(
                     "  {:<12} unsupported: {}",
-                    b.vendor.name(),
+                    b.kind.as_str(),
                     e.message()
                 ))?;
                 json!({ "unsupported": e.message() })
@@ -207,32 +215,27 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     }
 
     say("\n4. inbound webhooks, verified with each backend's verifier")?;
-    let mut events = receiver.events;
-    let expected: Vec<&str> = backends
-        .iter()
-        .filter(|b| b.webhook.is_null())
-        .map(|b| b.vendor.name())
-        .collect();
-    let mut received: BTreeMap<String, Result<WebhookEvent, String>> = BTreeMap::new();
+    let mut received: BTreeMap<&str, Result<WebhookEvent, String>> = BTreeMap::new();
     let deadline = tokio::time::Instant::now() + WEBHOOK_WAIT;
-    while expected.iter().any(|name| !received.contains_key(*name)) {
-        match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Some((name, result))) => {
-                received.entry(name).or_insert(result);
-            }
-            Ok(None) | Err(_) => break,
+    for b in &mut backends {
+        if let Some((deliveries, _, verifier)) = &mut b.inbox
+            && let Ok(Some((headers, body))) =
+                tokio::time::timeout_at(deadline, deliveries.recv()).await
+        {
+            let result = verifier.verify(&headers, &body).map_err(|e| e.to_string());
+            received.insert(b.kind.as_str(), result);
         }
     }
     for b in &mut backends {
         if !b.webhook.is_null() {
-            say(&format!("  {:<12} skipped: no webhooks", b.vendor.name()))?;
+            say(&format!("  {:<12} skipped: no webhooks", b.kind.as_str()))?;
             continue;
         }
-        b.webhook = match received.remove(b.vendor.name()) {
+        b.webhook = match received.remove(b.kind.as_str()) {
             Some(Ok(event)) => {
                 say(&format!(
                     "  {:<12} {} {} for {} (id {})",
-                    b.vendor.name(),
+                    b.kind.as_str(),
                     "verified",
                     event.kind,
                     event
@@ -245,13 +248,13 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
                 json!({ "verified": event })
             }
             Some(Err(reason)) => {
-                say(&format!("  {:<12} REJECTED: {reason}", b.vendor.name()))?;
+                say(&format!("  {:<12} REJECTED: {reason}", b.kind.as_str()))?;
                 json!({ "rejected": reason })
             }
             None => {
                 say(&format!(
                     "  {:<12} nothing arrived within {} s",
-                    b.vendor.name(),
+                    b.kind.as_str(),
                     WEBHOOK_WAIT.as_secs()
                 ))?;
                 json!({ "missing": true })
@@ -273,7 +276,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     let ok = created_agree && patched_ok && webhooks_ok;
     let summary = json!({
         "backends": backends.iter().map(|b| json!({
-            "provider": b.vendor.name(),
+            "provider": b.kind.as_str(),
             "base_url": b.sim.base_url(),
             "created": b.created,
             "patched": b.patched,
@@ -315,29 +318,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Failure> {
     for b in backends {
         b.sim.shutdown().await;
     }
-    receiver.shutdown.abort();
-    receiver.https.abort();
     Ok(if ok { exit::OK } else { exit::OTHER })
-}
-
-/// Build the provider for a vendor's simulator through the facade, as `--provider` would.
-fn connect(vendor: Vendor, base_url: &str) -> Result<Arc<dyn WalletProvider>, Failure> {
-    let env = vendor.env(base_url);
-    let kind: ProviderKind = vendor.name().parse()?;
-    let config = ProviderConfig::from_lookup(kind, Some(base_url), |name| {
-        env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
-    })?;
-    let config = match config {
-        // PassNinja keeps labels on the template (set in its dashboard): declare them.
-        ProviderConfig::PassNinja(c) => match vendor.demo_template() {
-            Some(t) => ProviderConfig::PassNinja(
-                c.with_field_specs(TemplateId::new(t)?, Vendor::passninja_demo_specs()?),
-            ),
-            None => ProviderConfig::PassNinja(c),
-        },
-        other => other,
-    };
-    Ok(walletpass::connect(config)?)
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -387,87 +368,4 @@ fn side_by_side(passes: &[(&str, &Pass)]) -> String {
         });
     }
     output::table(&headers, &rows)
-}
-
-/// A loopback HTTP endpoint that verifies each vendor's deliveries with that vendor's verifier.
-struct Receiver {
-    base_url: String,
-    https_base_url: String,
-    https: tokio::task::JoinHandle<()>,
-    verifiers: Verifiers,
-    events: mpsc::UnboundedReceiver<(String, Result<WebhookEvent, String>)>,
-    shutdown: tokio::task::JoinHandle<()>,
-}
-
-type Verifiers = Arc<Mutex<BTreeMap<String, Box<dyn WebhookVerifier>>>>;
-
-#[derive(Clone)]
-struct ReceiverState {
-    verifiers: Verifiers,
-    events: mpsc::UnboundedSender<(String, Result<WebhookEvent, String>)>,
-}
-
-impl Receiver {
-    async fn start(tls: &walletpass_sim::tls::TestTls) -> Result<Self, Failure> {
-        let verifiers: Verifiers = Arc::new(Mutex::new(BTreeMap::new()));
-        let (tx, rx) = mpsc::unbounded_channel();
-        let state = ReceiverState {
-            verifiers: Arc::clone(&verifiers),
-            events: tx,
-        };
-        let app = Router::new()
-            .route("/hooks/{vendor}", post(receive))
-            .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
-        let (https_base_url, https) = tls
-            .identity()
-            .serve_loopback(app.clone())
-            .await
-            .map_err(|e| Failure::Other(format!("cannot start the webhook receiver: {e}")))?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self {
-            base_url: format!("http://{addr}"),
-            https_base_url,
-            https,
-            verifiers,
-            events: rx,
-            shutdown: task,
-        })
-    }
-
-    fn register(&self, vendor: &str, verifier: Box<dyn WebhookVerifier>) {
-        self.verifiers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(vendor.to_owned(), verifier);
-    }
-}
-
-async fn receive(
-    State(state): State<ReceiverState>,
-    Path(vendor): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let result = {
-        let verifiers = state.verifiers.lock().unwrap_or_else(|p| p.into_inner());
-        match verifiers.get(&vendor) {
-            Some(v) => v.verify(&headers, &body).map_err(|e| e.to_string()),
-            None => Err(format!("no subscription for '{vendor}'")),
-        }
-    };
-    let status = if result.is_ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
-    let _ = state.events.send((vendor, result));
-    status
 }

@@ -19,6 +19,8 @@ use crate::cli::{Cli, Command, OutputFormat};
 use crate::failure::{Failure, exit};
 use crate::output;
 
+pub use sim::target_names as sim_targets;
+
 /// What every command needs: which provider, where, and how to print.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -50,22 +52,15 @@ impl Context {
                 "choose a vendor with --provider, or unset WALLETPASS_BASE_URL",
             ));
         }
-        let config = ProviderConfig::from_lookup(kind, self.base_url.as_deref(), lookup)?;
-        let config = match (config, &self.field_specs) {
-            (ProviderConfig::PassNinja(mut c), Some(path)) => {
-                for (template, specs) in read_field_specs(path)? {
-                    c = c.with_field_specs(template, specs);
-                }
-                ProviderConfig::PassNinja(c)
-            }
-            (_, Some(_)) => {
-                return Err(Failure::usage(format!(
-                    "--field-specs applies to passninja only; {} stores labels and placements on each pass",
-                    kind
-                )));
-            }
-            (config, None) => config,
-        };
+        let mut config = ProviderConfig::from_lookup(kind, self.base_url.as_deref(), lookup)?;
+        if let Some(path) = &self.field_specs
+            && !config.declare_field_specs(read_field_specs(path)?)
+        {
+            return Err(Failure::usage(format!(
+                "--field-specs applies to passninja only; {} stores labels and placements on each pass",
+                kind
+            )));
+        }
         Ok(walletpass::connect(config)?)
     }
 
@@ -91,12 +86,16 @@ impl Context {
         let Ok(kind) = self.kind() else {
             return Failure::Provider(error);
         };
-        let variable = format!("{}_BASE_URL", kind.as_str().to_ascii_uppercase());
+        let Some(variable) = kind.info().base_url_env else {
+            return Failure::Provider(error);
+        };
         let given = self
             .base_url
             .clone()
-            .or_else(|| std::env::var(&variable).ok());
-        let expected = crate::failure::documented_root(kind.as_str())
+            .or_else(|| std::env::var(variable).ok());
+        let expected = kind
+            .info()
+            .default_base_url
             .and_then(|root| url::Url::parse(root).ok())
             .map(|root| root.path().trim_end_matches('/').to_owned())
             .filter(|path| !path.is_empty());
@@ -125,9 +124,13 @@ impl Context {
     /// The selected provider kind.
     pub fn kind(&self) -> Result<ProviderKind, Failure> {
         self.provider.parse().map_err(|e: walletpass::Error| {
+            let names: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
             Failure::usage_hint(
                 e.message().to_owned(),
-                "pass --provider memory|passninja|ubpass|passinstance|apple (or set WALLETPASS_PROVIDER)",
+                format!(
+                    "pass --provider {} (or set WALLETPASS_PROVIDER)",
+                    names.join("|")
+                ),
             )
         })
     }

@@ -3,128 +3,35 @@
 //! accepts, as the environment variables that point this CLI at it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use walletpass::{FieldSpec, Placement, ValidationError};
-
-use walletpass_sim::{Deviation, RunningSim, SimConfig, passinstance, passninja, ubpass};
+use walletpass_sim::{Deviation, SIMULATORS, SimConfig, Simulator};
 
 use super::Context;
-use crate::cli::{SimArgs, SimTarget};
+use crate::cli::SimArgs;
 use crate::failure::{Failure, exit};
 use crate::output;
 
-/// One vendor simulator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Vendor {
-    /// PassNinja.
-    PassNinja,
-    /// ubpass.
-    Ubpass,
-    /// Passinstance.
-    Passinstance,
+/// The names `walletpass sim` takes: each simulator's vendor, and `all`.
+pub fn target_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = SIMULATORS.iter().map(|s| s.name).collect();
+    names.push("all");
+    names
 }
 
-impl Vendor {
-    /// All three, in the order they are printed.
-    pub const ALL: [Vendor; 3] = [Vendor::PassNinja, Vendor::Ubpass, Vendor::Passinstance];
-
-    /// The provider name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Vendor::PassNinja => "passninja",
-            Vendor::Ubpass => "ubpass",
-            Vendor::Passinstance => "passinstance",
-        }
+/// The simulators `target` names (`all`: every one, in table order).
+fn targets(target: &str) -> Result<Vec<&'static Simulator>, Failure> {
+    if target == "all" {
+        return Ok(SIMULATORS.iter().collect());
     }
-
-    /// The headers (or variables) and values the simulator accepts.
-    pub fn credentials(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Vendor::PassNinja => passninja::DEMO_CREDENTIALS,
-            Vendor::Ubpass => ubpass::DEMO_CREDENTIALS,
-            Vendor::Passinstance => passinstance::DEMO_CREDENTIALS,
-        }
-    }
-
-    /// The environment that points the CLI (and the backends' `from_env`) at a simulator.
-    pub fn env(self, base_url: &str) -> Vec<(&'static str, String)> {
-        match self {
-            Vendor::PassNinja => vec![
-                ("PASSNINJA_BASE_URL", base_url.to_owned()),
-                ("PASSNINJA_API_KEY", passninja::DEMO_API_KEY.to_owned()),
-                (
-                    "PASSNINJA_ACCOUNT_ID",
-                    passninja::DEMO_ACCOUNT_ID.to_owned(),
-                ),
-            ],
-            Vendor::Ubpass => vec![
-                ("UBPASS_BASE_URL", base_url.to_owned()),
-                ("UBPASS_API_KEY", ubpass::DEMO_API_KEY.to_owned()),
-                ("UBPASS_WORKSPACE_ID", ubpass::DEMO_WORKSPACE_ID.to_owned()),
-            ],
-            Vendor::Passinstance => vec![
-                ("PASSINSTANCE_BASE_URL", base_url.to_owned()),
-                ("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN.to_owned()),
-            ],
-        }
-    }
-
-    /// The seeded template with the keys `member`, `points` and `tier` (labels Member, Points,
-    /// Tier) that the demo and the conformance suite use; ubpass has no templates.
-    pub fn demo_template(self) -> Option<&'static str> {
-        match self {
-            Vendor::PassNinja => Some(passninja::CONFORMANCE_TEMPLATE_ID),
-            Vendor::Ubpass => None,
-            Vendor::Passinstance => Some(passinstance::CONFORMANCE_TEMPLATE_ID),
-        }
-    }
-
-    /// The field specs of the PassNinja demo template, as its dashboard defines them (PassNinja
-    /// keeps labels and placements on the template, out of reach of the API).
-    pub fn passninja_demo_specs() -> Result<Vec<FieldSpec>, ValidationError> {
-        Ok(vec![
-            FieldSpec::new("member")?
-                .with_label("Member")
-                .with_placement(Placement::Primary),
-            FieldSpec::new("points")?
-                .with_label("Points")
-                .with_placement(Placement::Secondary),
-            FieldSpec::new("tier")?
-                .with_label("Tier")
-                .with_placement(Placement::Auxiliary),
-        ])
-    }
-
-    /// Start the simulator (PassNinja with the demo template added to its demo account).
-    pub async fn start(self, config: SimConfig) -> std::io::Result<RunningSim> {
-        self.start_trusting(config, None).await
-    }
-
-    /// Start the simulator; PassNinja's and Passinstance's webhook deliveries also trust the
-    /// CA `trust_ca_pem` (they refuse `http://` receivers, so a local receiver serves https
-    /// with a test certificate).
-    pub async fn start_trusting(
-        self,
-        config: SimConfig,
-        trust_ca_pem: Option<String>,
-    ) -> std::io::Result<RunningSim> {
-        match self {
-            Vendor::PassNinja => {
-                let options = passninja::PassNinjaOptions {
-                    seed: Some(Arc::new(passninja::conformance_seed())),
-                    trust_ca_pem,
-                    ..passninja::PassNinjaOptions::default()
-                };
-                Ok(passninja::launch(config, options).await?.into_running())
-            }
-            Vendor::Ubpass => ubpass::start(config).await,
-            Vendor::Passinstance => passinstance::start_trusting(config, trust_ca_pem.as_deref())
-                .await
-                .map(|(running, _)| running),
-        }
-    }
+    walletpass_sim::simulator(target)
+        .map(|s| vec![s])
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "sim {target}: no such simulator; expected one of: {}",
+                target_names().join(", ")
+            ))
+        })
 }
 
 /// The kebab-case name of a deviation switch (`drop-field-on-read`).
@@ -179,12 +86,7 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
     for d in &args.deviation {
         base.deviations.insert(parse_deviation(d)?);
     }
-    let vendors: Vec<Vendor> = match args.target {
-        SimTarget::Passninja => vec![Vendor::PassNinja],
-        SimTarget::Ubpass => vec![Vendor::Ubpass],
-        SimTarget::Passinstance => vec![Vendor::Passinstance],
-        SimTarget::All => Vendor::ALL.to_vec(),
-    };
+    let vendors = targets(&args.target)?;
     let mut running = Vec::new();
     for (i, vendor) in vendors.iter().enumerate() {
         let mut config = base.clone();
@@ -199,10 +101,10 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
             })?;
             config.addr = SocketAddr::from(([127, 0, 0, 1], port));
         }
-        let sim = vendor.start(config).await.map_err(|e| {
+        let sim = (vendor.start)(config, None).await.map_err(|e| {
             Failure::usage(format!(
                 "cannot start the {} simulator on {}: {e}",
-                vendor.name(),
+                vendor.name,
                 args.port
                     .map_or("a free port".to_owned(), |p| format!("port {p}"))
             ))
@@ -210,30 +112,29 @@ pub async fn run(_ctx: &Context, args: SimArgs) -> Result<u8, Failure> {
         running.push((*vendor, sim));
     }
     for (vendor, sim) in &running {
-        output::line(&format!("{} {}", vendor.name(), sim.base_url()))?;
+        output::line(&format!("{} {}", vendor.name, sim.base_url()))?;
     }
     for (vendor, sim) in &running {
         let accepted: Vec<String> = vendor
-            .credentials()
+            .credentials
             .iter()
             .map(|(name, value)| format!("{name}: {value}"))
             .collect();
         output::line(&format!(
             "\n# {} accepts {}",
-            vendor.name(),
+            vendor.name,
             accepted.join("; ")
         ))?;
-        let env: Vec<String> = vendor
-            .env(sim.base_url())
+        let env: Vec<String> = (vendor.env)(sim.base_url())
             .into_iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         output::line(&format!(
             "#   export WALLETPASS_PROVIDER={} {}",
-            vendor.name(),
+            vendor.name,
             env.join(" ")
         ))?;
-        if let Some(t) = vendor.demo_template() {
+        if let Some(t) = vendor.demo_template {
             output::line(&format!("#   template {t} (member, points, tier)"))?;
         }
         output::line("#   certify it with the credentials only: walletpass conformance")?;

@@ -41,6 +41,26 @@ impl RetryPolicy {
         }
     }
 
+    /// Quick retries for tests, simulators and examples on this machine: 3 attempts, waits of
+    /// 10 to 100 ms without jitter, a 10 s budget. Tune a field with struct update syntax
+    /// (`RetryPolicy { max_attempts: 8, ..RetryPolicy::quick() }`).
+    ///
+    /// ```
+    /// use walletpass_core::http::RetryPolicy;
+    /// let quick = RetryPolicy::quick();
+    /// assert_eq!(quick.max_attempts, 3);
+    /// assert!(!quick.jitter);
+    /// ```
+    pub fn quick() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(100),
+            budget: Duration::from_secs(10),
+            jitter: false,
+        }
+    }
+
     /// The waits before the 2nd, 3rd, ... attempts.
     pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + Send + use<> {
         let mut builder = ExponentialBuilder::default()

@@ -13,6 +13,7 @@
 //! - Webhook subscriptions record one delivery per matching event; the memory provider sends
 //!   nothing over the network, so each delivery is recorded as not attempted.
 
+mod vendor;
 mod webhook;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use time::OffsetDateTime;
 
+pub use vendor::{MemoryConfig, MemoryVendor};
 pub use webhook::MemoryWebhookVerifier;
 
 use crate::capabilities::Capabilities;

@@ -26,8 +26,7 @@ pub fn env_vars() -> Vec<(String, String)> {
 
 /// A client of `sim` built the way the binary builds it.
 pub fn provider(kind: ProviderKind, sim: &RunningSim) -> Arc<dyn WalletProvider> {
-    let vars = env_vars();
-    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let lookup = walletpass::vendor::vars(&env_vars());
     let config = ProviderConfig::from_lookup(kind, Some(sim.base_url()), lookup).unwrap();
     walletpass::connect(config).unwrap()
 }
