@@ -12,6 +12,7 @@ use crate::config::{
     ENV_DATA_DIR, ENV_ORGANIZATION_NAME, ENV_PASS_CERT, ENV_PASS_KEY, ENV_PASS_KEY_PASSWORD,
     ENV_PASS_P12, ENV_PASS_TYPE_ID, ENV_PUBLIC_URL, ENV_TEAM_ID, ENV_WWDR_CERT,
 };
+use crate::postgres::{ENV_DATABASE_CA, ENV_DATABASE_URL};
 use crate::{Apple, AppleConfig, AppleWebhookVerifier, PROVIDER};
 
 /// The Apple backend as the registry lists it.
@@ -45,6 +46,14 @@ static INFO: VendorInfo = VendorInfo {
         EnvVar::optional(
             ENV_ORGANIZATION_NAME,
             "organizationName default (walletpass)",
+        ),
+        EnvVar::optional(
+            ENV_DATABASE_URL,
+            "a postgres:// URL: the PostgreSQL store instead of SQLite",
+        ),
+        EnvVar::optional(
+            ENV_DATABASE_CA,
+            "the CA of the PostgreSQL server's certificate (a path)",
         ),
     ],
     credentials_hint: "APPLE_PASS_CERT, APPLE_PASS_KEY and APPLE_WWDR_CERT",

@@ -60,9 +60,9 @@ pub use locations::LocationQuery;
 pub use notifications::{NotificationQuery, WRITABLE_NOTIFICATION_STATUSES};
 pub use provider::capabilities;
 pub use uploads::UploadedFile;
+pub use vendor::UbpassVendor;
 pub use wire::{
     BackPassField, BackPassFieldValue, MetadataLocation, NOTIFICATION_STATUSES, NotificationStats,
     PassField, PassLocation, PassMetadata, PassNotification, PassRefBody, SignedUrl, UploadInfo,
     WalletPass, WalletPassWrite,
 };
-pub use vendor::UbpassVendor;
