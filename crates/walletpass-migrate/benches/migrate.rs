@@ -109,7 +109,11 @@ fn limited(rps: f64) -> SimConfig {
 }
 
 async fn passinstance_side(rps: f64) -> Side {
-    let sim = passinstance::start(limited(rps)).await.unwrap();
+    passinstance_side_with(limited(rps)).await
+}
+
+async fn passinstance_side_with(config: SimConfig) -> Side {
+    let sim = passinstance::start(config).await.unwrap();
     let provider = connect(
         ProviderKind::Passinstance,
         &sim,
@@ -355,21 +359,9 @@ async fn sim_part() {
         request_log: 0,
         ..SimConfig::default()
     };
-    let side = |sim: RunningSim| {
-        let provider = connect(
-            ProviderKind::Passinstance,
-            &sim,
-            &[("PASSINSTANCE_TOKEN", passinstance::DEMO_TOKEN)],
-        );
-        Side {
-            sim,
-            provider,
-            template: TemplateId::new(passinstance::CONFORMANCE_TEMPLATE_ID).unwrap(),
-        }
-    };
-    let source = side(passinstance::start(unlimited.clone()).await.unwrap());
+    let source = passinstance_side_with(unlimited.clone()).await;
     seed(&source, n).await;
-    let target = side(passinstance::start(unlimited).await.unwrap());
+    let target = passinstance_side_with(unlimited).await;
     let mapping = Mapping::from_toml("[drop]\nparts = [\"labels\", \"placements\"]\n").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = Checkpoint::open(&dir.path().join("cp.sqlite")).unwrap();
