@@ -12,6 +12,18 @@
 //!    at most 0.5 of the limit end to end; the read phase's own request rate is the figure to
 //!    hold to the source's limit.
 //!
+//! 4. Memory (`memory`): 1,000,000 and 100,000 passes memory -> memory, each size in its own
+//!    child process so that its peak RSS (getrusage `ru_maxrss`) is its own: peak RSS, the RSS
+//!    once the source is seeded (the source store alone), and passes per second (goal: under
+//!    200 MB at 1,000,000, flat from 100,000). The checkpoint is a file in a temporary
+//!    directory, as in a real run.
+//! 5. Simulators (`sim`): 100,000 passes Passinstance -> Passinstance with no rate limit,
+//!    passes per second (goal: at least 5,000/s on 2 cores).
+//!
+//! `BENCH_PARTS` picks the parts, comma-separated from `rate` (runs 1-3 with an A/A control:
+//! run 1 twice), `memory` and `sim` (default: all). `BENCH_MEMORY_SIZES` (default
+//! `100000,1000000`) and `BENCH_SIM_PASSES` (default 100000) change those sizes.
+//!
 //! Run: `cargo bench -p walletpass-migrate --bench migrate`. An optimized build exits 1 when
 //! the end-to-end ratio of run 1 is below the goal. (`cargo test -p walletpass-migrate --bench
 //! migrate` runs it unoptimized: a smoke run, its ratios are not the measurement.)
@@ -34,6 +46,15 @@ use walletpass_sim::{SimConfig, passinstance, passninja};
 
 /// The goal of the issue: end-to-end rate over the limit.
 const GOAL: f64 = 0.95;
+
+/// The memory goal at 1,000,000 passes, in MB of peak RSS.
+const MEMORY_GOAL_MB: f64 = 200.0;
+
+/// The unlimited simulator run's goal, in passes per second.
+const SIM_GOAL: f64 = 5000.0;
+
+/// Set in a child process: the number of passes of its memory run.
+const CHILD: &str = "BENCH_MEMORY_CHILD";
 
 /// Records how long each phase took and how many items it handled.
 #[derive(Default)]
@@ -88,7 +109,11 @@ fn limited(rps: f64) -> SimConfig {
 }
 
 async fn passinstance_side(rps: f64) -> Side {
-    let sim = passinstance::start(limited(rps)).await.unwrap();
+    passinstance_side_with(limited(rps)).await
+}
+
+async fn passinstance_side_with(config: SimConfig) -> Side {
+    let sim = passinstance::start(config).await.unwrap();
     let provider = connect(
         ProviderKind::Passinstance,
         &sim,
@@ -222,8 +247,171 @@ fn verdict(ratio: f64) -> &'static str {
     }
 }
 
+fn parts() -> Vec<String> {
+    std::env::var("BENCH_PARTS")
+        .unwrap_or_else(|_| "rate,memory,sim".into())
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Peak RSS of this process so far, in MB (`ru_maxrss` is in KiB on Linux).
+fn peak_rss_mb() -> f64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    getrusage(UsageWho::RUSAGE_SELF).unwrap().max_rss() as f64 / 1024.0
+}
+
+/// A small member pass, as the memory run migrates it.
+fn small_member(i: usize) -> NewPass {
+    let content = PassContent::builder()
+        .field(Field::new("member", format!("M-{i:07}")).unwrap())
+        .field(Field::new("points", (i % 1000) as i64).unwrap())
+        .build()
+        .unwrap();
+    NewPass::new(content).with_serial_number(PassId::new(format!("SRC-{i:07}")).unwrap())
+}
+
+/// The child process of the memory run: seed `n` passes in a memory source, migrate them to a
+/// memory target with a checkpoint file, print one line of figures.
+async fn memory_child(n: usize) {
+    let source = Arc::new(walletpass_core::MemoryProvider::new());
+    let batch = source.batch().unwrap();
+    for start in (0..n).step_by(1000) {
+        let chunk: Vec<NewPass> = (start..(start + 1000).min(n)).map(small_member).collect();
+        for r in batch.create_many(chunk).await.unwrap() {
+            r.unwrap();
+        }
+    }
+    let seeded = peak_rss_mb();
+    let target = Arc::new(walletpass_core::MemoryProvider::new());
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = Checkpoint::open(&dir.path().join("cp.sqlite")).unwrap();
+    let migration = Migration::new(source, target.clone(), Mapping::from_toml("").unwrap());
+    let started = Instant::now();
+    let summary = migration.run(&checkpoint).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!((summary.migrated, summary.failed), (n, 0), "{summary}");
+    println!(
+        "RESULT {n} {:.1} {seeded:.1} {secs:.2} {}",
+        peak_rss_mb(),
+        checkpoint.largest_read()
+    );
+}
+
+/// Run the memory run of `n` passes in a child process of this benchmark; (peak RSS MB, RSS
+/// once seeded MB, seconds, most checkpoint rows loaded at once).
+fn memory_run(n: usize) -> (f64, f64, f64, usize) {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .env(CHILD, n.to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "memory child {n}: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .unwrap_or_else(|| panic!("memory child {n} printed no result: {text}"));
+    let f: Vec<&str> = line.split_whitespace().collect();
+    (
+        f[1].parse().unwrap(),
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+        f[4].parse().unwrap(),
+    )
+}
+
+fn memory_part() {
+    let sizes: Vec<usize> = std::env::var("BENCH_MEMORY_SIZES")
+        .unwrap_or_else(|_| "100000,1000000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    println!("\nmemory -> memory, each size in its own process (peak RSS by getrusage ru_maxrss)");
+    let mut peaks = Vec::new();
+    for n in sizes {
+        let (peak, seeded, secs, largest) = memory_run(n);
+        println!(
+            "  {n} passes: peak RSS {peak:.1} MB (source store seeded: {seeded:.1} MB; the migration and the target store: {:.1} MB), {:.0} passes/s, at most {largest} checkpoint rows loaded at once",
+            peak - seeded,
+            n as f64 / secs
+        );
+        peaks.push((n, peak));
+    }
+    if let (Some(&(small, a)), Some(&(large, b))) = (peaks.first(), peaks.last())
+        && large > small
+    {
+        println!(
+            "  peak RSS at {large} / at {small}: {:.2} (flat would be 1.00); goal under {MEMORY_GOAL_MB} MB at 1,000,000",
+            b / a
+        );
+    }
+}
+
+async fn sim_part() {
+    let n = env_or("BENCH_SIM_PASSES", 100_000.0) as usize;
+    let unlimited = SimConfig {
+        request_log: 0,
+        ..SimConfig::default()
+    };
+    let source = passinstance_side_with(unlimited.clone()).await;
+    seed(&source, n).await;
+    let target = passinstance_side_with(unlimited).await;
+    let mapping = Mapping::from_toml("[drop]\nparts = [\"labels\", \"placements\"]\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = Checkpoint::open(&dir.path().join("cp.sqlite")).unwrap();
+    let migration = Migration::new(source.provider.clone(), target.provider.clone(), mapping)
+        .source_template(Some(source.template.clone()))
+        .target_template(Some(target.template.clone()))
+        .options(Options {
+            concurrency: 32,
+            ..Options::default()
+        });
+    let started = Instant::now();
+    let summary = migration.run(&checkpoint).await.unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!((summary.migrated, summary.failed), (n, 0), "{summary}");
+    let rate = n as f64 / secs;
+    println!(
+        "\n{n} passes, Passinstance -> Passinstance, no rate limit, batch jobs: {secs:.1}s = {rate:.0} passes/s (goal {SIM_GOAL}/s: {})",
+        if rate >= SIM_GOAL {
+            "goal met"
+        } else {
+            "below the goal"
+        }
+    );
+}
+
 #[tokio::main]
 async fn main() {
+    if let Ok(n) = std::env::var(CHILD) {
+        memory_child(n.parse().unwrap()).await;
+        return;
+    }
+    let parts = parts();
+    let mut goal_met = true;
+    if parts.iter().any(|p| p == "rate") {
+        goal_met = rate_part().await;
+    }
+    if parts.iter().any(|p| p == "memory") {
+        memory_part();
+    }
+    if parts.iter().any(|p| p == "sim") {
+        sim_part().await;
+    }
+    if !goal_met && !cfg!(debug_assertions) {
+        eprintln!("run 1 is below the goal of {GOAL} of the limit end to end");
+        std::process::exit(1);
+    }
+}
+
+/// Runs 1-3 (and the A/A control of run 1); whether run 1 met the goal.
+async fn rate_part() -> bool {
     let n = env_or("BENCH_PASSES", 2000.0) as usize;
     let rps = env_or("BENCH_RPS", 200.0);
     println!("each simulator limited to {rps} requests/s; goal {GOAL} of the limit end to end");
@@ -257,6 +445,20 @@ async fn main() {
         per_call.total.as_secs_f64(),
         n as f64 / per_call.total.as_secs_f64(),
         verdict(end_to_end)
+    );
+
+    // The A/A control: run 1 again, same settings, onto a fresh target.
+    let target = passinstance_side(rps).await;
+    let control = run(&source, &target, rps, false).await;
+    assert_eq!(
+        (control.summary.migrated, control.summary.failed),
+        (n, 0),
+        "{}",
+        control.summary
+    );
+    println!(
+        "  A/A control (run 1 again): end to end {:.3} of the first run's rate",
+        per_call.total.as_secs_f64() / control.total.as_secs_f64()
     );
 
     // 2. The same with batch jobs.
@@ -301,8 +503,5 @@ async fn main() {
         "  end to end: {:.2}s = {end_to_end:.3} of min(source, target); with equal limits the bound is 0.5 when every pass is read before the first write",
         summaries.total.as_secs_f64()
     );
-    if !goal_met && !cfg!(debug_assertions) {
-        eprintln!("run 1 is below the goal of {GOAL} of the limit end to end");
-        std::process::exit(1);
-    }
+    goal_met
 }

@@ -74,14 +74,24 @@ impl Checkpoint {
 
     /// One row.
     pub fn row(&self, source_ref: &str) -> Result<Option<Row>, CheckpointError> {
+        self.one_row("source_ref = ?1", source_ref)
+    }
+
+    /// The first row (in checkpoint order) matching `condition` (an SQL condition of
+    /// constants and `?1`), with `?1` bound to `value`.
+    pub(super) fn one_row(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<Row>, CheckpointError> {
         let conn = self.lock();
         let found = conn
             .query_row(
                 &format!(
-                    "SELECT {} FROM passes WHERE source_ref = ?1",
+                    "SELECT {} FROM passes WHERE {condition} ORDER BY seq LIMIT 1",
                     self.columns()
                 ),
-                [source_ref],
+                [value],
                 row_from,
             )
             .optional()?;

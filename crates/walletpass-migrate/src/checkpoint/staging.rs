@@ -282,9 +282,12 @@ impl Checkpoint {
         limit: usize,
     ) -> Result<Vec<(i64, Row, Staged)>, CheckpointError> {
         let conn = self.lock();
+        // `+p.state`: the walk follows `seq` (the primary key) from `after`, never the state
+        // index plus a sort of every row in those states per batch, so a phase reads the
+        // table once however many batches it takes.
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {JOINED} FROM passes p JOIN temp.items i ON i.source_ref = p.source_ref
-             WHERE p.state IN ({}) AND p.seq > ?1 {filter} ORDER BY p.seq LIMIT ?2",
+             WHERE +p.state IN ({}) AND p.seq > ?1 {filter} ORDER BY p.seq LIMIT ?2",
             state_list(states)
         ))?;
         let rows = stmt
@@ -495,26 +498,11 @@ impl Checkpoint {
         &self,
         identity: &str,
     ) -> Result<Option<Row>, CheckpointError> {
-        let conn = self.lock();
-        let found = conn
-            .query_row(
-                &format!(
-                    "SELECT {} FROM passes WHERE identity = ?1 AND target_ref IS NOT NULL
-                         AND state IN ('created', 'verified', 'mismatch', 'retired')
-                     ORDER BY seq LIMIT 1",
-                    self.columns()
-                ),
-                [identity],
-                row_from,
-            )
-            .optional()?;
-        match found {
-            Some((mut row, state)) => {
-                row.state = State::parse(&state)?;
-                Ok(Some(row))
-            }
-            None => Ok(None),
-        }
+        self.one_row(
+            "identity = ?1 AND target_ref IS NOT NULL
+                 AND state IN ('created', 'verified', 'mismatch', 'retired')",
+            identity,
+        )
     }
 
     /// Up to `limit` rows after position `after`, every state, in the order first recorded,

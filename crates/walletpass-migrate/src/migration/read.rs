@@ -25,7 +25,7 @@ enum Admitted {
     /// It does not fit the target: its source ref and every reason.
     Misfit(String, Vec<String>),
     /// It fits.
-    Item(Item),
+    Item(Box<Item>),
 }
 
 impl Run<'_> {
@@ -218,7 +218,7 @@ impl Run<'_> {
             if !reasons.is_empty() {
                 return Ok(Admitted::Misfit(source_ref, reasons));
             }
-            Ok(Admitted::Item(Item {
+            Ok(Admitted::Item(Box::new(Item {
                 source_link: link_of(&pass),
                 source_pass: pass.pass_ref,
                 source_ref,
@@ -226,7 +226,7 @@ impl Run<'_> {
                 expected,
                 serial,
                 skipped: false,
-            }))
+            })))
         }
     }
 

@@ -112,6 +112,25 @@ impl Run<'_> {
         }
     }
 
+    /// Call `each` with every staged listed target pass that no row records, in listing
+    /// order, loading them a batch at a time.
+    pub(super) fn each_listed(
+        &self,
+        mut each: impl FnMut(Pass) -> Result<(), MigrateError>,
+    ) -> Result<(), MigrateError> {
+        let mut after = 0;
+        loop {
+            let batch = self.cp.listed_batch(after, self.batch())?;
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
+            after = *last;
+            for (_, p) in &batch {
+                each(decode(p)?)?;
+            }
+        }
+    }
+
     /// Look up on the target every pass the checkpoint does not record there (`pending`, or
     /// `creating`: a create whose outcome is unknown), the same way in a dry run and a real
     /// run. Found, the row records the target pass (adopted when this checkpoint had sent no
@@ -143,17 +162,10 @@ impl Run<'_> {
             Strategy::Content => {
                 self.list_target(KeyBy::Nothing, true).await?;
                 let mut listed: Vec<Pass> = Vec::new();
-                let mut after = 0;
-                loop {
-                    let batch = self.cp.listed_batch(after, self.batch())?;
-                    let Some((last, _)) = batch.last() else {
-                        break;
-                    };
-                    after = *last;
-                    for (_, p) in &batch {
-                        listed.push(decode(p)?);
-                    }
-                }
+                self.each_listed(|p| {
+                    listed.push(p);
+                    Ok(())
+                })?;
                 // The oldest first: of several candidates, the one made first is kept.
                 listed.sort_by_key(|p| (p.created_at.is_none(), p.created_at));
                 let mut claimed = std::collections::HashSet::new();

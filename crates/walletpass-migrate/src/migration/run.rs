@@ -87,11 +87,11 @@ impl Run<'_> {
     /// The rows of staged passes in any of `states` (with `filter`, a constant SQL condition;
     /// see [`Checkpoint::staged_batch`](crate::checkpoint::Checkpoint)), in checkpoint order,
     /// loaded one batch of [`Run::batch`] rows at a time as the stream is pulled.
-    pub(super) fn staged_rows<'s>(
-        &'s self,
+    pub(super) fn staged_rows(
+        &self,
         states: &'static [State],
         filter: &'static str,
-    ) -> impl Stream<Item = Result<(Row, Item), MigrateError>> + 's {
+    ) -> impl Stream<Item = Result<(Row, Item), MigrateError>> + '_ {
         let limit = self.batch();
         stream::try_unfold(Some(0i64), move |after| async move {
             let Some(after) = after else {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use walletpass_core::{ErrorKind, FieldValue, Pass, PassRef, WalletProvider};
 
 use super::reconcile::KeyBy;
-use super::{Item, MigrateError, Run, decode, link_of};
+use super::{Item, MigrateError, Run, link_of};
 use crate::checkpoint::Row;
 use crate::compare::differences;
 
@@ -37,36 +37,27 @@ impl Run<'_> {
         self.list_target(KeyBy::Marker, true).await?;
         // The extras found (normally none): only they are held in memory.
         let mut extras: BTreeMap<String, (Row, Vec<Pass>)> = BTreeMap::new();
-        let mut after = 0;
-        loop {
-            let batch = self.cp.listed_batch(after, self.batch())?;
-            let Some((last, _)) = batch.last() else {
-                break;
+        self.each_listed(|pass| {
+            let Some(FieldValue::Text(token)) = pass.content.field(key.as_str()).map(|f| &f.value)
+            else {
+                return Ok(());
             };
-            after = *last;
-            for (_, listed) in batch {
-                let pass: Pass = decode(&listed)?;
-                let Some(FieldValue::Text(token)) =
-                    pass.content.field(key.as_str()).map(|f| &f.value)
-                else {
-                    continue;
-                };
-                let Some(row) = self.cp.on_target_by_identity(token)? else {
-                    continue;
-                };
-                let target_ref = pass.pass_ref.to_string();
-                if row.adopted {
-                    tracing::warn!(source = %row.source_ref, copy = %target_ref, "another copy on the target, not made by this checkpoint");
-                    sweep.unproven.push((row.source_ref.clone(), target_ref));
-                    continue;
-                }
-                extras
-                    .entry(row.source_ref.clone())
-                    .or_insert_with(|| (row, Vec::new()))
-                    .1
-                    .push(pass);
+            let Some(row) = self.cp.on_target_by_identity(token)? else {
+                return Ok(());
+            };
+            let target_ref = pass.pass_ref.to_string();
+            if row.adopted {
+                tracing::warn!(source = %row.source_ref, copy = %target_ref, "another copy on the target, not made by this checkpoint");
+                sweep.unproven.push((row.source_ref.clone(), target_ref));
+                return Ok(());
             }
-        }
+            extras
+                .entry(row.source_ref.clone())
+                .or_insert_with(|| (row, Vec::new()))
+                .1
+                .push(pass);
+            Ok(())
+        })?;
         let mut doomed: Vec<(String, PassRef, String)> = Vec::new();
         for (source_ref, (row, mut copies)) in extras {
             let source_ref = source_ref.as_str();
