@@ -5,7 +5,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
 use walletpass_core::http::{ApiResponse, HttpClient, Method};
 use walletpass_core::{
     Capabilities, Cursor, Error, ErrorKind, ListQuery, NewPass, Operation, Page, Pass, PassContent,
@@ -181,14 +180,13 @@ impl Passinstance {
         serial: &str,
         operation: Operation,
     ) -> Result<Option<Pass>, Error> {
-        let value: Value = self
+        let list: WireList<WirePass> = self
             .http
             .request(operation, Method::GET, &["passes"])
             .query("templateId", template)
             .query("serialNumber", serial)
             .send_json()
             .await?;
-        let list = WireList::<WirePass>::decode(value).map_err(|e| e.with_operation(operation))?;
         for wire in list.data {
             if wire.serial_number.as_deref() == Some(serial)
                 && wire
@@ -314,8 +312,7 @@ impl Passinstance {
         for (name, value) in params {
             request = request.query(name, value);
         }
-        let value: Value = request.send_json().await?;
-        let list = WireList::<T>::decode(value).map_err(|e| e.with_operation(operation))?;
+        let list: WireList<T> = request.send_json().await?;
         let next = next_page(page, limit, list.data.len(), list.pagination);
         Ok(Page {
             items: list.data,

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use serde_json::Value;
 use walletpass_core::http::{AuthHeaders, HttpClient, Method};
 use walletpass_core::{
     Capabilities, Error, ErrorKind, NewPass, Operation, Pass, PassContent, PassStatus, Placement,
@@ -17,7 +16,7 @@ use crate::PROVIDER;
 use crate::config::{UbpassAuth, UbpassConfig};
 use crate::convert;
 use crate::error::parse_error;
-use crate::wire::{PagedList, WalletPass, WalletPassWrite, is_valid_id};
+use crate::wire::{FirstPass, PagedList, WalletPass, WalletPassWrite, is_valid_id};
 
 /// The largest page the vendor returns (`limit` 1–20).
 pub const MAX_PAGE_SIZE: u32 = 20;
@@ -193,32 +192,20 @@ impl Ubpass {
 
     pub(crate) async fn get_wallet_pass_as(&self, op: Operation, id: &str) -> Result<WalletPass> {
         check_id(op, "pass_id", id)?;
-        let value: Value = self
+        let FirstPass(first) = self
             .http
             .request(op, Method::GET, &["wallet-pass", id])
             .resource(id)
             .send_json()
             .await?;
-        let one = match value {
-            Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
-            Value::Array(_) => {
-                return Err(local_error(
-                    ErrorKind::NotFound,
-                    op,
-                    format!("pass '{id}' does not exist (the vendor answered an empty array)"),
-                )
-                .with_resource(id));
-            }
-            other => other,
-        };
-        let mut pass: WalletPass = serde_json::from_value(one).map_err(|e| {
-            local_error(
-                ErrorKind::Decode,
+        let Some(mut pass) = first else {
+            return Err(local_error(
+                ErrorKind::NotFound,
                 op,
-                format!("could not decode the pass: {e}"),
+                format!("pass '{id}' does not exist (the vendor answered an empty array)"),
             )
-            .with_source(e)
-        })?;
+            .with_resource(id));
+        };
         // `id` is optional in the schema: an answer without one is the pass asked for.
         if pass.id.is_none() {
             pass.id = Some(id.to_owned());
