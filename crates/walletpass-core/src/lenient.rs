@@ -33,10 +33,45 @@ where
     if value.is_null() {
         return Ok(T::default());
     }
-    Ok(serde_json::from_value(value.clone()).unwrap_or_else(|e| {
+    Ok(T::deserialize(&value).unwrap_or_else(|e| {
         tracing::debug!(%value, %e, "an informational value of another shape was left out");
         T::default()
     }))
+}
+
+/// [`count`] as a type, for decoders that read a field through a type rather than a function
+/// (`as Count` in [`deserialize_keeping_unknown!`](crate::deserialize_keeping_unknown)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count(pub Option<u64>);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        count(d).map(Count)
+    }
+}
+
+impl crate::http::decode::IntoField for Count {
+    type Field = Option<u64>;
+    fn into_field(self) -> Option<u64> {
+        self.0
+    }
+}
+
+/// [`or_default`] as a type (see [`Count`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OrDefault<T>(pub T);
+
+impl<'de, T: serde::de::DeserializeOwned + Default> Deserialize<'de> for OrDefault<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        or_default(d).map(OrDefault)
+    }
+}
+
+impl<T> crate::http::decode::IntoField for OrDefault<T> {
+    type Field = T;
+    fn into_field(self) -> T {
+        self.0
+    }
 }
 
 #[cfg(test)]

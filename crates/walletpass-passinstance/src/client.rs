@@ -5,7 +5,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::Value;
 use walletpass_core::http::{ApiResponse, HttpClient, Method};
 use walletpass_core::paging::{self, PageInfo};
 use walletpass_core::{
@@ -175,14 +174,13 @@ impl Passinstance {
         serial: &str,
         operation: Operation,
     ) -> Result<Option<Pass>, Error> {
-        let value: Value = self
+        let list: WireList<WirePass> = self
             .http
             .request(operation, Method::GET, &["passes"])
             .query("templateId", template)
             .query("serialNumber", serial)
             .send_json()
             .await?;
-        let list = WireList::<WirePass>::decode(value).at(PROVIDER, operation)?;
         for wire in list.data {
             if wire.serial_number.as_deref() == Some(serial)
                 && wire
@@ -300,8 +298,7 @@ impl Passinstance {
         for (name, value) in params {
             request = request.query(name, value);
         }
-        let value: Value = request.send_json().await?;
-        let list = WireList::<T>::decode(value).at(PROVIDER, operation)?;
+        let list: WireList<T> = request.send_json().await?;
         let pagination = list.pagination.unwrap_or_default();
         let next = PageInfo {
             page,

@@ -119,6 +119,27 @@ pub(crate) fn value_from_wire(value: &Value) -> FieldValue {
     }
 }
 
+/// [`value_from_wire`] of an owned value: a text is moved, not copied.
+fn value_from_wire_owned(value: Value) -> FieldValue {
+    match value {
+        Value::String(s) => match OffsetDateTime::parse(&s, &Rfc3339) {
+            Ok(d) if format_date(d) == s => FieldValue::DateTime(d),
+            _ => FieldValue::Text(s),
+        },
+        Value::Number(n) => FieldValue::Number(n),
+        other => value_from_wire(&other),
+    }
+}
+
+/// The string under `key` of a field object, moved out (a value of another type reads as
+/// none, as before).
+fn take_string(obj: &mut Map<String, Value>, key: &str) -> Option<String> {
+    match obj.get_mut(key) {
+        Some(Value::String(s)) => Some(std::mem::take(s)),
+        _ => None,
+    }
+}
+
 fn placement_name(p: Placement) -> &'static str {
     p.as_str()
 }
@@ -189,30 +210,31 @@ pub(crate) fn pass_body(
 }
 
 /// The fields of a pass answer: `fields`, or `customFields` as the older page named them.
-fn fields_from_wire(raw: Option<&Value>) -> Result<Fields, Error> {
+/// The answer's strings are moved into the fields, not copied.
+fn fields_from_wire(raw: Option<Value>) -> Result<Fields, Error> {
     let mut fields = Vec::new();
     match raw {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
+            fields.reserve(map.len());
             for (key, item) in map {
-                let key_checked = FieldKey::new(key.clone()).map_err(|e| {
+                let key_checked = FieldKey::new(key.as_str()).map_err(|e| {
                     decode(format!("field key '{key}' cannot be held: {e}")).with_source(e)
                 })?;
                 let field = match item {
-                    Value::Object(obj) => Field {
+                    Value::Object(mut obj) => Field {
                         key: key_checked,
-                        label: obj.get("label").and_then(Value::as_str).map(str::to_owned),
-                        value: value_from_wire(obj.get("value").unwrap_or(&Value::Null)),
+                        label: take_string(&mut obj, "label"),
+                        value: value_from_wire_owned(
+                            obj.shift_remove("value").unwrap_or(Value::Null),
+                        ),
                         placement: None,
-                        change_message: obj
-                            .get("changeMessage")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
+                        change_message: take_string(&mut obj, "changeMessage"),
                     },
                     scalar => Field {
                         key: key_checked,
                         label: None,
-                        value: value_from_wire(scalar),
+                        value: value_from_wire_owned(scalar),
                         placement: None,
                         change_message: None,
                     },
@@ -250,7 +272,7 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
                 .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
         })
         .transpose()?;
-    let fields = fields_from_wire(wire.fields.as_ref().or(wire.custom_fields.as_ref()))?;
+    let fields = fields_from_wire(wire.fields.or(wire.custom_fields))?;
     let barcode = match (&wire.barcode_format, &wire.barcode_message) {
         (Some(format), Some(message)) => {
             // A format word or an empty message the canonical model cannot hold leaves the

@@ -2,12 +2,13 @@
 //! them and answers as read tolerantly (unknown keys kept, `customFields` accepted). Every shape
 //! the docs do not show is an assumption listed in [`crate::assumptions`].
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use walletpass_core::{Error, ErrorKind};
+use std::fmt;
+use std::marker::PhantomData;
 
-use crate::PROVIDER;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use walletpass_core::http::ObjectKey;
 
 /// One field of a pass body: `{ "label": ..., "value": ..., "changeMessage": ... }`
 /// ("Quickstart" example; `changeMessage` is assumption A3).
@@ -45,41 +46,43 @@ pub(crate) struct PassBody {
 }
 
 /// A pass as answered.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct WirePass {
     pub id: String,
-    #[serde(default)]
     pub template_id: Option<String>,
-    #[serde(default)]
     pub serial_number: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub fields: Option<Value>,
-    #[serde(default)]
     pub custom_fields: Option<Value>,
-    #[serde(default)]
     pub barcode_format: Option<String>,
-    #[serde(default)]
     pub barcode_message: Option<String>,
-    #[serde(default)]
     pub barcode_alt_text: Option<String>,
-    #[serde(default)]
     pub relevant_date: Option<String>,
-    #[serde(default)]
     pub expiration_date: Option<String>,
-    #[serde(default)]
     pub download_url: Option<String>,
-    #[serde(default)]
     pub created_at: Option<String>,
-    #[serde(default)]
     pub updated_at: Option<String>,
-    #[serde(default)]
     pub voided_at: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(WirePass, "a Passinstance pass object", other: extra, {
+    #[required] id: "id",
+    template_id: "templateId",
+    serial_number: "serialNumber",
+    status: "status",
+    fields: "fields",
+    custom_fields: "customFields",
+    barcode_format: "barcodeFormat",
+    barcode_message: "barcodeMessage",
+    barcode_alt_text: "barcodeAltText",
+    relevant_date: "relevantDate",
+    expiration_date: "expirationDate",
+    download_url: "downloadUrl",
+    created_at: "createdAt",
+    updated_at: "updatedAt",
+    voided_at: "voidedAt",
+});
 
 /// A template field spec (assumption A8).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,31 +120,33 @@ pub(crate) struct TemplateBody {
 }
 
 /// A template as answered.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct WireTemplate {
     pub id: String,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub pass_type: Option<String>,
-    #[serde(default)]
     pub organization_name: Option<String>,
-    #[serde(default)]
     pub background_color: Option<String>,
-    #[serde(default)]
     pub foreground_color: Option<String>,
-    #[serde(default)]
     pub label_color: Option<String>,
-    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub fields: Vec<FieldSpecBody>,
-    #[serde(default)]
     pub created_at: Option<String>,
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(WireTemplate, "a Passinstance template object", other: extra, {
+    #[required] id: "id",
+    name: "name",
+    description: "description",
+    pass_type: "passType",
+    organization_name: "organizationName",
+    background_color: "backgroundColor",
+    foreground_color: "foregroundColor",
+    label_color: "labelColor",
+    fields: "fields" as walletpass_core::lenient::OrDefault<Vec<FieldSpecBody>>,
+    created_at: "createdAt",
+});
 
 /// The body of `POST /webhooks` ("Webhooks" example). Its Debug hides the secret.
 #[derive(Clone, PartialEq, Serialize)]
@@ -317,54 +322,102 @@ pub(crate) struct WirePagination {
     pub total_pages: Option<u64>,
 }
 
-/// A list answer: `{"data": [...], "pagination": {...}}`, or a bare array.
+/// A list answer: `{"data": [...], "pagination": {...}}`, or a bare array; decoded in one pass,
+/// naming what did not fit (`list item 3 is not understood: ...`). Other keys of the object
+/// are skipped.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct WireList<T> {
     pub data: Vec<T>,
     pub pagination: Option<WirePagination>,
 }
 
-impl<T: DeserializeOwned> WireList<T> {
-    /// Decode a list answer, naming what did not fit.
-    pub fn decode(value: Value) -> Result<Self, Error> {
-        let decode_error =
-            |what: String| Error::new(ErrorKind::Decode, what).with_provider(PROVIDER);
-        let (items, pagination) = match value {
-            Value::Array(items) => (items, None),
-            Value::Object(mut obj) => {
-                let items = match obj.remove("data") {
-                    Some(Value::Array(items)) => items,
-                    _ => {
-                        return Err(decode_error(
-                            "a list answer has no \"data\" array".to_owned(),
-                        ));
-                    }
-                };
-                let pagination = match obj.remove("pagination") {
-                    None | Some(Value::Null) => None,
-                    Some(p) => Some(serde_json::from_value(p).map_err(|e| {
-                        decode_error(format!("the pagination object is not understood: {e}"))
-                            .with_source(e)
-                    })?),
-                };
-                (items, pagination)
+/// The items of a list, each error naming the item's index.
+struct Items<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Items<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of items")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        loop {
+            match seq.next_element::<T>() {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) => return Ok(items),
+                Err(e) => {
+                    return Err(de::Error::custom(format_args!(
+                        "list item {} is not understood: {e}",
+                        items.len()
+                    )));
+                }
             }
-            _ => {
-                return Err(decode_error(
-                    "a list answer is not an object or array".into(),
-                ));
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Items<T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self).map_err(|e| {
+            let text = e.to_string();
+            if text.starts_with("list item") {
+                e
+            } else {
+                de::Error::custom(format_args!("a list answer has no \"data\" array: {text}"))
             }
-        };
-        let data = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                serde_json::from_value(item).map_err(|e| {
-                    decode_error(format!("list item {i} is not understood: {e}")).with_source(e)
+        })
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for WireList<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+            type Value = WireList<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list answer (an object with a \"data\" array, or an array)")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<WireList<T>, A::Error> {
+                Ok(WireList {
+                    data: Items(PhantomData).visit_seq(seq)?,
+                    pagination: None,
                 })
-            })
-            .collect::<Result<Vec<T>, Error>>()?;
-        Ok(Self { data, pagination })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireList<T>, A::Error> {
+                let (mut data, mut pagination) = (None, None);
+                while let Some(key) = map.next_key::<ObjectKey<'de>>()? {
+                    match key.as_str() {
+                        "data" if data.is_none() => {
+                            data = Some(map.next_value_seed(Items(PhantomData))?);
+                        }
+                        "pagination" if pagination.is_none() => {
+                            pagination =
+                                Some(map.next_value::<Option<WirePagination>>().map_err(|e| {
+                                    de::Error::custom(format_args!(
+                                        "the pagination object is not understood: {e}"
+                                    ))
+                                })?);
+                        }
+                        "data" | "pagination" => {
+                            return Err(de::Error::custom(format_args!(
+                                "a list answer has \"{}\" twice",
+                                key.as_str()
+                            )));
+                        }
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WireList {
+                    data: data
+                        .ok_or_else(|| de::Error::custom("a list answer has no \"data\" array"))?,
+                    pagination: pagination.flatten(),
+                })
+            }
+        }
+        d.deserialize_any(ListVisitor(PhantomData))
     }
 }
 
@@ -385,18 +438,50 @@ mod tests {
 
     #[test]
     fn lists_in_both_shapes() {
-        let list: WireList<WireWebhook> = WireList::decode(json!({
-            "data": [{ "id": "wh_1", "url": "https://x.example" }],
-            "pagination": { "page": 1, "limit": 20, "total": 1, "totalPages": 1 }
-        }))
+        let read = |text: &str| serde_json::from_str::<WireList<WireWebhook>>(text);
+        let list = read(
+            r#"{"data": [{ "id": "wh_1", "url": "https://x.example" }],
+                "pagination": { "page": 1, "limit": 20, "total": 1, "totalPages": 1 }, "more": 1}"#,
+        )
         .unwrap();
         assert_eq!(list.data.len(), 1);
         assert_eq!(list.pagination.unwrap().total_pages, Some(1));
-        let bare: WireList<WireWebhook> =
-            WireList::decode(json!([{ "id": "wh_1", "url": "https://x.example" }])).unwrap();
+        let bare = read(r#"[{ "id": "wh_1", "url": "https://x.example" }]"#).unwrap();
         assert!(bare.pagination.is_none());
-        let err = WireList::<WireWebhook>::decode(json!({ "data": [{ "id": 1 }] })).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Decode);
-        assert!(err.to_string().contains("item 0"), "{err}");
+        let err = read(r#"{ "data": [{ "id": "wh_1", "url": "u" }, { "id": 1 }] }"#).unwrap_err();
+        assert!(
+            err.to_string().contains("list item 1 is not understood"),
+            "{err}"
+        );
+        for (odd, expected) in [
+            (r#"{ "pagination": null }"#, "no \"data\" array"),
+            (r#"{ "data": {} }"#, "no \"data\" array"),
+            (r#"{ "data": [], "pagination": "x" }"#, "pagination object"),
+            (r#"{ "data": [], "data": [] }"#, "twice"),
+            ("3", "a list answer"),
+        ] {
+            let err = read(odd).unwrap_err();
+            assert!(err.to_string().contains(expected), "{odd}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_pass_answer_without_an_id_or_with_a_key_twice_is_refused() {
+        let read = |text: &str| serde_json::from_str::<WirePass>(text);
+        assert!(
+            read(r#"{"serialNumber": "S"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("missing field `id`")
+        );
+        assert!(
+            read(r#"{"id": "p", "status": "a", "status": "b"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate field")
+        );
+        let pass = read(r#"{"id": "p", "x\u0041": {"deep": [1]}, "fields": null}"#).unwrap();
+        assert_eq!(pass.extra["xA"]["deep"][0], 1);
+        assert!(pass.fields.is_none());
     }
 }

@@ -152,7 +152,7 @@ pub(crate) fn recipient_of(
             "a recipient can only be given when the pass is created",
         ));
     }
-    let recipient: wire::Recipient = serde_json::from_value(value.clone()).map_err(|e| {
+    let recipient = <wire::Recipient as serde::Deserialize>::deserialize(value).map_err(|e| {
         Error::invalid_field(
             "extra.recipient",
             format!("expected {{name, message?, sms?, email?}}: {e}"),

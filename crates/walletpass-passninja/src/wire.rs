@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `urls` of a pass.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Urls {
     /// The landing page.
     #[serde(default)]
@@ -14,6 +14,10 @@ pub struct Urls {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(Urls, "a PassNinja Urls object", other: other, {
+    landing: "landing",
+});
 
 /// The body of `POST /passes`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -53,64 +57,66 @@ pub struct UpdatePass<'a> {
 }
 
 /// A pass as create, get, patch and put answer it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PassBody {
     /// The serial (same as `serialNumber`).
-    #[serde(default)]
     pub id: Option<String>,
     /// The template id.
-    #[serde(default, alias = "passType")]
     pub pass_template: Option<String>,
     /// The serial.
-    #[serde(default)]
     pub serial_number: Option<String>,
     /// Links.
-    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub urls: Urls,
     /// Field values (get only).
-    #[serde(default)]
     pub pass: Option<Map<String, Value>>,
     /// Delivery status when a recipient was given.
-    #[serde(default)]
     pub message_status: Option<String>,
     /// Anything else the vendor sent.
-    #[serde(flatten)]
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(PassBody, "a PassNinja PassBody object", other: other, {
+    id: "id",
+    pass_template: "passTemplate" | "passType",
+    serial_number: "serialNumber",
+    urls: "urls" as walletpass_core::lenient::OrDefault<Urls>,
+    pass: "pass",
+    message_status: "messageStatus",
+});
+
 /// One row of `GET /passes/{template}`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListedPass {
     /// The serial.
-    #[serde(default)]
     pub id: Option<String>,
     /// The template id.
-    #[serde(default)]
     pub pass_template: Option<String>,
     /// The serial.
-    #[serde(default)]
     pub serial_number: Option<String>,
     /// Links.
-    #[serde(default, deserialize_with = "walletpass_core::lenient::or_default")]
     pub urls: Urls,
     /// When the pass was created (RFC 3339).
-    #[serde(default)]
     pub issued_date: Option<String>,
     /// When it was installed (RFC 3339), null if not installed.
-    #[serde(default)]
     pub installed_date: Option<String>,
     /// `Active`, `Removed`, `Expired` or `N/A`.
-    #[serde(default)]
     pub status: Option<String>,
     /// Delivery info, null when the pass was not sent.
-    #[serde(default)]
     pub recipient: Option<Map<String, Value>>,
     /// Anything else the vendor sent.
-    #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(ListedPass, "a PassNinja ListedPass object", other: other, {
+    id: "id",
+    pass_template: "passTemplate",
+    serial_number: "serialNumber",
+    urls: "urls" as walletpass_core::lenient::OrDefault<Urls>,
+    issued_date: "issuedDate",
+    installed_date: "installedDate",
+    status: "status",
+    recipient: "recipient",
+});
 
 /// The `meta` block of a paged pass list. Each figure may be missing or odd: a list reads
 /// without it (the next page is then worked out from the others, or from the page size).
@@ -141,36 +147,38 @@ pub struct PassList {
 }
 
 /// A pass template.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TemplateBody {
     /// `ptk_0x<hex>`.
     pub id: String,
     /// Name.
-    #[serde(default)]
     pub name: Option<String>,
     /// `apple`, `google` or `both`.
-    #[serde(default)]
     pub platform: Option<String>,
     /// Pass style.
-    #[serde(default)]
     pub style: Option<String>,
     /// Passes issued.
-    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub issued_pass_count: Option<u64>,
     /// Passes installed.
-    #[serde(default, deserialize_with = "walletpass_core::lenient::count")]
     pub installed_pass_count: Option<u64>,
     /// Creation time (RFC 3339).
-    #[serde(default)]
     pub created_at: Option<String>,
     /// Last update (RFC 3339).
-    #[serde(default)]
     pub updated_at: Option<String>,
     /// Anything else the vendor sent.
-    #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(TemplateBody, "a PassNinja TemplateBody object", other: other, {
+    #[required] id: "id",
+    name: "name",
+    platform: "platform",
+    style: "style",
+    issued_pass_count: "issuedPassCount" as walletpass_core::lenient::Count,
+    installed_pass_count: "installedPassCount" as walletpass_core::lenient::Count,
+    created_at: "createdAt",
+    updated_at: "updatedAt",
+});
 
 /// `GET /pass_templates`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use serde_json::Value;
 use walletpass_core::http::{AuthHeaders, HttpClient, Method};
 use walletpass_core::paging;
 use walletpass_core::{
@@ -19,7 +18,7 @@ use crate::config::{UbpassAuth, UbpassConfig};
 use crate::convert;
 use crate::error::parse_error;
 use crate::ids::check_id;
-use crate::wire::{PagedList, WalletPass, WalletPassWrite};
+use crate::wire::{FirstPass, PagedList, WalletPass, WalletPassWrite};
 
 /// The largest page the vendor returns (`limit` 1–20).
 pub const MAX_PAGE_SIZE: u32 = 20;
@@ -153,29 +152,20 @@ impl Ubpass {
 
     pub(crate) async fn get_wallet_pass_as(&self, op: Operation, id: &str) -> Result<WalletPass> {
         check_id("pass_id", id).at(PROVIDER, op)?;
-        let value: Value = self
+        let FirstPass(first) = self
             .http
             .request(op, Method::GET, &["wallet-pass", id])
             .resource(id)
             .send_json()
             .await?;
-        let one = match value {
-            Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
-            Value::Array(_) => {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("pass '{id}' does not exist (the vendor answered an empty array)"),
-                )
-                .at(PROVIDER, op)
-                .with_resource(id));
-            }
-            other => other,
+        let Some(mut pass) = first else {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!("pass '{id}' does not exist (the vendor answered an empty array)"),
+            )
+            .at(PROVIDER, op)
+            .with_resource(id));
         };
-        let mut pass: WalletPass = serde_json::from_value(one).map_err(|e| {
-            Error::new(ErrorKind::Decode, format!("could not decode the pass: {e}"))
-                .at(PROVIDER, op)
-                .with_source(e)
-        })?;
         // `id` is optional in the schema: an answer without one is the pass asked for.
         if pass.id.is_none() {
             pass.id = Some(id.to_owned());

@@ -4,8 +4,12 @@
 //! `PassLocation`, and the upload answers. Unknown properties are kept (`other`) so a read
 //! followed by a write sends back what was read.
 
+use std::fmt;
+
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use walletpass_core::http::decode::IntoField;
 
 /// The id pattern of path ids and `x-workspace-id`: `^[a-zA-Z0-9-_]+$`.
 pub fn is_valid_id(id: &str) -> bool {
@@ -15,35 +19,88 @@ pub fn is_valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A string that the vendor might send as a number or boolean.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::Bool(b)) => Some(b.to_string()),
-        Some(other) => {
-            return Err(serde::de::Error::custom(format!(
-                "expected a string, found {other}"
-            )));
+/// A string that the vendor might send as a number or boolean (read as its JSON text);
+/// `null` reads as none, an array or object is an error.
+pub(crate) struct LenientString(Option<String>);
+
+impl<'de> Deserialize<'de> for LenientString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Some(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Some(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Some(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Some(Value::from(v).to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+                Err(de::Error::custom("expected a string, found an array"))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+                Err(de::Error::custom("expected a string, found an object"))
+            }
         }
-    })
+        d.deserialize_any(V).map(LenientString)
+    }
+}
+
+impl IntoField for LenientString {
+    type Field = Option<String>;
+    fn into_field(self) -> Option<String> {
+        self.0
+    }
 }
 
 /// An informational counter (`integer`, `int32` in the schema, with no minimum): any integer
 /// is kept as it is, negative ones included; a value that is not an integer at all (a float, a
 /// string) is left out, logged at debug, so that a counter never makes an answer unreadable.
-fn lenient_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let value = Option::<Value>::deserialize(d)?;
-    Ok(match value {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-        Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
-        Some(other) => {
-            tracing::debug!(value = %other, "ubpass: a counter that is not an integer was left out");
-            None
-        }
-    })
+pub(crate) struct LenientCount(Option<i64>);
+
+impl<'de> Deserialize<'de> for LenientCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Option::<Value>::deserialize(d)?;
+        Ok(LenientCount(match value {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
+            Some(other) => {
+                tracing::debug!(value = %other, "ubpass: a counter that is not an integer was left out");
+                None
+            }
+        }))
+    }
+}
+
+impl IntoField for LenientCount {
+    type Field = Option<i64>;
+    fn into_field(self) -> Option<i64> {
+        self.0
+    }
 }
 
 /// A counter as a count of things: a negative one (which the schema allows) is not a count,
@@ -58,7 +115,7 @@ pub fn count(value: Option<i64>) -> Option<u64> {
 }
 
 /// `PassField`: the top field or a secondary field.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassField {
     /// Key.
@@ -68,11 +125,7 @@ pub struct PassField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
     /// Value (a string).
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Message shown when the value changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,8 +135,15 @@ pub struct PassField {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(PassField, "a ubpass PassField object", other: other, {
+    key: "key",
+    label: "label",
+    value: "value" as LenientString,
+    change_message: "changeMessage",
+});
+
 /// `BackPassFieldValue`: one link of a back field.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackPassFieldValue {
     /// Link text.
@@ -109,8 +169,17 @@ pub struct BackPassFieldValue {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(BackPassFieldValue, "a ubpass BackPassFieldValue object", other: other, {
+    text: "text",
+    link: "link",
+    slug: "slug",
+    short_link_value: "shortLinkValue",
+    short_link_id: "shortLinkId",
+    utm_source: "utmSource",
+});
+
 /// `BackPassField`: a back field, whose value is a list of links.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackPassField {
     /// Key.
@@ -130,8 +199,15 @@ pub struct BackPassField {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(BackPassField, "a ubpass BackPassField object", other: other, {
+    key: "key",
+    label: "label",
+    value: "value",
+    change_message: "changeMessage",
+});
+
 /// A location inside `passMetadata.locations` (the `PassLocation` schema).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetadataLocation {
     /// Location id.
@@ -160,8 +236,18 @@ pub struct MetadataLocation {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(MetadataLocation, "a ubpass MetadataLocation object", other: other, {
+    id: "id",
+    name: "name",
+    enabled: "enabled",
+    latitude: "latitude",
+    longitude: "longitude",
+    altitude: "altitude",
+    relevant_text: "relevantText",
+});
+
 /// `PassMetadata`: what the pass shows.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassMetadata {
     /// Description.
@@ -199,9 +285,22 @@ pub struct PassMetadata {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(PassMetadata, "a ubpass PassMetadata object", other: other, {
+    description: "description",
+    organization_name: "organizationName",
+    background_color: "backgroundColor",
+    display_text_color: "displayTextColor",
+    top_field: "topField",
+    secondary_fields: "secondaryFields",
+    back_fields: "backFields",
+    qr_url: "qrUrl",
+    qr_text: "qrText",
+    locations: "locations",
+});
+
 /// `UploadInfo`: one image reference. The schema calls the key `fileKey`, every documented
 /// example `uploadKey`; both are read, `uploadKey` is written.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UploadInfo {
     /// `logo.png`, `icon.png`, `strip.png`, `footer.png`.
@@ -221,6 +320,13 @@ pub struct UploadInfo {
     pub other: Map<String, Value>,
 }
 
+walletpass_core::deserialize_keeping_unknown!(UploadInfo, "a ubpass UploadInfo object", other: other, {
+    file_name: "fileName",
+    upload_key: "uploadKey",
+    file_key: "fileKey",
+    url: "url",
+});
+
 impl UploadInfo {
     /// The key under whichever name the vendor used.
     pub fn key(&self) -> Option<&str> {
@@ -229,7 +335,7 @@ impl UploadInfo {
 }
 
 /// `WalletPassInfo` as the vendor answers it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WalletPass {
     /// Pass id (also the Apple serial number and the notifications' `passSerialNumber`).
@@ -281,51 +387,52 @@ pub struct WalletPass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Value>,
     /// Apple installs, ever.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apple_issued_count: Option<i64>,
     /// Google installs, ever.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_issued_count: Option<i64>,
     /// All installs, ever.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_issued_count: Option<i64>,
     /// Apple installs, still installed.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apple_active_count: Option<i64>,
     /// Google installs, still installed.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_active_count: Option<i64>,
     /// All installs, still installed.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_active_count: Option<i64>,
     /// Properties this crate does not know.
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(WalletPass, "a ubpass WalletPass object", other: other, {
+    id: "id",
+    created_time: "createdTime",
+    updated_time: "updatedTime",
+    created_by: "createdBy",
+    updated_by: "updatedBy",
+    workspace_id: "workspaceId",
+    account_id: "accountId",
+    notification_header: "notificationHeader",
+    pass_name: "passName",
+    status: "status",
+    pass_metadata: "passMetadata",
+    upload_info_list: "uploadInfoList",
+    pass_link: "passLink",
+    pass_link_slug: "passLinkSlug",
+    google_pass_link: "googlePassLink",
+    account: "account",
+    apple_issued_count: "appleIssuedCount" as LenientCount,
+    google_issued_count: "googleIssuedCount" as LenientCount,
+    total_issued_count: "totalIssuedCount" as LenientCount,
+    apple_active_count: "appleActiveCount" as LenientCount,
+    google_active_count: "googleActiveCount" as LenientCount,
+    total_active_count: "totalActiveCount" as LenientCount,
+});
 
 /// The body of a create (`POST /wallet-pass`, `/wallet-pass/async`) or an update
 /// (`PATCH /wallet-pass/{id}`, whole document): the writable part of `WalletPassInfo`.
@@ -385,7 +492,7 @@ pub struct PagedList<T> {
 }
 
 /// `PassNotification`, read and written.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassNotification {
     /// Id (read only).
@@ -414,25 +521,13 @@ pub struct PassNotification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_time: Option<String>,
     /// Apple devices reached.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apple_notification_sent_count: Option<i64>,
     /// Google devices reached.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub google_notification_sent_count: Option<i64>,
     /// All devices reached.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_notification_sent_count: Option<i64>,
     /// Statistics, embedded when asked for with `includeStats` (read only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -441,6 +536,21 @@ pub struct PassNotification {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(PassNotification, "a ubpass PassNotification object", other: other, {
+    id: "id",
+    pass_serial_number: "passSerialNumber",
+    notification_name: "notificationName",
+    notification_message: "notificationMessage",
+    status: "status",
+    scheduled_time: "scheduledTime",
+    published_time: "publishedTime",
+    sent_time: "sentTime",
+    apple_notification_sent_count: "appleNotificationSentCount" as LenientCount,
+    google_notification_sent_count: "googleNotificationSentCount" as LenientCount,
+    total_notification_sent_count: "totalNotificationSentCount" as LenientCount,
+    notification_stats: "notificationStats",
+});
 
 /// Every notification status the schema enumerates.
 pub const NOTIFICATION_STATUSES: [&str; 9] = [
@@ -458,36 +568,20 @@ pub const NOTIFICATION_STATUSES: [&str; 9] = [
 /// `NotificationStats`. The schema and the example disagree (`totalNotificationsSent` and a
 /// paged `linkStats` versus `totalSent` and a `linkStats` array); both are read, the rest is
 /// kept in `other`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationStats {
     /// Notifications sent (schema).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_notifications_sent: Option<i64>,
     /// Notifications sent (example).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_sent: Option<i64>,
     /// Link clicks (schema).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_links_clicks: Option<i64>,
     /// Link clicks (example).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient_count"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_clicks: Option<i64>,
     /// Per-link figures: a paged list (schema) or an array (example), verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -496,6 +590,14 @@ pub struct NotificationStats {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(NotificationStats, "a ubpass NotificationStats object", other: other, {
+    total_notifications_sent: "totalNotificationsSent" as LenientCount,
+    total_sent: "totalSent" as LenientCount,
+    total_links_clicks: "totalLinksClicks" as LenientCount,
+    total_clicks: "totalClicks" as LenientCount,
+    link_stats: "linkStats",
+});
 
 impl NotificationStats {
     /// Notifications sent, under whichever name the vendor used.
@@ -531,7 +633,7 @@ pub struct PassRefBody {
 }
 
 /// `PassLocation` of `/wallet-pass-location`, read and written.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassLocation {
     /// Id (read only).
@@ -562,6 +664,17 @@ pub struct PassLocation {
     #[serde(flatten)]
     pub other: Map<String, Value>,
 }
+
+walletpass_core::deserialize_keeping_unknown!(PassLocation, "a ubpass PassLocation object", other: other, {
+    id: "id",
+    name: "name",
+    enabled: "enabled",
+    latitude: "latitude",
+    longitude: "longitude",
+    altitude: "altitude",
+    relevant_text: "relevantText",
+    wallet_pass: "walletPass",
+});
 
 /// The answer of `POST /uploads`: `{key, url}` in the guide, `ResponseMessage {msg}` (holding
 /// the key) in the OpenAPI file; both are read.
@@ -595,4 +708,79 @@ pub struct ResponseMessage {
     /// The message (a key, a path or a URL, depending on the endpoint).
     #[serde(default)]
     pub msg: String,
+}
+
+/// The answer of `GET /wallet-pass/{id}`, which the spec types as an array of passes: the
+/// first item of an array (`None` for an empty one; the others are checked as JSON and
+/// skipped), or an object itself, decoded in one pass.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FirstPass(pub Option<WalletPass>);
+
+impl<'de> Deserialize<'de> for FirstPass {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FirstPass;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of WalletPassInfo objects, or one")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<FirstPass, A::Error> {
+                let first = seq.next_element::<WalletPass>()?;
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(FirstPass(first))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<FirstPass, A::Error> {
+                WalletPass::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|p| FirstPass(Some(p)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_properties_are_kept_at_every_level_in_one_pass() {
+        let text = r#"[{"id": "p1", "passName": "N", "future": {"a": [1, 2]},
+            "passMetadata": {"qrUrl": "Q", "appDeepLinks": ["x"],
+                "topField": {"key": "k", "value": 12, "style": "bold"},
+                "backFields": [{"key": "b", "value": [{"text": "t", "link": "https://x.example", "tag": 1}]}]},
+            "uploadInfoList": [{"fileName": "logo.png", "fileKey": "K", "size": 3}],
+            "appleActiveCount": "4", "googleActiveCount": 1.5}, {"id": "second"}]"#;
+        let FirstPass(Some(pass)) = serde_json::from_str(text).unwrap() else {
+            panic!("no pass");
+        };
+        assert_eq!(pass.other["future"]["a"][1], 2);
+        let meta = pass.pass_metadata.unwrap();
+        assert_eq!(meta.other["appDeepLinks"][0], "x");
+        let top = meta.top_field.unwrap();
+        assert_eq!(top.value.as_deref(), Some("12"));
+        assert_eq!(top.other["style"], "bold");
+        let back = &meta.back_fields.unwrap()[0];
+        assert_eq!(back.value.as_ref().unwrap()[0].other["tag"], 1);
+        let upload = &pass.upload_info_list.unwrap()[0];
+        assert_eq!(
+            (upload.key(), &upload.other["size"]),
+            (Some("K"), &Value::from(3))
+        );
+        assert_eq!(pass.apple_active_count, Some(4));
+        assert_eq!(pass.google_active_count, None);
+    }
+
+    #[test]
+    fn the_get_answer_reads_as_an_array_an_object_or_empty() {
+        let read = |text: &str| serde_json::from_str::<FirstPass>(text);
+        assert_eq!(read("[]").unwrap(), FirstPass(None));
+        assert_eq!(
+            read(r#"{"id": "p"}"#).unwrap().0.unwrap().id.as_deref(),
+            Some("p")
+        );
+        assert!(read("3").is_err());
+        assert!(read(r#"[{"id": ["p"]}]"#).is_err());
+        let odd = read(r#"[{"id": "p", "passMetadata": {"topField": {"value": {"a": 1}}}}]"#);
+        assert!(odd.unwrap_err().to_string().contains("expected a string"));
+    }
 }

@@ -17,7 +17,9 @@
 //!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
 //!
 //! Run: `cargo bench -p walletpass --bench clients` (a few minutes; Linux only, for `/proc`).
-//! `BENCH_BLOCKS` (default 20) sets how many block pairs each comparison runs.
+//! `BENCH_BLOCKS` (default 20) sets how many block pairs each comparison runs; `BENCH_ONLY`
+//! (comma-separated: `clients`, `sim`, `load`, `list`) runs only those parts, `BENCH_VENDORS`
+//! (comma-separated vendor names) only those vendors.
 //!
 //! The simulators are this same binary started again with `--serve VENDOR`: it prints its base
 //! URL and a control URL (the request log, for recording), and exits when its stdin closes.
@@ -483,15 +485,53 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Whether `BENCH_ONLY` (when set) names `part`.
+fn runs(part: &str) -> bool {
+    std::env::var("BENCH_ONLY")
+        .ok()
+        .is_none_or(|only| only.split(',').any(|p| p.trim() == part))
+}
+
+/// Whether `BENCH_VENDORS` (when set) names `vendor`.
+fn measures(vendor: &Vendor) -> bool {
+    std::env::var("BENCH_VENDORS").map_or(true, |only| {
+        only.split(',').any(|v| v.trim() == vendor.name)
+    })
+}
+
 async fn bench() {
     let blocks = env_or("BENCH_BLOCKS", 20);
+    if runs("clients") {
+        clients(blocks).await;
+    }
+    if runs("sim") {
+        println!("\nsimulator CPU per GET vs a bare axum handler answering as many bytes");
+        for vendor in VENDORS.iter().filter(|v| measures(v)) {
+            simulator_cpu(vendor, blocks).await;
+        }
+    }
+    if runs("load") {
+        load(env_or("BENCH_LOAD_SECS", 60)).await;
+    }
+    if runs("list") {
+        println!("\nPassinstance simulator listing (walletpass list_all, 100 per page)");
+        let sizes = std::env::var("BENCH_LIST_SIZES").unwrap_or_else(|_| "100000,1000000".into());
+        for n in sizes
+            .split(',')
+            .filter_map(|s| s.trim().parse::<usize>().ok())
+        {
+            listing(n).await;
+        }
+    }
+}
+
+async fn clients(blocks: usize) {
     println!("walletpass vs a hand-written reqwest + serde_json client, identical requests");
     println!(
         "(client CPU per op by getrusage, {blocks} interleaved block pairs; ratio = walletpass / hand-written)"
     );
     let hand = hand_client();
-    let mut get_sizes = Vec::new();
-    for vendor in &VENDORS {
+    for vendor in VENDORS.iter().filter(|v| measures(v)) {
         let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
         let provider = connect(vendor, &sim);
         let created: Vec<_> = futures::stream::iter(0..vendor.create.max(1))
@@ -518,9 +558,6 @@ async fn bench() {
         ];
         for (name, op, per_block) in &ops {
             let recorded = record(&sim, provider.as_ref(), op).await;
-            if *name == "get" {
-                get_sizes.push(body_size(&hand, &recorded).await);
-            }
             let (lib, base) = compare(
                 &Runner::Walletpass(provider.as_ref(), op),
                 &Runner::Hand(&hand, &recorded),
@@ -556,22 +593,6 @@ async fn bench() {
             );
         }
     }
-
-    println!("\nsimulator CPU per GET vs a bare axum handler answering as many bytes");
-    for (vendor, size) in VENDORS.iter().zip(&get_sizes) {
-        simulator_cpu(vendor, *size, blocks).await;
-    }
-
-    load(env_or("BENCH_LOAD_SECS", 60)).await;
-
-    println!("\nPassinstance simulator listing (walletpass list_all, 100 per page)");
-    let sizes = std::env::var("BENCH_LIST_SIZES").unwrap_or_else(|_| "100000,1000000".into());
-    for n in sizes
-        .split(',')
-        .filter_map(|s| s.trim().parse::<usize>().ok())
-    {
-        listing(n).await;
-    }
 }
 
 /// The size of the answer to the recorded `get`.
@@ -586,16 +607,18 @@ async fn body_size(client: &reqwest::Client, recorded: &[Recorded]) -> usize {
     response.bytes().await.unwrap().len()
 }
 
-async fn simulator_cpu(vendor: &Vendor, size: usize, blocks: usize) {
+async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
     let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
-    let bare = Sim::spawn("bare", 0, size);
     let provider = connect(vendor, &sim);
     let pass = provider
         .create(member(1, vendor.template))
         .await
         .unwrap()
         .pass_ref;
+    let client = hand_client();
     let recorded = record(&sim, provider.as_ref(), &Op::Get(pass)).await;
+    let size = body_size(&client, &recorded).await;
+    let bare = Sim::spawn("bare", 0, size);
     let bare_recorded: Vec<Recorded> = recorded
         .iter()
         .map(|r| Recorded {
@@ -605,7 +628,6 @@ async fn simulator_cpu(vendor: &Vendor, size: usize, blocks: usize) {
             body: None,
         })
         .collect();
-    let client = hand_client();
     let (mut spent_sim, mut spent_bare) = (Duration::ZERO, Duration::ZERO);
     let per_block = 200;
     for block in 0..blocks {
@@ -642,7 +664,7 @@ async fn load(secs: usize) {
         "\nsimulator RSS under load (64 connections each, get + patch, {secs} s, all three at once)"
     );
     let mut sides = Vec::new();
-    for vendor in &VENDORS {
+    for vendor in VENDORS.iter().filter(|v| measures(v)) {
         let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
         let provider = connect(vendor, &sim);
         let mut passes = Vec::new();

@@ -9,6 +9,7 @@
 mod auth;
 mod base_url;
 mod client;
+pub mod decode;
 mod options;
 mod retry;
 
@@ -17,6 +18,8 @@ pub use base_url::{
     BaseUrl, check_segment, check_url_scheme, is_loopback_url, shown_url, shown_url_text,
 };
 pub use client::{ApiResponse, ErrorParser, HttpClient, HttpClientBuilder, RequestBuilder};
+#[doc(hidden)]
+pub use decode::ObjectKey;
 pub use options::HttpOptions;
 pub use reqwest::Method;
 pub use retry::RetryPolicy;

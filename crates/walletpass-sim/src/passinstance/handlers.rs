@@ -91,10 +91,13 @@ fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
 }
 
 async fn authenticate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
-    if let Some(host) = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
+    // The origin is learned from the first request that names a host, so later requests
+    // cost no allocation here.
+    if sim.origin.get().is_none()
+        && let Some(host) = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
     {
         let _ = sim.origin.set(format!("http://{host}"));
     }
@@ -286,7 +289,12 @@ fn matches_search(pass: &Value, needle: &str) -> bool {
 }
 
 async fn get_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
-    Ok(ok(sim.get_pass(&id)?))
+    let body = sim.get_pass(&id)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(body),
+    )
+        .into_response())
 }
 
 async fn update_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Answer {

@@ -2,6 +2,7 @@
 //! subscriptions, batch jobs) and the domain operations that handlers and batch jobs share, so a
 //! pass created by a batch item obeys exactly the rules of `POST /passes`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -106,6 +107,56 @@ pub struct PassRecord {
     pub created_at: OffsetDateTime,
     /// Last change.
     pub updated_at: OffsetDateTime,
+}
+
+/// A pass as answered (`GET /passes/{id}` and the others), borrowing from its record; the
+/// keys in the order the answers have always had them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassView<'a> {
+    id: &'a str,
+    template_id: &'a str,
+    serial_number: &'a str,
+    status: &'static str,
+    fields: Cow<'a, Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcode_format: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcode_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcode_alt_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    relevant_date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_date: Option<Timestamp>,
+    download_url: DownloadUrl<'a>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voided_at: Option<Timestamp>,
+}
+
+/// A time, serialized as RFC 3339 text (as [`rfc3339`] writes it).
+#[derive(Clone, Copy, Debug)]
+struct Timestamp(OffsetDateTime);
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&rfc3339(self.0))
+    }
+}
+
+/// A pass's `downloadUrl`, `{origin}/p/{id}.pkpass`, written without a `format!` per answer.
+#[derive(Debug)]
+struct DownloadUrl<'a> {
+    origin: &'a str,
+    id: &'a str,
+}
+
+impl Serialize for DownloadUrl<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{}/p/{}.pkpass", self.origin, self.id))
+    }
 }
 
 /// A bundle as stored and answered (without its download link).
@@ -386,18 +437,24 @@ impl Sim {
             .unwrap_or("http://127.0.0.1")
     }
 
-    /// The answer body of a pass, with the read deviations applied.
+    /// The answer body of a pass, with the read deviations applied, as a tree (for answers
+    /// that are changed further before they go out).
     pub fn pass_json(&self, pass: &PassRecord) -> Value {
-        let status = status_of(pass);
-        let mut fields = pass.fields.clone();
+        serde_json::to_value(self.pass_view(pass)).unwrap_or(Value::Null)
+    }
+
+    /// The answer body of a pass, with the read deviations applied, borrowing from the record:
+    /// serialized straight into the answer, with no tree built per answer.
+    pub fn pass_view<'a>(&'a self, pass: &'a PassRecord) -> PassView<'a> {
+        let mut fields = Cow::Borrowed(&pass.fields);
         if self.deviates(Deviation::DropFieldOnRead) {
             let last = fields.keys().next_back().cloned();
             if let Some(last) = last {
-                fields.remove(&last);
+                fields.to_mut().shift_remove(&last);
             }
         }
         if self.deviates(Deviation::ChangeLabel)
-            && let Some(Value::Object(first)) = fields.values_mut().next()
+            && let Some(Value::Object(first)) = fields.to_mut().values_mut().next()
         {
             let label = first
                 .get("label")
@@ -406,39 +463,29 @@ impl Sim {
                 .to_owned();
             first.insert("label".into(), Value::String(format!("{label} (edited)")));
         }
-        let mut body = Map::new();
-        body.insert("id".into(), json!(pass.id));
-        body.insert("templateId".into(), json!(pass.template_id));
-        body.insert("serialNumber".into(), json!(pass.serial_number));
-        body.insert("status".into(), json!(status));
-        body.insert("fields".into(), Value::Object(fields));
-        if let Some(barcode) = pass
+        let barcode = pass
             .barcode
             .as_ref()
-            .filter(|_| !self.deviates(Deviation::LoseBarcode))
-        {
-            body.insert("barcodeFormat".into(), json!(barcode.format));
-            body.insert("barcodeMessage".into(), json!(barcode.message));
-            if let Some(alt) = &barcode.alt_text {
-                body.insert("barcodeAltText".into(), json!(alt));
-            }
+            .filter(|_| !self.deviates(Deviation::LoseBarcode));
+        PassView {
+            id: &pass.id,
+            template_id: &pass.template_id,
+            serial_number: &pass.serial_number,
+            status: status_of(pass),
+            fields,
+            barcode_format: barcode.map(|b| b.format.as_str()),
+            barcode_message: barcode.map(|b| b.message.as_str()),
+            barcode_alt_text: barcode.and_then(|b| b.alt_text.as_deref()),
+            relevant_date: pass.relevant_date.map(Timestamp),
+            expiration_date: pass.expiration_date.map(Timestamp),
+            download_url: DownloadUrl {
+                origin: self.origin(),
+                id: &pass.id,
+            },
+            created_at: Timestamp(pass.created_at),
+            updated_at: Timestamp(pass.updated_at),
+            voided_at: pass.voided_at.map(Timestamp),
         }
-        if let Some(date) = pass.relevant_date {
-            body.insert("relevantDate".into(), json!(rfc3339(date)));
-        }
-        if let Some(date) = pass.expiration_date {
-            body.insert("expirationDate".into(), json!(rfc3339(date)));
-        }
-        body.insert(
-            "downloadUrl".into(),
-            json!(format!("{}/p/{}.pkpass", self.origin(), pass.id)),
-        );
-        body.insert("createdAt".into(), json!(rfc3339(pass.created_at)));
-        body.insert("updatedAt".into(), json!(rfc3339(pass.updated_at)));
-        if let Some(voided) = pass.voided_at {
-            body.insert("voidedAt".into(), json!(rfc3339(voided)));
-        }
-        Value::Object(body)
     }
 
     /// The answer body of a bundle.
@@ -536,15 +583,19 @@ impl Sim {
     }
 
     /// `GET /passes/{id}`.
-    pub fn get_pass(&self, id: &str) -> Result<Value, ApiError> {
+    pub fn get_pass(&self, id: &str) -> Result<Vec<u8>, ApiError> {
         let store = self.store();
-        if let Some(pass) = store.passes.get(id) {
-            return Ok(self.pass_json(pass));
-        }
-        match store.deleted.get(id) {
-            Some(pass) if self.deviates(Deviation::DeletedAnswers200) => Ok(self.pass_json(pass)),
-            _ => Err(ApiError::not_found("Pass", id)),
-        }
+        let pass = match store.passes.get(id) {
+            Some(pass) => pass,
+            None => match store.deleted.get(id) {
+                Some(pass) if self.deviates(Deviation::DeletedAnswers200) => pass,
+                _ => return Err(ApiError::not_found("Pass", id)),
+            },
+        };
+        let mut body = Vec::with_capacity(1024);
+        serde_json::to_writer(&mut body, &self.pass_view(pass))
+            .map_err(|e| ApiError::internal(format!("the pass could not be written: {e}")))?;
+        Ok(body)
     }
 
     /// `PUT /passes/{id}`: replace the content (fields, barcode, dates); the template and serial

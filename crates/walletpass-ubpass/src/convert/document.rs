@@ -1,0 +1,353 @@
+//! Writing: canonical content as a fresh vendor document (create, put) or over a document
+//! read before (the composed `patch`, which sends back every unchanged part as it was read).
+//! `extra` keys are checked: none is dropped, none contradicts the canonical value.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use walletpass_core::{
+    BarcodeFormat, Color, Error, ErrorKind, Field, FieldValue, ImageRole, PassContent, Placement,
+};
+
+use super::MAX_TEXT;
+use super::METADATA_EXTRA;
+use super::OWNED;
+use super::RAW_EXTRA;
+use super::TOP_LEVEL_EXTRA;
+use super::content_from_wire;
+use super::fields::Slot;
+use super::fields::fields_with_slots;
+use super::images::image_file;
+use crate::PROVIDER;
+use crate::wire::{
+    BackPassField, BackPassFieldValue, MetadataLocation, PassField, PassMetadata, UploadInfo,
+    WalletPassWrite,
+};
+
+pub(super) fn string_extra(content: &PassContent, key: &str) -> Result<Option<String>, Error> {
+    match content.extra.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(
+            Error::invalid_field(format!("extra.{key}"), "must be a string")
+                .with_provider(PROVIDER),
+        ),
+    }
+}
+
+/// The `passName` a content asks for, if any (checked: not blank, at most 255 characters).
+pub fn pass_name_of(content: &PassContent) -> Result<Option<String>, Error> {
+    match string_extra(content, "passName")? {
+        Some(name) if name.trim().is_empty() => {
+            Err(Error::invalid_field("extra.passName", "must not be blank").with_provider(PROVIDER))
+        }
+        Some(name) if name.chars().count() > MAX_TEXT => Err(Error::invalid_field(
+            "extra.passName",
+            "ubpass holds at most 255 characters",
+        )
+        .with_provider(PROVIDER)),
+        other => Ok(other),
+    }
+}
+
+/// A fresh, unique `passName` for a pass created without one.
+pub fn generated_pass_name() -> String {
+    format!("walletpass-{}", uuid::Uuid::new_v4().simple())
+}
+
+pub(super) fn pass_field(field: &Field) -> PassField {
+    PassField {
+        key: Some(field.key.to_string()),
+        label: field.label.clone(),
+        value: Some(field.value.to_text()),
+        change_message: field.change_message.clone(),
+        other: Map::new(),
+    }
+}
+
+pub(super) fn back_pass_field(field: &Field) -> BackPassField {
+    let links = match &field.value {
+        FieldValue::Links(links) => links
+            .iter()
+            .map(|l| BackPassFieldValue {
+                text: l.label.clone(),
+                link: Some(l.url.to_string()),
+                ..BackPassFieldValue::default()
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    BackPassField {
+        key: Some(field.key.to_string()),
+        label: field.label.clone(),
+        value: Some(links),
+        change_message: field.change_message.clone(),
+        other: Map::new(),
+    }
+}
+
+/// Keep `base` when it holds the same canonical value as `fresh`.
+pub(super) fn reuse<T: Clone>(base: Option<&T>, same: bool, fresh: T) -> T {
+    match base {
+        Some(b) if same => b.clone(),
+        _ => fresh,
+    }
+}
+
+pub(super) fn color_to_wire(
+    color: Option<Color>,
+    base: Option<&str>,
+    raw_extra: Option<String>,
+) -> Option<String> {
+    match color {
+        Some(c) => Some(reuse(
+            base.map(str::to_owned).as_ref(),
+            base.and_then(|b| b.parse::<Color>().ok()) == Some(c),
+            c.to_string(),
+        )),
+        None => raw_extra,
+    }
+}
+
+/// Refuse the `extra` keys that would not survive a write: keys that name no ubpass property
+/// (unless the read document `base` carried them), and raw vendor values that contradict the
+/// canonical value set next to them (unless they are the values `base` held).
+pub(super) fn check_extra(content: &PassContent, base: Option<&PassMetadata>) -> Result<(), Error> {
+    let unknown: Vec<&str> = content
+        .extra
+        .keys()
+        .map(String::as_str)
+        .filter(|k| {
+            !TOP_LEVEL_EXTRA.contains(k)
+                && !RAW_EXTRA.contains(k)
+                && !METADATA_EXTRA.contains(k)
+                && !OWNED.contains(k)
+                && *k != "uploadInfoList"
+                && !base.is_some_and(|m| m.other.contains_key(*k))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let mut error = Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "{PROVIDER} cannot store: {} (ubpass has no such property; extra takes {}, {}, {} and uploadInfoList)",
+                unknown
+                    .iter()
+                    .map(|k| format!("extra.{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                TOP_LEVEL_EXTRA.join(", "),
+                METADATA_EXTRA.join(", "),
+                RAW_EXTRA.join(", "),
+            ),
+        )
+        .with_provider(PROVIDER);
+        for key in unknown {
+            error = error.with_field_error(format!("extra.{key}"), "ubpass has no such property");
+        }
+        return Err(error);
+    }
+    let a = &content.appearance;
+    let shadowed = [
+        (
+            "backgroundColor",
+            a.background_color.is_some(),
+            "appearance.background_color",
+        ),
+        (
+            "displayTextColor",
+            a.foreground_color.is_some(),
+            "appearance.foreground_color",
+        ),
+        ("qrText", content.barcode.is_some(), "barcode"),
+    ];
+    for (key, canonical_set, canonical) in shadowed {
+        let Some(value) = content.extra.get(key) else {
+            continue;
+        };
+        let held = base.and_then(|m| match key {
+            "backgroundColor" => m.background_color.as_deref(),
+            "displayTextColor" => m.display_text_color.as_deref(),
+            _ => m.qr_text.as_deref(),
+        });
+        if canonical_set && !value.is_null() && value.as_str() != held {
+            return Err(Error::invalid_field(
+                format!("extra.{key}"),
+                format!(
+                    "contradicts {canonical}, which sets the same ubpass property; set one of them"
+                ),
+            )
+            .with_provider(PROVIDER));
+        }
+    }
+    Ok(())
+}
+
+/// The document for `content` under `pass_name`. With `base` (the document as read), every part
+/// whose canonical value is unchanged is taken from `base` verbatim, and the properties the
+/// canonical model does not cover (status, slug) are kept. Call [`check_fits`] first.
+pub fn to_wire(
+    content: &PassContent,
+    pass_name: String,
+    base: Option<&WalletPassWrite>,
+) -> Result<WalletPassWrite, Error> {
+    let base_meta = base.map(|b| &b.pass_metadata);
+    let base_fields = match base_meta {
+        Some(meta) => fields_with_slots(meta)?,
+        None => Vec::new(),
+    };
+    let slot_of = |field: &Field| {
+        base_fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, slot)| *slot)
+    };
+    let mut meta = PassMetadata::default();
+    let mut secondary = Vec::new();
+    let mut back = Vec::new();
+    for field in &content.fields {
+        let links = matches!(field.value, FieldValue::Links(_));
+        let slot = slot_of(field);
+        match (field.placement, links) {
+            (Some(Placement::Header), _) => {
+                meta.top_field = Some(match slot {
+                    Some(Slot::Top(f)) => f.clone(),
+                    _ => pass_field(field),
+                });
+            }
+            (Some(Placement::Back), _) | (None, true) => back.push(match slot {
+                Some(Slot::Back(f)) => f.clone(),
+                _ => back_pass_field(field),
+            }),
+            _ => secondary.push(match slot {
+                Some(Slot::Secondary(f)) => f.clone(),
+                _ => pass_field(field),
+            }),
+        }
+    }
+    // A list the read document had stays present (possibly empty) so that an update clears it.
+    let had = |list: fn(&PassMetadata) -> bool| base_meta.is_some_and(list);
+    meta.secondary_fields =
+        (!secondary.is_empty() || had(|m| m.secondary_fields.is_some())).then_some(secondary);
+    meta.back_fields = (!back.is_empty() || had(|m| m.back_fields.is_some())).then_some(back);
+
+    let a = &content.appearance;
+    meta.description = a.description.clone();
+    meta.organization_name = a.organization_name.clone();
+    meta.background_color = color_to_wire(
+        a.background_color,
+        base_meta.and_then(|m| m.background_color.as_deref()),
+        string_extra(content, "backgroundColor")?,
+    );
+    meta.display_text_color = color_to_wire(
+        a.foreground_color,
+        base_meta.and_then(|m| m.display_text_color.as_deref()),
+        string_extra(content, "displayTextColor")?,
+    );
+    match &content.barcode {
+        Some(b) if b.format == BarcodeFormat::Qr => {
+            meta.qr_url = Some(b.message.clone());
+            meta.qr_text = b.alt_text.clone();
+        }
+        Some(_) => {}
+        None => meta.qr_text = string_extra(content, "qrText")?,
+    }
+
+    let base_locations = base_meta.and_then(|m| m.locations.as_ref());
+    let mut locations = Vec::new();
+    for (i, loc) in content.locations.iter().enumerate() {
+        let fresh = MetadataLocation {
+            name: Some(format!("Location {}", i + 1)),
+            latitude: Some(loc.latitude),
+            longitude: Some(loc.longitude),
+            altitude: loc.altitude,
+            relevant_text: loc.relevant_text.clone(),
+            ..MetadataLocation::default()
+        };
+        let old = base_locations.and_then(|l| l.get(i));
+        let same = old.is_some_and(|o| {
+            o.latitude == Some(loc.latitude)
+                && o.longitude == Some(loc.longitude)
+                && o.altitude == loc.altitude
+                && o.relevant_text == loc.relevant_text
+        });
+        locations.push(reuse(old, same, fresh));
+    }
+    meta.locations = (!locations.is_empty() || base_locations.is_some()).then_some(locations);
+
+    check_extra(content, base_meta)?;
+    for (key, value) in &content.extra {
+        let routed = TOP_LEVEL_EXTRA.contains(&key.as_str())
+            || RAW_EXTRA.contains(&key.as_str())
+            || key == "uploadInfoList";
+        if !routed && !OWNED.contains(&key.as_str()) {
+            meta.other.insert(key.clone(), value.clone());
+        }
+    }
+
+    let mut uploads: Vec<UploadInfo> = Vec::new();
+    for role in [
+        ImageRole::Icon,
+        ImageRole::Logo,
+        ImageRole::Strip,
+        ImageRole::Footer,
+    ] {
+        if let (Some(key), Some(file)) = (content.images.get(&role), image_file(role)) {
+            uploads.push(UploadInfo {
+                file_name: Some(file.to_owned()),
+                upload_key: Some(key.clone()),
+                ..UploadInfo::default()
+            });
+        }
+    }
+    match content.extra.get("uploadInfoList") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let upload = UploadInfo::deserialize(item).map_err(|e| {
+                    Error::invalid_field(
+                        format!("extra.uploadInfoList[{i}]"),
+                        format!("not an UploadInfo: {e}"),
+                    )
+                    .with_provider(PROVIDER)
+                })?;
+                uploads.push(upload);
+            }
+        }
+        Some(_) => {
+            return Err(
+                Error::invalid_field("extra.uploadInfoList", "must be an array")
+                    .with_provider(PROVIDER),
+            );
+        }
+    }
+    let base_uploads = base.and_then(|b| b.upload_info_list.as_ref());
+    let upload_info_list = match base_uploads {
+        Some(old) => {
+            let same = content_from_wire(None, None, None, &PassMetadata::default(), old)
+                .map(|c| {
+                    c.images == content.images
+                        && c.extra.get("uploadInfoList") == content.extra.get("uploadInfoList")
+                })
+                .unwrap_or(false);
+            Some(reuse(Some(old), same, uploads))
+        }
+        // A fresh document always carries the list, so that a put without images clears them
+        // (the vendor keeps an optional property a PATCH leaves out).
+        None => Some(uploads),
+    };
+
+    Ok(WalletPassWrite {
+        notification_header: string_extra(content, "notificationHeader")?,
+        pass_name,
+        pass_metadata: meta,
+        upload_info_list,
+        pass_link_slug: string_extra(content, "passLinkSlug")?
+            .or_else(|| base.and_then(|b| b.pass_link_slug.clone())),
+        status: base.and_then(|b| b.status.clone()),
+        account: content
+            .extra
+            .get("account")
+            .cloned()
+            .or_else(|| base.and_then(|b| b.account.clone())),
+    })
+}

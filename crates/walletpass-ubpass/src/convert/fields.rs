@@ -1,0 +1,149 @@
+//! Fields both ways: the top, secondary and back fields of a document as canonical fields
+//! (keys made canonical, labels on empty values left out), and canonical fields as the
+//! vendor's `PassField` / `BackPassField`.
+
+use std::collections::BTreeSet;
+
+use walletpass_core::{Error, Field, FieldKey, FieldValue, Link, Placement};
+
+use super::decode;
+use crate::wire::{BackPassField, PassField, PassMetadata};
+
+/// Where a field sits in the document, and the vendor field it came from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Slot<'a> {
+    Top(&'a PassField),
+    Secondary(&'a PassField),
+    Back(&'a BackPassField),
+}
+
+/// A canonical key for a vendor key (see the module docs).
+pub(super) fn canonical_key(
+    raw: Option<&str>,
+    n: usize,
+    used: &mut BTreeSet<String>,
+) -> Result<FieldKey, Error> {
+    let mut key: String = raw
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if key.is_empty() {
+        key = format!("field{n}");
+    }
+    if !key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        key.insert(0, '_');
+    }
+    let base = key.clone();
+    let mut i = 2;
+    while used.contains(&key) {
+        key = format!("{base}_{i}");
+        i += 1;
+    }
+    used.insert(key.clone());
+    FieldKey::new(key).map_err(|e| decode(format!("field key {raw:?}: {e}")))
+}
+
+pub(super) fn text_field(
+    f: &PassField,
+    placement: Option<Placement>,
+    n: usize,
+    used: &mut BTreeSet<String>,
+) -> Result<Field, Error> {
+    let field = Field {
+        key: canonical_key(f.key.as_deref(), n, used)?,
+        label: f.label.clone(),
+        value: FieldValue::Text(f.value.clone().unwrap_or_default()),
+        placement,
+        change_message: f.change_message.clone(),
+    };
+    readable(field)
+}
+
+/// A field as the canonical model can hold it: a label on an empty value (which the vendor
+/// allows, the model does not) is left out of the canonical view, logged at debug. A write
+/// that leaves the field unchanged sends the vendor's field back verbatim, label included.
+pub(super) fn readable(mut field: Field) -> Result<Field, Error> {
+    let Err(problem) = field.validate() else {
+        return Ok(field);
+    };
+    if !field.value.is_empty() {
+        return Err(decode(format!(
+            "the vendor's field cannot be represented: {problem}"
+        )));
+    }
+    tracing::debug!(key = %field.key, "ubpass: a label on an empty value is not read");
+    field.label = None;
+    field
+        .validate()
+        .map_err(|e| decode(format!("the vendor's field cannot be represented: {e}")))?;
+    Ok(field)
+}
+
+pub(super) fn back_field(
+    f: &BackPassField,
+    n: usize,
+    used: &mut BTreeSet<String>,
+) -> Result<Field, Error> {
+    let key = canonical_key(f.key.as_deref(), n, used)?;
+    let mut links = Vec::new();
+    for (i, v) in f.value.iter().flatten().enumerate() {
+        let raw = v.link.as_deref().unwrap_or_default();
+        match url::Url::parse(raw) {
+            Ok(url) => links.push(Link {
+                label: v.text.clone(),
+                url,
+            }),
+            // The schema types a link as any string: one that is not a URL is left out of the
+            // canonical view (a write that leaves the field unchanged sends it back verbatim).
+            Err(e) => {
+                tracing::debug!(%key, index = i, %e, "ubpass: a back-field link that is not a URL is not read")
+            }
+        }
+    }
+    readable(Field {
+        key,
+        label: f.label.clone(),
+        value: FieldValue::Links(links),
+        placement: Some(Placement::Back),
+        change_message: f.change_message.clone(),
+    })
+}
+
+/// The canonical fields of a document, each with the vendor field it came from.
+pub(super) fn fields_with_slots(meta: &PassMetadata) -> Result<Vec<(Field, Slot<'_>)>, Error> {
+    let mut used = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut n = 0;
+    if let Some(top) = &meta.top_field {
+        n += 1;
+        out.push((
+            text_field(top, Some(Placement::Header), n, &mut used)?,
+            Slot::Top(top),
+        ));
+    }
+    let max_secondary = Placement::Secondary.max_fields().unwrap_or(usize::MAX);
+    for (i, f) in meta.secondary_fields.iter().flatten().enumerate() {
+        n += 1;
+        // Past the canonical limit a secondary field reads with no placement (which writes
+        // back as a secondary field), so a long list stays readable.
+        let placement = (i < max_secondary).then_some(Placement::Secondary);
+        out.push((text_field(f, placement, n, &mut used)?, Slot::Secondary(f)));
+    }
+    for f in meta.back_fields.iter().flatten() {
+        n += 1;
+        out.push((back_field(f, n, &mut used)?, Slot::Back(f)));
+    }
+    Ok(out)
+}

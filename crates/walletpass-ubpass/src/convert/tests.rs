@@ -1,0 +1,188 @@
+//! The mapping against the documented examples, both ways.
+
+use walletpass_core::{
+    Barcode, BarcodeFormat, ErrorKind, Field, FieldValue, ImageRole, Link, PassContent, PassStatus,
+    Placement,
+};
+
+use super::*;
+use crate::wire::{WalletPass, WalletPassWrite};
+
+fn doc() -> WalletPass {
+    serde_json::from_str(include_str!("../../tests/fixtures/get-pass-response.json"))
+        .map(|v: Vec<WalletPass>| v[0].clone())
+        .unwrap()
+}
+
+#[test]
+fn the_documented_pass_reads_as_the_mapping_says() {
+    let pass = pass_from_wire(&doc()).unwrap();
+    assert_eq!(
+        pass.pass_ref.id.as_str(),
+        "1f089d37-5ebe-6778-af59-99631cec7ab5"
+    );
+    assert_eq!(pass.status, PassStatus::Active);
+    let c = &pass.content;
+    assert_eq!(c.extra["passName"], "VIP MEMBERSHIP PASS");
+    assert_eq!(c.extra["notificationHeader"], "BLUE PASS");
+    let top = c.field("tabKey").unwrap();
+    assert_eq!(top.placement, Some(Placement::Header));
+    assert_eq!(top.label.as_deref(), Some("SEE OFFERS"));
+    assert_eq!(
+        c.field("auxiliaryFieldKey2").unwrap().placement,
+        Some(Placement::Secondary)
+    );
+    let FieldValue::Links(links) = &c.field("connectWithUs").unwrap().value else {
+        panic!("links expected");
+    };
+    assert_eq!(links[1].label.as_deref(), Some("Instagram"));
+    assert_eq!(
+        c.barcode.as_ref().unwrap().message,
+        "https://premiumbrands.com/vip-benefits"
+    );
+    assert_eq!(
+        c.appearance.background_color.unwrap().to_string(),
+        "#4a32a8"
+    );
+    assert_eq!(
+        c.images[&ImageRole::Strip],
+        "1f089d37-8a1b-4c2d-9e3f-123456789ghi"
+    );
+    assert_eq!(
+        pass.created_at,
+        Some(time::macros::datetime!(2025-09-04 21:09:36.027 UTC))
+    );
+}
+
+#[test]
+fn unchanged_content_writes_back_the_document_as_read() {
+    let read = doc();
+    let base = WalletPassWrite::from_read(&read).unwrap();
+    let content = pass_from_wire(&read).unwrap().content;
+    let name = pass_name_of(&content).unwrap().unwrap();
+    let written = to_wire(&content, name, Some(&base)).unwrap();
+    assert_eq!(written, base);
+}
+
+#[test]
+fn fresh_documents_follow_the_mapping() {
+    let content = PassContent::builder()
+        .field(
+            Field::new("tier", "Gold")
+                .unwrap()
+                .with_placement(Placement::Header),
+        )
+        .value("points", 2500)
+        .field(
+            Field::new(
+                "web",
+                vec![Link {
+                    label: Some("Site".into()),
+                    url: "https://example.com/".parse().unwrap(),
+                }],
+            )
+            .unwrap(),
+        )
+        .background_color("rgb(26, 26, 26)")
+        .barcode(
+            Barcode::new(BarcodeFormat::Qr, "M-1")
+                .unwrap()
+                .with_alt_text("Scan"),
+        )
+        .image(ImageRole::Logo, "key-logo")
+        .build()
+        .unwrap();
+    let w = to_wire(&content, "N".into(), None).unwrap();
+    let json = serde_json::to_value(&w).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "passName": "N",
+            "passMetadata": {
+                "backgroundColor": "#1a1a1a",
+                "topField": {"key": "tier", "value": "Gold"},
+                "secondaryFields": [{"key": "points", "value": "2500"}],
+                "backFields": [{"key": "web", "value": [{"text": "Site", "link": "https://example.com/"}]}],
+                "qrUrl": "M-1",
+                "qrText": "Scan"
+            },
+            "uploadInfoList": [{"fileName": "logo.png", "uploadKey": "key-logo"}]
+        })
+    );
+}
+
+#[test]
+fn extra_keys_that_name_no_ubpass_property_are_refused_not_dropped() {
+    // openapi components.schemas.PassMetadata names appDeepLinks and userDeepLink besides
+    // what the canonical model owns; the vendor's binding drops any other property.
+    let mut content = PassContent::builder().value("a", "1").build().unwrap();
+    content.extra.insert("foo".into(), serde_json::json!("bar"));
+    content
+        .extra
+        .insert("appDeepLinks".into(), serde_json::json!({"apple": {}}));
+    let err = to_wire(&content, "N".into(), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    assert!(err.message().contains("extra.foo"), "{err}");
+    assert!(!err.message().contains("extra.appDeepLinks"), "{err}");
+    content.extra.remove("foo");
+    let w = to_wire(&content, "N".into(), None).unwrap();
+    assert_eq!(
+        w.pass_metadata.other["appDeepLinks"],
+        serde_json::json!({"apple": {}})
+    );
+    // A property the vendor's own document carries is sent back.
+    let mut read = doc();
+    let meta = read.pass_metadata.as_mut().unwrap();
+    meta.other.insert("vendorNew".into(), serde_json::json!(1));
+    let base = WalletPassWrite::from_read(&read).unwrap();
+    let content = pass_from_wire(&read).unwrap().content;
+    assert_eq!(
+        to_wire(&content, "N".into(), Some(&base))
+            .unwrap()
+            .pass_metadata
+            .other["vendorNew"],
+        1
+    );
+}
+
+#[test]
+fn raw_extra_values_that_contradict_the_canonical_ones_are_refused() {
+    // openapi PassMetadata.qrText / backgroundColor: one property each, so a QR alt text
+    // and extra.qrText (or a color and extra.backgroundColor) cannot both be stored.
+    let mut content = PassContent::builder()
+        .barcode(Barcode::new(BarcodeFormat::Qr, "M").unwrap())
+        .build()
+        .unwrap();
+    content
+        .extra
+        .insert("qrText".into(), serde_json::json!("under"));
+    let err = to_wire(&content, "N".into(), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.message().contains("extra.qrText"), "{err}");
+    // A vendor color the model could not read is replaced by a canonical color set over it.
+    let mut read = doc();
+    read.pass_metadata.as_mut().unwrap().background_color = Some("blue".into());
+    let base = WalletPassWrite::from_read(&read).unwrap();
+    let mut content = pass_from_wire(&read).unwrap().content;
+    content.appearance.background_color = Some("#102030".parse().unwrap());
+    let w = to_wire(&content, "N".into(), Some(&base)).unwrap();
+    assert_eq!(w.pass_metadata.background_color.as_deref(), Some("#102030"));
+    content
+        .extra
+        .insert("backgroundColor".into(), serde_json::json!("red"));
+    let err = to_wire(&content, "N".into(), Some(&base)).unwrap_err();
+    assert!(err.message().contains("extra.backgroundColor"), "{err}");
+}
+
+#[test]
+fn odd_vendor_values_do_not_fail_a_read() {
+    let mut read = doc();
+    let meta = read.pass_metadata.as_mut().unwrap();
+    meta.background_color = Some("blue".into());
+    meta.top_field.as_mut().unwrap().key = Some("tab key".into());
+    read.created_time = Some("04-09-2025 21:09:36".into());
+    let pass = pass_from_wire(&read).unwrap();
+    assert_eq!(pass.content.extra["backgroundColor"], "blue");
+    assert!(pass.content.field("tab_key").is_some());
+    assert_eq!(pass.created_at, None);
+}
