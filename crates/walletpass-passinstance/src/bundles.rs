@@ -114,14 +114,6 @@ impl Passinstance {
             .at(PROVIDER, LIST));
         }
         let page: Page<WireBundle> = self.list_page(LIST, &["bundles"], query, &[]).await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(bundle_from_wire)
-                .collect::<Result<_, _>>()
-                .at(PROVIDER, LIST)?,
-            next: page.next,
-        })
+        page.try_map(bundle_from_wire).at(PROVIDER, LIST)
     }
 }

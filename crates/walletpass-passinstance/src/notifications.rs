@@ -111,14 +111,6 @@ impl Passinstance {
         let page: Page<WireNotification> = self
             .list_page(LIST, &["push-notifications"], query, &[])
             .await?;
-        Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(notification_from_wire)
-                .collect::<Result<_, _>>()
-                .at(PROVIDER, LIST)?,
-            next: page.next,
-        })
+        page.try_map(notification_from_wire).at(PROVIDER, LIST)
     }
 }

@@ -150,30 +150,16 @@ impl WalletProvider for Passinstance {
         let page: Page<WirePass> = self
             .list_page(Operation::List, &["passes"], query, &params)
             .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|w| crate::convert::pass_from_wire(w).at(PROVIDER, Operation::List))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        page.try_map(crate::convert::pass_from_wire)
+            .at(PROVIDER, Operation::List)
     }
 
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>, Error> {
         let page: Page<WireTemplate> = self
             .list_page(Operation::ListTemplates, &["templates"], query, &[])
             .await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|w| template_from_wire(w).at(PROVIDER, Operation::ListTemplates))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        page.try_map(template_from_wire)
+            .at(PROVIDER, Operation::ListTemplates)
     }
 
     async fn get_template(&self, id: &TemplateId) -> Result<Template, Error> {
@@ -265,15 +251,7 @@ impl WalletProvider for Passinstance {
             .at(PROVIDER, op));
         }
         let page: Page<WireWebhook> = self.list_page(op, &["webhooks"], query, &[]).await?;
-        let items = page
-            .items
-            .into_iter()
-            .map(|w| webhook_from_wire(w).at(PROVIDER, op))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            items,
-            next: page.next,
-        })
+        page.try_map(webhook_from_wire).at(PROVIDER, op)
     }
 
     /// Composed: the vendor has no `GET /webhooks/{id}`, so the list is walked.

@@ -87,4 +87,24 @@ impl<T> Page<T> {
     pub fn last(items: Vec<T>) -> Self {
         Self { items, next: None }
     }
+
+    /// The same page with each item converted (a backend's wire rows into canonical items),
+    /// or the first conversion error.
+    ///
+    /// ```
+    /// use walletpass_core::Page;
+    /// let page = Page::last(vec!["1", "2"]).try_map(str::parse::<u8>)?;
+    /// assert_eq!(page.items, [1, 2]);
+    /// # Ok::<(), std::num::ParseIntError>(())
+    /// ```
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self
+                .items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            next: self.next,
+        })
+    }
 }
