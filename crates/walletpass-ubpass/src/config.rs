@@ -146,7 +146,7 @@ impl UbpassConfig {
             return Err(config_error(PROVIDER, "auth: the credential is empty"));
         }
         if let Some(ws) = &self.workspace_id
-            && !crate::wire::is_valid_id(ws)
+            && !crate::ids::is_valid_id(ws)
         {
             return Err(config_error(
                 PROVIDER,

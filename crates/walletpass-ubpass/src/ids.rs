@@ -3,7 +3,13 @@
 
 use walletpass_core::{Error, ErrorKind, Result};
 
-pub(crate) use crate::wire::is_valid_id;
+/// The id pattern of path ids and `x-workspace-id`: `^[a-zA-Z0-9-_]+$`.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// Check an id against `^[a-zA-Z0-9-_]+$` before it goes into a path, naming `field`.
 pub(crate) fn check_id(field: &str, id: &str) -> Result<()> {

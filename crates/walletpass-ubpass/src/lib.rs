@@ -14,7 +14,7 @@
 //! - `void`, templates and webhook subscriptions are `Unsupported`.
 //!
 //! The canonical mapping, both ways, and what cannot be stored are documented at the top of
-//! `src/convert.rs`; every choice made where the docs are silent is in the numbered table of
+//! `src/convert/mod.rs`; every choice made where the docs are silent is in the numbered table of
 //! [`assumptions`]. Uploads ([`Ubpass::upload_file`]), notifications
 //! ([`Ubpass::create_notification`]), locations ([`Ubpass::create_location`]), the async create
 //! and status changes are inherent methods of [`Ubpass`]; listings return the core
