@@ -17,7 +17,7 @@ use crate::PROVIDER;
 use crate::config::{UbpassAuth, UbpassConfig};
 use crate::convert;
 use crate::error::parse_error;
-use crate::ids::check_id;
+use crate::ids::{check_id, join_ids};
 use crate::wire::{FirstPass, PagedList, WalletPass, WalletPassWrite};
 
 /// The largest page the vendor returns (`limit` 1–20).
@@ -74,7 +74,8 @@ pub struct ListPasses {
     pub limit: Option<u32>,
     /// Only this pass.
     pub id: Option<String>,
-    /// Only these passes.
+    /// Only these passes (each checked against `^[a-zA-Z0-9-_]+$`, so that none can split
+    /// the comma-separated filter).
     pub ids: Vec<String>,
     /// Exact, case-sensitive `passName`.
     pub pass_name: Option<String>,
@@ -177,8 +178,8 @@ impl Ubpass {
     /// examples write them).
     pub async fn list_wallet_passes(&self, params: &ListPasses) -> Result<Page<WalletPass>> {
         const OP: Operation = Operation::List;
-        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
         let limit = paging::page_size(params.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, OP)?;
+        let ids = join_ids("ids", &params.ids).at(PROVIDER, OP)?;
         let page: PagedList<WalletPass> = self
             .http
             .request(OP, Method::GET, &["wallet-pass"])
@@ -186,9 +187,12 @@ impl Ubpass {
             .query_opt("cursor", params.cursor.as_ref())
             .query_opt("limit", limit)
             .query_opt("id", params.id.as_deref())
-            .query_opt("ids", join(&params.ids))
+            .query_opt("ids", ids)
             .query_opt("passName", params.pass_name.as_deref())
-            .query_opt("status", join(&params.status))
+            .query_opt(
+                "status",
+                (!params.status.is_empty()).then(|| params.status.join(",")),
+            )
             .query_opt("summary", params.summary)
             .query_opt("includePassAssets", params.include_pass_assets)
             .send_json()

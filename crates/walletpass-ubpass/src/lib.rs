@@ -18,8 +18,9 @@
 //! [`assumptions`]. Uploads ([`Ubpass::upload_file`]), notifications
 //! ([`Ubpass::create_notification`]), locations ([`Ubpass::create_location`]), the async create
 //! and status changes are inherent methods of [`Ubpass`]; listings return the core
-//! [`Page`](walletpass_core::Page), and the vendor shapes they take and return are re-exported
-//! here.
+//! [`Page`](walletpass_core::Page), locations and notifications are addressed by typed ids
+//! ([`LocationId`], [`NotificationId`]), and the vendor shapes they take and return are
+//! re-exported here.
 //!
 //! ```no_run
 //! # async fn demo() -> walletpass_core::Result<()> {
@@ -56,6 +57,7 @@ pub use config::{
 };
 pub use convert::{content_from_wire, pass_from_wire};
 pub use error::{UnblockedApiError, code as error_code, parse_error};
+pub use ids::{LocationId, NotificationId};
 pub use locations::LocationQuery;
 pub use notifications::{NotificationQuery, WRITABLE_NOTIFICATION_STATUSES};
 pub use provider::capabilities;

@@ -1,4 +1,5 @@
-//! Push notifications, as inherent methods of [`Ubpass`]: create, list, get, update (only
+//! Push notifications, as inherent methods of [`Ubpass`], each addressed by its
+//! [`NotificationId`]: create, list (a core [`Page`]), get, update (only
 //! `Draft` or `Scheduled` ones), delete (same rule; the vendor answers `INVALID_OPERATION`
 //! otherwise, a [`Conflict`](walletpass_core::ErrorKind::Conflict)) and stats (alone, or
 //! embedded in the notification with `includeStats`).
@@ -6,14 +7,33 @@
 //! Statuses as the spec gives them: written `Draft`, `Processing` (send now; also what an absent
 //! status means) or `Scheduled` (with `scheduledTime`); read back any of
 //! [`NOTIFICATION_STATUSES`](crate::NOTIFICATION_STATUSES).
+//!
+//! ```no_run
+//! # async fn demo(ubpass: walletpass_ubpass::Ubpass) -> walletpass_core::Result<()> {
+//! use walletpass_ubpass::{NotificationId, PassNotification};
+//! let draft = ubpass
+//!     .create_notification(&PassNotification {
+//!         pass_serial_number: Some("1f089d37-5ebe-6778-af59-99631cec7ab5".into()),
+//!         notification_name: Some("VIP Member Update".into()),
+//!         notification_message: Some("Your VIP benefits have been updated!".into()),
+//!         status: Some("Draft".into()),
+//!         ..PassNotification::default()
+//!     })
+//!     .await?;
+//! let id: NotificationId = draft.id.unwrap_or("1f089d37-5ebe-6778-af59-99631cec7ab5".parse()?);
+//! let stats = ubpass.notification_stats(&id, None, None).await?;
+//! println!("sent to {:?} devices", stats.sent());
+//! ubpass.delete_notification(&id).await?;
+//! # Ok(()) }
+//! ```
 
 use walletpass_core::http::Method;
 use walletpass_core::paging;
-use walletpass_core::{Cursor, Error, ErrorKind, Operation, Page, Result, ResultExt};
+use walletpass_core::{Cursor, Error, Operation, Page, PassId, Result, ResultExt};
 
 use crate::PROVIDER;
 use crate::client::{MAX_PAGE_SIZE, Ubpass, page_of};
-use crate::ids::check_id;
+use crate::ids::{NotificationId, check_id, join_ids};
 use crate::wire::{NotificationStats, PagedList, PassNotification};
 
 /// The statuses a caller may write.
@@ -28,12 +48,13 @@ pub struct NotificationQuery {
     pub cursor: Option<Cursor>,
     /// Page size: 0 is refused, more than [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) is cut to it.
     pub limit: Option<u32>,
-    /// Only notifications of these passes.
-    pub pass_serial_numbers: Vec<String>,
+    /// Only notifications of these passes (each checked against `^[a-zA-Z0-9-_]+$`, so that
+    /// none can split the comma-separated filter).
+    pub pass_serial_numbers: Vec<PassId>,
     /// Only these statuses (`Draft`, `Scheduled`, `Processing`, `Published`, `Failed`).
     pub status: Vec<String>,
     /// Only these notifications.
-    pub ids: Vec<String>,
+    pub ids: Vec<NotificationId>,
 }
 
 const CREATE: Operation = Operation::Vendor("notification.create");
@@ -43,10 +64,8 @@ const UPDATE: Operation = Operation::Vendor("notification.update");
 const DELETE: Operation = Operation::Vendor("notification.delete");
 const STATS: Operation = Operation::Vendor("notification.stats");
 
-fn invalid(op: Operation, field: &str, why: &str) -> walletpass_core::Error {
-    Error::new(ErrorKind::InvalidInput, format!("{field}: {why}"))
-        .at(PROVIDER, op)
-        .with_field_error(field, why)
+fn invalid(op: Operation, field: &str, why: &str) -> Error {
+    Error::invalid_field(field, why).at(PROVIDER, op)
 }
 
 fn check_written(op: Operation, n: &PassNotification) -> Result<()> {
@@ -104,28 +123,32 @@ impl Ubpass {
         &self,
         q: &NotificationQuery,
     ) -> Result<Page<PassNotification>> {
-        let join = |v: &[String]| (!v.is_empty()).then(|| v.join(","));
         let limit = paging::page_size(q.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, LIST)?;
+        let passes = join_ids("passSerialNumber", &q.pass_serial_numbers).at(PROVIDER, LIST)?;
+        let ids = join_ids("ids", &q.ids).at(PROVIDER, LIST)?;
         let page: PagedList<PassNotification> = self
             .http
             .request(LIST, Method::GET, &["wallet-pass", "notifications"])
             .query_opt("query", q.query.as_deref())
             .query_opt("cursor", q.cursor.as_ref())
             .query_opt("limit", limit)
-            .query_opt("passSerialNumber", join(&q.pass_serial_numbers))
-            .query_opt("status", join(&q.status))
-            .query_opt("ids", join(&q.ids))
+            .query_opt("passSerialNumber", passes)
+            .query_opt("status", (!q.status.is_empty()).then(|| q.status.join(",")))
+            .query_opt("ids", ids)
             .send_json()
             .await?;
         page_of(page).at(PROVIDER, LIST)
     }
 
     /// `GET /wallet-pass/notifications/{id}`.
-    pub async fn get_notification(&self, id: &str) -> Result<PassNotification> {
-        check_id("id", id).at(PROVIDER, GET)?;
+    pub async fn get_notification(&self, id: &NotificationId) -> Result<PassNotification> {
         self.http
-            .request(GET, Method::GET, &["wallet-pass", "notifications", id])
-            .resource(id)
+            .request(
+                GET,
+                Method::GET,
+                &["wallet-pass", "notifications", id.as_str()],
+            )
+            .resource(id.as_str())
             .send_json()
             .await
     }
@@ -135,11 +158,10 @@ impl Ubpass {
     /// `notificationStatsCursor` (a numeric offset) and `notificationStatsLimit` (1–20).
     pub async fn get_notification_with_stats(
         &self,
-        id: &str,
+        id: &NotificationId,
         stats_cursor: Option<u32>,
         stats_limit: Option<u32>,
     ) -> Result<PassNotification> {
-        check_id("id", id).at(PROVIDER, GET)?;
         if let Some(limit) = stats_limit
             && !(1..=20).contains(&limit)
         {
@@ -150,11 +172,15 @@ impl Ubpass {
             ));
         }
         self.http
-            .request(GET, Method::GET, &["wallet-pass", "notifications", id])
+            .request(
+                GET,
+                Method::GET,
+                &["wallet-pass", "notifications", id.as_str()],
+            )
             .query("includeStats", "true")
             .query_opt("notificationStatsCursor", stats_cursor)
             .query_opt("notificationStatsLimit", stats_limit)
-            .resource(id)
+            .resource(id.as_str())
             .send_json()
             .await
     }
@@ -162,29 +188,31 @@ impl Ubpass {
     /// `PATCH /wallet-pass/notifications/{id}`: the given properties replace the stored ones.
     pub async fn update_notification(
         &self,
-        id: &str,
+        id: &NotificationId,
         n: &PassNotification,
     ) -> Result<PassNotification> {
-        check_id("id", id).at(PROVIDER, UPDATE)?;
         check_written(UPDATE, n)?;
         self.http
-            .request(UPDATE, Method::PATCH, &["wallet-pass", "notifications", id])
+            .request(
+                UPDATE,
+                Method::PATCH,
+                &["wallet-pass", "notifications", id.as_str()],
+            )
             .json(n)
-            .resource(id)
+            .resource(id.as_str())
             .send_json()
             .await
     }
 
     /// `DELETE /wallet-pass/notifications/{id}` → 204.
-    pub async fn delete_notification(&self, id: &str) -> Result<()> {
-        check_id("id", id).at(PROVIDER, DELETE)?;
+    pub async fn delete_notification(&self, id: &NotificationId) -> Result<()> {
         self.http
             .request(
                 DELETE,
                 Method::DELETE,
-                &["wallet-pass", "notifications", id],
+                &["wallet-pass", "notifications", id.as_str()],
             )
-            .resource(id)
+            .resource(id.as_str())
             .send()
             .await
             .map(|_| ())
@@ -193,20 +221,19 @@ impl Ubpass {
     /// `GET /wallet-pass/notifications/{id}/stats` (`cursor` is a numeric offset here).
     pub async fn notification_stats(
         &self,
-        id: &str,
+        id: &NotificationId,
         cursor: Option<u32>,
         limit: Option<u32>,
     ) -> Result<NotificationStats> {
-        check_id("id", id).at(PROVIDER, STATS)?;
         self.http
             .request(
                 STATS,
                 Method::GET,
-                &["wallet-pass", "notifications", id, "stats"],
+                &["wallet-pass", "notifications", id.as_str(), "stats"],
             )
             .query_opt("cursor", cursor)
             .query_opt("limit", limit)
-            .resource(id)
+            .resource(id.as_str())
             .send_json()
             .await
     }

@@ -80,11 +80,7 @@ impl Ubpass {
         data: &[u8],
     ) -> Result<String> {
         if bucket.is_empty() {
-            return Err(
-                Error::new(ErrorKind::InvalidInput, "bucket: must not be empty")
-                    .at(PROVIDER, UPLOAD)
-                    .with_field_error("bucket", "must not be empty"),
-            );
+            return Err(Error::invalid_field("bucket", "must not be empty").at(PROVIDER, UPLOAD));
         }
         let answer: ResponseMessage = self
             .http

@@ -396,7 +396,10 @@ fn every_schema_valid_notification_answer_decodes() {
         "/wallet-pass/notifications",
         "/wallet-pass/notifications",
         "PassNotification",
-        |h| h.rt.block_on(h.ub.get_notification("n1")).map(|_| ()),
+        |h| {
+            h.rt.block_on(h.ub.get_notification(&"n1".parse().unwrap()))
+                .map(|_| ())
+        },
         |h| {
             h.rt.block_on(h.ub.list_notifications(&NotificationQuery::default()))
                 .map(|page| page.items.len())
@@ -412,7 +415,10 @@ fn every_schema_valid_location_answer_decodes() {
         "/wallet-pass-location",
         "/wallet-pass-location",
         "PassLocation",
-        |h| h.rt.block_on(h.ub.get_location("l1")).map(|_| ()),
+        |h| {
+            h.rt.block_on(h.ub.get_location(&"l1".parse().unwrap()))
+                .map(|_| ())
+        },
         |h| {
             h.rt.block_on(h.ub.list_locations(&LocationQuery::default()))
                 .map(|page| page.items.len())

@@ -440,11 +440,11 @@ async fn uploads_notifications_and_locations() {
         .get_notification_with_stats(&nid, Some(0), Some(1))
         .await
         .unwrap();
-    assert_eq!(with_stats.id.as_deref(), Some(nid.as_str()));
+    assert_eq!(with_stats.id.as_ref(), Some(&nid));
     assert_eq!(with_stats.notification_stats.unwrap().sent(), Some(0));
     let page = ub
         .list_notifications(&walletpass_ubpass::NotificationQuery {
-            pass_serial_numbers: vec![pass.pass_ref.id.to_string()],
+            pass_serial_numbers: vec![pass.pass_ref.id.clone()],
             ..Default::default()
         })
         .await
@@ -459,7 +459,7 @@ async fn uploads_notifications_and_locations() {
     );
     // A published notification cannot be deleted: INVALID_OPERATION, a Conflict.
     let err = ub
-        .delete_notification("1f089d37-5ebe-6778-af59-99631cec7ab5")
+        .delete_notification(&"1f089d37-5ebe-6778-af59-99631cec7ab5".parse().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
@@ -493,7 +493,8 @@ async fn uploads_notifications_and_locations() {
     assert_eq!(moved.latitude, Some(44.0));
     let listed = ub
         .list_locations(&walletpass_ubpass::LocationQuery {
-            pass_serial_numbers: vec![pass.pass_ref.id.to_string()],
+            pass_serial_numbers: vec![pass.pass_ref.id.clone()],
+            ids: vec![lid.clone()],
             ..Default::default()
         })
         .await

@@ -11,7 +11,7 @@ use walletpass_core::{
     TemplateId, WalletProvider, WebhookId,
 };
 use walletpass_ubpass::content_from_wire;
-use walletpass_ubpass::{CreateOptions, Ubpass, UbpassConfig};
+use walletpass_ubpass::{CreateOptions, NotificationId, Ubpass, UbpassConfig};
 use walletpass_ubpass::{PassLocation, PassNotification, WalletPass, WalletPassWrite};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
@@ -792,11 +792,12 @@ async fn notifications_follow_the_documented_examples() {
     let new: PassNotification =
         serde_json::from_value(fixture("notification-create-request.json")).unwrap();
     let created = ub.create_notification(&new).await.unwrap();
-    assert_eq!(created.id.as_deref(), Some(nid));
+    let id = created.id.unwrap();
+    assert_eq!(id, NotificationId::new(nid).unwrap());
     let page = ub
         .list_notifications(&walletpass_ubpass::NotificationQuery {
             status: vec!["Published".into(), "Scheduled".into()],
-            pass_serial_numbers: vec!["1f09804f-d6c7-66ec-8db2-27a5651e1de2".into()],
+            pass_serial_numbers: vec![PassId::new("1f09804f-d6c7-66ec-8db2-27a5651e1de2").unwrap()],
             limit: Some(20),
             ..Default::default()
         })
@@ -809,17 +810,17 @@ async fn notifications_follow_the_documented_examples() {
         Some("1f089d37-8a1b-4c2d-9e3f-123456789abc")
     );
     assert_eq!(page.items[1].status.as_deref(), Some("Scheduled"));
-    ub.get_notification(nid).await.unwrap();
+    ub.get_notification(&id).await.unwrap();
     let update: PassNotification =
         serde_json::from_value(fixture("notification-update-request.json")).unwrap();
-    let updated = ub.update_notification(nid, &update).await.unwrap();
+    let updated = ub.update_notification(&id, &update).await.unwrap();
     assert_eq!(
         updated.scheduled_time.as_deref(),
         Some("2025-09-05T10:00:00.000Z")
     );
-    ub.delete_notification(nid).await.unwrap();
+    ub.delete_notification(&id).await.unwrap();
     // The stats example's shape (totalSent, linkStats array) is read as well as the schema's.
-    let stats = ub.notification_stats(nid, Some(0), None).await.unwrap();
+    let stats = ub.notification_stats(&id, Some(0), None).await.unwrap();
     assert_eq!(stats.sent(), Some(150));
     assert_eq!(stats.clicks(), Some(45));
     assert_eq!(stats.link_entries().len(), 2);
@@ -839,8 +840,19 @@ async fn notifications_follow_the_documented_examples() {
         status: Some("Scheduled".into()),
         ..bad
     };
-    let err = ub.update_notification(nid, &scheduled).await.unwrap_err();
+    let err = ub.update_notification(&id, &scheduled).await.unwrap_err();
     assert_eq!(err.field_errors()[0].field, "scheduledTime");
+    // An id that would split the comma-separated filter is refused before sending
+    // (the list mock above expects one call, and it has had it).
+    let err = ub
+        .list_notifications(&walletpass_ubpass::NotificationQuery {
+            pass_serial_numbers: vec![PassId::new("a,b").unwrap()],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert_eq!(err.field_errors()[0].field, "passSerialNumber[0]");
 }
 
 #[tokio::test]
@@ -907,10 +919,11 @@ async fn locations_follow_the_documented_examples() {
     let new: PassLocation =
         serde_json::from_value(fixture("location-create-request.json")).unwrap();
     let created = ub.create_location(&new).await.unwrap();
-    assert_eq!(created.id.as_deref(), Some(lid));
+    let id = created.id.clone().unwrap();
+    assert_eq!(id.as_str(), lid);
     let page = ub
         .list_locations(&walletpass_ubpass::LocationQuery {
-            pass_serial_numbers: vec!["1f07ee39-d750-6276-aff4-07a599527878".into()],
+            pass_serial_numbers: vec![PassId::new("1f07ee39-d750-6276-aff4-07a599527878").unwrap()],
             name: Some("TORONTO MALL LOCATION".into()),
             ..Default::default()
         })
@@ -920,15 +933,15 @@ async fn locations_follow_the_documented_examples() {
         page.items[0].relevant_text.as_deref(),
         Some("Welcome to Toronto Premium Outlets")
     );
-    ub.get_location(lid).await.unwrap();
+    ub.get_location(&id).await.unwrap();
     let update: PassLocation =
         serde_json::from_value(fixture("location-update-request.json")).unwrap();
-    let updated = ub.update_location(lid, &update).await.unwrap();
+    let updated = ub.update_location(&id, &update).await.unwrap();
     assert_eq!(
         updated.name.as_deref(),
         Some("TORONTO MALL LOCATION - UPDATED")
     );
-    ub.delete_location(lid).await.unwrap();
+    ub.delete_location(&id).await.unwrap();
 
     // relevantText: at most 255 characters, checked before sending.
     let long = PassLocation {
@@ -1241,15 +1254,16 @@ async fn a_notification_can_be_read_with_its_stats_embedded() {
     .mount(&server)
     .await;
     let ub = provider(&server, Auth::Bearer, None);
+    let id = NotificationId::new(nid).unwrap();
     let n = ub
-        .get_notification_with_stats(nid, Some(0), Some(5))
+        .get_notification_with_stats(&id, Some(0), Some(5))
         .await
         .unwrap();
     let stats = n.notification_stats.unwrap();
     assert_eq!(stats.sent(), Some(150));
     assert_eq!(stats.link_entries().len(), 2);
     let err = ub
-        .get_notification_with_stats(nid, None, Some(21))
+        .get_notification_with_stats(&id, None, Some(21))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::ids::LocationId;
+
 /// `{"id": ...}`: the pass a location belongs to.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PassRefBody {
@@ -18,7 +20,7 @@ pub struct PassRefBody {
 pub struct PassLocation {
     /// Id (read only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<LocationId>,
     /// Name (required, at most 255 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::lenient::{LenientCount, count};
+use crate::ids::NotificationId;
 
 /// `PassNotification`, read and written.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -12,7 +13,7 @@ use super::lenient::{LenientCount, count};
 pub struct PassNotification {
     /// Id (read only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<NotificationId>,
     /// The pass it belongs to (required on create).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_serial_number: Option<String>,
