@@ -384,6 +384,8 @@ pub struct Sim {
     store: Mutex<Store>,
     /// Every webhook delivery attempt.
     pub deliveries: Mutex<Vec<DeliveryRecord>>,
+    /// How many emitted deliveries have not finished yet (see `webhooks::InFlight`).
+    pub deliveries_in_flight: tokio::sync::watch::Sender<usize>,
     /// The client deliveries are sent with.
     pub http: reqwest::Client,
     /// `http://host:port` as first seen in a request's `Host`, for download links.
@@ -415,6 +417,7 @@ impl Sim {
             config,
             store: Mutex::new(Store::default()),
             deliveries: Mutex::new(Vec::new()),
+            deliveries_in_flight: tokio::sync::watch::Sender::new(0),
             http: reqwest::Client::new(),
             origin: OnceLock::new(),
         }

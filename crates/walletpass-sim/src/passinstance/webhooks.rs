@@ -74,6 +74,41 @@ pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
     )
 }
 
+/// One delivery counted in [`Sim::deliveries_in_flight`] from its emit until its last attempt
+/// is recorded; dropping it (the task finished, or was dropped with the runtime) uncounts it.
+struct InFlight {
+    sim: Arc<Sim>,
+}
+
+impl InFlight {
+    fn start(sim: Arc<Sim>) -> Self {
+        sim.deliveries_in_flight.send_modify(|n| *n += 1);
+        Self { sim }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.sim
+            .deliveries_in_flight
+            .send_modify(|n| *n = n.saturating_sub(1));
+    }
+}
+
+impl super::SimHandle {
+    /// Wait until every delivery emitted so far has finished (accepted, or given up after
+    /// [`MAX_ATTEMPTS`]), then return every attempt, as [`deliveries`](Self::deliveries) does.
+    /// Each attempt is bounded by [`ATTEMPT_TIMEOUT`] and the waits between them are fixed, so
+    /// this returns once the last emitted delivery has run its course.
+    pub async fn deliveries_settled(&self) -> Vec<DeliveryRecord> {
+        let mut in_flight = self.sim.deliveries_in_flight.subscribe();
+        // The sender lives in the state this handle holds, so the wait cannot end early; the
+        // guard it returns is dropped at once.
+        let _ = in_flight.wait_for(|n| *n == 0).await;
+        self.deliveries()
+    }
+}
+
 impl Sim {
     /// Send `event_type` with `data` to every subscription that lists it.
     pub fn emit(self: &Arc<Self>, event_type: &str, data: Value) {
@@ -96,12 +131,18 @@ impl Sim {
         })
         .to_string();
         for webhook in subscribers {
-            let sim = Arc::clone(self);
+            // Counted before the task starts, so that a caller who has the answer of the
+            // request that emitted this event also sees the delivery as in flight.
+            let in_flight = InFlight::start(Arc::clone(self));
             let body = body.clone();
             let event_id = event_id.clone();
             let event_type = event_type.to_owned();
             tokio::spawn(async move {
-                sim.deliver(webhook, event_id, event_type, body).await;
+                in_flight
+                    .sim
+                    .deliver(webhook, event_id, event_type, body)
+                    .await;
+                drop(in_flight);
             });
         }
     }
