@@ -147,8 +147,7 @@ impl Problems {
             ErrorKind::InvalidInput,
             format!("Apple Wallet cannot hold this pass: {text}"),
         )
-        .with_provider(crate::PROVIDER)
-        .with_operation(op);
+        .at(crate::PROVIDER, op);
         for (f, m) in self.0 {
             error = error.with_field_error(f, m);
         }

@@ -141,9 +141,7 @@ pub enum CertError {
 
 impl From<CertError> for Error {
     fn from(e: CertError) -> Self {
-        Error::new(ErrorKind::Config, e.to_string())
-            .with_provider(PROVIDER)
-            .with_operation(Operation::Configure)
+        Error::new(ErrorKind::Config, e.to_string()).at(PROVIDER, Operation::Configure)
     }
 }
 
@@ -200,31 +198,18 @@ impl From<StoreError> for Error {
     }
 }
 
-/// An error of `kind` from this provider for `op`.
-pub(crate) fn error(kind: ErrorKind, op: Operation, message: impl Into<String>) -> Error {
-    Error::new(kind, message)
-        .with_provider(PROVIDER)
-        .with_operation(op)
-}
-
-/// `NotFound` for `what` `id`.
+/// `NotFound` for `what` `id`, from `op`.
 pub(crate) fn not_found(op: Operation, what: &str, id: &str) -> Error {
-    error(
-        ErrorKind::NotFound,
-        op,
-        format!("{what} '{id}' does not exist"),
-    )
-    .with_resource(id)
+    Error::new(ErrorKind::NotFound, format!("{what} '{id}' does not exist"))
+        .at(PROVIDER, op)
+        .with_resource(id)
 }
 
-/// `InvalidInput` naming `field`.
+/// `InvalidInput` naming `field`, from `op`.
 pub(crate) fn invalid(
     op: Operation,
     field: impl Into<String>,
     message: impl Into<String>,
 ) -> Error {
-    let field = field.into();
-    let message = message.into();
-    error(ErrorKind::InvalidInput, op, format!("{field}: {message}"))
-        .with_field_error(field, message)
+    Error::invalid_field(field, message).at(PROVIDER, op)
 }

@@ -73,12 +73,15 @@
 //!
 //! Every choice made where Apple is silent is listed in [`assumptions`].
 
+mod apple;
 pub mod assumptions;
 mod certs;
 pub mod config;
+mod conform;
 mod convert;
 mod devices;
 mod error;
+mod passes;
 mod pkpass;
 pub mod postgres;
 mod provider;
@@ -91,12 +94,13 @@ pub mod testca;
 pub mod vendor;
 pub mod webhook;
 
+pub use apple::{Apple, STORE_FILE};
 pub use certs::Identity;
 pub use config::{AppleConfig, Certificates, Source};
 pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
 pub use error::{CertError, StoreError};
 pub use pkpass::PKPASS_MIME;
-pub use provider::{Apple, STORE_FILE, capabilities};
+pub use provider::capabilities;
 pub use vendor::AppleVendor;
 pub use webhook::AppleWebhookVerifier;
 

@@ -14,7 +14,8 @@ use secrecy::SecretString;
 use time::OffsetDateTime;
 use walletpass_core::memory::MemoryWebhookVerifier;
 use walletpass_core::{
-    Error, Pass, Result, WebhookDelivery, WebhookEvent, WebhookEventKind, WebhookVerifier,
+    Error, ErrorKind, Operation, Pass, Result, WebhookDelivery, WebhookEvent, WebhookEventKind,
+    WebhookVerifier,
 };
 
 use crate::PROVIDER;
@@ -40,15 +41,20 @@ impl AppleWebhookVerifier {
     }
 }
 
+/// An error of the wrapped memory verifier as this provider's: [`Error::at`] keeps a provider
+/// already set, and the memory verifier names itself, so the name is replaced first.
+fn ours(e: Error) -> Error {
+    e.with_provider(PROVIDER)
+        .at(PROVIDER, Operation::VerifyWebhook)
+}
+
 impl WebhookVerifier for AppleWebhookVerifier {
     fn verify(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<WebhookEvent> {
-        self.inner
-            .verify(headers, body)
-            .map_err(|e| e.with_provider(PROVIDER))
+        self.inner.verify(headers, body).map_err(ours)
     }
 
     fn sign(&self, body: &[u8]) -> Result<http::HeaderMap> {
-        self.inner.sign(body).map_err(|e| e.with_provider(PROVIDER))
+        self.inner.sign(body).map_err(ours)
     }
 }
 
@@ -77,10 +83,10 @@ impl Deliverer {
             .build()
             .map_err(|e| {
                 Error::new(
-                    walletpass_core::ErrorKind::Config,
+                    ErrorKind::Config,
                     "the webhook HTTP client could not be built",
                 )
-                .with_provider(PROVIDER)
+                .at(PROVIDER, Operation::Configure)
                 .with_source(e)
             })?;
         Ok(Self { client })

@@ -19,7 +19,7 @@ use std::str::FromStr;
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio_postgres::config::{Host, SslMode};
-use walletpass_core::{Error, ErrorKind, Operation};
+use walletpass_core::{Error, config_error};
 
 use crate::PROVIDER;
 
@@ -63,32 +63,35 @@ impl fmt::Debug for PostgresConfig {
     }
 }
 
-fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-}
-
 impl PostgresConfig {
     /// Parse and check a `postgres://` (or `postgresql://`) URL.
     pub fn new(url: &str) -> Result<Self, Error> {
         let url = url.trim();
         let secret = Redactor::of(url);
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(config_error(format!(
-                "{ENV_DATABASE_URL} must be a postgres:// URL (postgres://USER:PASSWORD@HOST/DATABASE); unset it to use the embedded SQLite store"
-            )));
+            return Err(config_error(
+                PROVIDER,
+                format!(
+                    "{ENV_DATABASE_URL} must be a postgres:// URL (postgres://USER:PASSWORD@HOST/DATABASE); unset it to use the embedded SQLite store"
+                ),
+            ));
         }
         let (rest, ca_file) = strip_libpq_only_options(url);
         let mut inner = tokio_postgres::Config::from_str(&rest).map_err(|e| {
-            config_error(secret.scrub(&format!(
-                "{ENV_DATABASE_URL} is not a usable postgres:// URL: {e}"
-            )))
+            config_error(
+                PROVIDER,
+                secret.scrub(&format!(
+                    "{ENV_DATABASE_URL} is not a usable postgres:// URL: {e}"
+                )),
+            )
         })?;
         if inner.get_hosts().is_empty() {
-            return Err(config_error(format!(
-                "{ENV_DATABASE_URL} names no host: write postgres://USER@HOST/DATABASE, or ?host=/run/postgresql for a unix socket"
-            )));
+            return Err(config_error(
+                PROVIDER,
+                format!(
+                    "{ENV_DATABASE_URL} names no host: write postgres://USER@HOST/DATABASE, or ?host=/run/postgresql for a unix socket"
+                ),
+            ));
         }
         if inner.get_connect_timeout().is_none() {
             inner.connect_timeout(std::time::Duration::from_secs(30));
@@ -187,9 +190,12 @@ impl PostgresConfig {
             return Ok(());
         };
         match self.inner.get_ssl_mode() {
-            SslMode::Disable => Err(config_error(format!(
-                "{ENV_DATABASE_URL}: sslmode=disable to '{remote}', which is not a loopback host: plain connections are allowed only to loopback or a unix socket; remove sslmode=disable (TLS is then required), and set {ENV_DATABASE_CA} if the server's certificate is from a private CA"
-            ))),
+            SslMode::Disable => Err(config_error(
+                PROVIDER,
+                format!(
+                    "{ENV_DATABASE_URL}: sslmode=disable to '{remote}', which is not a loopback host: plain connections are allowed only to loopback or a unix socket; remove sslmode=disable (TLS is then required), and set {ENV_DATABASE_CA} if the server's certificate is from a private CA"
+                ),
+            )),
             _ => {
                 self.inner.ssl_mode(SslMode::Require);
                 Ok(())
@@ -276,6 +282,7 @@ impl Redactor {
 #[allow(clippy::unwrap_used)] // tests: a panic is the failure report
 mod tests {
     use super::*;
+    use walletpass_core::ErrorKind;
 
     #[test]
     fn a_remote_host_requires_tls_and_loopback_keeps_its_mode() {

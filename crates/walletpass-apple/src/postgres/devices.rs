@@ -13,30 +13,15 @@
 //!   order (a `SEQUENCE` would not), and it is always the last lock a change takes before
 //!   the queue rows, so changes never deadlock on it.
 
-use tokio_postgres::{Row, Transaction};
-use walletpass_core::{Error, Result};
+use tokio_postgres::Transaction;
+use walletpass_core::Result;
 
-use super::{PostgresStore, column, micros, seq, wait};
+use super::{ErrFn, PostgresStore, all, wait};
+use crate::store::rows::{self, Columns, REGISTRATION_COLUMNS, count, limit, micros, position};
 use crate::store::{PushItem, RegisterOutcome, Registration, UpdatedSerials};
 
-const REGISTRATION_COLUMNS: &str =
-    "device_library_id, pass_type_id, serial, push_token, registered_at";
-
-fn registration(r: &Row) -> Result<Registration> {
-    Ok(Registration {
-        device_library_id: column(r, 0)?,
-        pass_type_id: column(r, 1)?,
-        serial: column(r, 2)?,
-        push_token: column(r, 3)?,
-        registered_at: i128::from(column::<i64>(r, 4)?) * 1000,
-    })
-}
-
 /// The next change sequence, in the caller's transaction (see the module docs).
-pub(super) async fn next_change(
-    tx: &Transaction<'_>,
-    err: &impl Fn(tokio_postgres::Error) -> Error,
-) -> Result<i64> {
+pub(super) async fn next_change(tx: &Transaction<'_>, err: ErrFn<'_>) -> Result<i64> {
     let row = tx
         .query_one(
             "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value",
@@ -44,7 +29,7 @@ pub(super) async fn next_change(
         )
         .await
         .map_err(err)?;
-    column(&row, 0)
+    row.int(0)
 }
 
 /// Queue a push for every device registered for `serial`, in the caller's transaction: the
@@ -53,7 +38,7 @@ pub(super) async fn queue_pushes(
     tx: &Transaction<'_>,
     serial: &str,
     now: i64,
-    err: &impl Fn(tokio_postgres::Error) -> Error,
+    err: ErrFn<'_>,
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO push_queue (push_token, pass_type_id, generation, changed_at)
@@ -71,51 +56,46 @@ pub(super) async fn queue_pushes(
 
 impl PostgresStore {
     pub(super) fn register(&self, r: &Registration) -> Result<Option<RegisterOutcome>> {
-        let err = self.err("register device");
         let at = micros(r.registered_at);
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                // The key-share lock keeps the pass from being deleted until the commit.
-                let exists = tx
-                    .query_opt(
-                        "SELECT 1 FROM passes WHERE serial = $1 FOR KEY SHARE",
-                        &[&r.serial],
+        self.transaction("register device", async |tx, err| {
+            // The key-share lock keeps the pass from being deleted until the commit.
+            let exists = tx
+                .query_opt(
+                    "SELECT 1 FROM passes WHERE serial = $1 FOR KEY SHARE",
+                    &[&r.serial],
+                )
+                .await
+                .map_err(err)?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let update = "UPDATE registrations SET push_token = $4, registered_at = $5
+                 WHERE device_library_id = $1 AND pass_type_id = $2 AND serial = $3";
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+                &r.device_library_id,
+                &r.pass_type_id,
+                &r.serial,
+                &r.push_token,
+                &at,
+            ];
+            let mut outcome = RegisterOutcome::Updated;
+            if tx.execute(update, &params).await.map_err(err)? == 0 {
+                let inserted = tx
+                    .execute(
+                        "INSERT INTO registrations (device_library_id, pass_type_id, serial, push_token, registered_at)
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                        &params,
                     )
                     .await
-                    .map_err(&err)?;
-                if exists.is_none() {
-                    return Ok(None);
+                    .map_err(err)?;
+                if inserted == 1 {
+                    outcome = RegisterOutcome::Created;
+                } else {
+                    // Another process registered it in between: this is a re-registration.
+                    tx.execute(update, &params).await.map_err(err)?;
                 }
-                let update = "UPDATE registrations SET push_token = $4, registered_at = $5
-                     WHERE device_library_id = $1 AND pass_type_id = $2 AND serial = $3";
-                let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
-                    &r.device_library_id,
-                    &r.pass_type_id,
-                    &r.serial,
-                    &r.push_token,
-                    &at,
-                ];
-                let mut outcome = RegisterOutcome::Updated;
-                if tx.execute(update, &params).await.map_err(&err)? == 0 {
-                    let inserted = tx
-                        .execute(
-                            "INSERT INTO registrations (device_library_id, pass_type_id, serial, push_token, registered_at)
-                             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                            &params,
-                        )
-                        .await
-                        .map_err(&err)?;
-                    if inserted == 1 {
-                        outcome = RegisterOutcome::Created;
-                    } else {
-                        // Another process registered it in between: this is a re-registration.
-                        tx.execute(update, &params).await.map_err(&err)?;
-                    }
-                }
-                tx.commit().await.map_err(&err)?;
-                Ok(Some(outcome))
-            })
+            }
+            Ok(Some(outcome))
         })
     }
 
@@ -149,10 +129,8 @@ impl PostgresStore {
                 ),
                 &[&serial, &pass_type_id],
             ))
-            .map_err(self.err("read registrations"))?
-            .iter()
-            .map(registration)
-            .collect()
+            .map_err(self.err("read registrations"))
+            .and_then(|found| all(&found, rows::registration))
         })
     }
 
@@ -163,7 +141,7 @@ impl PostgresStore {
                 &[&serial],
             ))
             .map_err(self.err("count registrations"))?;
-            Ok(seq(column(&r, 0)?))
+            Ok(count(r.int(0)?))
         })
     }
 
@@ -173,8 +151,8 @@ impl PostgresStore {
         pass_type_id: &str,
         since: Option<u64>,
     ) -> Result<UpdatedSerials> {
-        let since = i64::try_from(since.unwrap_or(0)).unwrap_or(i64::MAX);
-        let rows = self.pool.with(|c| {
+        let since = position(since.unwrap_or(0));
+        let found = self.pool.with(|c| {
             wait(c.query(
                 "SELECT p.serial, p.change_seq FROM registrations r
                  JOIN passes p ON p.serial = r.serial
@@ -184,12 +162,7 @@ impl PostgresStore {
             ))
             .map_err(self.err("serials updated since"))
         })?;
-        let mut out = UpdatedSerials::default();
-        for r in &rows {
-            out.serials.push(column(r, 0)?);
-            out.last_updated = out.last_updated.max(seq(column(r, 1)?));
-        }
-        Ok(out)
+        Ok(rows::updated_serials(all(&found, rows::updated_serial)?))
     }
 
     pub(super) fn remove_token(
@@ -198,35 +171,28 @@ impl PostgresStore {
         pass_type_id: &str,
         unless_registered_after: Option<i128>,
     ) -> Result<Vec<Registration>> {
-        let err = self.err("remove push token");
         let after = unless_registered_after.map_or(i64::MAX, micros);
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                let removed = tx
-                    .query(
-                        &format!(
-                            "DELETE FROM registrations
-                             WHERE push_token = $1 AND pass_type_id = $2 AND registered_at <= $3
-                             RETURNING {REGISTRATION_COLUMNS}"
-                        ),
-                        &[&push_token, &pass_type_id, &after],
-                    )
-                    .await
-                    .map_err(&err)?
-                    .iter()
-                    .map(registration)
-                    .collect::<Result<Vec<_>>>()?;
-                tx.execute(
-                    "DELETE FROM push_queue WHERE push_token = $1 AND pass_type_id = $2
-                     AND NOT EXISTS (SELECT 1 FROM registrations WHERE push_token = $1 AND pass_type_id = $2)",
-                    &[&push_token, &pass_type_id],
+        self.transaction("remove push token", async |tx, err| {
+            let removed = tx
+                .query(
+                    &format!(
+                        "DELETE FROM registrations
+                         WHERE push_token = $1 AND pass_type_id = $2 AND registered_at <= $3
+                         RETURNING {REGISTRATION_COLUMNS}"
+                    ),
+                    &[&push_token, &pass_type_id, &after],
                 )
                 .await
-                .map_err(&err)?;
-                tx.commit().await.map_err(&err)?;
-                Ok(removed)
-            })
+                .map_err(err)?;
+            let removed = all(&removed, rows::registration)?;
+            tx.execute(
+                "DELETE FROM push_queue WHERE push_token = $1 AND pass_type_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM registrations WHERE push_token = $1 AND pass_type_id = $2)",
+                &[&push_token, &pass_type_id],
+            )
+            .await
+            .map_err(err)?;
+            Ok(removed)
         })
     }
 
@@ -235,11 +201,10 @@ impl PostgresStore {
         now: i128,
         ready_before: i128,
         lease_until: i128,
-        limit: usize,
+        size: usize,
     ) -> Result<Vec<PushItem>> {
         let (now, ready, until) = (micros(now), micros(ready_before), micros(lease_until));
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self.pool.with(|c| {
+        let found = self.pool.with(|c| {
             // One statement, so one transaction: pick (skipping what another claimer holds
             // locked), lease, return.
             wait(c.query(
@@ -255,59 +220,41 @@ impl PostgresStore {
                  FROM picked
                  WHERE q.push_token = picked.push_token AND q.pass_type_id = picked.pass_type_id
                  RETURNING q.push_token, q.pass_type_id, q.generation, q.attempts, q.lease, q.changed_at",
-                &[&ready, &now, &limit, &until],
+                &[&ready, &now, &limit(size), &until],
             ))
             .map_err(self.err("claim pushes"))
         })?;
-        let mut items = rows
-            .iter()
-            .map(|r| {
-                Ok((
-                    column::<i64>(r, 5)?,
-                    PushItem {
-                        push_token: column(r, 0)?,
-                        pass_type_id: column(r, 1)?,
-                        generation: seq(column(r, 2)?),
-                        attempts: u32::try_from(column::<i64>(r, 3)?).unwrap_or(u32::MAX),
-                        lease: column(r, 4)?,
-                        lease_until: i128::from(until) * 1000,
-                    },
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut items = all(&found, |r| {
+            Ok((r.int(5)?, rows::push_item(r, r.text(4)?, until)?))
+        })?;
         // UPDATE ... RETURNING keeps no order: oldest change first, as the trait says.
         items.sort_by_key(|(changed_at, _)| *changed_at);
         Ok(items.into_iter().map(|(_, item)| item).collect())
     }
 
     pub(super) fn finish(&self, item: &PushItem) -> Result<bool> {
-        let err = self.err("finish push");
-        let generation = i64::try_from(item.generation).unwrap_or(i64::MAX);
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                let deleted = tx
-                    .execute(
-                        "DELETE FROM push_queue
-                         WHERE push_token = $1 AND pass_type_id = $2 AND lease = $3 AND generation = $4",
-                        &[&item.push_token, &item.pass_type_id, &item.lease, &generation],
-                    )
-                    .await
-                    .map_err(&err)?;
-                let released = if deleted == 0 {
-                    tx.execute(
-                        "UPDATE push_queue SET lease = NULL, lease_until = NULL, attempts = 0, retry_at = 0
-                         WHERE push_token = $1 AND pass_type_id = $2 AND lease = $3",
-                        &[&item.push_token, &item.pass_type_id, &item.lease],
-                    )
-                    .await
-                    .map_err(&err)?
-                } else {
-                    0
-                };
-                tx.commit().await.map_err(&err)?;
-                Ok(deleted + released > 0)
-            })
+        let generation = position(item.generation);
+        self.transaction("finish push", async |tx, err| {
+            let deleted = tx
+                .execute(
+                    "DELETE FROM push_queue
+                     WHERE push_token = $1 AND pass_type_id = $2 AND lease = $3 AND generation = $4",
+                    &[&item.push_token, &item.pass_type_id, &item.lease, &generation],
+                )
+                .await
+                .map_err(err)?;
+            let released = if deleted == 0 {
+                tx.execute(
+                    "UPDATE push_queue SET lease = NULL, lease_until = NULL, attempts = 0, retry_at = 0
+                     WHERE push_token = $1 AND pass_type_id = $2 AND lease = $3",
+                    &[&item.push_token, &item.pass_type_id, &item.lease],
+                )
+                .await
+                .map_err(err)?
+            } else {
+                0
+            };
+            Ok(deleted + released > 0)
         })
     }
 
@@ -333,7 +280,7 @@ impl PostgresStore {
         self.pool.with(|c| {
             let r = wait(c.query_one("SELECT count(*) FROM push_queue", &[]))
                 .map_err(self.err("count pushes"))?;
-            Ok(seq(column(&r, 0)?))
+            Ok(count(r.int(0)?))
         })
     }
 }

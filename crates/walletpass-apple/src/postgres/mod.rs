@@ -9,6 +9,11 @@
 //! `INSERT ... ON CONFLICT DO NOTHING`, so two processes creating it race to one winner.
 //! The schema is versioned in the crate ([`MIGRATIONS`]).
 //!
+//! Laid out as the SQLite store is: this file holds the connection and the passes, templates
+//! and images; the webhook subscriptions and deliveries are in `webhooks`, the device
+//! registrations and the push queue in `devices`. Row decoding is shared with SQLite
+//! (the `store::rows` module), so the two differ only in SQL text and driver calls.
+//!
 //! # Why `tokio-postgres`
 //!
 //! The candidates were the sync `postgres` crate, `tokio-postgres` (which `postgres` wraps)
@@ -27,24 +32,20 @@ mod devices;
 mod pool;
 mod schema;
 mod tls;
+mod webhooks;
 
-use secrecy::{ExposeSecret, SecretString};
-use time::OffsetDateTime;
-use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use walletpass_core::{
-    Error, ErrorKind, PassStatus, Result, Template, TemplateId, WebhookDelivery, WebhookEventKind,
-    WebhookSubscription,
-};
+use tokio_postgres::{Row, Transaction};
+use walletpass_core::{Error, ErrorKind, Result, Template, WebhookSubscription};
 
 pub use config::{DEFAULT_MAX_CONNECTIONS, ENV_DATABASE_CA, ENV_DATABASE_URL, PostgresConfig};
 pub use schema::MIGRATIONS;
 
 use crate::PROVIDER;
-use crate::error::StoreError;
-use crate::store::{
-    ChangeFn, PassFilter, PassRow, PushItem, RegisterOutcome, Registration, Storage, UpdatedSerials,
+use crate::store::rows::{
+    self, Columns, PASS_COLUMNS, count, decode, from_json, json, limit, micros, position,
 };
+use crate::store::{ChangeFn, PassFilter, PassRow, Storage};
 use pool::{Pool, wait};
 
 /// The PostgreSQL store.
@@ -92,63 +93,31 @@ pub(crate) fn error(config: &PostgresConfig, what: &str, e: tokio_postgres::Erro
     Error::new(kind, config.scrub(&message)).with_provider(PROVIDER)
 }
 
-fn decode(e: impl std::fmt::Display) -> Error {
-    StoreError::Decode(e.to_string()).into()
-}
-
-fn now_micros() -> i64 {
-    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
-}
-
-fn micros(nanos: i128) -> i64 {
-    i64::try_from(nanos / 1000).unwrap_or(i64::MAX)
-}
-
-fn seq(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn position(after: u64) -> i64 {
-    i64::try_from(after).unwrap_or(i64::MAX)
-}
-
-fn limit(n: usize) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-const PASS_COLUMNS: &str =
-    "seq, serial, template, status, content, auth_token, update_tag, created_at, updated_at";
-
+/// Column `i` of `row`, of any type the driver decodes.
 fn column<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Result<T> {
     row.try_get(i).map_err(decode)
 }
 
-fn pass_row(r: &Row) -> Result<PassRow> {
-    let content: String = column(r, 4)?;
-    Ok(PassRow {
-        seq: seq(column(r, 0)?),
-        serial: column(r, 1)?,
-        template: column(r, 2)?,
-        status: PassStatus::parse(column(r, 3)?),
-        content: serde_json::from_str(&content).map_err(decode)?,
-        auth_token: column(r, 5)?,
-        update_tag: seq(column(r, 6)?),
-        created_at: i128::from(column::<i64>(r, 7)?) * 1000,
-        updated_at: i128::from(column::<i64>(r, 8)?) * 1000,
-    })
+impl Columns for Row {
+    fn text(&self, i: usize) -> Result<String> {
+        column(self, i)
+    }
+
+    fn optional_text(&self, i: usize) -> Result<Option<String>> {
+        column(self, i)
+    }
+
+    fn int(&self, i: usize) -> Result<i64> {
+        column(self, i)
+    }
 }
 
-/// `(seq, body)` rows with the JSON body decoded.
-fn seq_bodies<T: serde::de::DeserializeOwned>(rows: &[Row]) -> Result<Vec<(u64, T)>> {
-    rows.iter()
-        .map(|r| {
-            let body: String = column(r, 1)?;
-            Ok((
-                seq(column(r, 0)?),
-                serde_json::from_str(&body).map_err(decode)?,
-            ))
-        })
-        .collect()
+/// How a transaction's statements turn a driver error into the canonical one.
+type ErrFn<'a> = &'a dyn Fn(tokio_postgres::Error) -> Error;
+
+/// Every row decoded by `f`.
+fn all<T>(rows: &[Row], f: impl Fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(f).collect()
 }
 
 impl PostgresStore {
@@ -173,6 +142,24 @@ impl PostgresStore {
         move |e| error(self.pool.config(), what, e)
     }
 
+    /// Run `f` in one transaction, committed when it answers `Ok` (rolled back when it
+    /// fails); driver errors name `what`.
+    fn transaction<T>(
+        &self,
+        what: &str,
+        f: impl AsyncFnOnce(&Transaction<'_>, ErrFn<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let err = self.err(what);
+        self.pool.with(|c| {
+            wait(async {
+                let tx = c.transaction().await.map_err(&err)?;
+                let out = f(&tx, &err).await?;
+                tx.commit().await.map_err(&err)?;
+                Ok(out)
+            })
+        })
+    }
+
     /// The JSON `body` column of the row `query` selects by `$1`, decoded.
     fn body_by_id<T: serde::de::DeserializeOwned>(
         &self,
@@ -182,17 +169,16 @@ impl PostgresStore {
         let body: Option<String> = self.pool.with(|c| {
             wait(c.query_opt(query, &[&id]))
                 .map_err(self.err("read"))?
-                .map(|r| column(&r, 0))
+                .map(|r| r.text(0))
                 .transpose()
         })?;
-        body.map(|b| serde_json::from_str(&b).map_err(decode))
-            .transpose()
+        body.map(|b| from_json(&b)).transpose()
     }
 }
 
 impl Storage for PostgresStore {
     fn insert_pass(&self, row: &PassRow) -> Result<std::result::Result<PassRow, PassRow>> {
-        let content = serde_json::to_string(&row.content).map_err(decode)?;
+        let content = json(&row.content)?;
         let (created, updated) = (micros(row.created_at), micros(row.updated_at));
         self.pool.with(|c| {
             wait(async {
@@ -212,7 +198,7 @@ impl Storage for PostgresStore {
                                 &row.status.as_str(),
                                 &content,
                                 &row.auth_token,
-                                &(row.update_tag as i64),
+                                &position(row.update_tag),
                                 &created,
                                 &updated,
                                 &change,
@@ -221,14 +207,9 @@ impl Storage for PostgresStore {
                         .await
                         .map_err(&err)?;
                     if let Some(r) = inserted {
-                        let seq = seq(column(&r, 0)?);
+                        let seq = count(r.int(0)?);
                         tx.commit().await.map_err(&err)?;
-                        return Ok(Ok(PassRow {
-                            seq,
-                            created_at: i128::from(created) * 1000,
-                            updated_at: i128::from(updated) * 1000,
-                            ..row.clone()
-                        }));
+                        return Ok(Ok(rows::inserted(row, seq)));
                     }
                     // Taken: nothing written (the change sequence goes back too).
                     tx.rollback().await.map_err(&err)?;
@@ -240,7 +221,7 @@ impl Storage for PostgresStore {
                         .await
                         .map_err(self.err("read pass"))?;
                     if let Some(existing) = existing {
-                        return Ok(Err(pass_row(&existing)?));
+                        return Ok(Err(rows::pass_row(&existing)?));
                     }
                 }
                 Err(Error::new(
@@ -262,51 +243,45 @@ impl Storage for PostgresStore {
                 &[&serial],
             ))
             .map_err(self.err("read pass"))?
-            .map(|r| pass_row(&r))
+            .map(|r| rows::pass_row(&r))
             .transpose()
         })
     }
 
     fn update_pass(&self, serial: &str, change: ChangeFn<'_>) -> Result<Option<PassRow>> {
-        let err = self.err("update pass");
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                let current = tx
-                    .query_opt(
-                        &format!(
-                            "SELECT {PASS_COLUMNS} FROM passes WHERE serial = $1 FOR NO KEY UPDATE"
-                        ),
-                        &[&serial],
-                    )
-                    .await
-                    .map_err(&err)?;
-                let Some(current) = current.map(|r| pass_row(&r)).transpose()? else {
-                    return Ok(None);
-                };
-                let Some(next) = change(&current)? else {
-                    return Ok(Some(current));
-                };
-                let content = serde_json::to_string(&next.content).map_err(decode)?;
-                let clock = now_micros();
-                let now = clock.max(micros(current.updated_at));
-                let change = devices::next_change(&tx, &err).await?;
-                let row = tx
-                    .query_one(
-                        &format!(
-                            "UPDATE passes SET status = $1, content = $2, update_tag = update_tag + 1, updated_at = $3,
-                                change_seq = $4
-                             WHERE seq = $5 RETURNING {PASS_COLUMNS}"
-                        ),
-                        &[&next.status.as_str(), &content, &now, &change, &(current.seq as i64)],
-                    )
-                    .await
-                    .map_err(&err)?;
-                let row = pass_row(&row)?;
-                devices::queue_pushes(&tx, serial, clock, &err).await?;
-                tx.commit().await.map_err(&err)?;
-                Ok(Some(row))
-            })
+        self.transaction("update pass", async |tx, err| {
+            let current = tx
+                .query_opt(
+                    &format!(
+                        "SELECT {PASS_COLUMNS} FROM passes WHERE serial = $1 FOR NO KEY UPDATE"
+                    ),
+                    &[&serial],
+                )
+                .await
+                .map_err(err)?;
+            let Some(current) = current.map(|r| rows::pass_row(&r)).transpose()? else {
+                return Ok(None);
+            };
+            let Some(next) = change(&current)? else {
+                return Ok(Some(current));
+            };
+            let content = json(&next.content)?;
+            let (clock, now) = rows::change_times(&current);
+            let change = devices::next_change(tx, err).await?;
+            let row = tx
+                .query_one(
+                    &format!(
+                        "UPDATE passes SET status = $1, content = $2, update_tag = update_tag + 1, updated_at = $3,
+                            change_seq = $4
+                         WHERE seq = $5 RETURNING {PASS_COLUMNS}"
+                    ),
+                    &[&next.status.as_str(), &content, &now, &change, &position(current.seq)],
+                )
+                .await
+                .map_err(err)?;
+            let row = rows::pass_row(&row)?;
+            devices::queue_pushes(tx, serial, clock, err).await?;
+            Ok(Some(row))
         })
     }
 
@@ -320,7 +295,7 @@ impl Storage for PostgresStore {
 
     fn list_passes(&self, filter: &PassFilter, after: u64, size: usize) -> Result<Vec<PassRow>> {
         self.pool.with(|c| {
-            wait(c.query(
+            let found = wait(c.query(
                 &format!(
                     "SELECT {PASS_COLUMNS} FROM passes
                      WHERE seq > $1
@@ -337,22 +312,20 @@ impl Storage for PostgresStore {
                     &limit(size),
                 ],
             ))
-            .map_err(self.err("list passes"))?
-            .iter()
-            .map(pass_row)
-            .collect()
+            .map_err(self.err("list passes"))?;
+            all(&found, rows::pass_row)
         })
     }
 
     fn insert_template(&self, template: &Template) -> Result<u64> {
-        let body = serde_json::to_string(template).map_err(decode)?;
+        let body = json(template)?;
         self.pool.with(|c| {
             let r = wait(c.query_one(
                 "INSERT INTO templates (id, body) VALUES ($1, $2) RETURNING seq",
                 &[&template.id.as_str(), &body],
             ))
             .map_err(self.err("insert template"))?;
-            Ok(seq(column(&r, 0)?))
+            Ok(count(r.int(0)?))
         })
     }
 
@@ -362,43 +335,37 @@ impl Storage for PostgresStore {
 
     fn list_templates(&self, after: u64, size: usize) -> Result<Vec<(u64, Template)>> {
         self.pool.with(|c| {
-            let rows = wait(c.query(
+            let found = wait(c.query(
                 "SELECT seq, body FROM templates WHERE seq > $1 ORDER BY seq LIMIT $2",
                 &[&position(after), &limit(size)],
             ))
             .map_err(self.err("list templates"))?;
-            seq_bodies(&rows)
+            all(&found, rows::seq_body)
         })
     }
 
     fn delete_template(&self, id: &str) -> Result<Option<std::result::Result<(), u64>>> {
-        let err = self.err("delete template");
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                // The row lock makes a concurrent create of a pass of this template wait.
-                let found = tx
-                    .query_opt("SELECT 1 FROM templates WHERE id = $1 FOR UPDATE", &[&id])
-                    .await
-                    .map_err(&err)?;
-                if found.is_none() {
-                    return Ok(None);
-                }
-                let used: i64 = column(
-                    &tx.query_one("SELECT count(*) FROM passes WHERE template = $1", &[&id])
-                        .await
-                        .map_err(&err)?,
-                    0,
-                )?;
-                if used > 0 {
-                    return Ok(Some(Err(seq(used))));
-                }
-                tx.execute("DELETE FROM templates WHERE id = $1", &[&id])
-                    .await
-                    .map_err(&err)?;
-                tx.commit().await.map_err(&err)?;
-                Ok(Some(Ok(())))
-            })
+        self.transaction("delete template", async |tx, err| {
+            // The row lock makes a concurrent create of a pass of this template wait.
+            let found = tx
+                .query_opt("SELECT 1 FROM templates WHERE id = $1 FOR UPDATE", &[&id])
+                .await
+                .map_err(err)?;
+            if found.is_none() {
+                return Ok(None);
+            }
+            let used = tx
+                .query_one("SELECT count(*) FROM passes WHERE template = $1", &[&id])
+                .await
+                .map_err(err)?
+                .int(0)?;
+            if used > 0 {
+                return Ok(Some(Err(count(used))));
+            }
+            tx.execute("DELETE FROM templates WHERE id = $1", &[&id])
+                .await
+                .map_err(err)?;
+            Ok(Some(Ok(())))
         })
     }
 
@@ -422,183 +389,9 @@ impl Storage for PostgresStore {
         })
     }
 
-    fn insert_webhook(
-        &self,
-        subscription: &WebhookSubscription,
-        secret: &SecretString,
-    ) -> Result<()> {
-        let body = serde_json::to_string(subscription).map_err(decode)?;
-        let template = subscription.template.as_ref().map(TemplateId::as_str);
-        self.pool.with(|c| {
-            wait(c.execute(
-                "INSERT INTO webhooks (id, template, body, secret) VALUES ($1, $2, $3, $4)",
-                &[
-                    &subscription.id.as_str(),
-                    &template,
-                    &body,
-                    &secret.expose_secret(),
-                ],
-            ))
-            .map_err(self.err("insert webhook"))?;
-            Ok(())
-        })
-    }
-
     fn get_webhook(&self, id: &str) -> Result<Option<WebhookSubscription>> {
         self.body_by_id("SELECT body FROM webhooks WHERE id = $1", id)
     }
 
-    fn list_webhooks(
-        &self,
-        template: Option<&str>,
-        after: u64,
-        size: usize,
-    ) -> Result<Vec<(u64, WebhookSubscription)>> {
-        self.pool.with(|c| {
-            let rows = wait(c.query(
-                "SELECT seq, body FROM webhooks
-                 WHERE seq > $1 AND ($2::text IS NULL OR template = $2)
-                 ORDER BY seq LIMIT $3",
-                &[&position(after), &template, &limit(size)],
-            ))
-            .map_err(self.err("list webhooks"))?;
-            seq_bodies(&rows)
-        })
-    }
-
-    fn delete_webhook(&self, id: &str) -> Result<bool> {
-        let err = self.err("delete webhook");
-        self.pool.with(|c| {
-            wait(async {
-                let tx = c.transaction().await.map_err(&err)?;
-                let n = tx
-                    .execute("DELETE FROM webhooks WHERE id = $1", &[&id])
-                    .await
-                    .map_err(&err)?;
-                tx.execute("DELETE FROM deliveries WHERE webhook = $1", &[&id])
-                    .await
-                    .map_err(&err)?;
-                tx.commit().await.map_err(&err)?;
-                Ok(n > 0)
-            })
-        })
-    }
-
-    fn webhooks_for(
-        &self,
-        kind: &WebhookEventKind,
-        template: Option<&TemplateId>,
-    ) -> Result<Vec<(String, String, SecretString)>> {
-        let template = template.map(TemplateId::as_str);
-        let rows = self.pool.with(|c| {
-            wait(c.query(
-                "SELECT body, secret FROM webhooks
-                 WHERE template IS NULL OR template = $1 ORDER BY seq",
-                &[&template],
-            ))
-            .map_err(self.err("read webhooks"))
-        })?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let body: String = column(r, 0)?;
-            let sub: WebhookSubscription = serde_json::from_str(&body).map_err(decode)?;
-            if sub.active && sub.events.contains(kind) {
-                out.push((
-                    sub.id.to_string(),
-                    sub.url,
-                    SecretString::from(column::<String>(r, 1)?),
-                ));
-            }
-        }
-        Ok(out)
-    }
-
-    fn add_delivery(&self, webhook: &str, delivery: &WebhookDelivery) -> Result<()> {
-        let body = serde_json::to_string(delivery).map_err(decode)?;
-        self.pool.with(|c| {
-            wait(c.execute(
-                "INSERT INTO deliveries (webhook, body) VALUES ($1, $2)",
-                &[&webhook, &body],
-            ))
-            .map_err(self.err("record delivery"))?;
-            Ok(())
-        })
-    }
-
-    fn list_deliveries(
-        &self,
-        webhook: &str,
-        after: u64,
-        size: usize,
-    ) -> Result<Vec<(u64, WebhookDelivery)>> {
-        self.pool.with(|c| {
-            let rows = wait(c.query(
-                "SELECT seq, body FROM deliveries WHERE webhook = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                &[&webhook, &position(after), &limit(size)],
-            ))
-            .map_err(self.err("list deliveries"))?;
-            seq_bodies(&rows)
-        })
-    }
-
-    fn register_device(&self, registration: &Registration) -> Result<Option<RegisterOutcome>> {
-        self.register(registration)
-    }
-
-    fn unregister_device(
-        &self,
-        device_library_id: &str,
-        pass_type_id: &str,
-        serial: &str,
-    ) -> Result<bool> {
-        self.unregister(device_library_id, pass_type_id, serial)
-    }
-
-    fn registrations(&self, pass_type_id: &str, serial: &str) -> Result<Vec<Registration>> {
-        self.registrations_of(pass_type_id, serial)
-    }
-
-    fn count_registrations(&self, serial: &str) -> Result<u64> {
-        self.count_registrations_of(serial)
-    }
-
-    fn serials_updated_since(
-        &self,
-        device_library_id: &str,
-        pass_type_id: &str,
-        since: Option<u64>,
-    ) -> Result<UpdatedSerials> {
-        self.updated_since(device_library_id, pass_type_id, since)
-    }
-
-    fn remove_push_token(
-        &self,
-        push_token: &str,
-        pass_type_id: &str,
-        unless_registered_after: Option<i128>,
-    ) -> Result<Vec<Registration>> {
-        self.remove_token(push_token, pass_type_id, unless_registered_after)
-    }
-
-    fn claim_pushes(
-        &self,
-        now: i128,
-        ready_before: i128,
-        lease_until: i128,
-        limit: usize,
-    ) -> Result<Vec<PushItem>> {
-        self.claim(now, ready_before, lease_until, limit)
-    }
-
-    fn finish_push(&self, item: &PushItem) -> Result<bool> {
-        self.finish(item)
-    }
-
-    fn retry_push(&self, item: &PushItem, at: i128) -> Result<bool> {
-        self.retry(item, at)
-    }
-
-    fn queued_pushes(&self) -> Result<u64> {
-        self.queued()
-    }
+    crate::store::concerns::storage_by_concern!();
 }

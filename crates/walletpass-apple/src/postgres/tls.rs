@@ -6,17 +6,11 @@ use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
-use walletpass_core::{Error, ErrorKind, Operation, Result};
+use walletpass_core::{Result, config_error};
 
 use super::PostgresConfig;
 use super::config::ENV_DATABASE_CA;
 use crate::PROVIDER;
-
-fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-}
 
 /// The rustls client configuration for `config`.
 pub(crate) fn client_config(config: &PostgresConfig) -> Result<rustls::ClientConfig> {
@@ -28,30 +22,39 @@ pub(crate) fn client_config(config: &PostgresConfig) -> Result<rustls::ClientCon
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
             .and_then(|it| it.collect::<std::result::Result<_, _>>())
             .map_err(|e| {
-                config_error(format!(
-                    "{ENV_DATABASE_CA}: cannot read PEM certificates from {}: {e}",
-                    path.display()
-                ))
+                config_error(
+                    PROVIDER,
+                    format!(
+                        "{ENV_DATABASE_CA}: cannot read PEM certificates from {}: {e}",
+                        path.display()
+                    ),
+                )
             })?;
         if certs.is_empty() {
-            return Err(config_error(format!(
-                "{ENV_DATABASE_CA}: {} holds no PEM certificate",
-                path.display()
-            )));
+            return Err(config_error(
+                PROVIDER,
+                format!(
+                    "{ENV_DATABASE_CA}: {} holds no PEM certificate",
+                    path.display()
+                ),
+            ));
         }
         for cert in certs {
             roots.add(cert).map_err(|e| {
-                config_error(format!(
-                    "{ENV_DATABASE_CA}: a certificate in {} is not usable: {e}",
-                    path.display()
-                ))
+                config_error(
+                    PROVIDER,
+                    format!(
+                        "{ENV_DATABASE_CA}: a certificate in {} is not usable: {e}",
+                        path.display()
+                    ),
+                )
             })?;
         }
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| config_error(format!("postgres TLS: {e}")))?
+        .map_err(|e| config_error(PROVIDER, format!("postgres TLS: {e}")))?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }

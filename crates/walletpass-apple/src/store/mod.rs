@@ -1,7 +1,9 @@
 //! Storage: the [`Storage`] trait, every method the backend, the PassKit web service and the
 //! push worker need, with the contract each implementation keeps, and [`SqliteStore`], the
-//! embedded default ([`sqlite`]). A second implementation (PostgreSQL, for several
-//! `walletpass serve` processes on one database) implements the same methods from these docs.
+//! embedded default ([`sqlite`]). A second implementation
+//! ([`PostgresStore`](crate::postgres::PostgresStore), for several `walletpass serve`
+//! processes on one database) implements the same methods from these docs; the two share
+//! their row decoding (the `rows` module) and differ only in SQL text and driver calls.
 //!
 //! Times are unix nanoseconds (`i128`); an implementation may keep them at microsecond
 //! precision (both SQLite and PostgreSQL do), truncating, and must return what it kept.
@@ -14,11 +16,11 @@
 //!   `change_seq > T` ([`Storage::serials_updated_since`], the web service's `lastUpdated`);
 //! - `updated_at`: wall-clock time of the last change (the web service's `Last-Modified`).
 
-mod schema;
+pub(crate) mod concerns;
+pub(crate) mod rows;
 mod sqlite;
 
-pub use schema::MIGRATIONS;
-pub use sqlite::SqliteStore;
+pub use sqlite::{MIGRATIONS, SqliteStore};
 
 use secrecy::SecretString;
 use walletpass_core::{
