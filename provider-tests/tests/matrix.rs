@@ -134,7 +134,19 @@ async fn a_skipped_delivery_fails_the_judge() {
 /// included (link values, label color, two header fields, QR and PDF417).
 #[tokio::test]
 async fn apple() {
-    let backend = backends::apple().await;
+    judge_apple(backends::apple().await).await;
+}
+
+/// The same on the PostgreSQL store (the shared snapshots: both stores answer alike).
+#[tokio::test]
+async fn apple_postgres() {
+    let Some(backend) = backends::apple_postgres().await else {
+        return;
+    };
+    judge_apple(backend).await;
+}
+
+async fn judge_apple(backend: backends::Backend) {
     let delivers = sends_deliveries(backend.provider.capabilities());
     let report = run(backend).await;
     for scenario in [

@@ -10,6 +10,9 @@
 //!    as the baseline, rounds interleaved, with an A/A control line (`/healthz` against
 //!    itself, about 1.00). Goal: at least 2,000 per second.
 //!
+//! The devices share one HTTP client and make at most 128 calls at once, so 10,000 of them
+//! need no more file descriptors than a few hundred connections.
+//!
 //! Run: `cargo bench -p walletpass-apple --bench serve` (optimized; exits 1 below a goal).
 //! `SERVE_BENCH_DEVICES=200 SERVE_BENCH_PASSES=20 cargo bench --profile dev -p
 //! walletpass-apple --bench serve` is a quick unoptimized run (figures not the measurement).
@@ -27,6 +30,8 @@ use walletpass_sim::apns::{self, ApnsOptions};
 use walletpass_sim::device::Device;
 
 const CONCURRENCY: usize = 64;
+/// Most simulated devices calling the web service at once after pushes.
+const DEVICE_CALLS: usize = 128;
 const UPDATE_GOAL: Duration = Duration::from_secs(30);
 const NOT_MODIFIED_GOAL: f64 = 2_000.0;
 const ROUNDS: usize = 4;
@@ -110,10 +115,25 @@ async fn main() {
         passes.push(pass);
     }
     let wwdr = apple.identity().wwdr_pem().unwrap();
+    // The devices share one client and at most DEVICE_CALLS calls at once, so connections
+    // (and file descriptors) stay bounded however many devices there are.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(DEVICE_CALLS)
+        .build()
+        .unwrap();
+    let calls = Arc::new(tokio::sync::Semaphore::new(DEVICE_CALLS));
     let devices: Vec<Arc<Device>> = (0..devices_n)
         .map(|_| {
-            let d = Device::new(&[&wwdr]).unwrap();
-            d.listen(sim.state.connect_device(&d.push_token));
+            let d = Device::with_client(&[&wwdr], http.clone()).unwrap();
+            let mut pushes = sim.state.connect_device(&d.push_token);
+            let (device, calls) = (Arc::clone(&d), Arc::clone(&calls));
+            tokio::spawn(async move {
+                while let Some(topic) = pushes.recv().await {
+                    let _call = calls.acquire().await.unwrap();
+                    let _ = device.on_push(&topic).await;
+                }
+            });
             d
         })
         .collect();
@@ -153,6 +173,13 @@ async fn main() {
         })
         .collect();
     let patch = PassPatch::builder().set_value("points", 1).build().unwrap();
+    let state = Arc::clone(&sim.state);
+    let all_pushed = tokio::spawn(async move {
+        while state.push_count() < devices_n {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Instant::now()
+    });
     let first_patch = Instant::now();
     for pass in &passes {
         apple.patch(&pass.pass_ref, &patch).await.unwrap();
@@ -169,11 +196,14 @@ async fn main() {
         lags.push(at.saturating_duration_since(last_patch));
     }
     lags.sort();
-    let pushes = sim.state.pushes().len();
+    let pushed = all_pushed.await.unwrap();
+    let pushes = sim.state.push_count();
     println!(
-        "patches: {passes_n} in {:.2} s; pushes: {pushes} (devices: {devices_n}) = {:.0} per second",
+        "patches: {passes_n} in {:.2} s; pushes: {pushes} (devices: {devices_n}) in {:.2} s from the first patch = {:.0} per second (APNs simulator's record); last device updated {:.2} s after the first patch",
         (last_patch - first_patch).as_secs_f64(),
-        pushes as f64 / (last - first_patch).as_secs_f64()
+        (pushed - first_patch).as_secs_f64(),
+        pushes as f64 / (pushed - first_patch).as_secs_f64(),
+        (last - first_patch).as_secs_f64(),
     );
     let (p50, p99, max) = (
         percentile(&lags, 0.5),
@@ -189,7 +219,6 @@ async fn main() {
     );
 
     // 3. 304s against /healthz.
-    let http = reqwest::Client::new();
     let d = &devices[0];
     let held = d.pass(&ptid, &passes[0].serial_number).unwrap();
     let pass_url = format!(
@@ -228,7 +257,11 @@ async fn main() {
     let _ = stop.send(());
     served.await.unwrap().unwrap();
     let lost = devices_n.saturating_sub(lags.len());
-    let met = lost == 0 && max <= UPDATE_GOAL && b >= NOT_MODIFIED_GOAL;
+    println!(
+        "pushes lost: {lost}, pushes more than one per device: {}",
+        pushes.saturating_sub(devices_n)
+    );
+    let met = lost == 0 && pushes == devices_n && max <= UPDATE_GOAL && b >= NOT_MODIFIED_GOAL;
     if !cfg!(debug_assertions) && !met {
         eprintln!("below a goal");
         std::process::exit(1);

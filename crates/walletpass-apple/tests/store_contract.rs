@@ -1,14 +1,15 @@
 //! The storage contract, written once against the `Storage` trait and run on both stores:
-//! SQLite (in memory) and PostgreSQL (a fresh database on the test server, see `pg_server`).
+//! SQLite (in memory) and PostgreSQL (a fresh database on the test server, see `provider_tests::support::postgres`).
 //! Where a case needs two writers, PostgreSQL gets two store instances on one database — as
 //! two `walletpass serve` processes would be — and SQLite two connections to one file.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-mod pg_server;
 mod postgres_only;
 mod storage_contract;
 
 use std::sync::Arc;
+
+use provider_tests::support::postgres as pg_server;
 
 use serde_json::json;
 use walletpass_apple::postgres::{PostgresConfig, PostgresStore};

@@ -2,10 +2,12 @@
 //! migration tests, benches and examples: every backend of the vendor registry ready for the
 //! suite ([`backend`]), a provider connected to its vendor's simulator
 //! ([`connect_to_simulator`]), the same provider with wrong credentials
-//! ([`wrong_credentials`]), and the lookup over fixed variables ([`vars`]). Quick retries are
+//! ([`wrong_credentials`]), the lookup over fixed variables ([`vars`]), and a throwaway
+//! PostgreSQL database for the tests that need one ([`postgres`]). Quick retries are
 //! [`RetryPolicy::quick`](walletpass::http::RetryPolicy::quick).
 
 mod backend;
+pub mod postgres;
 mod simulated;
 
 pub use backend::{Backend, SUITE_FIELDS, backend, suite_template};

@@ -39,3 +39,28 @@ pub async fn ubpass(config: SimConfig) -> Backend {
 pub async fn apple() -> Backend {
     of(ProviderKind::Apple, SimConfig::default()).await
 }
+
+/// The Apple backend as [`apple`] sets it up, with its store in a new database on the test
+/// PostgreSQL server (`provider_tests::support::postgres`); `None` when the PostgreSQL tests
+/// are skipped (`WALLETPASS_SKIP_POSTGRES=1`, said on stderr).
+pub async fn apple_postgres() -> Option<Backend> {
+    let url = support::postgres::fresh_database()?;
+    let mut backend = apple().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("a data directory: {e}"));
+    let provider: std::sync::Arc<dyn walletpass::WalletProvider> = {
+        let config = walletpass_apple::AppleConfig::new(dir.path())
+            .with_public_url("https://passes.example.com")
+            .and_then(|c| c.with_postgres(&url))
+            .unwrap_or_else(|e| panic!("apple on {url}: {e}"));
+        std::sync::Arc::new(
+            walletpass_apple::Apple::new(config).unwrap_or_else(|e| panic!("apple on {url}: {e}")),
+        )
+    };
+    let template = support::suite_template(provider.as_ref())
+        .await
+        .unwrap_or_else(|e| panic!("the suite's template on PostgreSQL: {e}"));
+    backend.fixture.template = Some(template.id);
+    backend.provider = provider;
+    backend.guard = Some(Box::new((dir, backend.guard.take())));
+    Some(backend)
+}

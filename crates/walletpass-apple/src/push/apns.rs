@@ -134,8 +134,9 @@ impl ApnsClient {
         })
     }
 
-    /// Push to `push_token` for `topic` (the pass type id) and say what it means.
-    pub async fn push(&self, push_token: &str, topic: &str) -> Outcome {
+    /// Push to `push_token` for `topic` (the pass type id), giving up after `timeout`, and
+    /// say what it means.
+    pub async fn push(&self, push_token: &str, topic: &str, timeout: Duration) -> Outcome {
         let Ok(url) = self.endpoint.join(&format!("3/device/{push_token}")) else {
             return Outcome::Remove {
                 reason: "the push token does not fit in a URL".into(),
@@ -145,6 +146,7 @@ impl ApnsClient {
         let mut request = self
             .http
             .post(url)
+            .timeout(timeout)
             .header("apns-topic", topic)
             .header(http::header::CONTENT_TYPE, "application/json")
             .body("{}");

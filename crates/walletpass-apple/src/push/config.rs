@@ -10,6 +10,7 @@
 //! | `APPLE_APNS_CA` | an extra CA certificate (path or PEM) to trust for the endpoint: simulators only |
 //! | `APPLE_PUSH_WINDOW_MS` | the coalescing window: changes within it become one push per device (default 2000) |
 //! | `APPLE_PUSH_CONCURRENCY` | pushes in flight at once (default 32) |
+//! | `APPLE_PUSH_LEASE_SECS` | how long a claimed push stays this process's: one that dies holding pushes loses them to the other processes after this (default 60) |
 
 use std::time::Duration;
 
@@ -33,6 +34,10 @@ pub const ENV_APNS_CA: &str = "APPLE_APNS_CA";
 pub const ENV_PUSH_WINDOW_MS: &str = "APPLE_PUSH_WINDOW_MS";
 /// The concurrency variable.
 pub const ENV_PUSH_CONCURRENCY: &str = "APPLE_PUSH_CONCURRENCY";
+/// The lease variable.
+pub const ENV_PUSH_LEASE_SECS: &str = "APPLE_PUSH_LEASE_SECS";
+/// The default lease of a claimed push.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
 /// Apple's production APNs endpoint.
 pub const APNS_PRODUCTION: &str = "https://api.push.apple.com";
 
@@ -124,7 +129,7 @@ impl PushConfig {
             max_attempts: 8,
             first_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
-            lease: Duration::from_secs(60),
+            lease: DEFAULT_LEASE,
             poll: Duration::from_millis(250),
             batch: 256,
             timeout: Duration::from_secs(10),
@@ -140,6 +145,13 @@ impl PushConfig {
     /// Set the coalescing window.
     pub fn with_window(mut self, window: Duration) -> Self {
         self.window = window;
+        self
+    }
+
+    /// Set the lease of a claimed push (how long before another process may send a push
+    /// this one claimed and did not finish).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
         self
     }
 
@@ -207,6 +219,55 @@ impl PushConfig {
                 ))
             })?;
         }
+        if let Some(secs) = get(ENV_PUSH_LEASE_SECS) {
+            config.lease = parse_lease(&secs)?;
+        }
         Ok(Some(config))
+    }
+}
+
+/// A lease in whole seconds, at least 1 (a lease of 0 would let every process send every
+/// push).
+pub fn parse_lease(secs: &str) -> Result<Duration, Error> {
+    secs.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            config_error(format!(
+                "{ENV_PUSH_LEASE_SECS}: '{secs}' is not a positive number of seconds"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+    use super::*;
+
+    #[test]
+    fn the_lease_is_sixty_seconds_unless_set() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let url = (ENV_APNS_URL, "https://127.0.0.1:1");
+        let default = PushConfig::from_lookup(vars(&[url]), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(default.lease, Duration::from_secs(60));
+        let set = PushConfig::from_lookup(vars(&[url, (ENV_PUSH_LEASE_SECS, "3")]), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(set.lease, Duration::from_secs(3));
+        for bad in ["0", "-1", "1.5", "soon"] {
+            let e = parse_lease(bad).unwrap_err();
+            assert!(e.to_string().contains(ENV_PUSH_LEASE_SECS), "{e}");
+        }
     }
 }

@@ -12,14 +12,18 @@
 //! Coalescing: one queued item per device and pass type, claimable only once
 //! [`PushConfig::window`] has passed since its first change, so many changes in a short
 //! window are one push per device. A process that dies holding pushes loses its lease and
-//! another process (or the next start) sends them.
+//! another process (or the next start) sends them. A push is sent only within the first
+//! three quarters of its lease (the request's timeout ends there too), so no other process
+//! can send it meanwhile; what remains is at-least-once: a process that dies after APNs
+//! accepted a push and before the store recorded it has that push sent again after the lease
+//! (assumption A22).
 
 mod apns;
 mod config;
 mod jwt;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 use tokio::sync::{Semaphore, watch};
@@ -28,8 +32,9 @@ use walletpass_core::{Result, WebhookEventKind};
 
 pub use apns::{ApnsClient, Outcome, outcome};
 pub use config::{
-    APNS_PRODUCTION, ApnsAuth, ENV_APNS_CA, ENV_APNS_KEY, ENV_APNS_KEY_ID, ENV_APNS_TEAM_ID,
-    ENV_APNS_URL, ENV_PUSH_CONCURRENCY, ENV_PUSH_WINDOW_MS, PushConfig,
+    APNS_PRODUCTION, ApnsAuth, DEFAULT_LEASE, ENV_APNS_CA, ENV_APNS_KEY, ENV_APNS_KEY_ID,
+    ENV_APNS_TEAM_ID, ENV_APNS_URL, ENV_PUSH_CONCURRENCY, ENV_PUSH_LEASE_SECS, ENV_PUSH_WINDOW_MS,
+    PushConfig, parse_lease,
 };
 pub use jwt::TokenSigner;
 
@@ -51,6 +56,10 @@ struct Inner {
     config: PushConfig,
     permits: Arc<Semaphore>,
 }
+
+/// The part of a lease the worker uses to send; the rest is a margin for the store's
+/// clock and the other processes' clocks.
+const LEASE_USE: f64 = 0.75;
 
 fn nanos(d: Duration) -> i128 {
     i128::try_from(d.as_nanos()).unwrap_or(i128::MAX)
@@ -103,6 +112,10 @@ impl Pusher {
             now + nanos(config.lease),
             config.batch,
         )?;
+        // Sent only while the lease is surely ours: a push still waiting for a permit when
+        // it ends, or whose answer would come after it, is left to whoever claims it next,
+        // so that two processes never both send it.
+        let deadline = Instant::now() + config.lease.mul_f64(LEASE_USE);
         let claimed = items.len();
         let mut tasks = JoinSet::new();
         for item in items {
@@ -111,7 +124,7 @@ impl Pusher {
             };
             let this = self.clone();
             tasks.spawn(async move {
-                this.send(item).await;
+                this.send(item, deadline).await;
                 drop(permit);
             });
         }
@@ -119,11 +132,22 @@ impl Pusher {
         Ok(claimed)
     }
 
-    async fn send(&self, item: PushItem) {
+    async fn send(&self, item: PushItem, deadline: Instant) {
         let inner = &self.inner;
+        let Some(left) = deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+        else {
+            tracing::warn!(provider = PROVIDER, topic = %item.pass_type_id, "push not sent before its lease ended: it is sent after the lease (raise APPLE_PUSH_LEASE_SECS or APPLE_PUSH_CONCURRENCY)");
+            return;
+        };
         let outcome = inner
             .client
-            .push(&item.push_token, &item.pass_type_id)
+            .push(
+                &item.push_token,
+                &item.pass_type_id,
+                left.min(inner.config.timeout),
+            )
             .await;
         let stored = match outcome {
             Outcome::Delivered => inner.store.finish_push(&item).map(drop),

@@ -1,84 +1,17 @@
-//! What only the PostgreSQL store has: the Apple backend running the conformance suite on it,
-//! schema versions under concurrent start, plain text never sent to a remote host, and the
-//! password in no error.
+//! What only the PostgreSQL store has (the conformance suite runs on it in the matrix:
+//! `provider-tests/tests/matrix.rs::apple_postgres`): schema versions under concurrent start,
+//! plain text never sent to a remote host, and the password in no error.
 
 use std::io::{Read, Write};
-use std::sync::Arc;
 
 use walletpass_apple::postgres::{MIGRATIONS, PostgresConfig, PostgresStore};
 use walletpass_apple::store::{PassChange, PassRow, Registration, Storage};
-use walletpass_apple::{Apple, AppleConfig};
-use walletpass_core::{ErrorKind, FieldSpec, NewTemplate, PassId, WalletProvider};
+use walletpass_core::ErrorKind;
 
 use crate::pg_server;
 
 fn admin(url: &str, sql: &str) {
-    let (url, sql) = (url.to_owned(), sql.to_owned());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client.batch_execute(&sql).await.unwrap();
-        });
-    })
-    .join()
-    .unwrap();
-}
-
-/// The conformance suite, as the matrix runs it for the SQLite Apple backend, with the store
-/// in PostgreSQL (and the trait called from inside an async runtime, as the provider does).
-#[tokio::test]
-async fn the_apple_backend_passes_the_conformance_suite_on_postgres() {
-    let Some(url) = pg_server::fresh_database() else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let config = AppleConfig::new(dir.path())
-        .with_public_url("https://passes.example.com")
-        .unwrap()
-        .with_postgres(&url)
-        .unwrap();
-    let apple = Arc::new(Apple::new(config).unwrap());
-    let mut template = NewTemplate::new("conformance").unwrap();
-    for (key, label) in [("member", "Member"), ("points", "Points"), ("tier", "Tier")] {
-        template = template
-            .with_field(FieldSpec::new(key).unwrap().with_label(label))
-            .unwrap();
-    }
-    let template = apple.create_template(template).await.unwrap();
-    let options = provider_tests::SuiteOptions {
-        fixture: provider_tests::Fixture {
-            template: Some(template.id),
-            unknown_id: Some(PassId::new("wptunknown").unwrap()),
-            malformed_id: Some(PassId::new("bad$id!").unwrap()),
-            webhook_sample: Some(
-                br#"{"id":"evt_1","kind":"pass_updated","provider":"apple","raw":null}"#.to_vec(),
-            ),
-            receiver: provider_tests::Receiver::Loopback,
-            ..provider_tests::Fixture::default()
-        },
-        // Observations checked against the shared snapshots, as the matrix holds them.
-        skip_snapshot_check: false,
-        ..provider_tests::SuiteOptions::default()
-    };
-    let report = provider_tests::run_suite(apple.clone(), options).await;
-    assert!(!report.has_failures(), "{}", report.to_table());
-    let passed = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.outcome, provider_tests::Outcome::Passed { .. }))
-        .count();
-    assert!(
-        passed >= 20,
-        "only {passed} scenarios passed:\n{}",
-        report.to_table()
-    );
+    pg_server::admin(url, sql).unwrap();
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! the test certificate) unless `APPLE_APNS_URL` points at a simulator.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use walletpass::apple::push::PushConfig;
 use walletpass::apple::service::{self, ServeOptions};
@@ -26,6 +27,18 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes (larger: 413).
     #[arg(long, value_name = "N", default_value_t = service::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// How long a push this process claimed stays its own, in seconds: if the process dies
+    /// holding pushes, another `walletpass serve` on the same database sends them after this.
+    /// Shorter means a faster takeover; a push is sent only in the first three quarters of
+    /// it, so keep it above a few seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "APPLE_PUSH_LEASE_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub push_lease: u64,
 }
 
 async fn shutdown_signal() {
@@ -73,7 +86,8 @@ pub async fn run(args: ServeArgs) -> Result<u8, Failure> {
     }
     let apple = Apple::new(config)?;
     let embedded = apple.identity().is_embedded_test_certificate();
-    let push = PushConfig::from_lookup(lookup, !embedded)?;
+    let push = PushConfig::from_lookup(lookup, !embedded)?
+        .map(|p| p.with_lease(Duration::from_secs(args.push_lease)));
     println!("walletpass serve: listening on http://{addr}");
     println!(
         "pass type {}, webServiceURL <public URL>/passkit, download links <public URL>/passes/{}/<serial>.pkpass",
@@ -81,7 +95,11 @@ pub async fn run(args: ServeArgs) -> Result<u8, Failure> {
         apple.identity().pass_type_id()
     );
     match &push {
-        Some(p) => println!("update pushes: on, to {}", p.endpoint),
+        Some(p) => println!(
+            "update pushes: on, to {} (lease {} s)",
+            p.endpoint,
+            p.lease.as_secs()
+        ),
         None => println!(
             "update pushes: off (the embedded test certificate: real devices refuse its passes and APNs its pushes; set APPLE_APNS_URL to push to a simulator)"
         ),

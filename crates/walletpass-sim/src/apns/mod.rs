@@ -17,15 +17,18 @@
 //! Then 200, the push is recorded ([`ApnsState::pushes`]) and delivered to the simulated
 //! device holding that token ([`ApnsState::connect_device`]). Fault knobs: answer the next
 //! pushes 429 `TooManyRequests` or 5xx ([`ApnsState::fail_next`]), mark tokens unregistered
-//! or bad.
+//! or bad, and hold valid pushes unanswered ([`ApnsState::hold_pushes`]) until released: a
+//! held push whose connection closes first (its sender died) is never recorded nor
+//! delivered, as a request APNs never finished taking.
 
 mod auth;
 mod server;
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 pub use auth::TokenKey;
 pub use server::RunningApns;
@@ -66,6 +69,8 @@ pub struct ApnsOptions {
 #[derive(Debug, Default)]
 pub struct ApnsState {
     inner: Mutex<Inner>,
+    released: Notify,
+    held: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +81,7 @@ struct Inner {
     bad: HashSet<String>,
     devices: HashMap<String, mpsc::UnboundedSender<String>>,
     answered: Vec<u16>,
+    hold: bool,
 }
 
 impl ApnsState {
@@ -87,6 +93,12 @@ impl ApnsState {
     /// Every accepted push, in order.
     pub fn pushes(&self) -> Vec<RecordedPush> {
         self.lock().pushes.clone()
+    }
+
+    /// How many pushes were accepted (the length of [`pushes`](Self::pushes), without the
+    /// copy).
+    pub fn push_count(&self) -> usize {
+        self.lock().pushes.len()
     }
 
     /// Every status answered, accepted or not, in order.
@@ -120,6 +132,46 @@ impl ApnsState {
     /// From now on answer pushes to `device_token` 400 `BadDeviceToken`.
     pub fn mark_bad(&self, device_token: &str) {
         self.lock().bad.insert(device_token.to_owned());
+    }
+
+    /// From now on keep valid pushes waiting, unanswered and unrecorded, until
+    /// [`release_pushes`](Self::release_pushes).
+    pub fn hold_pushes(&self) {
+        self.lock().hold = true;
+    }
+
+    /// Let the held pushes (and the next ones) through.
+    pub fn release_pushes(&self) {
+        self.lock().hold = false;
+        self.released.notify_waiters();
+    }
+
+    /// How many pushes are held now (a push whose connection closed is no longer held).
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// Wait while pushes are held; counted in [`held`](Self::held) meanwhile, also when the
+    /// wait is dropped with its connection.
+    async fn wait_while_held(&self) {
+        struct Counted<'a>(&'a AtomicUsize);
+        impl Drop for Counted<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let mut counted = None;
+        loop {
+            let released = self.released.notified();
+            if !self.lock().hold {
+                return;
+            }
+            if counted.is_none() {
+                self.held.fetch_add(1, Ordering::SeqCst);
+                counted = Some(Counted(&self.held));
+            }
+            released.await;
+        }
     }
 
     /// The pushes (their topics) to `device_token`, as a device receives them.

@@ -236,6 +236,7 @@ async fn handle(
     let Ok(body @ serde_json::Value::Object(_)) = serde_json::from_slice(&body) else {
         return answer(state, 400, Some("BadPayload"), None);
     };
+    state.wait_while_held().await;
     let (status, reason, timestamp, deliver) = {
         let mut inner = state.lock();
         if let Some(t) = inner.unregistered.get(&device_token) {

@@ -94,8 +94,25 @@ fn allowed(url: &str) -> Result<url::Url, String> {
 }
 
 impl Device {
-    /// A device trusting the WWDR (or test CA) certificates `trusted_pem`.
+    /// The HTTP client a device uses on its own: it follows no redirects (a web service
+    /// answers its calls directly). Build one and give it to many devices with
+    /// [`with_client`](Self::with_client) so they share its connections.
+    pub fn client() -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// A device trusting the WWDR (or test CA) certificates `trusted_pem`, with a client of
+    /// its own.
     pub fn new(trusted_pem: &[&str]) -> Result<Arc<Self>, String> {
+        Self::with_client(trusted_pem, Self::client()?)
+    }
+
+    /// A device trusting `trusted_pem` that makes its calls with `http` (shared by many
+    /// simulated devices, their connections are shared and bounded by that client's use).
+    pub fn with_client(trusted_pem: &[&str], http: reqwest::Client) -> Result<Arc<Self>, String> {
         use der::{DecodePem, Encode};
         let mut trusted_der = Vec::new();
         for pem in trusted_pem {
@@ -103,10 +120,6 @@ impl Device {
                 .map_err(|e| format!("a trusted certificate: {e}"))?;
             trusted_der.push(cert.to_der().map_err(|e| e.to_string())?);
         }
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| e.to_string())?;
         Ok(Arc::new(Self {
             library_id: random_hex(16),
             push_token: random_hex(32),

@@ -1,4 +1,6 @@
-//! The PostgreSQL server the tests use, and a new empty database on it for each test.
+//! The PostgreSQL server the tests use, and a new empty database on it for each test: one
+//! harness for the Apple backend's store tests, the conformance matrix's Apple-on-PostgreSQL
+//! row and the command line's multi-process `walletpass serve` tests.
 //!
 //! - `WALLETPASS_TEST_POSTGRES_URL` set: that server (its user must be allowed to
 //!   `CREATE DATABASE`).
@@ -19,7 +21,7 @@ pub const SKIP_ENV: &str = "WALLETPASS_SKIP_POSTGRES";
 /// Use this server instead of a throwaway one.
 pub const URL_ENV: &str = "WALLETPASS_TEST_POSTGRES_URL";
 
-#[allow(dead_code)] // reason: held only so that the server lives as long as the process
+#[allow(dead_code)] // reason: `child` is held only so that the server lives as long as the process
 struct Server {
     url: String,
     child: Option<(Child, ChildStdin, BufReader<ChildStdout>)>,
@@ -36,7 +38,7 @@ fn start() -> Result<Server, String> {
             child: None,
         });
     }
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/pg-test-server");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/pg-test-server");
     let mut child = Command::new("bash")
         .arg(script)
         .stdin(Stdio::piped())
@@ -66,7 +68,9 @@ fn start() -> Result<Server, String> {
     })
 }
 
-fn run_admin(url: &str, sql: &str) -> Result<(), String> {
+/// Run `sql` on the server at `url` (a plain connection: the throwaway server's unix socket,
+/// or the loopback server of `WALLETPASS_TEST_POSTGRES_URL`).
+pub fn admin(url: &str, sql: &str) -> Result<(), String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -95,6 +99,10 @@ pub fn with_database(base: &str, name: &str) -> String {
 }
 
 /// The URL of a new, empty database; `None` when the PostgreSQL tests are skipped.
+///
+/// # Panics
+/// When no server can be had or the database cannot be made: this fails the calling test,
+/// naming the install command or the variables to set (a missing server is never a pass).
 pub fn fresh_database() -> Option<String> {
     if std::env::var(SKIP_ENV).is_ok_and(|v| !v.is_empty() && v != "0") {
         eprintln!("PostgreSQL tests skipped: {SKIP_ENV} is set");
@@ -112,7 +120,7 @@ pub fn fresh_database() -> Option<String> {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     );
-    if let Err(e) = run_admin(&server.url, &format!("CREATE DATABASE {name}")) {
+    if let Err(e) = admin(&server.url, &format!("CREATE DATABASE {name}")) {
         panic!("cannot create a test database on {URL_ENV}/the throwaway server: {e}");
     }
     Some(with_database(&server.url, &name))
