@@ -18,7 +18,7 @@ pub use records::{
     WebhookRecord,
 };
 pub use store::Store;
-pub use view::status_of;
+pub use view::{PassView, status_of};
 
 use super::webhooks::DeliveryRecord;
 use crate::harness::{Deviation, SimConfig};

@@ -40,6 +40,13 @@ impl Store {
         self.templates.iter().find(|t| t.id == id)
     }
 
+    /// Whether a webhook subscription takes `event`.
+    pub fn subscribed(&self, event: &str) -> bool {
+        self.webhooks
+            .iter()
+            .any(|w| w.events.iter().any(|e| e == event))
+    }
+
     /// Store a new pass at the end of the ordered indexes.
     pub(super) fn insert_pass(&mut self, pass: PassRecord) {
         let entry = (pass.seq, pass.id.clone());

@@ -128,6 +128,19 @@ impl Sim {
         }
     }
 
+    /// A pass as a list answers it: [`pass_view`](Self::pass_view) with the `ListDropsField`
+    /// deviation applied (the last field missing from listed passes only).
+    pub fn listed_view<'a>(&'a self, pass: &'a PassRecord) -> PassView<'a> {
+        let mut view = self.pass_view(pass);
+        if self.deviates(Deviation::ListDropsField) {
+            let last = view.fields.keys().next_back().cloned();
+            if let Some(last) = last {
+                view.fields.to_mut().shift_remove(&last);
+            }
+        }
+        view
+    }
+
     /// The answer body of a bundle.
     pub fn bundle_json(&self, bundle: &BundleRecord) -> Value {
         let mut body = json!(bundle);
