@@ -12,7 +12,8 @@
 //!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`.
 //! 4. Simulator RSS before and after a load run (64 concurrent connections reading and
 //!    updating passes; 60 s, `BENCH_LOAD_SECS` changes it): the request log is a ring buffer, so
-//!    memory stays flat.
+//!    memory stays flat once it is full (`BENCH_LOG_ENTRIES` sets its size, default
+//!    `DEFAULT_REQUEST_LOG`; 0 keeps none, to tell the ring filling from a leak).
 //! 5. Passinstance simulator listing rates, `list_all` of 100,000 and 1,000,000 passes
 //!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
 //!
@@ -71,7 +72,10 @@ fn serve(vendor: &str, passes: usize, body: usize) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let config = SimConfig::default();
+        let config = SimConfig {
+            request_log: log_entries(),
+            ..SimConfig::default()
+        };
         let (base, log) = match vendor {
             "passninja" => {
                 let options = passninja::PassNinjaOptions {
@@ -112,6 +116,14 @@ fn serve(vendor: &str, passes: usize, body: usize) {
         .await
         .unwrap();
     });
+}
+
+/// How many requests the simulators' logs keep (`BENCH_LOG_ENTRIES`).
+fn log_entries() -> usize {
+    env_or(
+        "BENCH_LOG_ENTRIES",
+        walletpass_sim::harness::DEFAULT_REQUEST_LOG,
+    )
 }
 
 /// Keep a simulator running for the life of the process; its request log stays reachable.
@@ -661,7 +673,8 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
 /// passes for `secs` seconds; each simulator's RSS after a warm-up and at the end.
 async fn load(secs: usize) {
     println!(
-        "\nsimulator RSS under load (64 connections each, get + patch, {secs} s, all three at once)"
+        "\nsimulator RSS under load (64 connections each, get + patch, {secs} s, all three at once; request log of {} entries)",
+        log_entries()
     );
     let mut sides = Vec::new();
     for vendor in VENDORS.iter().filter(|v| measures(v)) {

@@ -161,17 +161,17 @@ impl RequestLog {
     }
 }
 
-/// A request as the log keeps it, compact: three allocations per request (target, headers,
-/// body), all copied, so no kept entry pins a connection's read buffer. Turned into a
-/// [`LoggedRequest`] only when read.
+/// A request as the log keeps it, compact: one allocation for the request line and headers and
+/// one for a body (none without), all copied, so no kept entry pins a connection's read buffer.
+/// Turned into a [`LoggedRequest`] only when read.
 #[derive(Debug)]
 pub(super) struct RawEntry {
     method: Method,
-    /// Path and query, as received.
-    target: String,
-    /// `name:value\n` per header, in the order received (a name holds no `:`, a value no
-    /// line break).
-    headers: Vec<u8>,
+    /// The path and query as received, then `name:value\n` per header in the order received
+    /// (a name holds no `:`, a value no line break).
+    head: Vec<u8>,
+    /// Where the path and query end in `head`.
+    target_len: usize,
     body: Bytes,
     pub(super) status: u16,
     pub(super) fault: Option<Fault>,
@@ -179,32 +179,44 @@ pub(super) struct RawEntry {
 
 impl RawEntry {
     pub(super) fn new(method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Self {
-        let mut packed = Vec::with_capacity(headers.len() * 48);
+        let target = uri
+            .path_and_query()
+            .map_or_else(|| uri.path(), |pq| pq.as_str());
+        let size = target.len()
+            + headers
+                .iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 2)
+                .sum::<usize>();
+        let mut head = Vec::with_capacity(size);
+        head.extend_from_slice(target.as_bytes());
         for (name, value) in headers {
-            packed.extend_from_slice(name.as_str().as_bytes());
-            packed.push(b':');
-            packed.extend_from_slice(value.as_bytes());
-            packed.push(b'\n');
+            head.extend_from_slice(name.as_str().as_bytes());
+            head.push(b':');
+            head.extend_from_slice(value.as_bytes());
+            head.push(b'\n');
         }
         Self {
             method: method.clone(),
-            target: uri
-                .path_and_query()
-                .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-            headers: packed,
-            body: Bytes::copy_from_slice(body),
+            head,
+            target_len: target.len(),
+            body: if body.is_empty() {
+                Bytes::new()
+            } else {
+                Bytes::copy_from_slice(body)
+            },
             status: 0,
             fault: None,
         }
     }
 
     fn to_logged(&self) -> LoggedRequest {
-        let (path, query) = match self.target.split_once('?') {
+        let (target, packed) = self.head.split_at(self.target_len);
+        let target = String::from_utf8_lossy(target);
+        let (path, query) = match target.split_once('?') {
             Some((path, query)) => (path, Some(query.to_owned())),
-            None => (self.target.as_str(), None),
+            None => (&*target, None),
         };
-        let headers = self
-            .headers
+        let headers = packed
             .split(|b| *b == b'\n')
             .filter(|line| !line.is_empty())
             .map(|line| {

@@ -1,23 +1,27 @@
 //! Serving a vendor's router on a loopback port behind the shared layer: added latency, the
 //! rate limit, fault injection, the body limit, vendor-shaped framework errors, and logging.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::body::{Body, HttpBody};
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::{self, Next};
 use axum::response::Response;
+use axum::{Router, ServiceExt};
 use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower_service::Service;
 
 use super::request_log::{RawEntry, RequestLog};
 use super::{Fault, SimConfig};
@@ -142,17 +146,56 @@ impl Harness {
     }
 }
 
-async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) -> Response {
+/// The harness as a service around the whole router: one boxed future per request, no per-route
+/// middleware and no clone of the route per request (what `middleware::from_fn` costs).
+#[derive(Clone)]
+struct HarnessService {
+    harness: Arc<Harness>,
+    router: Router,
+}
+
+impl Service<Request> for HarnessService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // A `Router` is always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let harness = Arc::clone(&self.harness);
+        let router = self.router.clone();
+        Box::pin(async move { Ok(handle(&harness, router, req).await) })
+    }
+}
+
+async fn handle(h: &Harness, mut router: Router, req: Request) -> Response {
     if !h.config.latency.is_zero() {
         tokio::time::sleep(h.config.latency).await;
     }
     let (parts, body) = req.into_parts();
-    // A body over the limit is refused, never silently emptied.
-    let (body, too_large) = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(body) => (body, false),
-        Err(_) => (Bytes::new(), true),
+    // A request without a body (every GET) goes on as it came; a body is read whole, and one
+    // over the limit is refused, never silently emptied.
+    let mut too_large = false;
+    let (body, read) = if body.is_end_stream() {
+        (body, None)
+    } else {
+        match axum::body::to_bytes(body, MAX_BODY).await {
+            Ok(read) => (Body::empty(), Some(read)),
+            Err(_) => {
+                too_large = true;
+                (Body::empty(), Some(Bytes::new()))
+            }
+        }
     };
-    let mut entry = RawEntry::new(&parts.method, &parts.uri, &parts.headers, &body);
+    let mut entry = RawEntry::new(
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+        read.as_deref().unwrap_or_default(),
+    );
 
     let response = if too_large {
         (h.responses.error)(
@@ -171,7 +214,11 @@ async fn harness_layer(State(h): State<Arc<Harness>>, req: Request, next: Next) 
                 (h.responses.server_error)()
             }
             fault => {
-                let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+                let body = read.map_or(body, Body::from);
+                let response = match router.call(Request::from_parts(parts, body)).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                };
                 if fault == Some(Fault::DropResponse) {
                     entry.fault = fault;
                     cut_off(response)
@@ -257,12 +304,13 @@ pub async fn serve(
     });
     // The harness bounds bodies (and answers 413 in the vendor's shape), so the framework's
     // smaller default limit must not cut in first.
-    let app = router
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(harness, harness_layer));
+    let app = HarnessService {
+        harness,
+        router: router.layer(axum::extract::DefaultBodyLimit::disable()),
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+        let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async {
             let _ = rx.await;
         });
         if let Err(err) = server.await {

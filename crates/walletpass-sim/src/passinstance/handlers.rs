@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::errors::ApiError;
@@ -22,7 +23,8 @@ use super::input::{
 };
 use super::seed::{DEMO_API_KEY, DEMO_TOKEN, READ_ONLY_API_KEY};
 use super::state::{
-    BundleRecord, NotificationRecord, PassRecord, Sim, WebhookRecord, new_id, now, status_of,
+    BundleRecord, NotificationRecord, PassRecord, PassView, Sim, WebhookRecord, new_id, now,
+    status_of,
 };
 use crate::harness::Deviation;
 
@@ -152,13 +154,48 @@ fn window(sim: &Sim, q: PageQuery, shifts: bool) -> (usize, usize) {
 fn paged(data: Vec<Value>, total: usize, q: PageQuery) -> Value {
     json!({
         "data": data,
-        "pagination": {
-            "page": q.page,
-            "limit": q.limit,
-            "total": total,
-            "totalPages": total.div_ceil(q.limit),
-        }
+        "pagination": Pagination::new(total, q),
     })
+}
+
+/// A list answer's `pagination` object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    page: usize,
+    limit: usize,
+    total: usize,
+    total_pages: usize,
+}
+
+impl Pagination {
+    fn new(total: usize, q: PageQuery) -> Self {
+        Self {
+            page: q.page,
+            limit: q.limit,
+            total,
+            total_pages: total.div_ceil(q.limit),
+        }
+    }
+}
+
+/// A page of passes as answered, `{data, pagination}`, serialized straight from the records.
+#[derive(Serialize)]
+struct PassPage<'a> {
+    data: Vec<PassView<'a>>,
+    pagination: Pagination,
+}
+
+/// A JSON answer written from `body` with no tree built.
+fn json_bytes(body: &impl Serialize) -> Answer {
+    let mut bytes = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut bytes, body)
+        .map_err(|e| ApiError::internal(format!("the answer could not be written: {e}")))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(bytes),
+    )
+        .into_response())
 }
 
 /// One page of `items` (every item of the list) as `{data, pagination}`.
@@ -216,7 +253,7 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
     };
     let lookup = |(_, id): &(u64, String)| store.passes.get(id);
     let filtered = status.is_some() || search.is_some() || (template.is_none() && serial.is_some());
-    let (data, total) = if !filtered {
+    if !filtered {
         // Every candidate matches: the page is a slice of the index.
         let data = order
             .get(start..)
@@ -224,10 +261,12 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
             .iter()
             .take(take)
             .filter_map(lookup)
-            .map(|p| listed_json(&sim, p))
+            .map(|p| sim.listed_view(p))
             .collect();
-        (data, order.len())
-    } else if search.is_some() && sim.deviates(Deviation::SearchFindsNothing) {
+        let pagination = Pagination::new(order.len(), q);
+        return json_bytes(&PassPage { data, pagination });
+    }
+    let (data, total) = if search.is_some() && sim.deviates(Deviation::SearchFindsNothing) {
         (Vec::new(), 0)
     } else {
         // Count every match, render only the page's.
@@ -260,18 +299,9 @@ async fn list_passes(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> An
     Ok(ok(paged(data, total, q)))
 }
 
-/// A pass as a list answers it (with the `ListDropsField` deviation applied).
+/// A pass as a list answers it (with the `ListDropsField` deviation applied), as a tree.
 fn listed_json(sim: &Sim, pass: &PassRecord) -> Value {
-    let mut listed = sim.pass_json(pass);
-    if sim.deviates(Deviation::ListDropsField)
-        && let Some(fields) = listed.get_mut("fields").and_then(Value::as_object_mut)
-    {
-        let last = fields.keys().next_back().cloned();
-        if let Some(last) = last {
-            fields.remove(&last);
-        }
-    }
-    listed
+    serde_json::to_value(sim.listed_view(pass)).unwrap_or(Value::Null)
 }
 
 /// Case-insensitive substring search over the serial number and the field values.

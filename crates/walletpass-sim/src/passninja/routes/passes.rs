@@ -1,13 +1,15 @@
 //! Passes: create (`POST /passes`), list a template's passes, and get, patch, put and delete one
 //! pass (`/passes/{template}/{serial}`).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -237,22 +239,63 @@ pub(super) fn find_pass(
     Ok(store.passes[index].clone())
 }
 
+/// The answer of `GET /passes/{template}/{serial}`, borrowing from the stored pass: the keys of
+/// [`pass_summary`] in its order, then `pass`, serialized straight into the answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PassAnswer<'a> {
+    id: &'a str,
+    pass_template: &'a str,
+    serial_number: &'a str,
+    urls: Urls<'a>,
+    pass: Cow<'a, Map<String, Value>>,
+}
+
+/// `{"landing": "https://i.installpass.es/p/{serial}"}`, as [`landing`] writes it.
+struct Urls<'a>(&'a str);
+
+impl Serialize for Urls<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(
+            "landing",
+            &format_args!("https://i.installpass.es/p/{}", self.0),
+        )?;
+        map.end()
+    }
+}
+
 pub(super) async fn get_pass(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((template, serial)): Path<(String, String)>,
 ) -> Answer {
     let account = auth(&s, &headers)?;
-    let pass = find_pass(&s, &account, &template, &serial)?;
-    let mut values = pass.values.clone();
+    let store = s.lock();
+    store.template(&account, &template)?;
+    let deleted_ok = s.config.deviates(Deviation::DeletedAnswers200);
+    let pass = &store.passes[store.pass_index(&template, &serial, deleted_ok)?];
+    let mut values = Cow::Borrowed(&pass.values);
     if s.config.deviates(Deviation::DropFieldOnRead)
         && let Some(last) = values.keys().next_back().cloned()
     {
-        values.shift_remove(&last);
+        values.to_mut().shift_remove(&last);
     }
-    let mut answer = pass_summary(&pass);
-    answer.insert("pass".into(), Value::Object(values));
-    Ok(Json(Value::Object(answer)).into_response())
+    let answer = PassAnswer {
+        id: &pass.serial,
+        pass_template: &pass.template,
+        serial_number: &pass.serial,
+        urls: Urls(&pass.serial),
+        pass: values,
+    };
+    let mut body = Vec::with_capacity(512);
+    serde_json::to_writer(&mut body, &answer).map_err(|_| ApiError::Generic)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from(body),
+    )
+        .into_response())
 }
 
 /// Change a pass's values: `merge` keeps untouched keys (PATCH), otherwise they revert to the
