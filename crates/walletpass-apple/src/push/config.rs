@@ -248,20 +248,20 @@ mod tests {
 
     #[test]
     fn the_lease_is_sixty_seconds_unless_set() {
-        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        fn vars(pairs: Vec<(&'static str, &'static str)>) -> impl Fn(&str) -> Option<String> {
             move |name: &str| {
                 pairs
                     .iter()
                     .find(|(k, _)| *k == name)
                     .map(|(_, v)| (*v).to_owned())
             }
-        };
+        }
         let url = (ENV_APNS_URL, "https://127.0.0.1:1");
-        let default = PushConfig::from_lookup(vars(&[url]), false)
+        let default = PushConfig::from_lookup(vars(vec![url]), false)
             .unwrap()
             .unwrap();
         assert_eq!(default.lease, Duration::from_secs(60));
-        let set = PushConfig::from_lookup(vars(&[url, (ENV_PUSH_LEASE_SECS, "3")]), false)
+        let set = PushConfig::from_lookup(vars(vec![url, (ENV_PUSH_LEASE_SECS, "3")]), false)
             .unwrap()
             .unwrap();
         assert_eq!(set.lease, Duration::from_secs(3));
