@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use provider_tests::support::postgres;
@@ -45,7 +46,7 @@ impl Drop for Serve {
 
 impl Serve {
     /// `walletpass serve` with `args` and `env` on top of a clean environment.
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Serve {
+    fn start<V: AsRef<std::ffi::OsStr>>(args: &[&str], env: &[(&str, V)]) -> Serve {
         let mut command = Command::new(env!("CARGO_BIN_EXE_walletpass"));
         for (name, _) in std::env::vars() {
             if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
@@ -55,7 +56,7 @@ impl Serve {
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
-            .envs(env.iter().copied())
+            .envs(env.iter().map(|(k, v)| (k, v.as_ref())))
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -147,87 +148,131 @@ async fn patch(apple: &Apple, pass: &Pass, points: i64) {
     apple.patch(&pass.pass_ref, &patch).await.unwrap();
 }
 
+/// Processes A (web service only) and B (pushes) on one fresh database, the APNs simulator,
+/// and four simulated devices, each holding version 1 of its pass, registered through A.
+struct Cluster {
+    // Declared first, so the processes stop before the data directory goes.
+    a: Serve,
+    b: Option<Serve>,
+    apple: Apple,
+    apns: RunningApns,
+    ptid: String,
+    passes: Vec<Pass>,
+    devices: Vec<Arc<Device>>,
+    /// The environment of a pushing process (store, APNs endpoint and CA, window).
+    pushing: Vec<(&'static str, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// `None` when PostgreSQL is skipped (`WALLETPASS_SKIP_POSTGRES=1`). B's lease is `b_lease`
+    /// seconds, set by flag.
+    async fn start(b_lease: &str) -> Option<Cluster> {
+        let url = postgres::fresh_database()?;
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap().to_owned();
+        // Made first: the embedded test certificate in the shared data directory (every
+        // process signs and pushes with it) and the schema.
+        let first = Apple::new(AppleConfig::new(dir.path()).with_postgres(&url).unwrap()).unwrap();
+        let identity = first.identity();
+        let ptid = identity.pass_type_id().to_owned();
+        let wwdr = identity.wwdr_pem().unwrap();
+        let apns = apns::start(ApnsOptions {
+            client_certificates: vec![der_of(&identity.certificate_pem().unwrap())],
+            ..ApnsOptions::default()
+        })
+        .await
+        .unwrap();
+        drop(first);
+        let store = vec![
+            ("APPLE_DATA_DIR", data_dir.clone()),
+            ("APPLE_DATABASE_URL", url.clone()),
+        ];
+        let mut pushing = store.clone();
+        pushing.extend([
+            ("APPLE_APNS_URL", apns.url.clone()),
+            ("APPLE_APNS_CA", apns.ca_pem.clone()),
+            ("APPLE_PUSH_WINDOW_MS", "100".to_owned()),
+        ]);
+        // A serves the web service and sends no pushes (no APNs endpoint with the test
+        // certificate); B pushes, with its lease set by flag.
+        let a = Serve::start(&[], &store);
+        let b = Serve::start(&["--push-lease", b_lease], &pushing);
+
+        // The trait on the same database; its links (and so webServiceURL) name A.
+        let apple = Apple::new(
+            AppleConfig::new(dir.path())
+                .with_postgres(&url)
+                .unwrap()
+                .with_public_url(&a.base)
+                .unwrap(),
+        )
+        .unwrap();
+        let mut passes = Vec::new();
+        let mut devices = Vec::new();
+        for i in 0..4 {
+            let pass = apple
+                .create(
+                    NewPass::new(PassContent::builder().value("points", 10).build().unwrap())
+                        .with_serial_number(PassId::new(format!("MP-{i}")).unwrap()),
+                )
+                .await
+                .unwrap();
+            let device = Device::new(&[&wwdr]).unwrap();
+            device.listen(apns.state.connect_device(&device.push_token));
+            device
+                .add_from_link(pass.links.download.as_deref().unwrap())
+                .await
+                .unwrap();
+            let serial = pass.serial_number.as_str();
+            assert_eq!(device.register(&ptid, serial).await.unwrap(), 201);
+            passes.push(pass);
+            devices.push(device);
+        }
+        Some(Cluster {
+            a,
+            b: Some(b),
+            apple,
+            apns,
+            ptid,
+            passes,
+            devices,
+            pushing,
+            _dir: dir,
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the first part passes (register via A, push by B, fetch from A), the kill part times out waiting for B's four held pushes at the APNs simulator; see notes/serve.md"]
-async fn serve_processes_share_one_database_and_a_killed_one_loses_and_repeats_no_push() {
-    let Some(url) = postgres::fresh_database() else {
+async fn a_device_registered_through_one_process_gets_the_push_of_another() {
+    let Some(c) = Cluster::start("60").await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().to_str().unwrap().to_owned();
-    // Made first: the embedded test certificate in the shared data directory (every process
-    // signs and pushes with it) and the schema.
-    let first = Apple::new(AppleConfig::new(dir.path()).with_postgres(&url).unwrap()).unwrap();
-    let identity = first.identity();
-    let ptid = identity.pass_type_id().to_owned();
-    let wwdr = identity.wwdr_pem().unwrap();
-    let apns = apns::start(ApnsOptions {
-        client_certificates: vec![der_of(&identity.certificate_pem().unwrap())],
-        ..ApnsOptions::default()
-    })
-    .await
-    .unwrap();
-    drop(first);
-    let store = [
-        ("APPLE_DATA_DIR", data_dir.as_str()),
-        ("APPLE_DATABASE_URL", url.as_str()),
-    ];
-    let pushing = [
-        store[0],
-        store[1],
-        ("APPLE_APNS_URL", apns.url.as_str()),
-        ("APPLE_APNS_CA", apns.ca_pem.as_str()),
-        ("APPLE_PUSH_WINDOW_MS", "100"),
-    ];
-    // A serves the web service and sends no pushes (no APNs endpoint with the test
-    // certificate); B pushes, with a short lease set by flag.
-    let a = Serve::start(&[], &store);
-    let b = Serve::start(&["--push-lease", LEASE_SECS], &pushing);
-
-    // The trait on the same database; its links (and so webServiceURL) name A.
-    let apple = Apple::new(
-        AppleConfig::new(dir.path())
-            .with_postgres(&url)
-            .unwrap()
-            .with_public_url(&a.base)
-            .unwrap(),
-    )
-    .unwrap();
-    let mut passes = Vec::new();
-    let mut devices = Vec::new();
-    for i in 0..4 {
-        let pass = apple
-            .create(
-                NewPass::new(PassContent::builder().value("points", 10).build().unwrap())
-                    .with_serial_number(PassId::new(format!("MP-{i}")).unwrap()),
-            )
-            .await
-            .unwrap();
-        let device = Device::new(&[&wwdr]).unwrap();
-        device.listen(apns.state.connect_device(&device.push_token));
-        device
-            .add_from_link(pass.links.download.as_deref().unwrap())
-            .await
-            .unwrap();
-        let serial = pass.serial_number.as_str();
-        assert_eq!(device.register(&ptid, serial).await.unwrap(), 201);
-        passes.push(pass);
-        devices.push(device);
-    }
-
     // Registered through A, patched through the trait, pushed by B, fetched from A.
-    patch(&apple, &passes[0], 111).await;
-    let json = version_held(&devices[0], &ptid, "MP-0", 2).await;
+    patch(&c.apple, &c.passes[0], 111).await;
+    let json = version_held(&c.devices[0], &c.ptid, "MP-0", 2).await;
     assert!(json.contains("111"), "{json}");
     assert_eq!(
-        pushes_per_token(&apns),
-        HashMap::from([(devices[0].push_token.clone(), 1)])
+        pushes_per_token(&c.apns),
+        HashMap::from([(c.devices[0].push_token.clone(), 1)])
     );
+    for device in &c.devices {
+        assert!(device.events().borrow().errors.is_empty());
+    }
+}
 
-    // B claims the next pushes and sends them; APNs holds them unanswered; B is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "unfinished: the kill part times out waiting for B's four held pushes at the APNs simulator; see notes/serve.md"]
+async fn a_process_killed_while_holding_push_work_loses_and_repeats_no_push() {
+    let Some(mut c) = Cluster::start(LEASE_SECS).await else {
+        return;
+    };
+    let (apns, devices) = (&c.apns, &c.devices);
+
+    // B claims the pushes and sends them; APNs holds them unanswered; B is killed.
     apns.state.hold_pushes();
-    for pass in &passes {
-        patch(&apple, pass, 222).await;
+    for pass in &c.passes {
+        patch(&c.apple, pass, 222).await;
     }
     until(
         &format!(
@@ -238,49 +283,36 @@ async fn serve_processes_share_one_database_and_a_killed_one_loses_and_repeats_n
     )
     .await;
     assert_eq!(
-        queued_pushes(&a).await,
+        queued_pushes(&c.a).await,
         4,
         "the four pushes are still queued"
     );
-    b.kill();
+    c.b.take().unwrap().kill();
     until("B's held pushes end with its connection", || {
         apns.state.held() == 0
     })
     .await;
     apns.state.release_pushes();
-    assert_eq!(
-        apns.state.pushes().len(),
-        1,
-        "nothing recorded from B since"
-    );
+    assert!(apns.state.pushes().is_empty(), "nothing recorded from B");
 
     // C (lease by variable) takes over once B's lease ends.
-    let leased = [
-        pushing[0],
-        pushing[1],
-        pushing[2],
-        pushing[3],
-        pushing[4],
-        ("APPLE_PUSH_LEASE_SECS", LEASE_SECS),
-    ];
-    let c = Serve::start(&[], &leased);
+    let mut leased = c.pushing.clone();
+    leased.push(("APPLE_PUSH_LEASE_SECS", LEASE_SECS.to_owned()));
+    let survivor = Serve::start(&[], &leased);
     for (i, device) in devices.iter().enumerate() {
-        let version = if i == 0 { 3 } else { 2 };
-        let json = version_held(device, &ptid, &format!("MP-{i}"), version).await;
+        let json = version_held(device, &c.ptid, &format!("MP-{i}"), 2).await;
         assert!(json.contains("222"), "{json}");
     }
     let start = Instant::now();
-    while queued_pushes(&c).await > 0 {
+    while queued_pushes(&survivor).await > 0 {
         assert!(start.elapsed() < PATIENCE, "pushes left in the queue");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    // Every push once: the first patch's, then one per device for the second.
-    let mut expected: HashMap<String, usize> =
+    // Every push once: one per device.
+    let expected: HashMap<String, usize> =
         devices.iter().map(|d| (d.push_token.clone(), 1)).collect();
-    *expected.get_mut(&devices[0].push_token).unwrap() += 1;
-    assert_eq!(pushes_per_token(&apns), expected);
-    for device in &devices {
+    assert_eq!(pushes_per_token(apns), expected);
+    for device in devices {
         assert!(device.events().borrow().errors.is_empty());
     }
-    drop((a, c));
 }
