@@ -90,11 +90,7 @@ struct Side {
 }
 
 fn connect(kind: ProviderKind, sim: &RunningSim, vars: &[(&str, &str)]) -> Arc<dyn WalletProvider> {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let lookup = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let lookup = walletpass::vendor::vars(vars);
     walletpass::connect(ProviderConfig::from_lookup(kind, Some(sim.base_url()), lookup).unwrap())
         .unwrap()
 }

@@ -6,130 +6,29 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use async_trait::async_trait;
-use walletpass_core::{
-    BatchProvider, Capabilities, CreatedWebhookSubscription, ListQuery, MemoryProvider, NewPass,
-    NewTemplate, NewWebhookSubscription, Page, Pass, PassContent, PassPatch, PassRef, Result,
-    SecretString, Template, TemplateId, WalletProvider, WebhookDelivery, WebhookId,
-    WebhookSubscription, WebhookVerifier,
-};
+use walletpass_core::MemoryProvider;
 use walletpass_migrate::{Checkpoint, Mapping, Migration, Options};
-
-/// A memory source that, at every listing page it hands out, compares how many passes it has
-/// listed so far with how many the run has staged in the checkpoint, and keeps the largest gap.
-#[derive(Debug)]
-struct Counting {
-    inner: MemoryProvider,
-    listed: AtomicUsize,
-    worst_gap: AtomicUsize,
-    checkpoint: OnceLock<Arc<Checkpoint>>,
-}
-
-impl Counting {
-    fn note(&self) {
-        let listed = self.listed.load(Ordering::SeqCst);
-        let staged = self
-            .checkpoint
-            .get()
-            .map_or(0, |cp| cp.staged_len().unwrap());
-        self.worst_gap
-            .fetch_max(listed.saturating_sub(staged), Ordering::SeqCst);
-    }
-}
-
-#[async_trait]
-impl WalletProvider for Counting {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn capabilities(&self) -> &Capabilities {
-        self.inner.capabilities()
-    }
-    async fn create(&self, pass: NewPass) -> Result<Pass> {
-        self.inner.create(pass).await
-    }
-    async fn get(&self, pass: &PassRef) -> Result<Pass> {
-        self.inner.get(pass).await
-    }
-    async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
-        self.inner.patch(pass, patch).await
-    }
-    async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
-        self.inner.put(pass, content).await
-    }
-    async fn delete(&self, pass: &PassRef) -> Result<()> {
-        self.inner.delete(pass).await
-    }
-    async fn void(&self, pass: &PassRef) -> Result<Pass> {
-        self.inner.void(pass).await
-    }
-    async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
-        self.note();
-        let page = self.inner.list(query).await?;
-        self.listed.fetch_add(page.items.len(), Ordering::SeqCst);
-        self.note();
-        Ok(page)
-    }
-    async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
-        self.inner.list_templates(query).await
-    }
-    async fn get_template(&self, id: &TemplateId) -> Result<Template> {
-        self.inner.get_template(id).await
-    }
-    async fn create_template(&self, template: NewTemplate) -> Result<Template> {
-        self.inner.create_template(template).await
-    }
-    async fn delete_template(&self, id: &TemplateId) -> Result<()> {
-        self.inner.delete_template(id).await
-    }
-    async fn create_webhook(
-        &self,
-        s: NewWebhookSubscription,
-    ) -> Result<CreatedWebhookSubscription> {
-        self.inner.create_webhook(s).await
-    }
-    async fn list_webhooks(&self, query: &ListQuery) -> Result<Page<WebhookSubscription>> {
-        self.inner.list_webhooks(query).await
-    }
-    async fn get_webhook(&self, id: &WebhookId) -> Result<WebhookSubscription> {
-        self.inner.get_webhook(id).await
-    }
-    async fn delete_webhook(&self, id: &WebhookId) -> Result<()> {
-        self.inner.delete_webhook(id).await
-    }
-    async fn webhook_deliveries(
-        &self,
-        id: &WebhookId,
-        query: &ListQuery,
-    ) -> Result<Page<WebhookDelivery>> {
-        self.inner.webhook_deliveries(id, query).await
-    }
-    fn webhook_verifier(&self, secret: SecretString) -> Result<Box<dyn WebhookVerifier>> {
-        self.inner.webhook_verifier(secret)
-    }
-    fn batch(&self) -> Option<&dyn BatchProvider> {
-        None
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_many_pages_long_holds_a_few_pages_at_a_time() {
     const PAGE: u32 = 20;
     const CONCURRENCY: usize = 4;
     const PASSES: usize = 2_000; // 100 pages
-    let source = Arc::new(Counting {
-        inner: MemoryProvider::new(),
-        listed: AtomicUsize::new(0),
-        worst_gap: AtomicUsize::new(0),
-        checkpoint: OnceLock::new(),
-    });
-    common::fill(&source.inner, PASSES).await;
+    let memory = MemoryProvider::new();
+    common::fill(&memory, PASSES).await;
+    let source = common::Wrapped::over(Arc::new(memory), |c| c.batch = false);
     let target = common::Wrapped::memory();
     let cp = Arc::new(Checkpoint::in_memory().unwrap());
-    source.checkpoint.set(Arc::clone(&cp)).unwrap();
+    // At every listing page: how many passes are listed but not yet staged in the checkpoint.
+    let worst_gap = Arc::new(AtomicU64::new(0));
+    let (gap, probe) = (Arc::clone(&worst_gap), Arc::clone(&cp));
+    *source.on_list.lock().unwrap() = Some(common::ListHook(Box::new(move |listed| {
+        let staged = probe.staged_len().unwrap() as u64;
+        gap.fetch_max(listed.saturating_sub(staged), Ordering::SeqCst);
+    })));
     let options = Options {
         page_size: PAGE,
         concurrency: CONCURRENCY,
@@ -154,12 +53,12 @@ async fn a_run_many_pages_long_holds_a_few_pages_at_a_time() {
         "{summary}"
     );
     common::assert_exactly_once(&target, PASSES, "member.id").await;
-    assert_eq!(source.listed.load(Ordering::SeqCst), PASSES);
+    assert_eq!(source.listed.load(Ordering::SeqCst), PASSES as u64);
 
     // Listed but not yet staged: the page just listed, the chunk being mapped and the reads
     // in flight, never the inventory.
-    let gap = source.worst_gap.load(Ordering::SeqCst);
-    let bound = 3 * PAGE as usize + CONCURRENCY;
+    let gap = worst_gap.load(Ordering::SeqCst);
+    let bound = 3 * u64::from(PAGE) + CONCURRENCY as u64;
     assert!(
         gap <= bound,
         "{gap} passes listed but not staged (bound {bound})"

@@ -456,9 +456,7 @@ async fn strays_of_lost_create_answers_are_removed_and_nothing_else() {
     assert_eq!((removed.failed, removed.verified), (0, 60), "{removed}");
     assert_eq!(deletes(), strays);
     // What is left: every pass that was there before, and one copy of each other source pass.
-    let recorded: Vec<String> = cp
-        .rows()
-        .unwrap()
+    let recorded: Vec<String> = common::rows(&cp)
         .into_iter()
         .filter_map(|r| r.target_ref)
         .collect();

@@ -156,7 +156,7 @@ async fn mapping_errors_and_misfits_stop_the_run_before_any_write() {
     assert!(reasons.contains("appearance.label_color"), "{reasons}");
     assert!(err.before_any_write());
     assert_eq!(target.writes.load(Ordering::SeqCst), 0);
-    assert!(cp.rows().unwrap().is_empty(), "nothing recorded either");
+    assert!(common::rows(&cp).is_empty(), "nothing recorded either");
 
     // Dropping on purpose (and links as text) lets it through.
     let ok = "[fields.terms]\nas_text = true\n[drop]\nparts = [\"appearance.label_color\"]";
@@ -301,7 +301,7 @@ async fn dry_run_writes_nothing() {
         std::fs::metadata(&path).unwrap().modified().unwrap(),
         modified
     );
-    assert!(Checkpoint::open(&path).unwrap().rows().unwrap().is_empty());
+    assert!(common::rows(&Checkpoint::open(&path).unwrap()).is_empty());
 }
 
 /// Run until the target has applied `after` creates and frozen on the next one (the create is
@@ -338,9 +338,7 @@ async fn crash_and_resume(target: Arc<Wrapped>, mapping: &str, options: Options,
     }
     {
         let cp = Checkpoint::open(&path).unwrap();
-        let creating = cp
-            .rows()
-            .unwrap()
+        let creating = common::rows(&cp)
             .iter()
             .filter(|r| r.state == State::Creating)
             .count();

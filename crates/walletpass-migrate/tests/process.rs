@@ -5,6 +5,8 @@
 //! process, so they outlive the migrations.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -152,9 +154,7 @@ async fn sigint_midway_exits_3_and_a_rerun_completes_exactly_once() {
     );
     {
         let cp = walletpass_migrate::Checkpoint::open_read_only(&checkpoint).unwrap();
-        let recorded = cp
-            .rows()
-            .unwrap()
+        let recorded = common::rows(&cp)
             .iter()
             .filter(|r| r.state.is_on_target())
             .count();

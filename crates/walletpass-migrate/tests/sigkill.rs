@@ -44,7 +44,7 @@ async fn kill_twice_then_resume(to: &str, target: RunningSim, mapping: &str, dir
     kill_at(&args, &target, base + 8).await;
     {
         let cp = walletpass_migrate::Checkpoint::open_read_only(&checkpoint).unwrap();
-        let rows = cp.rows().unwrap();
+        let rows = common::rows(&cp);
         let done = rows.iter().filter(|r| r.state.is_on_target()).count();
         assert_eq!(rows.len(), N, "every pass planned");
         assert!(done < N, "killed mid-run, {done} of {N} done");

@@ -3,6 +3,8 @@
 //! run that the simulators' request logs show wrote nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -219,7 +221,7 @@ async fn migrate(source: Side, target: Side, n: usize, mapping: &str, strategy: 
     let expected = members(&source).await;
     assert_eq!(expected.len(), n);
     assert_eq!(members(&target).await, expected);
-    assert!(first.rows().unwrap().iter().all(|r| r.target_ref.is_some()));
+    assert!(common::rows(&first).iter().all(|r| r.target_ref.is_some()));
 
     // The same migration with a new checkpoint: every copy is found and adopted, the target
     // sees no write, and the report names the same target passes.
@@ -233,9 +235,7 @@ async fn migrate(source: Side, target: Side, n: usize, mapping: &str, strategy: 
     );
     assert_eq!(target.sim.log().writes(), writes, "{again}");
     let ids = |cp: &Checkpoint| {
-        let mut ids: Vec<String> = cp
-            .rows()
-            .unwrap()
+        let mut ids: Vec<String> = common::rows(cp)
             .into_iter()
             .filter_map(|r| r.target_ref)
             .collect();

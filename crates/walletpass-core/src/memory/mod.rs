@@ -12,7 +12,10 @@
 //!   content is the same (a retried create), and is a `Conflict` otherwise.
 //! - Webhook subscriptions record one delivery per matching event; the memory provider sends
 //!   nothing over the network, so each delivery is recorded as not attempted.
+//! - Passes are held compact ([`store`]: about a tenth of the memory of the structs) and decoded
+//!   on read; what is read back is always exactly what was stored.
 
+mod store;
 mod vendor;
 mod webhook;
 
@@ -23,6 +26,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use time::OffsetDateTime;
 
+use store::PassTable;
 pub use vendor::{MemoryConfig, MemoryVendor};
 pub use webhook::MemoryWebhookVerifier;
 
@@ -52,7 +56,7 @@ pub struct MemoryProvider {
 #[derive(Debug, Default)]
 struct State {
     seq: u64,
-    passes: BTreeMap<u64, Pass>,
+    passes: PassTable,
     by_id: BTreeMap<PassId, u64>,
     templates: BTreeMap<u64, Template>,
     template_seq: BTreeMap<TemplateId, u64>,
@@ -136,14 +140,10 @@ fn page_bounds(query: &ListQuery, op: Operation) -> Result<(u64, usize)> {
     Ok((after, size))
 }
 
-/// Take up to `size` items of `items` (those after the cursor, in position order), with the
-/// cursor of the next page. Only the items taken are cloned, so a page costs O(size) after the
-/// seek, wherever the cursor is.
-fn take_page<'a, T: Clone + 'a>(
-    items: impl Iterator<Item = (u64, &'a T)>,
-    after: u64,
-    size: usize,
-) -> Page<T> {
+/// Take up to `size` items of `items` (those after the cursor, in position order, made lazily),
+/// with the cursor of the next page. Only the items taken and one more are made, so a page
+/// costs O(size) after the seek, wherever the cursor is.
+fn take_page<T>(items: impl Iterator<Item = (u64, T)>, after: u64, size: usize) -> Page<T> {
     let mut out = Vec::with_capacity(size.min(DEFAULT_PAGE));
     let mut last = after;
     let mut more = false;
@@ -152,7 +152,7 @@ fn take_page<'a, T: Clone + 'a>(
             more = true;
             break;
         }
-        out.push(item.clone());
+        out.push(item);
         last = seq;
     }
     Page {
@@ -258,11 +258,7 @@ impl MemoryProvider {
             .get(&pass.id)
             .ok_or_else(|| not_found(op, "pass", pass.id.as_str()))?;
         if let Some(template) = &pass.template {
-            let stored = state
-                .passes
-                .get(&seq)
-                .and_then(|p| p.pass_ref.template.as_ref());
-            if stored != Some(template) {
+            if state.passes.template_of(seq) != Some(template) {
                 return Err(not_found(op, "pass", &pass.to_string()));
             }
         }
@@ -310,7 +306,7 @@ impl MemoryProvider {
             Some(serial) => {
                 check_memory_id(op, "serial_number", serial.as_str())?;
                 if let Some(seq) = state.by_id.get(&serial) {
-                    let existing = state.passes.get(seq).cloned();
+                    let existing = state.passes.get(*seq)?;
                     return match existing {
                         Some(p) if p.content == content && p.pass_ref.template == new.template => {
                             Ok(p)
@@ -335,12 +331,12 @@ impl MemoryProvider {
             id: id.clone(),
         };
         let mut pass = Pass::new(pass_ref, content);
-        pass.links.landing = Some(format!("https://memory.invalid/p/{id}"));
+        pass.links.landing = Some(store::landing(id.as_str()));
         pass.created_at = Some(now);
         pass.updated_at = Some(now);
         let seq = state.next();
         state.by_id.insert(id, seq);
-        state.passes.insert(seq, pass.clone());
+        state.passes.insert(seq, &pass);
         Self::emit(&mut state, WebhookEventKind::PassCreated, &pass);
         Ok(pass)
     }
@@ -356,8 +352,7 @@ impl MemoryProvider {
         let seq = Self::find(&state, pass, op)?;
         let current = state
             .passes
-            .get(&seq)
-            .cloned()
+            .get(seq)?
             .ok_or_else(|| not_found(op, "pass", pass.id.as_str()))?;
         let template = match &current.pass_ref.template {
             Some(t) => Some(Self::template_of(&state, t, op)?),
@@ -365,7 +360,7 @@ impl MemoryProvider {
         };
         let mut next = change(&current, template.as_ref())?;
         next.updated_at = Some(OffsetDateTime::now_utc());
-        state.passes.insert(seq, next.clone());
+        state.passes.insert(seq, &next);
         Self::emit(&mut state, event, &next);
         Ok(next)
     }
@@ -398,8 +393,7 @@ impl WalletProvider for MemoryProvider {
         let seq = Self::find(&state, pass, Operation::Get)?;
         state
             .passes
-            .get(&seq)
-            .cloned()
+            .get(seq)?
             .ok_or_else(|| not_found(Operation::Get, "pass", pass.id.as_str()))
     }
 
@@ -446,7 +440,7 @@ impl WalletProvider for MemoryProvider {
     async fn delete(&self, pass: &PassRef) -> Result<()> {
         let mut state = self.lock();
         let seq = Self::find(&state, pass, Operation::Delete)?;
-        state.passes.remove(&seq);
+        state.passes.remove(seq);
         state.by_id.remove(&pass.id);
         Ok(())
     }
@@ -470,28 +464,33 @@ impl WalletProvider for MemoryProvider {
         let needle = query.search.as_ref().map(|s| s.to_lowercase());
         let state = self.lock();
         let matches = |p: &Pass| {
-            query
-                .template
-                .as_ref()
-                .is_none_or(|t| p.pass_ref.template.as_ref() == Some(t))
-                && query.status.as_ref().is_none_or(|s| &p.status == s)
-                && needle.as_ref().is_none_or(|n| {
-                    p.serial_number.to_lowercase().contains(n)
-                        || p.content
-                            .fields
-                            .iter()
-                            .any(|f| f.value.to_text().to_lowercase().contains(n))
-                })
+            needle.as_ref().is_none_or(|n| {
+                p.serial_number.to_lowercase().contains(n)
+                    || p.content
+                        .fields
+                        .iter()
+                        .any(|f| f.value.to_text().to_lowercase().contains(n))
+            })
         };
-        Ok(take_page(
-            state
-                .passes
-                .range(after.saturating_add(1)..)
-                .filter(|(_, p)| matches(p))
-                .map(|(s, p)| (*s, p)),
-            after,
-            size,
-        ))
+        // Template and status are filtered on the stored rows; only passes that pass them are
+        // decoded, and the page stops at one pass past its size.
+        let scanned = state.passes.scan(
+            after.saturating_add(1)..,
+            query.template.as_ref(),
+            query.status.as_ref(),
+        );
+        let mut decoded = Vec::new();
+        for (seq, pass) in scanned {
+            let pass =
+                pass.map_err(|e| e.with_provider(PROVIDER).with_operation(Operation::List))?;
+            if matches(&pass) {
+                decoded.push((seq, pass));
+                if decoded.len() > size {
+                    break;
+                }
+            }
+        }
+        Ok(take_page(decoded.into_iter(), after, size))
     }
 
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
@@ -501,7 +500,7 @@ impl WalletProvider for MemoryProvider {
             state
                 .templates
                 .range(after.saturating_add(1)..)
-                .map(|(s, t)| (*s, t)),
+                .map(|(s, t)| (*s, t.clone())),
             after,
             size,
         ))
@@ -588,7 +587,7 @@ impl WalletProvider for MemoryProvider {
                 .webhooks
                 .range(after.saturating_add(1)..)
                 .filter(|(_, (sub, _))| query.template.is_none() || sub.template == query.template)
-                .map(|(s, (sub, _))| (*s, sub)),
+                .map(|(s, (sub, _))| (*s, sub.clone())),
             after,
             size,
         ))
@@ -628,7 +627,8 @@ impl WalletProvider for MemoryProvider {
                 .filter(|(sub, _)| sub == id)
                 .enumerate()
                 .map(|(i, (_, d))| (i as u64 + 1, d))
-                .skip_while(|(seq, _)| *seq <= after),
+                .skip_while(|(seq, _)| *seq <= after)
+                .map(|(seq, d)| (seq, d.clone())),
             after,
             size,
         ))

@@ -276,7 +276,12 @@ mod tests {
         assert!(err.to_string().contains("'memory'"), "{err}");
         cp.plan(&[("a".into(), None, "a".into(), "changed".into())])
             .unwrap();
-        let rows = cp.rows().unwrap();
+        let mut rows = Vec::new();
+        cp.for_each_row(|r| {
+            rows.push(r);
+            Ok::<_, CheckpointError>(())
+        })
+        .unwrap();
         assert_eq!(rows[0].state, State::Created);
         assert_eq!(rows[0].content_hash, "h1", "a created row keeps its hash");
         assert_eq!(rows[0].target_ref.as_deref(), Some("x"));
@@ -335,7 +340,7 @@ mod tests {
         .unwrap();
         drop(conn);
         let ro = Checkpoint::open_read_only(&path).unwrap();
-        assert_eq!(ro.rows().unwrap()[0].state, State::Created);
+        assert_eq!(ro.row("a").unwrap().unwrap().state, State::Created);
         drop(ro);
         let cp = Checkpoint::open(&path).unwrap();
         let row = cp.row("a").unwrap().unwrap();

@@ -6,6 +6,9 @@ use rusqlite::{OptionalExtension, params};
 use super::schema::row_from;
 use super::{Checkpoint, CheckpointError, Row, State};
 
+/// Rows [`Checkpoint::for_each_row`] reads at a time.
+const ROW_BATCH: usize = 500;
+
 impl Checkpoint {
     /// Add rows for passes not yet recorded (state pending). Rows already present keep their
     /// state; a pending or failed row gets the new content hash.
@@ -31,45 +34,24 @@ impl Checkpoint {
         Ok(())
     }
 
-    /// Every row, in the order they were first recorded.
-    pub fn rows(&self) -> Result<Vec<Row>, CheckpointError> {
-        self.select("")
-    }
-
-    /// The rows in any of `states`, in the order they were first recorded: an indexed query,
-    /// so that a round looks at the open rows only, not at every row.
-    pub fn rows_in(&self, states: &[State]) -> Result<Vec<Row>, CheckpointError> {
-        let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-        self.select(&format!("WHERE state IN ({})", list.join(", ")))
-    }
-
-    /// The rows matching `filter` (an SQL `WHERE` clause of constants, or nothing).
-    fn select(&self, filter: &str) -> Result<Vec<Row>, CheckpointError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {} FROM passes {filter} ORDER BY seq",
-            self.columns()
-        ))?;
-        let rows = stmt
-            .query_map([], row_from)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(mut row, state)| {
-                row.state = State::parse(&state)?;
-                Ok(row)
-            })
-            .collect()
-    }
-
-    /// Every target pass recorded for a source pass.
-    pub fn target_refs(&self) -> Result<std::collections::BTreeSet<String>, CheckpointError> {
-        let conn = self.lock();
-        let mut stmt =
-            conn.prepare("SELECT target_ref FROM passes WHERE target_ref IS NOT NULL")?;
-        let refs = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(refs)
+    /// Hand every row to `f`, in the order they were first recorded, a batch of 500 at a time
+    /// (never all rows at once; `f` may use the checkpoint itself). The first error `f`
+    /// returns stops the walk and is returned.
+    pub fn for_each_row<E: From<CheckpointError>>(
+        &self,
+        mut f: impl FnMut(Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut after = 0;
+        loop {
+            let batch = self.rows_after(after, ROW_BATCH)?;
+            let Some((last, _)) = batch.last() else {
+                return Ok(());
+            };
+            after = *last;
+            for (_, row) in batch {
+                f(row)?;
+            }
+        }
     }
 
     /// One row.

@@ -38,6 +38,7 @@ CREATE TEMP TABLE IF NOT EXISTS listed (
     pass TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS temp.listed_key ON listed (key, created);
+CREATE INDEX IF NOT EXISTS temp.listed_age ON listed (ifnull(created, 9223372036854775807), seq);
 DELETE FROM items;
 DELETE FROM misfits;
 DELETE FROM listed;
@@ -67,6 +68,13 @@ pub(crate) struct Staged {
     /// Already on the target when this run began (set by [`Checkpoint::plan_staged`]; not
     /// written by [`Checkpoint::stage`]).
     pub(crate) skipped: bool,
+}
+
+/// A place in the oldest-first order of listed target passes ([`Checkpoint::listed_oldest`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AgePosition {
+    age: i64,
+    seq: i64,
 }
 
 /// A target pass a lookup listed: its ref, the key it is found by (serial or marker) and the
@@ -489,6 +497,38 @@ impl Checkpoint {
         let passes = stmt
             .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<(i64, String)>>>()?;
+        self.loaded(passes.len());
+        Ok(passes)
+    }
+
+    /// Up to `limit` listed target passes that no row records as its copy, the oldest first
+    /// (passes without a creation time last, then in listing order), after the position
+    /// `after` of this order (`None`: from the start), as (position, JSON). An indexed walk:
+    /// each batch costs its own size, wherever it starts.
+    pub(crate) fn listed_oldest(
+        &self,
+        after: Option<AgePosition>,
+        limit: usize,
+    ) -> Result<Vec<(AgePosition, String)>, CheckpointError> {
+        let (age, seq) = after.map_or((i64::MIN, i64::MIN), |a| (a.age, a.seq));
+        let conn = self.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT ifnull(l.created, 9223372036854775807), l.seq, l.pass FROM temp.listed l
+             WHERE (ifnull(l.created, 9223372036854775807), l.seq) > (?1, ?2)
+                 AND NOT EXISTS (SELECT 1 FROM passes p WHERE p.target_ref = l.target_ref)
+             ORDER BY ifnull(l.created, 9223372036854775807), l.seq LIMIT ?3",
+        )?;
+        let passes = stmt
+            .query_map(params![age, seq, limit as i64], |r| {
+                Ok((
+                    AgePosition {
+                        age: r.get(0)?,
+                        seq: r.get(1)?,
+                    },
+                    r.get(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         self.loaded(passes.len());
         Ok(passes)
     }

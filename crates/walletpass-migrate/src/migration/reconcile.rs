@@ -3,9 +3,9 @@
 //!
 //! The target's listing is staged in the checkpoint's scratch tables page by page (keyed by
 //! serial or marker) and the open rows are matched against it a batch at a time by indexed
-//! queries, so neither side is held in memory at once. The content strategy is the exception:
-//! each open row may match any listed pass, so the unclaimed listed passes are loaded together
-//! (bounded by what is on the target and not recorded in the checkpoint).
+//! queries, so neither side is held in memory at once. The content strategy has no key: each
+//! open row walks the unclaimed listed passes oldest first, a batch at a time, until one has
+//! its content (time grows with open rows times unclaimed listed passes, memory does not).
 
 use std::sync::Arc;
 
@@ -161,24 +161,9 @@ impl Run<'_> {
             }
             Strategy::Content => {
                 self.list_target(KeyBy::Nothing, true).await?;
-                let mut listed: Vec<Pass> = Vec::new();
-                self.each_listed(|p| {
-                    listed.push(p);
-                    Ok(())
-                })?;
-                // The oldest first: of several candidates, the one made first is kept.
-                listed.sort_by_key(|p| (p.created_at.is_none(), p.created_at));
-                let mut claimed = std::collections::HashSet::new();
                 let mut rows = std::pin::pin!(self.staged_rows(OPEN, ""));
                 while let Some((row, item)) = rows.try_next().await? {
-                    let free: Vec<Pass> = listed
-                        .iter()
-                        .filter(|p| !claimed.contains(&p.pass_ref))
-                        .cloned()
-                        .collect();
-                    if let Some(p) = self.match_listed(&row, &item, &free)? {
-                        claimed.insert(p);
-                    }
+                    self.match_by_content(&row, &item)?;
                 }
             }
         }
@@ -186,39 +171,64 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Match one open row against the unclaimed target passes that may be its copy (by marker,
-    /// or any for the content strategy), oldest first, and record the outcome. Returns the
-    /// target pass it claimed.
-    fn match_listed(
+    /// How `pass` differs from what `item` maps to, on this target.
+    fn diffs_of(&self, item: &Item, pass: &Pass) -> Vec<String> {
+        differences(
+            &item.expected,
+            &pass.content,
+            self.m.target.capabilities(),
+            self.target_template.as_ref(),
+        )
+    }
+
+    /// Match one open row against the unclaimed target passes that carry its marker, oldest
+    /// first, and record the outcome.
+    fn match_listed(&self, row: &Row, item: &Item, free: &[Pass]) -> Result<(), MigrateError> {
+        // Equal content first; else a copy of this very source pass whose content differs
+        // (the source changed since) is adopted as a mismatch rather than created again.
+        let hit = match free.iter().find(|p| self.diffs_of(item, p).is_empty()) {
+            Some(p) => Some((p, None)),
+            None => free
+                .first()
+                .map(|p| (p, Some(self.diffs_of(item, p).join("; ")))),
+        };
+        self.record_match(row, item, hit)
+    }
+
+    /// Match one open row against every unclaimed listed target pass (the content strategy):
+    /// the oldest one with its content is its copy (of several candidates, the one made first
+    /// is kept). The listed passes are read a batch at a time; a pass claimed by an earlier
+    /// row is recorded in the checkpoint (its scratch copy in a dry run) and so left out.
+    fn match_by_content(&self, row: &Row, item: &Item) -> Result<(), MigrateError> {
+        let mut after = None;
+        loop {
+            let batch = self.cp.listed_oldest(after, self.batch())?;
+            let Some((last, _)) = batch.last() else {
+                return self.record_match(row, item, None);
+            };
+            after = Some(*last);
+            for (_, json) in &batch {
+                let pass = decode(json)?;
+                if self.diffs_of(item, &pass).is_empty() {
+                    return self.record_match(row, item, Some((&pass, None)));
+                }
+            }
+        }
+    }
+
+    /// Record what the lookup of one open row found: the target pass (with its differences
+    /// when adopted as a mismatch), or nothing (the row may be created).
+    fn record_match(
         &self,
         row: &Row,
         item: &Item,
-        free: &[Pass],
-    ) -> Result<Option<PassRef>, MigrateError> {
-        let caps = self.m.target.capabilities();
-        let diffs_of = |p: &Pass| {
-            differences(
-                &item.expected,
-                &p.content,
-                caps,
-                self.target_template.as_ref(),
-            )
-        };
-        // Equal content first; with a marker, a copy of this very source pass whose content
-        // differs (the source changed since) is adopted as a mismatch rather than created
-        // again.
-        let hit = match free.iter().find(|p| diffs_of(p).is_empty()) {
-            Some(p) => Some((p, None)),
-            None if self.strategy == Strategy::Marker => {
-                free.first().map(|p| (p, Some(diffs_of(p).join("; "))))
-            }
-            None => None,
-        };
+        hit: Option<(&Pass, Option<String>)>,
+    ) -> Result<(), MigrateError> {
         self.m.progress.item(true);
         match hit {
             Some((p, stale)) => {
                 self.found(row, p, row.state == State::Pending, stale.as_deref())?;
-                Ok(Some(p.pass_ref.clone()))
+                Ok(())
             }
             None => {
                 if row.state != State::Pending {
@@ -229,7 +239,7 @@ impl Run<'_> {
                     )?;
                 }
                 self.cp.mark_absent(&[item.source_ref.as_str()])?;
-                Ok(None)
+                Ok(())
             }
         }
     }

@@ -257,20 +257,11 @@ pub fn write_report(
     dry_run: bool,
 ) -> Result<(), ReportError> {
     let mut writer = csv::Writer::from_path(path)?;
-    let mut after = 0;
-    loop {
-        let batch = checkpoint.rows_after(after, REPORT_BATCH)?;
-        let Some((last, _)) = batch.last() else {
-            break;
-        };
-        after = *last;
-        for (_, row) in batch {
-            writer.serialize(report_row(row, dry_run))?;
-        }
-    }
+    checkpoint.for_each_row(|row| {
+        writer
+            .serialize(report_row(row, dry_run))
+            .map_err(ReportError::from)
+    })?;
     writer.flush().map_err(csv::Error::from)?;
     Ok(())
 }
-
-/// Checkpoint rows read at once for the report.
-const REPORT_BATCH: usize = 500;

@@ -1,6 +1,7 @@
-//! Test helpers: a provider wrapper that restricts capabilities, counts writes, injects faults
-//! (refused before applying, applied then lost, rate limited) and can freeze mid-create to
-//! simulate a crash; and source inventories.
+//! Test helpers: a provider wrapper that restricts capabilities, counts writes and listed
+//! passes, calls a probe at every listing page, injects faults (refused before applying,
+//! applied then lost, rate limited) and can freeze mid-create to simulate a crash; source
+//! inventories; a checkpoint's rows.
 
 #![allow(dead_code)] // each test file uses a different part of the helpers
 
@@ -17,6 +18,7 @@ use walletpass_core::{
     PassPatch, PassRef, Placement, Result, SecretString, Template, TemplateId, WalletProvider,
     WalletProviderExt, WebhookDelivery, WebhookId, WebhookSubscription, WebhookVerifier,
 };
+use walletpass_migrate::{Checkpoint, CheckpointError, Row};
 
 /// Fault rates, in per-mille, decided by a seeded counter.
 #[derive(Clone, Copy, Debug, Default)]
@@ -29,6 +31,16 @@ pub struct Faults {
     pub rate_limited: u64,
     /// Applied twice, the second answered (a client repeating a create after a lost answer).
     pub duplicated: u64,
+}
+
+/// A probe called at every listing page with the number of passes listed so far: before the
+/// page is read and after it was counted.
+pub struct ListHook(pub Box<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for ListHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListHook")
+    }
 }
 
 #[derive(Debug)]
@@ -51,6 +63,10 @@ pub struct Wrapped {
     /// Send a create again when its answer was lost (a transport error or timeout), as a naive
     /// client would: over a simulator that drops answers, this makes stray copies.
     pub repeat_lost_creates: AtomicBool,
+    /// Passes handed out by `list` so far.
+    pub listed: AtomicU64,
+    /// Called at every listing page (see [`ListHook`]).
+    pub on_list: Mutex<Option<ListHook>>,
 }
 
 impl Wrapped {
@@ -82,6 +98,8 @@ impl Wrapped {
             lose_on_read: Mutex::new(None),
             refuse_retire: Mutex::new(Vec::new()),
             repeat_lost_creates: AtomicBool::new(false),
+            listed: AtomicU64::new(0),
+            on_list: Mutex::new(None),
         })
     }
 
@@ -126,6 +144,12 @@ impl Wrapped {
             );
         }
         Ok(())
+    }
+
+    fn probe(&self) {
+        if let Some(hook) = self.on_list.lock().unwrap().as_ref() {
+            (hook.0)(self.listed.load(Ordering::SeqCst));
+        }
     }
 
     fn dropped(&self) -> bool {
@@ -218,7 +242,12 @@ impl WalletProvider for Wrapped {
     }
     async fn list(&self, query: &ListQuery) -> Result<Page<Pass>> {
         self.before("list")?;
-        self.inner.list(query).await
+        self.probe();
+        let page = self.inner.list(query).await?;
+        self.listed
+            .fetch_add(page.items.len() as u64, Ordering::SeqCst);
+        self.probe();
+        Ok(page)
     }
     async fn list_templates(&self, query: &ListQuery) -> Result<Page<Template>> {
         self.inner.list_templates(query).await
@@ -339,6 +368,17 @@ pub async fn assert_exactly_once(target: &Wrapped, n: usize, key: &str) {
 }
 
 pub mod binary;
+
+/// Every row of `cp`, in the order first recorded.
+pub fn rows(cp: &Checkpoint) -> Vec<Row> {
+    let mut rows = Vec::new();
+    cp.for_each_row(|row| {
+        rows.push(row);
+        Ok::<_, CheckpointError>(())
+    })
+    .unwrap();
+    rows
+}
 
 /// `member|points|tier` of every pass carrying an `M-` member value (read one by one), sorted.
 pub async fn members(provider: &dyn WalletProvider, template: Option<TemplateId>) -> Vec<String> {
