@@ -109,7 +109,7 @@ impl WalletProvider for Passinstance {
             .await?;
         let merged = current
             .content
-            .apply_patch(patch)
+            .into_patched(patch)
             .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
         self.replace(&current.pass_ref, &merged, Operation::Patch)
             .await

@@ -95,7 +95,7 @@ impl WalletProvider for Ubpass {
             .with_resource(id)
         })?;
         let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
-        let next = current.content.apply_patch(patch).at(PROVIDER, op)?;
+        let next = current.content.into_patched(patch).at(PROVIDER, op)?;
         convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
         let name = convert::pass_name_of(&next)
             .at(PROVIDER, op)?

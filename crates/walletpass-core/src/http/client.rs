@@ -464,7 +464,8 @@ impl RequestBuilder<'_> {
             return Err(decorate(error));
         }
         let started = Instant::now();
-        let mut backoff = inner.retry.backoff();
+        // Built at the first retry: most calls succeed at once and never need one.
+        let mut backoff = None;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
@@ -507,7 +508,7 @@ impl RequestBuilder<'_> {
             // client multiplies the attempts (`Error::is_exhausted`). A client whose policy
             // allows one attempt (`RetryPolicy::none()`) has no budget to use up: it leaves
             // retrying to its caller, and its errors are not marked.
-            let Some(wait) = backoff.next() else {
+            let Some(wait) = backoff.get_or_insert_with(|| inner.retry.backoff()).next() else {
                 return Err(if inner.retry.max_attempts > 1 {
                     error.exhausted()
                 } else {
@@ -559,9 +560,13 @@ impl RequestBuilder<'_> {
 
     async fn attempt_once(&self, timeout: Duration) -> Attempt {
         let inner = &self.client.inner;
-        let mut headers = self.headers.clone();
-        for (name, value) in &inner.auth_values {
-            headers.insert(name.clone(), value.clone());
+        // The auth values are shared bytes: cloning them copies no secret. They win over a
+        // request header of the same name.
+        let mut headers = inner.auth_values.clone();
+        for (name, value) in &self.headers {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
         }
         let mut request = inner
             .client
@@ -571,12 +576,12 @@ impl RequestBuilder<'_> {
         if let Some(body) = &self.body {
             request = request.body(body.clone());
         }
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => return classify(e),
         };
         let status = response.status();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         match response.bytes().await {
             Ok(body) => Attempt::Answer(ApiResponse {
                 status,

@@ -353,14 +353,27 @@ impl Fields {
     }
 
     /// Insert a field, or replace the one with the same key in place; checks the result.
+    /// On an error the fields are left as they were.
     pub fn upsert(&mut self, field: Field) -> Result<(), ValidationError> {
-        let mut next = self.0.clone();
-        match next.iter_mut().find(|f| f.key == field.key) {
-            Some(slot) => *slot = field,
-            None => next.push(field),
+        // Changed in place and put back on an error: no copy of the other fields.
+        match self.0.iter().position(|f| f.key == field.key) {
+            Some(at) => {
+                let old = std::mem::replace(&mut self.0[at], field);
+                let checked = self.validate();
+                if checked.is_err() {
+                    self.0[at] = old;
+                }
+                checked
+            }
+            None => {
+                self.0.push(field);
+                let checked = self.validate();
+                if checked.is_err() {
+                    self.0.pop();
+                }
+                checked
+            }
         }
-        *self = Self::try_from_vec(next)?;
-        Ok(())
     }
 
     /// Remove the field with `key`, returning it.
