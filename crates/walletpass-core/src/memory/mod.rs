@@ -257,10 +257,10 @@ impl MemoryProvider {
             .by_id
             .get(&pass.id)
             .ok_or_else(|| not_found(op, "pass", pass.id.as_str()))?;
-        if let Some(template) = &pass.template {
-            if state.passes.template_of(seq) != Some(template) {
-                return Err(not_found(op, "pass", &pass.to_string()));
-            }
+        if let Some(template) = &pass.template
+            && state.passes.template_of(seq) != Some(template)
+        {
+            return Err(not_found(op, "pass", &pass.to_string()));
         }
         Ok(seq)
     }
