@@ -4,17 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-fn walletpass() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_walletpass"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
-            c.env_remove(name);
-        }
-    }
-    c
-}
+mod common;
+use common::walletpass;
 
 #[test]
 fn a_public_listen_address_needs_a_public_url() {
@@ -56,7 +49,7 @@ async fn serves_health_and_downloads_then_stops_gracefully_on_sigterm() {
     .await
     .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();

@@ -15,10 +15,12 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::walletpass;
 use provider_tests::support::postgres;
 use walletpass::apple::{Apple, AppleConfig};
 use walletpass::{NewPass, Pass, PassContent, PassId, PassPatch, WalletProvider};
@@ -53,13 +55,7 @@ impl Drop for Serve {
 impl Serve {
     /// `walletpass serve` with `args` and `env` on top of a clean environment.
     fn start<V: AsRef<std::ffi::OsStr>>(args: &[&str], env: &[(&str, V)]) -> Serve {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_walletpass"));
-        for (name, _) in std::env::vars() {
-            if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command
+        let mut child = walletpass()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .envs(env.iter().map(|(k, v)| (k, v.as_ref())))

@@ -133,6 +133,19 @@ pub async fn run_with_stdin(env: &[(String, String)], args: &[&str], stdin: Opti
     }
 }
 
+/// The binary as a blocking command, for a long-running process such as `walletpass serve`:
+/// the environment is inherited (PATH, temporary directory) except every `APPLE_*` and
+/// `WALLETPASS_*` variable, so only what the test sets configures it.
+pub fn walletpass() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_walletpass"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Write a file in `dir`.
 pub fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
     let path = dir.join(name);
