@@ -14,13 +14,12 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::walletpass;
+use common::{spawn_serve, walletpass};
 use provider_tests::support::postgres;
 use walletpass::apple::{Apple, AppleConfig};
 use walletpass::{NewPass, Pass, PassContent, PassId, PassPatch, WalletProvider};
@@ -55,19 +54,10 @@ impl Drop for Serve {
 impl Serve {
     /// `walletpass serve` with `args` and `env` on top of a clean environment.
     fn start<V: AsRef<std::ffi::OsStr>>(args: &[&str], env: &[(&str, V)]) -> Serve {
-        let mut child = walletpass()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v.as_ref())))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let base = first
-            .strip_prefix("walletpass serve: listening on ")
-            .unwrap_or_else(|| panic!("{first}"))
-            .to_owned();
+        let (child, base, lines) = spawn_serve(
+            walletpass().envs(env.iter().map(|(k, v)| (k, v.as_ref()))),
+            args,
+        );
         // Keep reading, so the process never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Serve { child, base }

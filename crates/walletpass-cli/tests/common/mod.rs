@@ -146,6 +146,32 @@ pub fn walletpass() -> std::process::Command {
     command
 }
 
+/// Start `command` as `walletpass serve --listen 127.0.0.1:0 <args>` with stdout piped; its
+/// child, the base URL its first line announces, and the rest of its stdout.
+pub fn spawn_serve(
+    command: &mut std::process::Command,
+    args: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
+    let mut child = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("walletpass serve: listening on ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    (child, base, lines)
+}
+
 /// Write a file in `dir`.
 pub fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
     let path = dir.join(name);
