@@ -3,18 +3,8 @@
 //! after answering health checks and the download link.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-fn walletpass() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_walletpass"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
-            c.env_remove(name);
-        }
-    }
-    c
-}
+mod common;
+use common::{spawn_serve, walletpass};
 
 #[test]
 fn a_public_listen_address_needs_a_public_url() {
@@ -33,18 +23,7 @@ fn a_public_listen_address_needs_a_public_url() {
 #[tokio::test]
 async fn serves_health_and_downloads_then_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = walletpass()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("APPLE_DATA_DIR", dir.path())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base = first
-        .strip_prefix("walletpass serve: listening on ")
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    let (mut child, base, lines) = spawn_serve(walletpass().env("APPLE_DATA_DIR", dir.path()), &[]);
     let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
     assert_eq!(health.text().await.unwrap(), "ok");
@@ -56,7 +35,7 @@ async fn serves_health_and_downloads_then_stops_gracefully_on_sigterm() {
     .await
     .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();

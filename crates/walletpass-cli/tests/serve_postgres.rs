@@ -4,9 +4,9 @@
 //!   through the trait on the same database, process B pushes, and the device fetches the
 //!   new pass from A;
 //! - B is killed (SIGKILL) while it holds claimed pushes, sent but unanswered (the APNs
-//!   simulator holds them): process C sends each of them once after B's lease ends (set
-//!   short with `--push-lease` / `APPLE_PUSH_LEASE_SECS`), counted at the APNs simulator's
-//!   record: none lost, none twice.
+//!   simulator holds them): process C sends each of them once after B's lease ends (B's
+//!   set with `--push-lease`, C's with `APPLE_PUSH_LEASE_SECS`), counted at the APNs
+//!   simulator's record: none lost, none twice.
 //!
 //! The PostgreSQL server is `provider_tests::support::postgres`'s (skipped only with
 //! `WALLETPASS_SKIP_POSTGRES=1`).
@@ -14,11 +14,12 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{spawn_serve, walletpass};
 use provider_tests::support::postgres;
 use walletpass::apple::{Apple, AppleConfig};
 use walletpass::{NewPass, Pass, PassContent, PassId, PassPatch, WalletProvider};
@@ -28,8 +29,14 @@ use walletpass_sim::device::Device;
 /// Deadline for what happens in the background; reaching it is the failure, the time taken
 /// is never asserted.
 const PATIENCE: Duration = Duration::from_secs(90);
-/// The lease of processes B and C.
-const LEASE_SECS: &str = "3";
+/// The coalescing window of the pushing processes, in milliseconds.
+const WINDOW_MS: u64 = 100;
+/// The lease of B in the kill test: long, so that its requests to APNs (which end at 3/4 of
+/// the lease, or at the 10 s APNs timeout) are still held when the test looks; C claims the
+/// pushes once it ends.
+const B_LEASE_SECS: &str = "20";
+/// The lease of C, the survivor: short, set by variable.
+const C_LEASE_SECS: &str = "3";
 
 /// A running `walletpass serve`; killed when dropped.
 struct Serve {
@@ -47,25 +54,10 @@ impl Drop for Serve {
 impl Serve {
     /// `walletpass serve` with `args` and `env` on top of a clean environment.
     fn start<V: AsRef<std::ffi::OsStr>>(args: &[&str], env: &[(&str, V)]) -> Serve {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_walletpass"));
-        for (name, _) in std::env::vars() {
-            if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
-                command.env_remove(name);
-            }
-        }
-        let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v.as_ref())))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let base = first
-            .strip_prefix("walletpass serve: listening on ")
-            .unwrap_or_else(|| panic!("{first}"))
-            .to_owned();
+        let (child, base, lines) = spawn_serve(
+            walletpass().envs(env.iter().map(|(k, v)| (k, v.as_ref()))),
+            args,
+        );
         // Keep reading, so the process never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Serve { child, base }
@@ -165,9 +157,9 @@ struct Cluster {
 }
 
 impl Cluster {
-    /// `None` when PostgreSQL is skipped (`WALLETPASS_SKIP_POSTGRES=1`). B's lease is `b_lease`
-    /// seconds, set by flag.
-    async fn start(b_lease: &str) -> Option<Cluster> {
+    /// `None` when PostgreSQL is skipped (`WALLETPASS_SKIP_POSTGRES=1`). B, with a lease of
+    /// `b_lease` seconds set by flag, is started here only when `b_lease` is given.
+    async fn start(b_lease: Option<&str>) -> Option<Cluster> {
         let url = postgres::fresh_database()?;
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().to_str().unwrap().to_owned();
@@ -192,12 +184,12 @@ impl Cluster {
         pushing.extend([
             ("APPLE_APNS_URL", apns.url.clone()),
             ("APPLE_APNS_CA", apns.ca_pem.clone()),
-            ("APPLE_PUSH_WINDOW_MS", "100".to_owned()),
+            ("APPLE_PUSH_WINDOW_MS", WINDOW_MS.to_string()),
         ]);
         // A serves the web service and sends no pushes (no APNs endpoint with the test
         // certificate); B pushes, with its lease set by flag.
         let a = Serve::start(&[], &store);
-        let b = Serve::start(&["--push-lease", b_lease], &pushing);
+        let b = b_lease.map(|lease| Serve::start(&["--push-lease", lease], &pushing));
 
         // The trait on the same database; its links (and so webServiceURL) name A.
         let apple = Apple::new(
@@ -231,7 +223,7 @@ impl Cluster {
         }
         Some(Cluster {
             a,
-            b: Some(b),
+            b,
             apple,
             apns,
             ptid,
@@ -245,7 +237,7 @@ impl Cluster {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_registered_through_one_process_gets_the_push_of_another() {
-    let Some(c) = Cluster::start("60").await else {
+    let Some(c) = Cluster::start(Some("60")).await else {
         return;
     };
     // Registered through A, patched through the trait, pushed by B, fetched from A.
@@ -262,18 +254,21 @@ async fn a_device_registered_through_one_process_gets_the_push_of_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "unfinished: the kill part times out waiting for B's four held pushes at the APNs simulator; see notes/serve.md"]
 async fn a_process_killed_while_holding_push_work_loses_and_repeats_no_push() {
-    let Some(mut c) = Cluster::start(LEASE_SECS).await else {
+    let Some(mut c) = Cluster::start(None).await else {
         return;
     };
     let (apns, devices) = (&c.apns, &c.devices);
 
-    // B claims the pushes and sends them; APNs holds them unanswered; B is killed.
+    // The four passes change while no process pushes; once their coalescing window has
+    // passed (measured from the change, which is committed when `patch` returns), B's first
+    // claim takes all four and sends them at once. APNs holds them unanswered.
     apns.state.hold_pushes();
     for pass in &c.passes {
         patch(&c.apple, pass, 222).await;
     }
+    tokio::time::sleep(Duration::from_millis(2 * WINDOW_MS)).await;
+    c.b = Some(Serve::start(&["--push-lease", B_LEASE_SECS], &c.pushing));
     until(
         &format!(
             "B holds all four pushes at APNs (held now: {})",
@@ -287,6 +282,7 @@ async fn a_process_killed_while_holding_push_work_loses_and_repeats_no_push() {
         4,
         "the four pushes are still queued"
     );
+    // SIGKILL while holding the four claims.
     c.b.take().unwrap().kill();
     until("B's held pushes end with its connection", || {
         apns.state.held() == 0
@@ -297,7 +293,7 @@ async fn a_process_killed_while_holding_push_work_loses_and_repeats_no_push() {
 
     // C (lease by variable) takes over once B's lease ends.
     let mut leased = c.pushing.clone();
-    leased.push(("APPLE_PUSH_LEASE_SECS", LEASE_SECS.to_owned()));
+    leased.push(("APPLE_PUSH_LEASE_SECS", C_LEASE_SECS.to_owned()));
     let survivor = Serve::start(&[], &leased);
     for (i, device) in devices.iter().enumerate() {
         let json = version_held(device, &c.ptid, &format!("MP-{i}"), 2).await;

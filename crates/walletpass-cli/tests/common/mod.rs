@@ -133,6 +133,45 @@ pub async fn run_with_stdin(env: &[(String, String)], args: &[&str], stdin: Opti
     }
 }
 
+/// The binary as a blocking command, for a long-running process such as `walletpass serve`:
+/// the environment is inherited (PATH, temporary directory) except every `APPLE_*` and
+/// `WALLETPASS_*` variable, so only what the test sets configures it.
+pub fn walletpass() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_walletpass"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("APPLE_") || name.starts_with("WALLETPASS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Start `command` as `walletpass serve --listen 127.0.0.1:0 <args>` with stdout piped; its
+/// child, the base URL its first line announces, and the rest of its stdout.
+pub fn spawn_serve(
+    command: &mut std::process::Command,
+    args: &[&str],
+) -> (
+    std::process::Child,
+    String,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+) {
+    use std::io::BufRead;
+    let mut child = command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("walletpass serve: listening on ")
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    (child, base, lines)
+}
+
 /// Write a file in `dir`.
 pub fn write(dir: &Path, name: &str, contents: &[u8]) -> String {
     let path = dir.join(name);
