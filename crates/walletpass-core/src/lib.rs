@@ -21,6 +21,7 @@ pub mod capabilities;
 mod context;
 pub mod error;
 pub mod http;
+pub mod id_type;
 pub mod lenient;
 pub mod memory;
 pub mod model;

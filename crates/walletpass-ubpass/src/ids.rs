@@ -16,21 +16,29 @@
 //! assert!(NotificationId::new("").is_err());
 //! ```
 
-use std::fmt;
-
-use serde::{Deserialize, Serialize};
-use walletpass_core::{Error, ErrorKind, Result, ValidationError};
+use walletpass_core::{Error, ErrorKind, Result};
 
 /// The pattern every path id and the workspace id follow, as the spec writes it.
 const ID_PATTERN: &str = "^[a-zA-Z0-9-_]+$";
 
 /// Whether `id` matches `^[a-zA-Z0-9-_]+$` (the spec's pattern for path ids and
-/// `x-workspace-id`).
-pub(crate) fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
+/// `x-workspace-id`), as the [`id_type!`](walletpass_core::id_type) check of this crate's ids:
+/// the error is what the id should be.
+pub(crate) fn path_id(id: &str) -> std::result::Result<(), &'static str> {
+    let ok = !id.is_empty()
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err("letters, digits, - and _ only (^[a-zA-Z0-9-_]+$)")
+    }
+}
+
+/// Whether `id` matches `^[a-zA-Z0-9-_]+$`.
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    path_id(id).is_ok()
 }
 
 /// Check an id against `^[a-zA-Z0-9-_]+$` before it goes into a path, naming `field`.
@@ -60,93 +68,21 @@ pub(crate) fn join_ids<T: AsRef<str>>(field: &str, ids: &[T]) -> Result<Option<S
     Ok(Some(ids.join(",")))
 }
 
-macro_rules! vendor_id {
-    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Check (`^[a-zA-Z0-9-_]+$`) and wrap an id.
-            pub fn new(id: impl Into<String>) -> std::result::Result<Self, ValidationError> {
-                let id = id.into();
-                if is_valid_id(&id) {
-                    Ok(Self(id))
-                } else {
-                    Err(ValidationError::InvalidId {
-                        kind: $kind,
-                        input: id,
-                        expected: "letters, digits, - and _ only (^[a-zA-Z0-9-_]+$)",
-                    })
-                }
-            }
-
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = ValidationError;
-            fn try_from(id: String) -> std::result::Result<Self, Self::Error> {
-                Self::new(id)
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = ValidationError;
-            fn try_from(id: &str) -> std::result::Result<Self, Self::Error> {
-                Self::new(id)
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = ValidationError;
-            fn from_str(id: &str) -> std::result::Result<Self, Self::Err> {
-                Self::new(id)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-    };
-}
-
-vendor_id!(
+walletpass_core::id_type! {
     /// A pass location's id (`/wallet-pass-location/{locationId}`), such as
     /// `1f089d37-5ebe-6778-af59-99631cec7ab5`.
-    LocationId,
-    "location_id"
-);
-vendor_id!(
+    pub struct LocationId {
+        field: "location_id",
+        check: path_id,
+    }
+
     /// A push notification's id (`/wallet-pass/notifications/{id}`), such as
     /// `1f089d37-5ebe-6778-af59-99631cec7ab5`.
-    NotificationId,
-    "notification_id"
-);
+    pub struct NotificationId {
+        field: "notification_id",
+        check: path_id,
+    }
+}
 
 #[cfg(test)]
 mod tests {

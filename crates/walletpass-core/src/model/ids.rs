@@ -4,36 +4,13 @@
 //! The core checks only what every vendor shares (not empty, no whitespace or control
 //! characters, at most 256 bytes, nothing that changes a URL path once the id is joined into
 //! one: not `.` or `..`, no `/ \ ? # %`); each backend checks its own format before sending a
-//! request.
+//! request. The id newtypes are made by [`id_type!`](macro@crate::id_type), as the backends' are.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::ValidationError;
-
-const MAX_ID_LEN: usize = 256;
-
-fn check_id(kind: &'static str, input: &str) -> Result<(), ValidationError> {
-    let bad = |expected| ValidationError::InvalidId {
-        kind,
-        input: input.to_owned(),
-        expected,
-    };
-    if input.is_empty() {
-        return Err(bad("a non-empty id"));
-    }
-    if input.len() > MAX_ID_LEN {
-        return Err(bad("at most 256 bytes"));
-    }
-    if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("no whitespace or control characters"));
-    }
-    if let Some(problem) = path_problem(input) {
-        return Err(bad(problem));
-    }
-    Ok(())
-}
 
 /// What would make `segment` change a URL path once joined into one (`.`, `..`, or one of
 /// `/ \\ ? # %`, which a server may decode or split on), as the expectation it misses.
@@ -47,89 +24,25 @@ pub(crate) fn path_problem(segment: &str) -> Option<&'static str> {
         .then_some("no / \\ ? # or % (they would change the request's URL path)")
 }
 
-macro_rules! string_id {
-    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Check and wrap an id.
-            pub fn new(id: impl Into<String>) -> Result<Self, ValidationError> {
-                let id = id.into();
-                check_id($kind, &id)?;
-                Ok(Self(id))
-            }
-
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = ValidationError;
-            fn try_from(id: String) -> Result<Self, Self::Error> {
-                Self::new(id)
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = ValidationError;
-            fn try_from(id: &str) -> Result<Self, Self::Error> {
-                Self::new(id)
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = ValidationError;
-            fn from_str(id: &str) -> Result<Self, Self::Err> {
-                Self::new(id)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(id: $name) -> String {
-                id.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-    };
-}
-
-string_id!(
+crate::id_type! {
     /// A template (PassNinja pass template key, Passinstance `tpl_…` id).
-    TemplateId,
-    "template_id"
-);
-string_id!(
+    pub struct TemplateId {
+        field: "template_id",
+        check: crate::id_type::opaque,
+    }
+
     /// A pass within its template (PassNinja serial, ubpass id, Passinstance serial number).
-    PassId,
-    "pass_id"
-);
-string_id!(
+    pub struct PassId {
+        field: "pass_id",
+        check: crate::id_type::opaque,
+    }
+
     /// A webhook subscription.
-    WebhookId,
-    "webhook_id"
-);
+    pub struct WebhookId {
+        field: "webhook_id",
+        check: crate::id_type::opaque,
+    }
+}
 
 /// The key of a pass field: 1 to 64 characters from `A-Z a-z 0-9 _ . : -`, starting with a
 /// letter, digit or underscore (`member.name`, `memberName`, `points`).
