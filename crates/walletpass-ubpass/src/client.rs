@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use walletpass_core::http::{AuthHeaders, HttpClient, Method};
 use walletpass_core::paging;
 use walletpass_core::{
-    Capabilities, Cursor, Error, ErrorKind, NewPass, Operation, Page, Pass, PassContent,
+    Capabilities, Cursor, Error, ErrorKind, NewPass, Operation, Page, Pass, PassContent, PassId,
     PassStatus, Result, ResultExt,
 };
 
@@ -72,11 +72,11 @@ pub struct ListPasses {
     pub cursor: Option<Cursor>,
     /// Page size: 0 is refused, more than [`MAX_PAGE_SIZE`] is cut to it.
     pub limit: Option<u32>,
-    /// Only this pass.
-    pub id: Option<String>,
+    /// Only this pass (checked against `^[a-zA-Z0-9-_]+$`).
+    pub id: Option<PassId>,
     /// Only these passes (each checked against `^[a-zA-Z0-9-_]+$`, so that none can split
     /// the comma-separated filter).
-    pub ids: Vec<String>,
+    pub ids: Vec<PassId>,
     /// Exact, case-sensitive `passName`.
     pub pass_name: Option<String>,
     /// `Draft`, `Published`.
@@ -147,11 +147,16 @@ impl Ubpass {
 
     /// `GET /wallet-pass/{id}`. The spec types the 200 answer as an array of passes; an object
     /// is accepted too, an empty array is `NotFound`.
-    pub async fn get_wallet_pass(&self, id: &str) -> Result<WalletPass> {
+    pub async fn get_wallet_pass(&self, id: &PassId) -> Result<WalletPass> {
         self.get_wallet_pass_as(Operation::Get, id).await
     }
 
-    pub(crate) async fn get_wallet_pass_as(&self, op: Operation, id: &str) -> Result<WalletPass> {
+    pub(crate) async fn get_wallet_pass_as(
+        &self,
+        op: Operation,
+        id: &PassId,
+    ) -> Result<WalletPass> {
+        let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, op)?;
         let FirstPass(first) = self
             .http
@@ -179,6 +184,9 @@ impl Ubpass {
     pub async fn list_wallet_passes(&self, params: &ListPasses) -> Result<Page<WalletPass>> {
         const OP: Operation = Operation::List;
         let limit = paging::page_size(params.limit, Some(MAX_PAGE_SIZE)).at(PROVIDER, OP)?;
+        if let Some(id) = &params.id {
+            check_id("id", id.as_str()).at(PROVIDER, OP)?;
+        }
         let ids = join_ids("ids", &params.ids).at(PROVIDER, OP)?;
         let page: PagedList<WalletPass> = self
             .http
@@ -186,7 +194,7 @@ impl Ubpass {
             .query_opt("query", params.query.as_deref())
             .query_opt("cursor", params.cursor.as_ref())
             .query_opt("limit", limit)
-            .query_opt("id", params.id.as_deref())
+            .query_opt("id", params.id.as_ref())
             .query_opt("ids", ids)
             .query_opt("passName", params.pass_name.as_deref())
             .query_opt(
@@ -201,16 +209,21 @@ impl Ubpass {
     }
 
     /// `PATCH /wallet-pass/{id}` with the whole document.
-    pub async fn update_wallet_pass(&self, id: &str, body: &WalletPassWrite) -> Result<WalletPass> {
+    pub async fn update_wallet_pass(
+        &self,
+        id: &PassId,
+        body: &WalletPassWrite,
+    ) -> Result<WalletPass> {
         self.update_wallet_pass_as(Operation::Patch, id, body).await
     }
 
     pub(crate) async fn update_wallet_pass_as(
         &self,
         op: Operation,
-        id: &str,
+        id: &PassId,
         body: &WalletPassWrite,
     ) -> Result<WalletPass> {
+        let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, op)?;
         self.http
             .request(op, Method::PATCH, &["wallet-pass", id])
@@ -227,7 +240,8 @@ impl Ubpass {
     /// keeps its former description: 204, 404 `NOT_FOUND`). It is called as described there; a
     /// vendor that no longer serves it answers 405, or 404 without an `UnblockedApiError`, and
     /// both are reported as [`ErrorKind::Unsupported`] quoting the vendor's answer.
-    pub async fn delete_wallet_pass(&self, id: &str) -> Result<()> {
+    pub async fn delete_wallet_pass(&self, id: &PassId) -> Result<()> {
+        let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, Operation::Delete)?;
         let result = self
             .http
@@ -340,7 +354,7 @@ impl Ubpass {
 
     /// Publish (`Active`) or unpublish (`Draft`) a pass: read, then send the whole document with
     /// the new status.
-    pub async fn set_status(&self, id: &str, status: PassStatus) -> Result<Pass> {
+    pub async fn set_status(&self, id: &PassId, status: PassStatus) -> Result<Pass> {
         let op = Operation::Vendor("set_status");
         let word = convert::status_to_wire(&status).ok_or_else(|| {
             Error::new(

@@ -11,7 +11,7 @@ use walletpass_core::paging;
 use walletpass_core::{
     BarcodeFormat, BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind,
     ListQuery, NewPass, NewTemplate, NewWebhookSubscription, Operation, Page, Pass, PassContent,
-    PassPatch, PassRef, Placement, Result, ResultExt, Template, TemplateId, WalletProvider,
+    PassId, PassPatch, PassRef, Placement, Result, ResultExt, Template, TemplateId, WalletProvider,
     WebhookDelivery, WebhookId, WebhookSubscription, WebhookVerifier,
 };
 
@@ -54,12 +54,12 @@ pub fn capabilities() -> Capabilities {
 }
 
 /// Refuse a reference through a template: ubpass has none.
-fn id_of(pass: &PassRef, op: Operation) -> Result<&str> {
+fn id_of(pass: &PassRef, op: Operation) -> Result<&PassId> {
     if let Some(template) = &pass.template {
         return Err(Error::new(ErrorKind::Unsupported, format!("template: ubpass has no templates; address the pass by id alone, not through '{template}'")).at(PROVIDER, op)
         .with_field_error("template", "ubpass has no templates"));
     }
-    Ok(pass.id.as_str())
+    Ok(&pass.id)
 }
 
 #[async_trait]
@@ -92,7 +92,7 @@ impl WalletProvider for Ubpass {
                 "the pass read has no passName or passMetadata to send back",
             )
             .at(PROVIDER, op)
-            .with_resource(id)
+            .with_resource(id.as_str())
         })?;
         let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
         let next = current.content.into_patched(patch).at(PROVIDER, op)?;
@@ -119,7 +119,7 @@ impl WalletProvider for Ubpass {
                 .ok_or_else(|| {
                     Error::new(ErrorKind::Decode, "the pass read has no passName")
                         .at(PROVIDER, op)
-                        .with_resource(id)
+                        .with_resource(id.as_str())
                 })?,
         };
         let body = convert::to_wire(&content, name, None).at(PROVIDER, op)?;

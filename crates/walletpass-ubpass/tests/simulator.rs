@@ -157,7 +157,7 @@ async fn lifecycle_through_the_trait() {
     // patch: only the named field changes; the document sent is the document read with one value
     // changed.
     let target = PassRef::new(ids[1].clone());
-    let read = ub.get_wallet_pass(ids[1].as_str()).await.unwrap();
+    let read = ub.get_wallet_pass(&ids[1]).await.unwrap();
     sim.log().clear();
     let patch = PassPatch::builder()
         .set_value("points", "999")
@@ -306,7 +306,10 @@ async fn patching_the_documented_pass_keeps_everything_else() {
     assert_eq!(after.content.images, before.content.images);
     assert_eq!(after.content.extra, before.content.extra);
     // The seed's colors ("#4a32A8") and link ("https://unblockedbrands.com") are stored as read.
-    let raw = ub.get_wallet_pass(ubpass::EXAMPLE_PASS_ID).await.unwrap();
+    let raw = ub
+        .get_wallet_pass(&PassId::new(ubpass::EXAMPLE_PASS_ID).unwrap())
+        .await
+        .unwrap();
     let meta = raw.pass_metadata.unwrap();
     assert_eq!(meta.background_color.as_deref(), Some("#4a32A8"));
     let links = meta.back_fields.unwrap()[2].value.clone().unwrap();
@@ -356,7 +359,7 @@ async fn duplicate_names_bearer_auth_async_create_and_installs() {
         PassStatus::Active
     );
     let draft = ub
-        .set_status(queued.pass_ref.id.as_str(), PassStatus::Draft)
+        .set_status(&queued.pass_ref.id, PassStatus::Draft)
         .await
         .unwrap();
     assert_eq!(draft.status, PassStatus::Draft);

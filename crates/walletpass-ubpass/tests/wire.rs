@@ -321,7 +321,7 @@ async fn the_documented_patch_example_and_its_response() {
         let body: WalletPassWrite =
             serde_json::from_value(fixture("update-pass-request.json")).unwrap();
         let updated = provider(&server, auth, ws)
-            .update_wallet_pass(PASS_ID, &body)
+            .update_wallet_pass(&PassId::new(PASS_ID).unwrap(), &body)
             .await
             .unwrap();
         let pass = walletpass_ubpass::pass_from_wire(&updated).unwrap();
