@@ -2,7 +2,6 @@
 //! updates, voids or deletes in one job, poll its state with backoff until it is done, and read
 //! one result per item. [`Passinstance::run_batch`] does all three for any number of items.
 
-use std::fmt;
 use std::time::Instant;
 
 use serde_json::{Value, json};
@@ -16,6 +15,7 @@ use crate::PROVIDER;
 use crate::client::{Passinstance, PreparedCreate};
 use crate::convert::{parse_date, pass_body, pass_from_wire};
 use crate::error::item_error;
+use crate::ids::{BatchId, answered_id};
 use crate::wire::{BatchBody, WireBatch, WireBatchResult};
 
 /// The most items one job takes (assumption A11); [`Passinstance::run_batch`] splits larger
@@ -23,34 +23,6 @@ use crate::wire::{BatchBody, WireBatch, WireBatchResult};
 pub const MAX_BATCH_ITEMS: usize = 1000;
 
 const OP: Operation = Operation::Batch;
-
-/// A batch job's id (`batch_...`).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct BatchId(String);
-
-impl BatchId {
-    /// Wrap an id the vendor returned.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for BatchId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for BatchId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BatchId({:?})", self.0)
-    }
-}
 
 /// The operation every item of a job runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,7 +158,7 @@ pub struct BatchJob {
 
 fn job_from_wire(wire: WireBatch) -> Result<BatchJob, Error> {
     Ok(BatchJob {
-        id: BatchId(wire.id),
+        id: answered_id("id", wire.id)?,
         operation: wire.operation,
         status: BatchStatus::parse(&wire.status),
         total: wire.total,
@@ -338,7 +310,6 @@ impl Passinstance {
 
     /// Read a job's state (`GET /batch/{id}`).
     pub async fn batch_status(&self, id: &BatchId) -> Result<BatchJob, Error> {
-        walletpass_core::http::check_segment("batch_id", id.as_str()).at(PROVIDER, OP)?;
         let wire: WireBatch = self
             .http
             .request(OP, Method::GET, &["batch", id.as_str()])

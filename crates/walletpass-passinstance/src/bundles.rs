@@ -8,7 +8,7 @@ use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId, Resu
 use crate::PROVIDER;
 use crate::client::Passinstance;
 use crate::convert::parse_date;
-use crate::ids::BundleId;
+use crate::ids::{BundleId, answered_id};
 use crate::wire::{BundleBody, WireBundle};
 
 const CREATE: Operation = Operation::Vendor("create_bundle");
@@ -61,7 +61,7 @@ pub struct Bundle {
 
 fn bundle_from_wire(wire: WireBundle) -> Result<Bundle, Error> {
     Ok(Bundle {
-        id: BundleId::new(wire.id),
+        id: answered_id("id", wire.id)?,
         name: wire.name.unwrap_or_default(),
         description: wire.description,
         pass_ids: wire.pass_ids,

@@ -1,10 +1,20 @@
 //! Passinstance identifiers: the template id check (the one id format the docs show,
 //! `tpl_abcdef1234567890`), and the ids of the vendor resources the canonical model has no
-//! place for: bundles and push notifications (batch jobs have theirs in [`crate::batch`]).
+//! place for: bundles, push notifications and batch jobs. The docs publish no format for those
+//! three, so they are opaque text held to the core's rule for ids that go into a path or a body
+//! (assumption A15), checked when built and when read from an answer.
+//!
+//! ```
+//! use walletpass_passinstance::{BatchId, BundleId, NotificationId};
+//! let id: BatchId = "batch_0123456789abcdef".parse().unwrap();
+//! assert_eq!(id.to_string(), "batch_0123456789abcdef");
+//! assert!(BundleId::new("../bundles").is_err());
+//! assert!(NotificationId::new("").is_err());
+//! ```
 
-use std::fmt;
+use std::str::FromStr;
 
-use walletpass_core::{Error, TemplateId};
+use walletpass_core::{Error, ErrorKind, TemplateId, ValidationError};
 
 use crate::PROVIDER;
 
@@ -30,43 +40,100 @@ pub fn check_template_id(id: &TemplateId) -> Result<(), Error> {
     }
 }
 
-macro_rules! vendor_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+walletpass_core::id_type! {
+    /// A bundle's id (the simulator writes `bndl_` and 16 hex digits; the format is not
+    /// published, assumption A15).
+    pub struct BundleId {
+        field: "bundle_id",
+        check: walletpass_core::id_type::opaque,
+    }
 
-        impl $name {
-            /// Wrap an id.
-            pub fn new(id: impl Into<String>) -> Self {
-                Self(id.into())
-            }
+    /// A push notification's id (the simulator writes `ntf_` and 16 hex digits; the format is
+    /// not published, assumption A15).
+    pub struct NotificationId {
+        field: "notification_id",
+        check: walletpass_core::id_type::opaque,
+    }
 
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-    };
+    /// A batch job's id (`GET /batch/{id}`; the simulator writes `batch_` and 16 hex digits;
+    /// the format is not published, assumption A15).
+    pub struct BatchId {
+        field: "batch_id",
+        check: walletpass_core::id_type::opaque,
+    }
 }
 
-vendor_id!(
-    /// A bundle's id (`bndl_...`).
-    BundleId
-);
-vendor_id!(
-    /// A push notification's id (`ntf_...`).
-    NotificationId
-);
+/// An id the vendor answered under `key`, checked as `T`: a [`ErrorKind::Decode`] error naming
+/// the key and the id when it does not pass (an id that cannot be sent back is not usable).
+pub(crate) fn answered_id<T>(key: &str, id: String) -> Result<T, Error>
+where
+    T: FromStr<Err = ValidationError>,
+{
+    id.parse().map_err(|e: ValidationError| {
+        Error::new(
+            ErrorKind::Decode,
+            format!("{key}: the vendor answered '{id}', which is not usable as an id: {e}"),
+        )
+        .with_provider(PROVIDER)
+        .with_source(e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendor_ids_are_opaque_but_safe_in_a_path() {
+        // The docs publish no format for these ids (assumption A15): any text the core's
+        // opaque rule allows, nothing that changes `/batch/{id}` or splits a body.
+        for ok in [
+            "bndl_0123456789abcdef",
+            "ntf_1",
+            "batch_1",
+            "42",
+            "a.b",
+            "A-b_9:x",
+        ] {
+            assert_eq!(BundleId::new(ok).unwrap().as_str(), ok);
+            assert_eq!(NotificationId::new(ok).unwrap().to_string(), ok);
+            assert_eq!(BatchId::new(ok).unwrap().as_str(), ok);
+        }
+        let long = "x".repeat(257);
+        for bad in [
+            "", ".", "..", "a/b", "../x", "%2e", "a?b", "a#b", "a b", "a\\b", &long,
+        ] {
+            assert!(BundleId::new(bad).is_err(), "{bad}");
+            assert!(NotificationId::new(bad).is_err(), "{bad}");
+            assert!(BatchId::new(bad).is_err(), "{bad}");
+        }
+        let err = BatchId::new("../stats").unwrap_err();
+        assert_eq!(err.field(), "batch_id");
+        assert!(err.to_string().contains("'../stats'"), "{err}");
+        assert_eq!(BundleId::new("").unwrap_err().field(), "bundle_id");
+        assert_eq!(
+            NotificationId::new("a b").unwrap_err().field(),
+            "notification_id"
+        );
+    }
+
+    #[test]
+    fn vendor_ids_read_and_write_as_strings_through_the_check() {
+        let id: BundleId = serde_json::from_str("\"bndl_1\"").unwrap();
+        assert_eq!(format!("{id:?}"), "BundleId(\"bndl_1\")");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"bndl_1\"");
+        assert!(serde_json::from_str::<NotificationId>("\"a/b\"").is_err());
+        assert!(serde_json::from_str::<BatchId>("\"\"").is_err());
+        assert!(serde_json::from_str::<BatchId>("3").is_err());
+    }
+
+    #[test]
+    fn an_unusable_answered_id_is_a_decode_error_naming_the_key() {
+        let id: BatchId = answered_id("id", "batch_1".into()).unwrap();
+        assert_eq!(id.as_str(), "batch_1");
+        let err = answered_id::<BundleId>("bundleId", "../x".into()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert!(err.to_string().contains("bundleId"), "{err}");
+        assert!(err.to_string().contains("'../x'"), "{err}");
+    }
+}

@@ -41,7 +41,7 @@ pub mod webhook;
 mod wire;
 
 pub use batch::{
-    BatchId, BatchItemResult, BatchJob, BatchOperation, BatchRequest, BatchStatus, MAX_BATCH_ITEMS,
+    BatchItemResult, BatchJob, BatchOperation, BatchRequest, BatchStatus, MAX_BATCH_ITEMS,
 };
 pub use bundles::{Bundle, NewBundle};
 pub use client::{MAX_PAGE_SIZE, Passinstance};
@@ -49,7 +49,7 @@ pub use config::{
     BatchPolling, Credentials, ENV_API_KEY, ENV_BASE_URL, ENV_TEMPLATE_ID, ENV_TOKEN, Environment,
     PRODUCTION_BASE_URL, PassinstanceConfig, STAGING_BASE_URL,
 };
-pub use ids::{BundleId, NotificationId, check_template_id};
+pub use ids::{BatchId, BundleId, NotificationId, check_template_id};
 pub use notifications::{Notification, NotificationTarget};
 pub use provider::capabilities;
 pub use vendor::PassinstanceVendor;

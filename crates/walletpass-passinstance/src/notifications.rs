@@ -8,7 +8,7 @@ use walletpass_core::{Error, ErrorKind, ListQuery, Operation, Page, PassId, Resu
 use crate::PROVIDER;
 use crate::client::Passinstance;
 use crate::convert::parse_date;
-use crate::ids::{BundleId, NotificationId};
+use crate::ids::{BundleId, NotificationId, answered_id};
 use crate::wire::{NotificationBody, WireNotification};
 
 const SEND: Operation = Operation::Vendor("send_notification");
@@ -42,18 +42,12 @@ pub struct Notification {
 
 fn notification_from_wire(wire: WireNotification) -> Result<Notification, Error> {
     let target = match (wire.pass_id, wire.bundle_id) {
-        (Some(p), _) => Some(NotificationTarget::Pass(PassId::new(p.clone()).map_err(
-            |e| {
-                Error::new(ErrorKind::Decode, format!("passId '{p}' is not usable"))
-                    .with_provider(PROVIDER)
-                    .with_source(e)
-            },
-        )?)),
-        (None, Some(b)) => Some(NotificationTarget::Bundle(BundleId::new(b))),
+        (Some(p), _) => Some(NotificationTarget::Pass(answered_id("passId", p)?)),
+        (None, Some(b)) => Some(NotificationTarget::Bundle(answered_id("bundleId", b)?)),
         (None, None) => None,
     };
     Ok(Notification {
-        id: NotificationId::new(wire.id),
+        id: answered_id("id", wire.id)?,
         target,
         message: wire.message,
         status: wire.status,

@@ -524,7 +524,7 @@ async fn batch_submit_and_status() {
         .unwrap();
     assert_eq!(job.status, BatchStatus::Queued);
     let done = provider
-        .batch_status(&BatchId::new("batch_1"))
+        .batch_status(&BatchId::new("batch_1").unwrap())
         .await
         .unwrap();
     assert_eq!(done.status, BatchStatus::Completed);

@@ -21,3 +21,4 @@
 //! | A12 | **Bundles**: | `POST /bundles` `{name, description?, passIds}` answers the bundle with a `downloadUrl` (S11). |
 //! | A13 | **Push notifications**: | `POST /push-notifications` takes `{message}` and exactly one of `passId` / `bundleId` (S11). |
 //! | A14 | **Both credentials**: | either `Authorization: Bearer` or `X-API-Key` authenticates; a read-only key answers 403 on writes (S14). |
+//! | A15 | **Bundle, notification and batch ids**: | server ids of bundles, notifications and batch jobs are `bndl_`, `ntf_` and `batch_` plus 16 hex digits; `GET /batch/{id}` with an unknown id answers 404 (S2). |
