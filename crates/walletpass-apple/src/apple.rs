@@ -16,10 +16,10 @@ use crate::certs::Identity;
 use crate::config::AppleConfig;
 use crate::convert::{self, ImageSource, Input, Issuer};
 use crate::error::invalid;
+use crate::outbound_webhooks::Deliverer;
 use crate::pkpass;
 use crate::provider::capabilities;
 use crate::store::{SqliteStore, Storage};
-use crate::webhook::Deliverer;
 
 /// The store file in the data directory.
 pub const STORE_FILE: &str = "walletpass-apple.sqlite3";

@@ -4,7 +4,7 @@
 //! certificate, stored in SQLite ([`store`]) or PostgreSQL ([`postgres`]), behind the
 //! [`WalletProvider`](walletpass_core::WalletProvider) trait.
 //!
-//! Pass changes are sent to the user's app as signed webhooks ([`webhook`]), with retries and a
+//! Pass changes are sent to the user's app as signed webhooks ([`outbound_webhooks`]), with retries and a
 //! delivery history.
 //!
 //! `walletpass serve` ([`service`]) speaks Apple's PassKit web service to devices (register,
@@ -81,6 +81,8 @@ mod conform;
 mod convert;
 mod devices;
 mod error;
+mod ids;
+pub mod outbound_webhooks;
 mod passes;
 mod pkpass;
 pub mod postgres;
@@ -92,17 +94,16 @@ pub mod store;
 pub mod template;
 pub mod testca;
 pub mod vendor;
-pub mod webhook;
 
 pub use apple::{Apple, STORE_FILE};
 pub use certs::Identity;
 pub use config::{AppleConfig, Certificates, Source};
 pub use convert::{EXTRA_KEYS, MAX_LOCATIONS};
 pub use error::{CertError, StoreError};
+pub use outbound_webhooks::AppleWebhookVerifier;
 pub use pkpass::PKPASS_MIME;
 pub use provider::capabilities;
 pub use vendor::AppleVendor;
-pub use webhook::AppleWebhookVerifier;
 
 /// The provider name errors, spans and events carry.
 pub const PROVIDER: &str = "apple";

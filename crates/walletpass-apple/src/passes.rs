@@ -1,4 +1,4 @@
-//! Stored pass rows as canonical [`Pass`]es: the serial rule, finding a pass by its
+//! Stored pass rows as canonical [`Pass`]es: finding a pass by its
 //! reference, changing one in a store transaction (every change checked to render before it
 //! is written, then announced on the outbound webhooks), the render check of new content, and
 //! the row-to-[`Pass`] conversion with its links and install count.
@@ -12,25 +12,12 @@ use walletpass_core::{
 use crate::Apple;
 use crate::convert::{self, ImageSource, Input};
 use crate::error::{invalid, not_found};
+use crate::ids::check_serial;
 use crate::store::{PassChange, PassRow};
 use crate::template::AppleTemplate;
 
 /// A template and its Apple part, as a pass is rendered with them.
 pub(crate) type Templated = (Template, AppleTemplate);
-
-/// Serials: 1 to 128 characters from `A-Z a-z 0-9 _ . : -` (they go into web service paths).
-pub(crate) fn check_serial(op: Operation, field: &str, id: &str) -> Result<()> {
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"_.:-".contains(&b);
-    if (1..=128).contains(&id.len()) && id.bytes().all(allowed) {
-        return Ok(());
-    }
-    Err(invalid(
-        op,
-        field,
-        format!("'{id}' is malformed: expected 1 to 128 characters from A-Z a-z 0-9 _ . : -"),
-    )
-    .with_resource(id))
-}
 
 /// A random `authenticationToken`: 32 hex characters (128 random bits).
 pub(crate) fn new_token() -> String {
@@ -43,7 +30,7 @@ fn when(nanos: i128) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
-/// A stored serial always passed [`check_serial`]; a row that does not is reported as such.
+/// A stored serial always passed [`check_serial`](crate::ids::check_serial); a row that does not is reported as such.
 fn unreachable_ref(serial: &str) -> PassRef {
     PassRef {
         template: None,

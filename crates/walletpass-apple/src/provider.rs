@@ -16,10 +16,11 @@ use walletpass_core::{
 };
 
 use crate::error::{invalid, not_found};
-use crate::passes::{check_serial, new_token};
+use crate::ids::check_serial;
+use crate::outbound_webhooks::AppleWebhookVerifier;
+use crate::passes::new_token;
 use crate::store::{PassChange, PassFilter, PassRow};
 use crate::template::AppleTemplate;
-use crate::webhook::AppleWebhookVerifier;
 use crate::{Apple, PROVIDER};
 
 const DEFAULT_PAGE: usize = 50;
