@@ -21,9 +21,9 @@ use walletpass_core::{Error, ErrorKind, Result};
 /// The pattern every path id and the workspace id follow, as the spec writes it.
 const ID_PATTERN: &str = "^[a-zA-Z0-9-_]+$";
 
-/// Whether `id` matches `^[a-zA-Z0-9-_]+$` (the spec's pattern for path ids and
-/// `x-workspace-id`), as the [`id_type!`](walletpass_core::id_type) check of this crate's ids:
-/// the error is what the id should be.
+/// The rule of this crate's ids, as an [`id_type!`](macro@walletpass_core::id_type) check:
+/// `^[a-zA-Z0-9-_]+$` (the spec's pattern for path ids and `x-workspace-id`); the error is what
+/// the id should be.
 pub(crate) fn path_id(id: &str) -> std::result::Result<(), &'static str> {
     let ok = !id.is_empty()
         && id
