@@ -18,9 +18,9 @@
 //! [`assumptions`]. Uploads ([`Ubpass::upload_file`]), notifications
 //! ([`Ubpass::create_notification`]), locations ([`Ubpass::create_location`]), the async create
 //! and status changes are inherent methods of [`Ubpass`]; listings return the core
-//! [`Page`](walletpass_core::Page), locations and notifications are addressed by typed ids
-//! ([`LocationId`], [`NotificationId`]), and the vendor shapes they take and return are
-//! re-exported here.
+//! [`Page`](walletpass_core::Page), every extra takes typed ids (passes by the core
+//! [`PassId`](walletpass_core::PassId), locations and notifications by [`LocationId`] and
+//! [`NotificationId`]), and the vendor shapes they take and return are re-exported here.
 //!
 //! ```no_run
 //! # async fn demo() -> walletpass_core::Result<()> {
