@@ -46,7 +46,7 @@ impl TokenSigner {
         })
     }
 
-    /// The current token (a new one when the cached one is older than [`TOKEN_LIFETIME`], or
+    /// The current token (a new one when the cached one is older than `TOKEN_LIFETIME`, 40 minutes, or
     /// when `refresh` because APNs said it expired).
     pub fn token(&self, refresh: bool) -> SecretString {
         // A poisoned lock only means another thread panicked while holding a cache entry.

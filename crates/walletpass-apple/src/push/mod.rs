@@ -1,7 +1,7 @@
 //! Update pushes (apple-wallet.md §4): every change to a pass queues, in the same store
 //! transaction, a push for each device registered for it
-//! ([`Storage::update_pass`](crate::store::Storage::update_pass)); this worker claims ready
-//! pushes from the store with a lease ([`Storage::claim_pushes`](crate::store::Storage::claim_pushes)),
+//! ([`Storage::update_pass`]); this worker claims ready
+//! pushes from the store with a lease ([`Storage::claim_pushes`]),
 //! sends each as an empty APNs push with bounded concurrency, and
 //! - on 200 finishes it (a change that came in meanwhile stays queued and is pushed next);
 //! - on 410 `Unregistered` or 400 `BadDeviceToken` removes the device's registrations

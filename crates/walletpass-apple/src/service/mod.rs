@@ -1,4 +1,4 @@
-//! `walletpass serve`: the PassKit web service ([`passkit`]) and the download link over
+//! `walletpass serve`: the PassKit web service (module `passkit`) and the download link over
 //! axum, health (`GET /healthz`: the process answers) and readiness (`GET /readyz`: the
 //! store answers) endpoints, request bodies limited to [`ServeOptions::body_limit`], the push
 //! worker ([`crate::push`]) alongside, and a graceful shutdown: on the shutdown signal the

@@ -1,6 +1,6 @@
 //! Storage: the [`Storage`] trait, every method the backend, the PassKit web service and the
 //! push worker need, with the contract each implementation keeps, and [`SqliteStore`], the
-//! embedded default ([`sqlite`]). A second implementation
+//! embedded default (module `sqlite`). A second implementation
 //! ([`PostgresStore`](crate::postgres::PostgresStore), for several `walletpass serve`
 //! processes on one database) implements the same methods from these docs; the two share
 //! their row decoding (the `rows` module) and differ only in SQL text and driver calls.

@@ -12,7 +12,7 @@
 //!   content is the same (a retried create), and is a `Conflict` otherwise.
 //! - Webhook subscriptions record one delivery per matching event; the memory provider sends
 //!   nothing over the network, so each delivery is recorded as not attempted.
-//! - Passes are held compact ([`store`]: about a tenth of the memory of the structs) and decoded
+//! - Passes are held compact (module `store`: about a fifth of the memory of the structs) and decoded
 //!   on read; what is read back is always exactly what was stored.
 
 mod store;

@@ -71,7 +71,7 @@ pub enum MigrateError {
     /// Reading the target failed.
     #[error("target: {0}")]
     Target(Error),
-    /// A stop was asked for ([`Migration::stop_on`]: Ctrl-C, SIGTERM); the requests in flight
+    /// A stop was asked for ([`Migration::stop_on`](crate::Migration::stop_on): Ctrl-C, SIGTERM); the requests in flight
     /// finished and are recorded in the checkpoint.
     #[error(
         "stopped midway: the requests in flight finished and the checkpoint holds every pass done so far; run the same command again to resume"
