@@ -218,6 +218,31 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// Set the state and the last error of many rows, as [`Checkpoint::set_state`] does for
+    /// each (source ref, state, error), in one transaction (one sync to disk for them all).
+    pub fn set_states(
+        &self,
+        updates: &[(String, State, Option<String>)],
+    ) -> Result<(), CheckpointError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE passes SET state = ?2, last_error = ?3,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for (source_ref, state, error) in updates {
+                update.execute(params![source_ref, state.as_str(), error])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Record an error without changing the state.
     pub fn set_error(&self, source_ref: &str, error: &str) -> Result<(), CheckpointError> {
         self.lock().execute(
