@@ -30,7 +30,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use schema::SCHEMA_VERSION;
 use schema::{COLUMNS, LEGACY_COLUMNS, SCHEMA, check_schema, opening};
-pub(crate) use staging::{Listed, MisfitGroups, Staged};
+pub(crate) use staging::{LISTED, Listed, MisfitGroups, Staged};
 pub use state::{Row, State};
 
 /// Rows copied at once into a scratch copy.

@@ -139,7 +139,20 @@ impl Checkpoint {
         &self,
         created: &[(String, String, Option<String>)],
     ) -> Result<(), CheckpointError> {
-        if created.is_empty() {
+        self.record_outcomes(created, &[], &[])
+    }
+
+    /// Record what batch jobs answered, in one transaction (one sync to disk for them all):
+    /// the passes `created` (as [`Checkpoint::mark_created`]), the rows whose outcome is
+    /// unknown with their error (`errors`, as [`Checkpoint::set_error`]: they stay
+    /// `creating`) and the rows the target refused (`failed`, state `failed` with the error).
+    pub fn record_outcomes(
+        &self,
+        created: &[(String, String, Option<String>)],
+        errors: &[(String, String)],
+        failed: &[(String, String)],
+    ) -> Result<(), CheckpointError> {
+        if created.is_empty() && errors.is_empty() && failed.is_empty() {
             return Ok(());
         }
         let mut conn = self.lock();
@@ -152,6 +165,22 @@ impl Checkpoint {
             )?;
             for (source_ref, target_ref, link) in created {
                 update.execute(params![source_ref, target_ref, link])?;
+            }
+            let mut error = tx.prepare_cached(
+                "UPDATE passes SET last_error = ?2,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for (source_ref, text) in errors {
+                error.execute(params![source_ref, text])?;
+            }
+            let mut refused = tx.prepare_cached(
+                "UPDATE passes SET state = 'failed', last_error = ?2,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for (source_ref, text) in failed {
+                refused.execute(params![source_ref, text])?;
             }
         }
         tx.commit()?;
@@ -215,6 +244,31 @@ impl Checkpoint {
              WHERE source_ref = ?1",
             params![source_ref, state.as_str(), error],
         )?;
+        Ok(())
+    }
+
+    /// Set the state and the last error of many rows, as [`Checkpoint::set_state`] does for
+    /// each (source ref, state, error), in one transaction (one sync to disk for them all).
+    pub fn set_states(
+        &self,
+        updates: &[(String, State, Option<String>)],
+    ) -> Result<(), CheckpointError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE passes SET state = ?2, last_error = ?3,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE source_ref = ?1",
+            )?;
+            for (source_ref, state, error) in updates {
+                update.execute(params![source_ref, state.as_str(), error])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

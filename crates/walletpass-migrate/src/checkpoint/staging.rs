@@ -44,6 +44,14 @@ DELETE FROM misfits;
 DELETE FROM listed;
 ";
 
+/// A staged pass (`i`) with a caller-chosen serial that no listed target pass carries.
+pub(crate) const UNLISTED: &str =
+    "i.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.listed l WHERE l.key = i.serial)";
+
+/// The filter of [`Checkpoint::staged_batch`] for the staged passes that [`UNLISTED`] leaves
+/// out.
+pub(crate) const LISTED: &str = "AND NOT (i.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.listed l WHERE l.key = i.serial))";
+
 /// The columns of a joined `passes` + `items` row, in the order [`joined`] reads them.
 const JOINED: &str = "p.source_ref, p.source_link, p.target_ref, p.target_link, p.identity, p.state, p.content_hash, p.attempts, p.last_error, p.adopted, \
      p.seq, i.source_pass, i.source_link, i.identity, i.serial, i.expected, i.content_hash, i.skipped";
@@ -452,6 +460,35 @@ impl Checkpoint {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// For every staged pass in `states` with a caller-chosen serial that no listed target
+    /// pass carries (as [`Checkpoint::listed_by_key`] would find none): set its row back to
+    /// `pending` without an error (only where it is not so already) and mark it absent, in one
+    /// transaction. Returns how many passes that was. [`UNLISTED`] leaves them out of a later
+    /// batched walk, [`LISTED`] keeps only the others.
+    pub(crate) fn mark_unlisted_absent(&self, states: &[State]) -> Result<usize, CheckpointError> {
+        let states = state_list(states);
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            &format!(
+                "UPDATE passes SET state = 'pending', last_error = NULL,
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE state IN ({states}) AND (state != 'pending' OR last_error IS NOT NULL)
+                     AND source_ref IN (SELECT i.source_ref FROM temp.items i WHERE {UNLISTED})"
+            ),
+            [],
+        )?;
+        let n = tx.execute(
+            &format!(
+                "UPDATE temp.items AS i SET absent = 1 WHERE {UNLISTED}
+                     AND source_ref IN (SELECT source_ref FROM passes WHERE state IN ({states}))"
+            ),
+            [],
+        )?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// The first listed target pass with `key` (claimed or not), as JSON.

@@ -1,8 +1,8 @@
 //! Create phase: per call or in batch jobs, each intent recorded (`creating`) before its request
 //! is sent.
 
-use futures::TryStreamExt;
-use walletpass_core::{ErrorKind, NewPass, WalletProvider};
+use futures::{StreamExt, TryStreamExt};
+use walletpass_core::{Error, ErrorKind, NewPass, Operation, Pass, WalletProvider};
 
 use super::run::ABSENT;
 use super::{Created, Item, MigrateError, Run, Strategy, ambiguous, describe, link_of};
@@ -23,18 +23,21 @@ impl Run<'_> {
         let concurrency = m.options.concurrency.max(1);
         let items = self.staged_rows(PENDING, ABSENT).map_ok(|(_, item)| item);
         if batch {
-            items
-                .try_chunks(m.options.batch_size.max(1))
-                .map_err(|e| e.1)
-                .try_for_each_concurrent(concurrency, |chunk| async move {
-                    if m.stop.is_stopped() {
-                        return Ok(());
-                    }
-                    let chunk: Vec<&Item> = chunk.iter().collect();
-                    self.create_batch(&chunk).await?;
-                    Ok(())
-                })
-                .await?;
+            // Jobs go out a wave at a time: every row of a wave (up to `concurrency` jobs) is
+            // recorded `creating` in one transaction before any of its jobs is submitted, the
+            // jobs run at once, and the wave's outcomes are recorded in one transaction when
+            // they are all in: two syncs to disk per wave rather than two per job. A row whose
+            // outcome is lost with a killed process stays `creating` and is looked up before
+            // any new attempt, as ever.
+            let size = m.options.batch_size.max(1);
+            let mut waves = std::pin::pin!(items.try_chunks(size * concurrency).map_err(|e| e.1));
+            while let Some(wave) = waves.try_next().await? {
+                if m.stop.is_stopped() {
+                    break;
+                }
+                let refs: Vec<&Item> = wave.iter().collect();
+                self.create_wave(&refs, size, concurrency).await?;
+            }
         } else {
             items
                 .try_for_each_concurrent(concurrency, |item| async move {
@@ -129,23 +132,47 @@ impl Run<'_> {
         }
     }
 
-    /// One batch job. Every row of the chunk is `creating` before the job is submitted; rows
+    /// One wave of batch jobs of `size` passes each, all submitted at once (see
+    /// [`Run::create_all`]): every row is `creating` before the first job is submitted; rows
     /// whose result is not a clear success or refusal stay `creating` for the reconcile step.
-    pub(super) async fn create_batch(&self, chunk: &[&Item]) -> Result<(), CheckpointError> {
+    async fn create_wave(
+        &self,
+        wave: &[&Item],
+        size: usize,
+        concurrency: usize,
+    ) -> Result<(), CheckpointError> {
+        let refs: Vec<&str> = wave.iter().map(|i| i.source_ref.as_str()).collect();
+        self.cp.mark_creating_all(&refs)?;
+        self.sent(wave)?;
+        let jobs: Vec<JobOutcome> = futures::stream::iter(wave.chunks(size))
+            .map(|chunk| self.run_job(chunk))
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let mut outcomes = Outcomes::default();
+        for job in &jobs {
+            self.outcomes_of(job, &mut outcomes);
+        }
+        self.cp
+            .record_outcomes(&outcomes.created, &outcomes.errors, &outcomes.failed)
+    }
+
+    /// Submit one job and follow it to its end, pacing and pausing on rate limits; nothing is
+    /// recorded here.
+    async fn run_job<'i>(&self, chunk: &'i [&'i Item]) -> JobOutcome<'i> {
         let m = self.m;
         let Some(batch) = m.target.batch() else {
-            return Ok(());
+            return (
+                chunk,
+                Err(Error::unsupported(m.target.name(), Operation::Create)),
+            );
         };
-        let refs: Vec<&str> = chunk.iter().map(|i| i.source_ref.as_str()).collect();
-        self.cp.mark_creating_all(&refs)?;
-        self.sent(chunk)?;
         let passes: Vec<NewPass> = chunk.iter().map(|i| self.new_pass(i)).collect();
         let max = m.options.max_attempts.max(1);
         let mut limited = 0;
-        let results = loop {
+        loop {
             self.target_pace.acquire().await;
             match batch.create_many(passes.clone()).await {
-                Ok(results) => break results,
                 Err(e)
                     if e.kind() == ErrorKind::RateLimited
                         && !e.is_exhausted()
@@ -155,62 +182,75 @@ impl Run<'_> {
                     self.target_pace
                         .pause(e.retry_after().unwrap_or_else(|| self.backoff(limited)));
                 }
-                Err(e) => {
-                    let text = describe(&e);
-                    for item in chunk {
-                        if ambiguous(e.kind()) {
-                            self.cp.set_error(&item.source_ref, &text)?;
-                        } else {
-                            self.cp
-                                .set_state(&item.source_ref, State::Failed, Some(&text))?;
-                        }
-                        m.progress.item(false);
+                other => return (chunk, other),
+            }
+        }
+    }
+
+    /// What one job's answer means for each of its rows.
+    fn outcomes_of(&self, (chunk, answer): &JobOutcome<'_>, out: &mut Outcomes) {
+        let m = self.m;
+        let results = match answer {
+            Ok(results) => results,
+            Err(e) => {
+                let text = describe(e);
+                for item in *chunk {
+                    if ambiguous(e.kind()) {
+                        out.errors.push((item.source_ref.clone(), text.clone()));
+                    } else {
+                        out.failed.push((item.source_ref.clone(), text.clone()));
                     }
-                    return Ok(());
+                    m.progress.item(false);
                 }
+                return;
             }
         };
-        // Every success of the job in one transaction (one sync to disk for the job).
-        let created: Vec<(String, String, Option<String>)> = chunk
-            .iter()
-            .zip(&results)
-            .filter_map(|(item, r)| {
-                r.as_ref().ok().map(|pass| {
-                    (
-                        item.source_ref.clone(),
-                        pass.pass_ref.to_string(),
-                        link_of(pass),
-                    )
-                })
-            })
-            .collect();
-        self.cp.mark_created_all(&created)?;
         for (i, item) in chunk.iter().enumerate() {
+            let source_ref = item.source_ref.clone();
             match results.get(i) {
-                Some(Ok(_)) => m.progress.item(true),
+                Some(Ok(pass)) => {
+                    out.created
+                        .push((source_ref, pass.pass_ref.to_string(), link_of(pass)));
+                    m.progress.item(true);
+                }
                 Some(Err(e))
                     if ambiguous(e.kind())
                         || e.kind() == ErrorKind::RateLimited
                         || (self.strategy == Strategy::CallerSerial
                             && e.kind() == ErrorKind::Conflict) =>
                 {
-                    self.cp.set_error(&item.source_ref, &describe(e))?;
+                    out.errors.push((source_ref, describe(e)));
                     m.progress.item(false);
                 }
                 Some(Err(e)) => {
-                    self.cp
-                        .set_state(&item.source_ref, State::Failed, Some(&describe(e)))?;
+                    out.failed.push((source_ref, describe(e)));
                     m.progress.item(false);
                 }
                 None => {
-                    self.cp.set_error(
-                        &item.source_ref,
-                        "the batch job returned fewer results than passes",
-                    )?;
+                    out.errors.push((
+                        source_ref,
+                        "the batch job returned fewer results than passes".into(),
+                    ));
                     m.progress.item(false);
                 }
             }
         }
-        Ok(())
     }
+}
+
+/// One job of a wave: its rows and the target's answer.
+type JobOutcome<'i> = (
+    &'i [&'i Item],
+    Result<Vec<walletpass_core::Result<Pass>>, Error>,
+);
+
+/// What a wave's answers mean for its rows, recorded in one transaction.
+#[derive(Default)]
+struct Outcomes {
+    /// (source ref, target ref, target link) of every pass created.
+    created: Vec<(String, String, Option<String>)>,
+    /// (source ref, error) of every row whose outcome is unknown: it stays `creating`.
+    errors: Vec<(String, String)>,
+    /// (source ref, error) of every row the target refused: `failed`.
+    failed: Vec<(String, String)>,
 }

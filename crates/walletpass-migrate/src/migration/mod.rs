@@ -156,8 +156,6 @@ struct Item {
     expected: PassContent,
     /// The caller-chosen serial on the target ([`Strategy::CallerSerial`]).
     serial: Option<PassId>,
-    /// Already on the target when this run began (recorded in the checkpoint).
-    skipped: bool,
 }
 
 impl Item {
@@ -188,7 +186,6 @@ impl Item {
             identity: s.identity,
             expected: decode(&s.expected)?,
             serial,
-            skipped: s.skipped,
         })
     }
 }

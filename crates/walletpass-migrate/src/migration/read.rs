@@ -225,7 +225,6 @@ impl Run<'_> {
                 identity,
                 expected,
                 serial,
-                skipped: false,
             })))
         }
     }

@@ -13,7 +13,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use walletpass_core::{Error, ErrorKind, FieldValue, ListQuery, Pass, PassRef, WalletProvider};
 
 use super::{Item, MigrateError, Run, Strategy, decode, describe, encode, link_of};
-use crate::checkpoint::{CheckpointError, Listed, Row, State};
+use crate::checkpoint::{CheckpointError, LISTED, Listed, Row, State};
 use crate::compare::differences;
 use crate::progress::Phase;
 
@@ -257,11 +257,19 @@ impl Run<'_> {
         let listing = caps.list
             && !(caps.list_requires_template && m.target_template.is_none())
             && open * m.options.page_size.max(1) as usize >= recorded;
-        if listing {
+        // With a listing, the rows whose serial it does not hold are found absent in one
+        // statement (a first run: every row), and only the others are walked one by one.
+        let filter = if listing {
             self.list_target(KeyBy::Serial, false).await?;
-        }
+            for _ in 0..self.cp.mark_unlisted_absent(OPEN)? {
+                m.progress.item(true);
+            }
+            LISTED
+        } else {
+            ""
+        };
         let results = self
-            .staged_rows(OPEN, "")
+            .staged_rows(OPEN, filter)
             .try_filter_map(|(row, item)| async move {
                 Ok(item.serial.clone().map(|serial| (row, item, serial)))
             })

@@ -205,10 +205,26 @@ impl Run<'_> {
         mismatches: &BTreeMap<String, Vec<String>>,
     ) -> Result<(), MigrateError> {
         let dry_run = self.m.options.dry_run;
-        let mut rows = std::pin::pin!(self.staged_rows(ALL_STATES, ""));
-        while let Some((row, item)) = rows.try_next().await? {
+        // The rows are walked a batch at a time without decoding their staged passes: only
+        // whether each was skipped is needed here.
+        let mut after = 0;
+        let mut batch = Vec::new();
+        loop {
+            let Some((row, skipped)) = batch.pop() else {
+                let next = self.cp.staged_batch(ALL_STATES, "", after, self.batch())?;
+                let Some((last, _, _)) = next.last() else {
+                    break;
+                };
+                after = *last;
+                batch = next
+                    .into_iter()
+                    .rev()
+                    .map(|(_, row, staged)| (row, staged.skipped))
+                    .collect();
+                continue;
+            };
             match row.state {
-                s if s.is_on_target() && item.skipped => {}
+                s if s.is_on_target() && skipped => {}
                 s if s.is_on_target() && row.adopted => summary.adopted += 1,
                 s if s.is_on_target() => summary.migrated += 1,
                 _ if dry_run => summary.would_create += 1,

@@ -73,24 +73,29 @@ impl Run<'_> {
                 mismatches.insert(source_ref, diffs);
             }
         };
+        // The outcomes are recorded a batch at a time, each batch in one transaction: no
+        // request waits on them (retiring starts once every outcome is written), and a run
+        // stopped midway verifies the unrecorded ones again.
+        let mut outcomes = Vec::with_capacity(self.batch());
         while let Some((source_ref, result)) = results.try_next().await? {
             match result {
-                Ok(diffs) if diffs.is_empty() => {
-                    self.cp.set_state(&source_ref, State::Verified, None)?
-                }
+                Ok(diffs) if diffs.is_empty() => outcomes.push((source_ref, State::Verified, None)),
                 Ok(diffs) => {
-                    self.cp
-                        .set_state(&source_ref, State::Mismatch, Some(&diffs.join("; ")))?;
+                    outcomes.push((source_ref.clone(), State::Mismatch, Some(diffs.join("; "))));
                     keep(source_ref, diffs);
                 }
                 Err(e) => {
                     let text = format!("verify: {e}");
-                    self.cp
-                        .set_state(&source_ref, State::Mismatch, Some(&text))?;
+                    outcomes.push((source_ref.clone(), State::Mismatch, Some(text.clone())));
                     keep(source_ref, vec![text]);
                 }
             }
+            if outcomes.len() >= self.batch() {
+                self.cp.set_states(&outcomes)?;
+                outcomes.clear();
+            }
         }
+        self.cp.set_states(&outcomes)?;
         m.progress.finish();
         Ok(mismatches)
     }
