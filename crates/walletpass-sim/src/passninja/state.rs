@@ -259,8 +259,9 @@ pub struct Store {
     /// [`Store::push_pass`] and delete them with [`Store::mark_deleted`], which keep the indexes
     /// below in step.
     pub(crate) passes: Vec<Pass>,
-    /// (template, serial) -> position in `passes`.
-    pub(crate) by_key: HashMap<(String, String), usize>,
+    /// template -> serial -> position in `passes` (nested, so a lookup borrows both keys
+    /// instead of allocating a pair).
+    pub(crate) by_key: HashMap<String, HashMap<String, usize>>,
     /// Every serial ever issued (deleted passes' too), so a new one never repeats an old one.
     pub(crate) serials: HashSet<String>,
     /// Template -> positions of its live passes, ascending: a list page is a slice of it.
@@ -300,7 +301,8 @@ impl Store {
         deleted_ok: bool,
     ) -> Result<usize, ApiError> {
         self.by_key
-            .get(&(template.to_owned(), serial.to_owned()))
+            .get(template)
+            .and_then(|serials| serials.get(serial))
             .copied()
             .filter(|i| deleted_ok || self.passes.get(*i).is_some_and(|p| !p.deleted))
             .ok_or_else(|| ApiError::PassNotFound(serial.into()))
@@ -345,7 +347,9 @@ impl Store {
 
     fn index(&mut self, index: usize, pass: &Pass) {
         self.by_key
-            .insert((pass.template.clone(), pass.serial.clone()), index);
+            .entry(pass.template.clone())
+            .or_default()
+            .insert(pass.serial.clone(), index);
         self.serials.insert(pass.serial.clone());
         if !pass.deleted {
             self.live

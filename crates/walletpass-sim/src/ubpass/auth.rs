@@ -14,13 +14,14 @@ use super::seed::USERS;
 use super::state::SimState;
 use crate::harness::Deviation;
 
-/// The authenticated caller and the workspace the request acts in.
-#[derive(Clone, Debug)]
+/// The authenticated caller and the workspace the request acts in: both are the seeded
+/// users' own `&'static` ids, so authenticating allocates nothing.
+#[derive(Clone, Copy, Debug)]
 pub struct Caller {
     /// The user id (`createdBy` / `updatedBy`).
-    pub user_id: String,
+    pub user_id: &'static str,
     /// The workspace the request acts in.
-    pub workspace_id: String,
+    pub workspace_id: &'static str,
 }
 
 /// A user the simulator knows: credentials and assigned workspaces, the first being the default.
@@ -85,8 +86,8 @@ impl FromRequestParts<Arc<SimState>> for Caller {
             },
         };
         Ok(Caller {
-            user_id: user.id.to_owned(),
-            workspace_id: workspace_id.to_owned(),
+            user_id: user.id,
+            workspace_id,
         })
     }
 }

@@ -332,7 +332,7 @@ fn insert(
 ) -> Answer {
     let mut store = state.lock();
     let seq = store.next_seq();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     if ws.name_taken(&valid.name, None) {
         return Err(duplicate_name());
     }
@@ -346,8 +346,8 @@ fn insert(
         id: id.clone(),
         created: now,
         updated: now,
-        created_by: caller.user_id.clone(),
-        updated_by: caller.user_id.clone(),
+        created_by: caller.user_id.to_owned(),
+        updated_by: caller.user_id.to_owned(),
         pass_name: valid.name,
         metadata: valid.metadata,
         uploads: valid.uploads.unwrap_or_default(),
@@ -359,13 +359,13 @@ fn insert(
         counts: InstallCounts::default(),
         deleted: false,
     });
-    let ws = &store.workspaces[&caller.workspace_id];
+    let ws = &store.workspaces[caller.workspace_id];
     let pass = ws
         .pass(&id, false)
         .ok_or_else(|| ApiError::not_found(&id))?;
     let body = render(
         state,
-        &caller.workspace_id,
+        caller.workspace_id,
         ws,
         pass,
         Render::default(),
@@ -423,7 +423,7 @@ pub async fn get(
     let include_deleted = state.deviates(Deviation::DeletedAnswers200);
     let found = store
         .workspaces
-        .get(&caller.workspace_id)
+        .get(caller.workspace_id)
         .and_then(|ws| Some((ws, ws.pass(&id, include_deleted)?)));
     let (ws, pass) = found.ok_or_else(|| ApiError::not_found(&id))?;
     let opts = Render {
@@ -431,7 +431,7 @@ pub async fn get(
         ..Render::default()
     };
     // Asset URLs (the only use of the host) are answered by the list alone.
-    let body = render(&state, &caller.workspace_id, ws, pass, opts, "");
+    let body = render(&state, caller.workspace_id, ws, pass, opts, "");
     answer(StatusCode::OK, &[body])
 }
 
@@ -461,7 +461,7 @@ pub async fn list(
     };
     let host = host(&headers);
     let mut store = state.lock();
-    let ws = &*store.workspace(&caller.workspace_id);
+    let ws = &*store.workspace(caller.workspace_id);
     let finds_nothing = state.deviates(Deviation::SearchFindsNothing) && search.is_some();
     let matches = |p: &StoredPass| {
         !p.deleted
@@ -480,7 +480,7 @@ pub async fn list(
         cursor,
         limit,
         boundary(&state),
-        |p| render(&state, &caller.workspace_id, ws, p, opts, &host),
+        |p| render(&state, caller.workspace_id, ws, p, opts, &host),
     );
     answer(StatusCode::OK, &page)
 }
@@ -510,7 +510,7 @@ pub async fn update(
     let valid = validate(parse_body(&body)?)?;
     let host = host(&headers);
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     if ws.pass(&id, false).is_none() {
         return Err(ApiError::not_found(&id));
     }
@@ -543,14 +543,14 @@ pub async fn update(
         updated.account = valid.account;
     }
     updated.updated = OffsetDateTime::now_utc();
-    updated.updated_by = caller.user_id.clone();
+    updated.updated_by = caller.user_id.to_owned();
     if !ignore {
         *pass = updated.clone();
     }
-    let ws = &store.workspaces[&caller.workspace_id];
+    let ws = &store.workspaces[caller.workspace_id];
     let body = render(
         &state,
-        &caller.workspace_id,
+        caller.workspace_id,
         ws,
         &updated,
         Render::default(),
@@ -581,7 +581,7 @@ pub async fn delete(
     check_id("id", &id)?;
     let keep_readable = state.deviates(Deviation::DeletedAnswers200);
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     if !ws.remove_pass(&id, keep_readable) {
         return Err(ApiError::not_found(&id));
     }

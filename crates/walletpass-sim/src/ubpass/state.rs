@@ -281,13 +281,42 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The vendor's timestamp format: ISO 8601 with milliseconds and `Z`.
+/// The vendor's timestamp format: ISO 8601 with milliseconds and `Z`
+/// (`2025-09-24T03:57:23.123Z`). Written digit by digit: every pass answer carries two of
+/// these, and the general formatter costs more than the rest of the answer's fields together.
+/// Years outside 0..=9999 go through [`time`]'s formatter.
 pub fn iso(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        ))
-        .unwrap_or_default()
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u16::try_from(at.year()) else {
+        return iso_by_time(at);
+    };
+    if year > 9999 {
+        return iso_by_time(at);
+    }
+    let mut out = String::with_capacity(24);
+    // Each part zero-padded to its width, then the character that follows it.
+    let mut part = |n: u16, width: u32, then: char| {
+        for place in (0..width).rev() {
+            let digit = (n / 10u16.pow(place)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(then);
+    };
+    part(year, 4, '-');
+    part(u8::from(at.month()).into(), 2, '-');
+    part(at.day().into(), 2, 'T');
+    part(at.hour().into(), 2, ':');
+    part(at.minute().into(), 2, ':');
+    part(at.second().into(), 2, '.');
+    part(at.millisecond(), 3, 'Z');
+    out
+}
+
+fn iso_by_time(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    ))
+    .unwrap_or_default()
 }
 
 /// Parse an RFC 3339 timestamp.
@@ -304,5 +333,22 @@ mod tests {
         let at = time::macros::datetime!(2025-09-04 21:09:36.027 UTC);
         assert_eq!(iso(at), "2025-09-04T21:09:36.027Z");
         assert_eq!(parse_time("2025-09-04T21:09:36.027Z"), Some(at));
+    }
+
+    #[test]
+    fn timestamps_written_by_hand_match_the_general_formatter() {
+        use time::macros::{datetime, offset};
+        let mut at = datetime!(0001-01-01 00:00:00.000999 UTC);
+        let step = time::Duration::new(86_399 * 397 + 7, 123_456_789);
+        for _ in 0..2_000 {
+            assert_eq!(iso(at), iso_by_time(at));
+            at += step;
+        }
+        let shifted = datetime!(2025-12-31 23:30:59.9999 UTC).to_offset(offset!(-5));
+        assert_eq!(iso(shifted), "2025-12-31T23:30:59.999Z");
+        assert_eq!(
+            iso(datetime!(9999-12-31 23:59:59.999 UTC)),
+            "9999-12-31T23:59:59.999Z"
+        );
     }
 }

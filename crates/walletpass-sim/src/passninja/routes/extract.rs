@@ -3,6 +3,7 @@
 //! positive integer query parameters.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query};
@@ -68,6 +69,19 @@ pub(super) fn auth(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiEr
         .lock()
         .authenticate(account, key, lax)
         .ok_or(ApiError::Unauthorized)
+}
+
+/// The calling account as an extractor: [`auth`] on the request's own headers, which are
+/// borrowed where a `HeaderMap` argument would copy them. Put it after the path extractors so
+/// a path that cannot be read still answers 400 before credentials are looked at.
+pub(super) struct Caller(pub(super) String);
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        auth(shared, &parts.headers).map(Caller)
+    }
 }
 
 /// A JSON object body; `invalid` builds the error for anything else.

@@ -13,15 +13,18 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::extract::{Answer, Params, Path, Query_, auth, object_body, positive};
+use super::extract::{Answer, Caller, Params, Path, Query_, auth, object_body, positive};
 use crate::harness::Deviation;
 use crate::passninja::Shared;
 use crate::passninja::errors::ApiError;
 use crate::passninja::state::{Pass, Recipient, Template, check_values, normalise, rfc3339};
 use crate::passninja::webhooks::emit;
 
+/// Where a pass's landing page lives, before its serial.
+const LANDING: &str = "https://i.installpass.es/p/";
+
 fn landing(serial: &str) -> Value {
-    json!({ "landing": format!("https://i.installpass.es/p/{serial}") })
+    json!({ "landing": format!("{LANDING}{serial}") })
 }
 
 /// `{id, passTemplate, serialNumber, urls}`: the create/patch/put answer.
@@ -258,20 +261,19 @@ impl Serialize for Urls<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(
-            "landing",
-            &format_args!("https://i.installpass.es/p/{}", self.0),
-        )?;
+        let mut url = String::with_capacity(LANDING.len() + self.0.len());
+        url.push_str(LANDING);
+        url.push_str(self.0);
+        map.serialize_entry("landing", &url)?;
         map.end()
     }
 }
 
 pub(super) async fn get_pass(
     State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
     Path((template, serial)): Path<(String, String)>,
+    Caller(account): Caller,
 ) -> Answer {
-    let account = auth(&s, &headers)?;
     let store = s.lock();
     store.template(&account, &template)?;
     let deleted_ok = s.config.deviates(Deviation::DeletedAnswers200);
