@@ -16,8 +16,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use request_log::{LoggedRequest, RequestLog};
+pub(crate) use serve::serve_app;
 pub use serve::{RunningSim, VendorResponses, serve};
-pub(crate) use serve::{serve_app, without_body_limit};
 
 /// How many requests the log keeps by default: enough for any test's assertions, small enough
 /// (a few MiB with bodies) that a simulator under load for days keeps a flat memory.

@@ -223,8 +223,19 @@ where
                 (h.responses.server_error)()
             }
             fault => {
-                let body = read.map_or(body, Body::from);
-                let response = match app.call(Request::from_parts(parts, body)).await {
+                let request = match read {
+                    // The harness bounds bodies (and answers 413 in the vendor's shape), so the
+                    // framework's smaller default limit must not cut in first. Set on the
+                    // request rather than as a layer on every route; a request without a body
+                    // has nothing to limit.
+                    Some(read) => {
+                        let mut request = Request::from_parts(parts, Body::from(read));
+                        axum::extract::DefaultBodyLimit::disable().apply(&mut request);
+                        request
+                    }
+                    None => Request::from_parts(parts, body),
+                };
+                let response = match app.call(request).await {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
@@ -298,18 +309,11 @@ pub async fn serve(
     config: &SimConfig,
     responses: VendorResponses,
 ) -> io::Result<RunningSim> {
-    serve_app(without_body_limit(router), prefix, config, responses).await
-}
-
-/// The harness bounds bodies (and answers 413 in the vendor's shape), so the framework's
-/// smaller default limit must not cut in first: every router served, directly or behind a
-/// dispatching service, goes through this.
-pub(crate) fn without_body_limit(router: Router) -> Router {
-    router.layer(axum::extract::DefaultBodyLimit::disable())
+    serve_app(router, prefix, config, responses).await
 }
 
 /// [`serve`] for an application that is not a single router (one that dispatches to routers
-/// itself, each passed through [`without_body_limit`]).
+/// itself).
 pub(crate) async fn serve_app<A>(
     app: A,
     prefix: &str,

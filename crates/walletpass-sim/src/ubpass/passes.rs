@@ -194,14 +194,19 @@ struct PassInfo<'a> {
 /// A JSON answer serialized once into a buffer sized for a typical pass, so it is not regrown
 /// along the way (axum's `Json` starts at 128 bytes).
 fn answer(status: StatusCode, body: &impl Serialize) -> Answer {
+    Ok(json_answer(status, Bytes::from(to_json(body)?)))
+}
+
+/// `body` serialized.
+fn to_json(body: &impl Serialize) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::with_capacity(2048);
     serde_json::to_writer(&mut bytes, body).map_err(|_| ApiError::internal())?;
-    Ok((
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        Bytes::from(bytes),
-    )
-        .into_response())
+    Ok(bytes)
+}
+
+/// A JSON answer of already serialized bytes.
+fn json_answer(status: StatusCode, bytes: Bytes) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
 /// Render a stored pass as `WalletPassInfo`.
@@ -418,21 +423,42 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Answer {
     check_id("id", &id)?;
-    let store = state.lock();
+    let mut store = state.lock();
     // A workspace with nothing in it yet holds no pass either.
     let include_deleted = state.deviates(Deviation::DeletedAnswers200);
     let found = store
         .workspaces
-        .get(caller.workspace_id)
-        .and_then(|ws| Some((ws, ws.pass(&id, include_deleted)?)));
-    let (ws, pass) = found.ok_or_else(|| ApiError::not_found(&id))?;
+        .get_mut(caller.workspace_id)
+        .and_then(|ws| Some((ws.pass(&id, include_deleted)?.seq, ws)));
+    let (seq, ws) = found.ok_or_else(|| ApiError::not_found(&id))?;
+    if let Some(kept) = ws.cached_answer(seq) {
+        return Ok(json_answer(StatusCode::OK, kept));
+    }
+    let pass = ws
+        .pass(&id, include_deleted)
+        .ok_or_else(|| ApiError::not_found(&id))?;
     let opts = Render {
         read: true,
         ..Render::default()
     };
     // Asset URLs (the only use of the host) are answered by the list alone.
     let body = render(&state, caller.workspace_id, ws, pass, opts, "");
-    answer(StatusCode::OK, &[body])
+    let bytes = Bytes::from(to_json(&[body])?);
+    // The answer is kept for the next read unless it can change on its own: an asynchronously
+    // created pass reads as `Draft` only until its time comes, and the read deviations are
+    // left to render each time.
+    let settled = pass.ready_at.is_none_or(|at| Instant::now() >= at);
+    let corrupts = [
+        Deviation::DropFieldOnRead,
+        Deviation::LoseBarcode,
+        Deviation::ChangeLabel,
+    ]
+    .iter()
+    .any(|d| state.deviates(*d));
+    if settled && !corrupts {
+        ws.keep_answer(seq, bytes.clone());
+    }
+    Ok(json_answer(StatusCode::OK, bytes))
 }
 
 /// `GET /wallet-pass` → 200 `{items, cursor, hasMore}`.

@@ -144,6 +144,9 @@ pub struct StoredLocation {
     pub pass_id: String,
 }
 
+/// How many rendered read answers a workspace keeps (about 1 KiB each).
+const ANSWER_CACHE: usize = 4096;
+
 /// One workspace and everything in it.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
@@ -154,6 +157,10 @@ pub struct Workspace {
     pub passes: Vec<StoredPass>,
     /// Pass id -> its `seq`, to find a pass by binary search instead of a scan.
     by_id: HashMap<String, u64>,
+    /// Rendered `GET /wallet-pass/{id}` answers by pass `seq`: a pass's entry is dropped
+    /// whenever the pass is borrowed mutably or removed, and the whole map when it reaches
+    /// [`ANSWER_CACHE`] entries, so it never outgrows a few MiB.
+    answers: HashMap<u64, Bytes>,
     /// Notifications in insertion order.
     pub notifications: Vec<StoredNotification>,
     /// Locations in insertion order.
@@ -174,16 +181,32 @@ impl Workspace {
             .filter(|p| include_deleted || !p.deleted)
     }
 
-    /// A live pass by id, mutably.
+    /// A live pass by id, mutably (its cached answer is dropped: the caller may change it).
     pub fn pass_mut(&mut self, id: &str) -> Option<&mut StoredPass> {
         let at = self.position(id)?;
-        self.passes.get_mut(at).filter(|p| !p.deleted)
+        let pass = self.passes.get_mut(at).filter(|p| !p.deleted)?;
+        self.answers.remove(&pass.seq);
+        Some(pass)
     }
 
     /// Add a pass; its `seq` must be above every stored one (as [`Store::next_seq`] hands out).
     pub fn push_pass(&mut self, pass: StoredPass) {
         self.by_id.insert(pass.id.clone(), pass.seq);
+        self.answers.remove(&pass.seq);
         self.passes.push(pass);
+    }
+
+    /// The rendered read answer of the pass with `seq`, if one is kept.
+    pub(crate) fn cached_answer(&self, seq: u64) -> Option<Bytes> {
+        self.answers.get(&seq).cloned()
+    }
+
+    /// Keep the rendered read answer of the pass with `seq`.
+    pub(crate) fn keep_answer(&mut self, seq: u64, answer: Bytes) {
+        if self.answers.len() >= ANSWER_CACHE {
+            self.answers.clear();
+        }
+        self.answers.insert(seq, answer);
     }
 
     /// Delete a live pass: kept as a tombstone that still answers reads when `keep_readable`,
@@ -192,6 +215,7 @@ impl Workspace {
         let Some(at) = self.position(id).filter(|at| !self.passes[*at].deleted) else {
             return false;
         };
+        self.answers.remove(&self.passes[at].seq);
         if keep_readable {
             self.passes[at].deleted = true;
         } else {
