@@ -2,6 +2,7 @@
 //! must show on the read that follows it, and an answer that changes by itself with time (a
 //! queued ubpass pass turning `Published`, a Passinstance pass expiring) must never be served
 //! stale.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::time::Duration;
 

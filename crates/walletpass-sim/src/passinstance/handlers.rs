@@ -12,7 +12,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
@@ -143,6 +143,10 @@ enum Access {
     ReadOnly,
 }
 
+/// The API key header, as a name made once (looking a header up by a `&str` parses the name on
+/// every request).
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
 fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -152,7 +156,7 @@ fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
     let key = headers
-        .get("x-api-key")
+        .get(&X_API_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     if bearer == Some(DEMO_TOKEN) || key == Some(DEMO_API_KEY) {
