@@ -94,41 +94,51 @@ async fn passinstance_reads_show_every_change() {
     let req = |method: Method, path: &str| {
         with(http.request(method, format!("{base}{path}")), &credentials)
     };
-    let soon = time::OffsetDateTime::now_utc() + Duration::from_millis(1500);
-    let soon = soon
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let body = |tier: &str| {
+    let body = |serial: &str, tier: &str| {
         json!({
             "templateId": passinstance::CONFORMANCE_TEMPLATE_ID,
-            "serialNumber": "S-1",
+            "serialNumber": serial,
             "fields": {"member": {"value": "M-1"}, "tier": {"value": tier}},
-            "expirationDate": soon,
         })
     };
-    let (status, created) = call(req(Method::POST, "/passes").json(&body("Gold"))).await;
+    let (status, created) = call(req(Method::POST, "/passes").json(&body("S-1", "Gold"))).await;
     assert_eq!(status, 201, "{created}");
     let path = format!("/passes/{}", created["id"].as_str().unwrap());
-    let read = || async { call(req(Method::GET, &path)).await };
+    let read = |path: String| async move { call(req(Method::GET, &path)).await };
 
-    let (_, first) = read().await;
+    let (_, first) = read(path.clone()).await;
     assert_eq!(first["status"], "active");
-    assert_eq!(read().await.1, first, "a second read answers the same");
+    assert_eq!(
+        read(path.clone()).await.1,
+        first,
+        "a second read answers the same"
+    );
 
-    let (status, _) = call(req(Method::PUT, &path).json(&body("Silver"))).await;
+    let (status, _) = call(req(Method::PUT, &path).json(&body("S-1", "Silver"))).await;
     assert_eq!(status, 200);
-    let (_, replaced) = read().await;
+    let (_, replaced) = read(path.clone()).await;
     assert_eq!(replaced["fields"]["tier"]["value"], "Silver");
-
-    // The expiration date passes: the same pass now reads `expired`.
-    tokio::time::sleep(Duration::from_millis(1700)).await;
-    assert_eq!(read().await.1["status"], "expired");
 
     let (status, _) = call(req(Method::POST, &format!("{path}/void")).json(&json!({}))).await;
     assert_eq!(status, 200);
-    assert_eq!(read().await.1["status"], "voided");
+    assert_eq!(read(path.clone()).await.1["status"], "voided");
 
     let (status, _) = call(req(Method::DELETE, &path)).await;
     assert!(status < 300, "{status}");
-    assert_eq!(read().await.0, 404);
+    assert_eq!(read(path.clone()).await.0, 404);
+
+    // A pass whose expiration date passes reads `expired` afterwards.
+    let soon = time::OffsetDateTime::now_utc() + Duration::from_millis(1500);
+    let mut expiring = body("S-2", "Gold");
+    expiring["expirationDate"] = json!(
+        soon.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    let (status, created) = call(req(Method::POST, "/passes").json(&expiring)).await;
+    assert_eq!(status, 201, "{created}");
+    let path = format!("/passes/{}", created["id"].as_str().unwrap());
+    assert_eq!(read(path.clone()).await.1["status"], "active");
+    assert_eq!(read(path.clone()).await.1["status"], "active");
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    assert_eq!(read(path).await.1["status"], "expired");
 }
