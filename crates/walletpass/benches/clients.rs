@@ -9,7 +9,9 @@
 //!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes.
 //! 2. An A/A control: the hand-written client against a second copy of itself (should be 1.00).
 //! 3. Simulator CPU per `GET` (each vendor's), over a bare axum handler answering a body of the
-//!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`.
+//!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`, with the load
+//!    average at the start and an A/A control (the bare handler against a second copy of
+//!    itself, should be 1.00).
 //! 4. Simulator RSS before and after a load run (64 concurrent connections reading and
 //!    updating passes; 60 s, `BENCH_LOAD_SECS` changes it): the request log is a ring buffer, so
 //!    memory stays flat once it is full (`BENCH_LOG_ENTRIES` sets its size, default
@@ -490,6 +492,19 @@ async fn record(sim: &Sim, provider: &dyn WalletProvider, op: &Op) -> Vec<Record
     sim.recorded().await
 }
 
+/// The 1, 5 and 15 minute load averages, to print beside timings taken on a shared machine.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    )
+}
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -517,10 +532,14 @@ async fn bench() {
         clients(blocks).await;
     }
     if runs("sim") {
-        println!("\nsimulator CPU per GET vs a bare axum handler answering as many bytes");
+        println!(
+            "\nsimulator CPU per GET vs a bare axum handler answering as many bytes ({blocks} interleaved block pairs of 200; load average {})",
+            load_average()
+        );
         for vendor in VENDORS.iter().filter(|v| measures(v)) {
             simulator_cpu(vendor, blocks).await;
         }
+        bare_control(blocks).await;
     }
     if runs("load") {
         load(env_or("BENCH_LOAD_SECS", 60)).await;
@@ -640,17 +659,55 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
             body: None,
         })
         .collect();
-    let (mut spent_sim, mut spent_bare) = (Duration::ZERO, Duration::ZERO);
+    let (s, b) = server_cpu((&sim, &recorded), (&bare, &bare_recorded), &client, blocks).await;
+    println!(
+        "{:<13} GET ({size} bytes): simulator {s:.1} us  bare axum {b:.1} us  ratio {:.2}",
+        vendor.name,
+        s / b
+    );
+}
+
+/// The A/A control of the simulator part: the bare handler against a second copy of itself,
+/// measured the same way (should be 1.00).
+async fn bare_control(blocks: usize) {
+    let size = 512;
+    let (one, two) = (Sim::spawn("bare", 0, size), Sim::spawn("bare", 0, size));
+    let get = |sim: &Sim| {
+        vec![Recorded {
+            method: reqwest::Method::GET,
+            url: format!("{}/bare", sim.base),
+            headers: reqwest::header::HeaderMap::new(),
+            body: None,
+        }]
+    };
+    let (a, b) = (get(&one), get(&two));
+    let (x, y) = server_cpu((&one, &a), (&two, &b), &hand_client(), blocks).await;
+    println!(
+        "{:<13} GET ({size} bytes): bare axum {x:.1} us  bare axum {y:.1} us  ratio {:.2}",
+        "A/A control",
+        x / y
+    );
+}
+
+/// Server CPU per request of `a` and of `b` (each a server process and the requests sent to
+/// it), in interleaved blocks of 200 requests on one client.
+async fn server_cpu(
+    a: (&Sim, &[Recorded]),
+    b: (&Sim, &[Recorded]),
+    client: &reqwest::Client,
+    blocks: usize,
+) -> (f64, f64) {
+    let (mut spent_a, mut spent_b) = (Duration::ZERO, Duration::ZERO);
     let per_block = 200;
     for block in 0..blocks {
-        for which in [block % 2 == 0, block % 2 != 0] {
-            let (target, requests, spent) = if which {
-                (&sim, &recorded, &mut spent_sim)
+        for first in [block % 2 == 0, block % 2 != 0] {
+            let ((target, requests), spent) = if first {
+                (a, &mut spent_a)
             } else {
-                (&bare, &bare_recorded, &mut spent_bare)
+                (b, &mut spent_b)
             };
             let start = target.cpu();
-            let runner = Runner::Hand(&client, requests);
+            let runner = Runner::Hand(client, requests);
             for _ in 0..per_block {
                 runner.once().await;
             }
@@ -658,15 +715,10 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
         }
     }
     let n = (per_block * blocks) as f64;
-    let (s, b) = (
-        spent_sim.as_secs_f64() / n * 1e6,
-        spent_bare.as_secs_f64() / n * 1e6,
-    );
-    println!(
-        "{:<13} GET ({size} bytes): simulator {s:.1} us  bare axum {b:.1} us  ratio {:.2}",
-        vendor.name,
-        s / b
-    );
+    (
+        spent_a.as_secs_f64() / n * 1e6,
+        spent_b.as_secs_f64() / n * 1e6,
+    )
 }
 
 /// 64 concurrent connections on each simulator, all three at once, reading and updating

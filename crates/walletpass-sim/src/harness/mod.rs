@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use request_log::{LoggedRequest, RequestLog};
+pub(crate) use serve::serve_app;
 pub use serve::{RunningSim, VendorResponses, serve};
 
 /// How many requests the log keeps by default: enough for any test's assertions, small enough

@@ -146,32 +146,41 @@ impl Harness {
     }
 }
 
-/// The harness as a service around the whole router: one boxed future per request, no per-route
-/// middleware and no clone of the route per request (what `middleware::from_fn` costs).
+/// The harness as a service around the whole application (a vendor's router, or a service
+/// dispatching to its routers): one boxed future per request, no per-route middleware and no
+/// clone of the route per request (what `middleware::from_fn` costs).
 #[derive(Clone)]
-struct HarnessService {
+struct HarnessService<A> {
     harness: Arc<Harness>,
-    router: Router,
+    app: A,
 }
 
-impl Service<Request> for HarnessService {
+impl<A> Service<Request> for HarnessService<A>
+where
+    A: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    A::Future: Send,
+{
     type Response = Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // A `Router` is always ready.
+        // The applications served here (axum routers and what dispatches to them) are always
+        // ready.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
         let harness = Arc::clone(&self.harness);
-        let router = self.router.clone();
-        Box::pin(async move { Ok(handle(&harness, router, req).await) })
+        let app = self.app.clone();
+        Box::pin(async move { Ok(handle(&harness, app, req).await) })
     }
 }
 
-async fn handle(h: &Harness, mut router: Router, req: Request) -> Response {
+async fn handle<A>(h: &Harness, mut app: A, req: Request) -> Response
+where
+    A: Service<Request, Response = Response, Error = Infallible>,
+{
     if !h.config.latency.is_zero() {
         tokio::time::sleep(h.config.latency).await;
     }
@@ -214,8 +223,19 @@ async fn handle(h: &Harness, mut router: Router, req: Request) -> Response {
                 (h.responses.server_error)()
             }
             fault => {
-                let body = read.map_or(body, Body::from);
-                let response = match router.call(Request::from_parts(parts, body)).await {
+                let request = match read {
+                    // The harness bounds bodies (and answers 413 in the vendor's shape), so the
+                    // framework's smaller default limit must not cut in first. Set on the
+                    // request rather than as a layer on every route; a request without a body
+                    // has nothing to limit.
+                    Some(read) => {
+                        let mut request = Request::from_parts(parts, Body::from(read));
+                        axum::extract::DefaultBodyLimit::disable().apply(&mut request);
+                        request
+                    }
+                    None => Request::from_parts(parts, body),
+                };
+                let response = match app.call(request).await {
                     Ok(response) => response,
                     Err(never) => match never {},
                 };
@@ -289,6 +309,21 @@ pub async fn serve(
     config: &SimConfig,
     responses: VendorResponses,
 ) -> io::Result<RunningSim> {
+    serve_app(router, prefix, config, responses).await
+}
+
+/// [`serve`] for an application that is not a single router (one that dispatches to routers
+/// itself).
+pub(crate) async fn serve_app<A>(
+    app: A,
+    prefix: &str,
+    config: &SimConfig,
+    responses: VendorResponses,
+) -> io::Result<RunningSim>
+where
+    A: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    A::Future: Send,
+{
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let log = RequestLog::with_capacity(config.request_log);
@@ -302,12 +337,7 @@ pub async fn serve(
             last: Instant::now(),
         }),
     });
-    // The harness bounds bodies (and answers 413 in the vendor's shape), so the framework's
-    // smaller default limit must not cut in first.
-    let app = HarnessService {
-        harness,
-        router: router.layer(axum::extract::DefaultBodyLimit::disable()),
-    };
+    let app = HarnessService { harness, app };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let server = axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async {

@@ -3,14 +3,16 @@
 //! download links that passes and bundles answer with.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::{Ready, ready};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
@@ -26,41 +28,112 @@ use super::state::{
     BundleRecord, NotificationRecord, PassRecord, PassView, Sim, WebhookRecord, new_id, now,
     status_of,
 };
+use futures::future::Either;
+use tower_service::Service;
+
+use super::PREFIX;
 use crate::harness::Deviation;
 
 type Answer = Result<Response, ApiError>;
 
-/// The whole application: the API under `/api/v1` and the download links.
-pub fn router(sim: Arc<Sim>) -> Router {
-    let api = Router::new()
-        .route("/batch", post(create_batch))
-        .route("/batch/{id}", get(get_batch))
-        .route("/bundles", get(list_bundles).post(create_bundle))
-        .route("/passes", get(list_passes).post(create_pass))
-        .route(
-            "/passes/{id}",
-            get(get_pass).put(update_pass).delete(delete_pass),
-        )
-        .route("/passes/{id}/void", post(void_pass))
-        .route(
-            "/push-notifications",
-            get(list_notifications).post(send_notification),
-        )
-        .route("/templates", get(list_templates).post(create_template))
-        .route("/templates/{id}", get(get_template))
-        .route("/webhooks", get(list_webhooks).post(create_webhook))
-        .method_not_allowed_fallback(wrong_method)
-        .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&sim),
-            authenticate,
-        ));
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/p/{file}", get(download_pass))
-        .route("/b/{file}", get(download_bundle))
-        .fallback(unknown_route)
-        .with_state(sim)
+/// The whole application: the API under `/api/v1`, authenticated here before its router sees
+/// the request, and the unauthenticated download links. Two routers and a prefix check stand
+/// in for a nested router with an authentication layer on every route: no URI rewrite and no
+/// per-route middleware on each request, with the same answers (credentials are checked
+/// before anything else under the prefix, unknown routes included).
+#[derive(Clone)]
+pub(super) struct Gate {
+    sim: Arc<Sim>,
+    api: Router,
+    links: Router,
+}
+
+impl Gate {
+    pub(super) fn new(sim: Arc<Sim>) -> Self {
+        let api = Router::new()
+            .route(&api("/batch"), post(create_batch))
+            .route(&api("/batch/{id}"), get(get_batch))
+            .route(&api("/bundles"), get(list_bundles).post(create_bundle))
+            .route(&api("/passes"), get(list_passes).post(create_pass))
+            .route(
+                &api("/passes/{id}"),
+                get(get_pass).put(update_pass).delete(delete_pass),
+            )
+            .route(&api("/passes/{id}/void"), post(void_pass))
+            .route(
+                &api("/push-notifications"),
+                get(list_notifications).post(send_notification),
+            )
+            .route(
+                &api("/templates"),
+                get(list_templates).post(create_template),
+            )
+            .route(&api("/templates/{id}"), get(get_template))
+            .route(&api("/webhooks"), get(list_webhooks).post(create_webhook))
+            .method_not_allowed_fallback(wrong_method)
+            .fallback(unknown_route)
+            .with_state(Arc::clone(&sim));
+        let links = Router::new()
+            .route("/p/{file}", get(download_pass))
+            .route("/b/{file}", get(download_bundle))
+            .fallback(unknown_route)
+            .with_state(Arc::clone(&sim));
+        Self { sim, api, links }
+    }
+
+    /// The answer authentication gives instead of the API's, if any.
+    fn refusal(&self, req: &Request) -> Option<Response> {
+        // The origin is learned from the first request that names a host, so later requests
+        // cost no allocation here.
+        if self.sim.origin.get().is_none()
+            && let Some(host) = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+        {
+            let _ = self.sim.origin.set(format!("http://{host}"));
+        }
+        match credentials(&self.sim, req.headers()) {
+            None => Some(ApiError::unauthorized().into_response()),
+            Some(Access::ReadOnly) if !req.method().is_safe() => Some(
+                ApiError::forbidden(
+                    "This API key is read-only and may not change passes, templates or webhooks",
+                )
+                .into_response(),
+            ),
+            Some(_) => None,
+        }
+    }
+}
+
+impl Service<Request> for Gate {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, <Router as Service<Request>>::Future>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Both routers are always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let path = req.uri().path();
+        let under_api = path
+            .strip_prefix(PREFIX)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if !under_api {
+            return Either::Right(self.links.call(req));
+        }
+        match self.refusal(&req) {
+            Some(refused) => Either::Left(ready(Ok(refused))),
+            None => Either::Right(self.api.call(req)),
+        }
+    }
+}
+
+/// An API route's path: `path` under [`PREFIX`].
+fn api(path: &str) -> String {
+    format!("{PREFIX}{path}")
 }
 
 /// What the presented credentials may do.
@@ -69,6 +142,10 @@ enum Access {
     Full,
     ReadOnly,
 }
+
+/// The API key header, as a name made once (looking a header up by a `&str` parses the name on
+/// every request).
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 
 fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
     let bearer = headers
@@ -79,7 +156,7 @@ fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
     let key = headers
-        .get("x-api-key")
+        .get(&X_API_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::trim);
     if bearer == Some(DEMO_TOKEN) || key == Some(DEMO_API_KEY) {
@@ -90,27 +167,6 @@ fn credentials(sim: &Sim, headers: &HeaderMap) -> Option<Access> {
     }
     let presented = headers.contains_key(header::AUTHORIZATION) || key.is_some();
     (presented && sim.deviates(Deviation::AcceptBadCredentials)).then_some(Access::Full)
-}
-
-async fn authenticate(State(sim): State<Arc<Sim>>, req: Request, next: Next) -> Response {
-    // The origin is learned from the first request that names a host, so later requests
-    // cost no allocation here.
-    if sim.origin.get().is_none()
-        && let Some(host) = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-    {
-        let _ = sim.origin.set(format!("http://{host}"));
-    }
-    match credentials(&sim, req.headers()) {
-        None => ApiError::unauthorized().into_response(),
-        Some(Access::ReadOnly) if !req.method().is_safe() => ApiError::forbidden(
-            "This API key is read-only and may not change passes, templates or webhooks",
-        )
-        .into_response(),
-        Some(_) => next.run(req).await,
-    }
 }
 
 async fn unknown_route() -> ApiError {
@@ -320,11 +376,7 @@ fn matches_search(pass: &Value, needle: &str) -> bool {
 
 async fn get_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Answer {
     let body = sim.get_pass(&id)?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        Bytes::from(body),
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn update_pass(State(sim): State<Arc<Sim>>, Path(id): Path<String>, body: Bytes) -> Answer {

@@ -107,7 +107,7 @@ pub use webhooks::{
     signature_header,
 };
 
-use crate::harness::{RunningSim, SimConfig, VendorResponses, serve};
+use crate::harness::{RunningSim, SimConfig, VendorResponses, serve_app};
 
 /// The vendor's base path.
 pub const PREFIX: &str = "/api/v1";
@@ -209,9 +209,9 @@ pub async fn start_trusting(
     }
     let sim = Arc::new(state);
     seed::seed(&sim);
-    let router = handlers::router(Arc::clone(&sim));
-    let running = serve(
-        router,
+    let app = handlers::Gate::new(Arc::clone(&sim));
+    let running = serve_app(
+        app,
         PREFIX,
         &config,
         VendorResponses {

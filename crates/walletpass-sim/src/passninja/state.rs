@@ -250,6 +250,9 @@ impl WebhookResult {
     }
 }
 
+/// How many rendered read answers the store keeps (a few hundred bytes each).
+const ANSWER_CACHE: usize = 4096;
+
 /// Everything the simulator knows.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -259,12 +262,18 @@ pub struct Store {
     /// [`Store::push_pass`] and delete them with [`Store::mark_deleted`], which keep the indexes
     /// below in step.
     pub(crate) passes: Vec<Pass>,
-    /// (template, serial) -> position in `passes`.
-    pub(crate) by_key: HashMap<(String, String), usize>,
+    /// template -> serial -> position in `passes` (nested, so a lookup borrows both keys
+    /// instead of allocating a pair).
+    pub(crate) by_key: HashMap<String, HashMap<String, usize>>,
     /// Every serial ever issued (deleted passes' too), so a new one never repeats an old one.
     pub(crate) serials: HashSet<String>,
     /// Template -> positions of its live passes, ascending: a list page is a slice of it.
     pub(crate) live: HashMap<String, Vec<usize>>,
+    /// Rendered `GET /passes/{template}/{serial}` answers by position in `passes`. An answer
+    /// shows only the serial, the template and the values, so changing the values through
+    /// [`Store::set_values`] drops the pass's entry and [`Store::reindex`] drops them all; the
+    /// map is emptied when it reaches [`ANSWER_CACHE`] entries.
+    pub(crate) answers: HashMap<usize, bytes::Bytes>,
     pub(crate) webhooks: Vec<Webhook>,
     pub(crate) results: Vec<WebhookResult>,
     pub(crate) next_template: u64,
@@ -300,10 +309,32 @@ impl Store {
         deleted_ok: bool,
     ) -> Result<usize, ApiError> {
         self.by_key
-            .get(&(template.to_owned(), serial.to_owned()))
+            .get(template)
+            .and_then(|serials| serials.get(serial))
             .copied()
             .filter(|i| deleted_ok || self.passes.get(*i).is_some_and(|p| !p.deleted))
             .ok_or_else(|| ApiError::PassNotFound(serial.into()))
+    }
+
+    /// Replace the values of the pass at `index` (the one way they change after creation).
+    pub(crate) fn set_values(&mut self, index: usize, values: Map<String, Value>) {
+        self.answers.remove(&index);
+        if let Some(pass) = self.passes.get_mut(index) {
+            pass.values = values;
+        }
+    }
+
+    /// The rendered read answer of the pass at `index`, if one is kept.
+    pub(crate) fn cached_answer(&self, index: usize) -> Option<bytes::Bytes> {
+        self.answers.get(&index).cloned()
+    }
+
+    /// Keep the rendered read answer of the pass at `index`.
+    pub(crate) fn keep_answer(&mut self, index: usize, answer: bytes::Bytes) {
+        if self.answers.len() >= ANSWER_CACHE {
+            self.answers.clear();
+        }
+        self.answers.insert(index, answer);
     }
 
     /// Add a pass at the end of the issue order.
@@ -333,6 +364,7 @@ impl Store {
 
     /// Rebuild the indexes after `passes` was changed wholesale (seeding).
     pub(crate) fn reindex(&mut self) {
+        self.answers.clear();
         self.by_key.clear();
         self.serials.clear();
         self.live.clear();
@@ -344,8 +376,11 @@ impl Store {
     }
 
     fn index(&mut self, index: usize, pass: &Pass) {
+        self.answers.remove(&index);
         self.by_key
-            .insert((pass.template.clone(), pass.serial.clone()), index);
+            .entry(pass.template.clone())
+            .or_default()
+            .insert(pass.serial.clone(), index);
         self.serials.insert(pass.serial.clone());
         if !pass.deleted {
             self.live

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderName;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -14,13 +15,14 @@ use super::seed::USERS;
 use super::state::SimState;
 use crate::harness::Deviation;
 
-/// The authenticated caller and the workspace the request acts in.
-#[derive(Clone, Debug)]
+/// The authenticated caller and the workspace the request acts in: both are the seeded
+/// users' own `&'static` ids, so authenticating allocates nothing.
+#[derive(Clone, Copy, Debug)]
 pub struct Caller {
     /// The user id (`createdBy` / `updatedBy`).
-    pub user_id: String,
+    pub user_id: &'static str,
     /// The workspace the request acts in.
-    pub workspace_id: String,
+    pub workspace_id: &'static str,
 }
 
 /// A user the simulator knows: credentials and assigned workspaces, the first being the default.
@@ -36,7 +38,12 @@ pub struct User {
     pub workspaces: &'static [&'static str],
 }
 
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+/// The credential and workspace headers, as names made once (looking a header up by a `&str`
+/// parses the name on every request).
+const API_KEY: HeaderName = HeaderName::from_static("api-key");
+const X_WORKSPACE_ID: HeaderName = HeaderName::from_static("x-workspace-id");
+
+fn header<'a>(parts: &'a Parts, name: &HeaderName) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -47,8 +54,8 @@ impl FromRequestParts<Arc<SimState>> for Caller {
         parts: &mut Parts,
         state: &Arc<SimState>,
     ) -> Result<Self, Self::Rejection> {
-        let api_key = header(parts, "api-key").filter(|k| !k.is_empty());
-        let token = header(parts, AUTHORIZATION.as_str()).and_then(|v| {
+        let api_key = header(parts, &API_KEY).filter(|k| !k.is_empty());
+        let token = header(parts, &AUTHORIZATION).and_then(|v| {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
                 .map(str::trim)
@@ -66,7 +73,7 @@ impl FromRequestParts<Arc<SimState>> for Caller {
             // documented 401): an unknown key or token is a 401, not a 403.
             None => return Err(ApiError::unauthorized()),
         };
-        let workspace_id = match header(parts, "x-workspace-id") {
+        let workspace_id = match header(parts, &X_WORKSPACE_ID) {
             None => user.workspaces[0],
             Some(ws) if !is_valid_id(ws) => {
                 return Err(ApiError::invalid(
@@ -85,8 +92,8 @@ impl FromRequestParts<Arc<SimState>> for Caller {
             },
         };
         Ok(Caller {
-            user_id: user.id.to_owned(),
-            workspace_id: workspace_id.to_owned(),
+            user_id: user.id,
+            workspace_id,
         })
     }
 }

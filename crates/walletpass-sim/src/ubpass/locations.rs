@@ -103,7 +103,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
     let valid = validate(parse_body(&body)?)?;
     let mut store = state.lock();
     let seq = store.next_seq();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     if ws.pass(&valid.pass_id, false).is_none() {
         return Err(ApiError::not_found(&valid.pass_id));
     }
@@ -113,7 +113,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
         id: new_id(),
         created: now,
         updated: now,
-        created_by: caller.user_id.clone(),
+        created_by: caller.user_id.to_owned(),
         name: valid.name,
         enabled: valid.enabled,
         latitude: valid.latitude,
@@ -122,7 +122,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
         relevant_text: valid.relevant_text,
         pass_id: valid.pass_id,
     };
-    let body = render(&caller.workspace_id, ws, &location);
+    let body = render(caller.workspace_id, ws, &location);
     ws.locations.push(location);
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -145,7 +145,7 @@ pub async fn list(
     let mut ids = q.many("ids");
     ids.extend(q.one("id").map(str::to_owned));
     let mut store = state.lock();
-    let ws = &*store.workspace(&caller.workspace_id);
+    let ws = &*store.workspace(caller.workspace_id);
     let items = ws
         .locations
         .iter()
@@ -157,7 +157,7 @@ pub async fn list(
         .filter(|l| name.as_deref().is_none_or(|n| l.name == n))
         .filter(|l| passes.is_empty() || passes.contains(&l.pass_id))
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
-        .map(|l| (l.seq, render(&caller.workspace_id, ws, l)))
+        .map(|l| (l.seq, render(caller.workspace_id, ws, l)))
         .collect();
     Ok((
         StatusCode::OK,
@@ -173,13 +173,13 @@ pub async fn get(
 ) -> Answer {
     check_id("locationId", &id)?;
     let mut store = state.lock();
-    let ws = &*store.workspace(&caller.workspace_id);
+    let ws = &*store.workspace(caller.workspace_id);
     let l = ws
         .locations
         .iter()
         .find(|l| l.id == id)
         .ok_or_else(|| ApiError::not_found(&id))?;
-    Ok((StatusCode::OK, Json(render(&caller.workspace_id, ws, l))))
+    Ok((StatusCode::OK, Json(render(caller.workspace_id, ws, l))))
 }
 
 /// `PUT /wallet-pass-location/{locationId}` → 200 `PassLocation`, replacing it whole.
@@ -192,7 +192,7 @@ pub async fn update(
     check_id("locationId", &id)?;
     let valid = validate(parse_body(&body)?)?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     let pos = ws
         .locations
         .iter()
@@ -211,7 +211,7 @@ pub async fn update(
     l.pass_id = valid.pass_id;
     l.updated = OffsetDateTime::now_utc();
     let l = ws.locations[pos].clone();
-    Ok((StatusCode::OK, Json(render(&caller.workspace_id, ws, &l))))
+    Ok((StatusCode::OK, Json(render(caller.workspace_id, ws, &l))))
 }
 
 /// `DELETE /wallet-pass-location/{locationId}` → 204.
@@ -222,7 +222,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     check_id("locationId", &id)?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     let pos = ws
         .locations
         .iter()

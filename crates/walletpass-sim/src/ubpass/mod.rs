@@ -228,49 +228,55 @@ async fn no_route(method: Method, OriginalUri(uri): OriginalUri) -> axum::respon
         .into_response()
 }
 
+/// Every route: the API's under [`PREFIX`] (the routes carry the prefix themselves rather than
+/// sitting in a nested router, so no request's URI is rewritten on the way in) and the
+/// simulated S3 bucket's.
 fn router(state: Arc<SimState>) -> Router {
-    let api = Router::new()
-        .route("/wallet-pass", get(passes::list).post(passes::create))
-        .route("/wallet-pass/async", post(passes::create_async))
+    Router::new()
+        .route(&api("/wallet-pass"), get(passes::list).post(passes::create))
+        .route(&api("/wallet-pass/async"), post(passes::create_async))
         .route(
-            "/wallet-pass/{id}",
+            &api("/wallet-pass/{id}"),
             get(passes::get)
                 .patch(passes::update)
                 .delete(passes::delete),
         )
         .route(
-            "/wallet-pass/notifications",
+            &api("/wallet-pass/notifications"),
             get(notifications::list).post(notifications::create),
         )
         .route(
-            "/wallet-pass/notifications/{id}",
+            &api("/wallet-pass/notifications/{id}"),
             get(notifications::get)
                 .patch(notifications::update)
                 .delete(notifications::delete),
         )
         .route(
-            "/wallet-pass/notifications/{id}/stats",
+            &api("/wallet-pass/notifications/{id}/stats"),
             get(notifications::stats),
         )
         .route(
-            "/wallet-pass-location",
+            &api("/wallet-pass-location"),
             get(locations::list).post(locations::create),
         )
         .route(
-            "/wallet-pass-location/{locationId}",
+            &api("/wallet-pass-location/{locationId}"),
             get(locations::get)
                 .put(locations::update)
                 .delete(locations::delete),
         )
-        .route("/uploads", post(uploads::upload))
-        .route("/uploads/s3", post(uploads::upload_s3))
-        .route("/uploads/s3-url", get(uploads::presign))
-        .route("/uploads/finalize/s3-copy", post(uploads::finalize));
-    Router::new()
-        .nest(PREFIX, api)
+        .route(&api("/uploads"), post(uploads::upload))
+        .route(&api("/uploads/s3"), post(uploads::upload_s3))
+        .route(&api("/uploads/s3-url"), get(uploads::presign))
+        .route(&api("/uploads/finalize/s3-copy"), post(uploads::finalize))
         .route("/sim-s3/{key}", put(uploads::s3_put).get(uploads::s3_get))
         .fallback(no_route)
         .with_state(state)
+}
+
+/// An API route's path: `path` under [`PREFIX`].
+fn api(path: &str) -> String {
+    format!("{PREFIX}{path}")
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
     check_id("passSerialNumber", &pass_id)?;
     let mut store = state.lock();
     let seq = store.next_seq();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     if ws.pass(&pass_id, false).is_none() {
         return Err(ApiError::not_found(&pass_id));
     }
@@ -151,7 +151,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
         id: new_id(),
         created: now,
         updated: now,
-        created_by: caller.user_id.clone(),
+        created_by: caller.user_id.to_owned(),
         pass_serial_number: pass_id,
         name: input.notification_name.unwrap_or_default(),
         message: input.notification_message,
@@ -162,7 +162,7 @@ pub async fn create(State(state): State<Arc<SimState>>, caller: Caller, body: By
         apple_sent: 0,
         google_sent: 0,
     };
-    let body = render(&caller.workspace_id, ws, &n);
+    let body = render(caller.workspace_id, ws, &n);
     ws.notifications.push(n);
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -184,7 +184,7 @@ pub async fn list(
     }
     let ids = q.many("ids");
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     settle(ws);
     let ws = &*ws;
     let items = ws
@@ -198,7 +198,7 @@ pub async fn list(
         .filter(|n| statuses.is_empty() || statuses.contains(&n.status))
         .filter(|n| passes.is_empty() || passes.contains(&n.pass_serial_number))
         .filter(|n| ids.is_empty() || ids.contains(&n.id))
-        .map(|n| (n.seq, render(&caller.workspace_id, ws, n)))
+        .map(|n| (n.seq, render(caller.workspace_id, ws, n)))
         .collect();
     Ok((
         StatusCode::OK,
@@ -219,18 +219,18 @@ pub async fn get(
     let offset = stats_offset(&q, "notificationStatsCursor")?;
     let limit = stats_limit(&q, "notificationStatsLimit")?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     settle(ws);
     let n = ws
         .notifications
         .iter()
         .find(|n| n.id == id)
         .ok_or_else(|| ApiError::not_found(&id))?;
-    let mut body = render(&caller.workspace_id, ws, n);
+    let mut body = render(caller.workspace_id, ws, n);
     if include_stats && let Value::Object(map) = &mut body {
         map.insert(
             "notificationStats".into(),
-            stats_of(&caller.workspace_id, ws, n, offset, limit),
+            stats_of(caller.workspace_id, ws, n, offset, limit),
         );
     }
     Ok((StatusCode::OK, Json(body)))
@@ -274,7 +274,7 @@ pub async fn update(
     check_id("id", &id)?;
     let input: NotificationInput = parse_body(&body)?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     settle(ws);
     let pos = ws
         .notifications
@@ -332,7 +332,7 @@ pub async fn update(
     n.scheduled_time = scheduled;
     n.updated = OffsetDateTime::now_utc();
     let n = ws.notifications[pos].clone();
-    Ok((StatusCode::OK, Json(render(&caller.workspace_id, ws, &n))))
+    Ok((StatusCode::OK, Json(render(caller.workspace_id, ws, &n))))
 }
 
 /// `DELETE /wallet-pass/notifications/{id}` → 204.
@@ -343,7 +343,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     check_id("id", &id)?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     settle(ws);
     let pos = ws
         .notifications
@@ -371,7 +371,7 @@ pub async fn stats(
     let limit = stats_limit(&q, "limit")?;
     let offset = stats_offset(&q, "cursor")?;
     let mut store = state.lock();
-    let ws = store.workspace(&caller.workspace_id);
+    let ws = store.workspace(caller.workspace_id);
     settle(ws);
     let n = ws
         .notifications
@@ -380,7 +380,7 @@ pub async fn stats(
         .ok_or_else(|| ApiError::not_found(&id))?;
     Ok((
         StatusCode::OK,
-        Json(stats_of(&caller.workspace_id, ws, n, offset, limit)),
+        Json(stats_of(caller.workspace_id, ws, n, offset, limit)),
     ))
 }
 

@@ -144,6 +144,9 @@ pub struct StoredLocation {
     pub pass_id: String,
 }
 
+/// How many rendered read answers a workspace keeps (about 1 KiB each).
+const ANSWER_CACHE: usize = 4096;
+
 /// One workspace and everything in it.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
@@ -154,6 +157,10 @@ pub struct Workspace {
     pub passes: Vec<StoredPass>,
     /// Pass id -> its `seq`, to find a pass by binary search instead of a scan.
     by_id: HashMap<String, u64>,
+    /// Rendered `GET /wallet-pass/{id}` answers by pass `seq`: a pass's entry is dropped
+    /// whenever the pass is borrowed mutably or removed, and the whole map when it reaches
+    /// [`ANSWER_CACHE`] entries, so it never outgrows a few MiB.
+    answers: HashMap<u64, Bytes>,
     /// Notifications in insertion order.
     pub notifications: Vec<StoredNotification>,
     /// Locations in insertion order.
@@ -174,16 +181,32 @@ impl Workspace {
             .filter(|p| include_deleted || !p.deleted)
     }
 
-    /// A live pass by id, mutably.
+    /// A live pass by id, mutably (its cached answer is dropped: the caller may change it).
     pub fn pass_mut(&mut self, id: &str) -> Option<&mut StoredPass> {
         let at = self.position(id)?;
-        self.passes.get_mut(at).filter(|p| !p.deleted)
+        let pass = self.passes.get_mut(at).filter(|p| !p.deleted)?;
+        self.answers.remove(&pass.seq);
+        Some(pass)
     }
 
     /// Add a pass; its `seq` must be above every stored one (as [`Store::next_seq`] hands out).
     pub fn push_pass(&mut self, pass: StoredPass) {
         self.by_id.insert(pass.id.clone(), pass.seq);
+        self.answers.remove(&pass.seq);
         self.passes.push(pass);
+    }
+
+    /// The rendered read answer of the pass with `seq`, if one is kept.
+    pub(crate) fn cached_answer(&self, seq: u64) -> Option<Bytes> {
+        self.answers.get(&seq).cloned()
+    }
+
+    /// Keep the rendered read answer of the pass with `seq`.
+    pub(crate) fn keep_answer(&mut self, seq: u64, answer: Bytes) {
+        if self.answers.len() >= ANSWER_CACHE {
+            self.answers.clear();
+        }
+        self.answers.insert(seq, answer);
     }
 
     /// Delete a live pass: kept as a tombstone that still answers reads when `keep_readable`,
@@ -192,6 +215,7 @@ impl Workspace {
         let Some(at) = self.position(id).filter(|at| !self.passes[*at].deleted) else {
             return false;
         };
+        self.answers.remove(&self.passes[at].seq);
         if keep_readable {
             self.passes[at].deleted = true;
         } else {
@@ -281,13 +305,42 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// The vendor's timestamp format: ISO 8601 with milliseconds and `Z`.
+/// The vendor's timestamp format: ISO 8601 with milliseconds and `Z`
+/// (`2025-09-24T03:57:23.123Z`). Written digit by digit: every pass answer carries two of
+/// these, and the general formatter costs more than the rest of the answer's fields together.
+/// Years outside 0..=9999 go through [`time`]'s formatter.
 pub fn iso(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        ))
-        .unwrap_or_default()
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let Ok(year) = u16::try_from(at.year()) else {
+        return iso_by_time(at);
+    };
+    if year > 9999 {
+        return iso_by_time(at);
+    }
+    let mut out = String::with_capacity(24);
+    // Each part zero-padded to its width, then the character that follows it.
+    let mut part = |n: u16, width: u32, then: char| {
+        for place in (0..width).rev() {
+            let digit = (n / 10u16.pow(place)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        out.push(then);
+    };
+    part(year, 4, '-');
+    part(u8::from(at.month()).into(), 2, '-');
+    part(at.day().into(), 2, 'T');
+    part(at.hour().into(), 2, ':');
+    part(at.minute().into(), 2, ':');
+    part(at.second().into(), 2, '.');
+    part(at.millisecond(), 3, 'Z');
+    out
+}
+
+fn iso_by_time(at: OffsetDateTime) -> String {
+    at.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    ))
+    .unwrap_or_default()
 }
 
 /// Parse an RFC 3339 timestamp.
@@ -304,5 +357,22 @@ mod tests {
         let at = time::macros::datetime!(2025-09-04 21:09:36.027 UTC);
         assert_eq!(iso(at), "2025-09-04T21:09:36.027Z");
         assert_eq!(parse_time("2025-09-04T21:09:36.027Z"), Some(at));
+    }
+
+    #[test]
+    fn timestamps_written_by_hand_match_the_general_formatter() {
+        use time::macros::{datetime, offset};
+        let mut at = datetime!(0001-01-01 00:00:00.000999 UTC);
+        let step = time::Duration::new(86_399 * 397 + 7, 123_456_789);
+        for _ in 0..2_000 {
+            assert_eq!(iso(at), iso_by_time(at));
+            at += step;
+        }
+        let shifted = datetime!(2025-12-31 23:30:59.9999 UTC).to_offset(offset!(-5));
+        assert_eq!(iso(shifted), "2025-12-31T23:30:59.999Z");
+        assert_eq!(
+            iso(datetime!(9999-12-31 23:59:59.999 UTC)),
+            "9999-12-31T23:59:59.999Z"
+        );
     }
 }

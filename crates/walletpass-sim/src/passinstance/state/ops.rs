@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
 use super::records::{PassRecord, TemplateRecord};
 use super::{Sim, new_id, now};
@@ -105,18 +107,37 @@ impl Sim {
     }
 
     /// `GET /passes/{id}`.
-    pub fn get_pass(&self, id: &str) -> Result<Vec<u8>, ApiError> {
-        let store = self.store();
-        let pass = match store.passes.get(id) {
-            Some(pass) => pass,
+    pub fn get_pass(&self, id: &str) -> Result<Bytes, ApiError> {
+        let mut store = self.store();
+        if let Some(kept) = store.cached_answer(id) {
+            return Ok(kept);
+        }
+        let (pass, live) = match store.passes.get(id) {
+            Some(pass) => (pass, true),
             None => match store.deleted.get(id) {
-                Some(pass) if self.deviates(Deviation::DeletedAnswers200) => pass,
+                Some(pass) if self.deviates(Deviation::DeletedAnswers200) => (pass, false),
                 _ => return Err(ApiError::not_found("Pass", id)),
             },
         };
         let mut body = Vec::with_capacity(1024);
         serde_json::to_writer(&mut body, &self.pass_view(pass))
             .map_err(|e| ApiError::internal(format!("the pass could not be written: {e}")))?;
+        let body = Bytes::from(body);
+        // Kept for the next read unless it can change on its own: the status turns `expired`
+        // when the expiration date passes, the download link names the origin once it is
+        // known, and the read deviations (and deleted passes) are left to render each time.
+        let now = OffsetDateTime::now_utc();
+        let settled = pass.expiration_date.is_none_or(|e| e <= now) && self.origin.get().is_some();
+        let corrupts = [
+            Deviation::DropFieldOnRead,
+            Deviation::ChangeLabel,
+            Deviation::LoseBarcode,
+        ]
+        .iter()
+        .any(|d| self.deviates(*d));
+        if live && settled && !corrupts {
+            store.keep_answer(id, body.clone());
+        }
         Ok(body)
     }
 
@@ -190,7 +211,7 @@ impl Sim {
             };
             // The `IgnorePatch` deviation answers the update without storing it.
             if !self.deviates(Deviation::IgnorePatch) {
-                store.passes.insert(id.to_owned(), updated.clone());
+                store.put_pass(updated.clone());
             }
             self.pass_json(&updated)
         };
@@ -203,8 +224,7 @@ impl Sim {
         let (answer, changed) = {
             let mut store = self.store();
             let pass = store
-                .passes
-                .get_mut(id)
+                .pass_mut(id)
                 .ok_or_else(|| ApiError::not_found("Pass", id))?;
             let changed = pass.voided_at.is_none();
             if changed {

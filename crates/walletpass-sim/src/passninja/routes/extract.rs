@@ -3,11 +3,12 @@
 //! positive integer query parameters.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName};
 use axum::response::Response;
 use serde_json::{Map, Value};
 
@@ -51,16 +52,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
+/// The credential headers, as names made once (looking a header up by a `&str` parses the name
+/// on every request).
+const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const X_ACCOUNT_ID: HeaderName = HeaderName::from_static("x-account-id");
+
 /// The calling account: both headers present and known (`UA1` otherwise).
 pub(super) fn auth(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiError> {
-    let header = |name: &str| {
+    let header = |name: &HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let (Some(key), Some(account)) = (header("x-api-key"), header("x-account-id")) else {
+    let (Some(key), Some(account)) = (header(&X_API_KEY), header(&X_ACCOUNT_ID)) else {
         return Err(ApiError::Unauthorized);
     };
     let lax = shared.config.deviates(Deviation::AcceptBadCredentials);
@@ -68,6 +74,19 @@ pub(super) fn auth(shared: &Shared, headers: &HeaderMap) -> Result<String, ApiEr
         .lock()
         .authenticate(account, key, lax)
         .ok_or(ApiError::Unauthorized)
+}
+
+/// The calling account as an extractor: [`auth`] on the request's own headers, which are
+/// borrowed where a `HeaderMap` argument would copy them. Put it after the path extractors so
+/// a path that cannot be read still answers 400 before credentials are looked at.
+pub(super) struct Caller(pub(super) String);
+
+impl FromRequestParts<Arc<Shared>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &Arc<Shared>) -> Result<Self, ApiError> {
+        auth(shared, &parts.headers).map(Caller)
+    }
 }
 
 /// A JSON object body; `invalid` builds the error for anything else.

@@ -8,20 +8,23 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::extract::{Answer, Params, Path, Query_, auth, object_body, positive};
+use super::extract::{Answer, Caller, Params, Path, Query_, auth, object_body, positive};
 use crate::harness::Deviation;
 use crate::passninja::Shared;
 use crate::passninja::errors::ApiError;
 use crate::passninja::state::{Pass, Recipient, Template, check_values, normalise, rfc3339};
 use crate::passninja::webhooks::emit;
 
+/// Where a pass's landing page lives, before its serial.
+const LANDING: &str = "https://i.installpass.es/p/";
+
 fn landing(serial: &str) -> Value {
-    json!({ "landing": format!("https://i.installpass.es/p/{serial}") })
+    json!({ "landing": format!("{LANDING}{serial}") })
 }
 
 /// `{id, passTemplate, serialNumber, urls}`: the create/patch/put answer.
@@ -258,28 +261,30 @@ impl Serialize for Urls<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry(
-            "landing",
-            &format_args!("https://i.installpass.es/p/{}", self.0),
-        )?;
+        let mut url = String::with_capacity(LANDING.len() + self.0.len());
+        url.push_str(LANDING);
+        url.push_str(self.0);
+        map.serialize_entry("landing", &url)?;
         map.end()
     }
 }
 
 pub(super) async fn get_pass(
     State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
     Path((template, serial)): Path<(String, String)>,
+    Caller(account): Caller,
 ) -> Answer {
-    let account = auth(&s, &headers)?;
-    let store = s.lock();
+    let mut store = s.lock();
     store.template(&account, &template)?;
     let deleted_ok = s.config.deviates(Deviation::DeletedAnswers200);
-    let pass = &store.passes[store.pass_index(&template, &serial, deleted_ok)?];
+    let index = store.pass_index(&template, &serial, deleted_ok)?;
+    if let Some(kept) = store.cached_answer(index) {
+        return Ok(json_answer(kept));
+    }
+    let pass = &store.passes[index];
+    let drops_field = s.config.deviates(Deviation::DropFieldOnRead);
     let mut values = Cow::Borrowed(&pass.values);
-    if s.config.deviates(Deviation::DropFieldOnRead)
-        && let Some(last) = values.keys().next_back().cloned()
-    {
+    if drops_field && let Some(last) = values.keys().next_back().cloned() {
         values.to_mut().shift_remove(&last);
     }
     let answer = PassAnswer {
@@ -291,11 +296,17 @@ pub(super) async fn get_pass(
     };
     let mut body = Vec::with_capacity(512);
     serde_json::to_writer(&mut body, &answer).map_err(|_| ApiError::Generic)?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/json")],
-        Bytes::from(body),
-    )
-        .into_response())
+    let body = Bytes::from(body);
+    // Kept for the next read (the deviation's answers are left to render each time).
+    if !drops_field {
+        store.keep_answer(index, body.clone());
+    }
+    Ok(json_answer(body))
+}
+
+/// A 200 JSON answer of already serialized bytes.
+fn json_answer(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Change a pass's values: `merge` keeps untouched keys (PATCH), otherwise they revert to the
@@ -316,17 +327,17 @@ async fn update_pass(
         let template = store.template(&account, &template_id)?.clone();
         let index = store.pass_index(&template_id, &serial, false)?;
         check_keys(&s, &template, &values)?;
-        let pass = &mut store.passes[index];
         let ignore = merge && s.config.deviates(Deviation::IgnorePatch);
         if !ignore {
             let mut next = if merge && !s.config.deviates(Deviation::RevertUntouchedOnPatch) {
-                pass.values.clone()
+                store.passes[index].values.clone()
             } else {
                 template.defaults()
             };
             next.extend(values);
-            pass.values = normalise(&template, &next);
+            store.set_values(index, normalise(&template, &next));
         }
+        let pass = &store.passes[index];
         (pass_summary(pass), pass.values.clone())
     };
     emit(
