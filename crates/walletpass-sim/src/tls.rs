@@ -120,7 +120,7 @@ impl TlsIdentity {
 
 /// A certificate authority made at run time and a server certificate it signed for
 /// `127.0.0.1` and `localhost`: give [`TestTls::ca_pem`] to the simulator as the CA it trusts
-/// for deliveries, and [`TestTls::receiver`] to the fixture.
+/// for deliveries, and [`TestTls::identity`] to the fixture.
 pub struct TestTls {
     /// The CA certificate, PEM.
     pub ca_pem: String,

@@ -70,7 +70,7 @@ impl LoggedRequest {
 }
 
 /// The shared log of requests a simulator received: a ring buffer of the latest entries (its
-/// capacity is [`SimConfig::request_log`]) plus exact counters over every request since the
+/// capacity is [`SimConfig::request_log`](super::SimConfig::request_log)) plus exact counters over every request since the
 /// start (or the last [`clear`](Self::clear)).
 #[derive(Clone, Debug)]
 pub struct RequestLog(Arc<Mutex<LogState>>);

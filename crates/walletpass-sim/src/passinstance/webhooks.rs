@@ -97,8 +97,8 @@ impl Drop for InFlight {
 
 impl super::SimHandle {
     /// Wait until every delivery emitted so far has finished (accepted, or given up after
-    /// [`MAX_ATTEMPTS`]), then return every attempt, as [`deliveries`](Self::deliveries) does.
-    /// Each attempt is bounded by [`ATTEMPT_TIMEOUT`] and the waits between them are fixed, so
+    /// `MAX_ATTEMPTS`, 5 attempts), then return every attempt, as [`deliveries`](Self::deliveries) does.
+    /// Each attempt is bounded by `ATTEMPT_TIMEOUT` (5 s) and the waits between them are fixed, so
     /// this returns once the last emitted delivery has run its course.
     pub async fn deliveries_settled(&self) -> Vec<DeliveryRecord> {
         let mut in_flight = self.sim.deliveries_in_flight.subscribe();

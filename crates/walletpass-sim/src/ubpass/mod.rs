@@ -40,7 +40,7 @@
 //!   (`uploadInfoList`, `notificationHeader`, `status`, `passLinkSlug`, `account`) replace the
 //!   stored ones only when present. Read-only properties in the body are ignored.
 //! - **Create** without `status` gives `Published` (the documented 201 example); the async create
-//!   answers 202 and the pass reads `Draft` for [`passes::ASYNC_DELAY`], then takes the requested
+//!   answers 202 and the pass reads `Draft` for `passes::ASYNC_DELAY` (200 ms), then takes the requested
 //!   status.
 //! - **GET by id** answers an array holding the one pass, as the response schema says.
 //! - **Lists** are in creation order; the cursor is the last item's, even on the last page (as in
@@ -57,7 +57,7 @@
 //!   `GET /uploads/s3-url` points at a stand-in bucket on the same server (`PUT /sim-s3/{key}`);
 //!   `finalize/s3-copy` answers the asset URL in `msg`.
 //! - **Notifications.** Without a status a notification is sent at once (`Processing`, then
-//!   `Published` after [`notifications::PROCESSING_DELAY`]); `Scheduled` ones publish when
+//!   `Published` after `notifications::PROCESSING_DELAY`, 200 ms); `Scheduled` ones publish when
 //!   their time has passed. The answer carries both `publishedTime` (schema) and `sentTime`
 //!   (examples). Stats follow the schema (`totalNotificationsSent`, `linkStats` as a paged list);
 //!   `GET /wallet-pass/notifications/{id}?includeStats=true` embeds them as the schema's
