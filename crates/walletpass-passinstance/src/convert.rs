@@ -12,7 +12,8 @@ use walletpass_core::{
 
 use crate::PROVIDER;
 use crate::wire::{
-    FieldBody, FieldSpecBody, PassBody, TemplateBody, WirePass, WireTemplate, WireWebhook,
+    FieldBodies, FieldBody, FieldSpecBody, PassBody, TemplateBody, WirePass, WireTemplate,
+    WireWebhook,
 };
 
 /// The pass style sent when a new template names none (assumption A8).
@@ -183,23 +184,21 @@ pub(crate) fn pass_body(
     content: &PassContent,
 ) -> Result<PassBody, Error> {
     check_extra(&content.extra, PASS_KEYS, "pass")?;
-    let mut fields = Map::new();
+    // The content's keys are unique (`Fields`), so the list holds each key once.
+    let mut fields = Vec::with_capacity(content.fields.len());
     for field in content.fields.iter() {
         let body = FieldBody {
             label: field.label.clone(),
             value: value_to_wire(field.key.as_str(), &field.value)?,
             change_message: field.change_message.clone(),
         };
-        let body = serde_json::to_value(body).map_err(|e| {
-            invalid(format!("fields[{}]", field.key), "could not be encoded").with_source(e)
-        })?;
-        fields.insert(field.key.to_string(), body);
+        fields.push((field.key.to_string(), body));
     }
     let barcode = content.barcode.as_ref();
     Ok(PassBody {
         template_id: template.map(ToString::to_string),
         serial_number: serial.map(str::to_owned),
-        fields,
+        fields: FieldBodies(fields),
         barcode_format: barcode.map(|b| b.format.as_str().to_owned()),
         barcode_message: barcode.map(|b| b.message.clone()),
         barcode_alt_text: barcode.and_then(|b| b.alt_text.clone()),

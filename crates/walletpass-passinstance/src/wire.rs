@@ -22,6 +22,17 @@ pub(crate) struct FieldBody {
     pub change_message: Option<String>,
 }
 
+/// The `fields` object of a pass body, keyed by field key, in the content's order. Each field
+/// is serialized straight from its [`FieldBody`] (no `serde_json::Value` per field).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct FieldBodies(pub Vec<(String, FieldBody)>);
+
+impl Serialize for FieldBodies {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, body)| (key, body)))
+    }
+}
+
 /// The body of `POST /passes` and `PUT /passes/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +41,7 @@ pub(crate) struct PassBody {
     pub template_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
-    pub fields: Map<String, Value>,
+    pub fields: FieldBodies,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barcode_format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
