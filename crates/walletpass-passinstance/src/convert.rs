@@ -12,7 +12,8 @@ use walletpass_core::{
 
 use crate::PROVIDER;
 use crate::wire::{
-    FieldBody, FieldSpecBody, PassBody, TemplateBody, WirePass, WireTemplate, WireWebhook,
+    FieldBodies, FieldBody, FieldSpecBody, PassBody, TemplateBody, WireField, WireFields, WirePass,
+    WireTemplate, WireWebhook,
 };
 
 /// The pass style sent when a new template names none (assumption A8).
@@ -131,15 +132,6 @@ fn value_from_wire_owned(value: Value) -> FieldValue {
     }
 }
 
-/// The string under `key` of a field object, moved out (a value of another type reads as
-/// none, as before).
-fn take_string(obj: &mut Map<String, Value>, key: &str) -> Option<String> {
-    match obj.get_mut(key) {
-        Some(Value::String(s)) => Some(std::mem::take(s)),
-        _ => None,
-    }
-}
-
 fn placement_name(p: Placement) -> &'static str {
     p.as_str()
 }
@@ -183,23 +175,21 @@ pub(crate) fn pass_body(
     content: &PassContent,
 ) -> Result<PassBody, Error> {
     check_extra(&content.extra, PASS_KEYS, "pass")?;
-    let mut fields = Map::new();
+    // The content's keys are unique (`Fields`), so the list holds each key once.
+    let mut fields = Vec::with_capacity(content.fields.len());
     for field in content.fields.iter() {
         let body = FieldBody {
             label: field.label.clone(),
             value: value_to_wire(field.key.as_str(), &field.value)?,
             change_message: field.change_message.clone(),
         };
-        let body = serde_json::to_value(body).map_err(|e| {
-            invalid(format!("fields[{}]", field.key), "could not be encoded").with_source(e)
-        })?;
-        fields.insert(field.key.to_string(), body);
+        fields.push((field.key.to_string(), body));
     }
     let barcode = content.barcode.as_ref();
     Ok(PassBody {
         template_id: template.map(ToString::to_string),
         serial_number: serial.map(str::to_owned),
-        fields,
+        fields: FieldBodies(fields),
         barcode_format: barcode.map(|b| b.format.as_str().to_owned()),
         barcode_message: barcode.map(|b| b.message.clone()),
         barcode_alt_text: barcode.and_then(|b| b.alt_text.clone()),
@@ -211,27 +201,33 @@ pub(crate) fn pass_body(
 
 /// The fields of a pass answer: `fields`, or `customFields` as the older page named them.
 /// The answer's strings are moved into the fields, not copied.
-fn fields_from_wire(raw: Option<Value>) -> Result<Fields, Error> {
+fn fields_from_wire(raw: Option<WireFields>) -> Result<Fields, Error> {
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
     let mut fields = Vec::new();
     match raw {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(map)) => {
-            fields.reserve(map.len());
-            for (key, item) in map {
+        None | Some(WireFields::Other(Value::Null)) => {}
+        Some(WireFields::Keyed(list)) => {
+            fields.reserve(list.len());
+            for (key, item) in list {
                 let key_checked = FieldKey::new(key.as_str()).map_err(|e| {
                     decode(format!("field key '{key}' cannot be held: {e}")).with_source(e)
                 })?;
                 let field = match item {
-                    Value::Object(mut obj) => Field {
+                    WireField::Object {
+                        label,
+                        value,
+                        change_message,
+                    } => Field {
                         key: key_checked,
-                        label: take_string(&mut obj, "label"),
-                        value: value_from_wire_owned(
-                            obj.shift_remove("value").unwrap_or(Value::Null),
-                        ),
+                        label: text(label),
+                        value: value_from_wire_owned(value.unwrap_or(Value::Null)),
                         placement: None,
-                        change_message: take_string(&mut obj, "changeMessage"),
+                        change_message: text(change_message),
                     },
-                    scalar => Field {
+                    WireField::Bare(scalar) => Field {
                         key: key_checked,
                         label: None,
                         value: value_from_wire_owned(scalar),
@@ -242,7 +238,7 @@ fn fields_from_wire(raw: Option<Value>) -> Result<Fields, Error> {
                 fields.push(field);
             }
         }
-        Some(other) => {
+        Some(WireFields::Other(other)) => {
             return Err(decode(format!(
                 "a pass's fields are not an object keyed by field key: {other}"
             )));

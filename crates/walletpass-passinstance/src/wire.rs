@@ -22,6 +22,17 @@ pub(crate) struct FieldBody {
     pub change_message: Option<String>,
 }
 
+/// The `fields` object of a pass body, keyed by field key, in the content's order. Each field
+/// is serialized straight from its [`FieldBody`] (no `serde_json::Value` per field).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct FieldBodies(pub Vec<(String, FieldBody)>);
+
+impl Serialize for FieldBodies {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, body)| (key, body)))
+    }
+}
+
 /// The body of `POST /passes` and `PUT /passes/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +41,7 @@ pub(crate) struct PassBody {
     pub template_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
-    pub fields: Map<String, Value>,
+    pub fields: FieldBodies,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub barcode_format: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,8 +63,8 @@ pub(crate) struct WirePass {
     pub template_id: Option<String>,
     pub serial_number: Option<String>,
     pub status: Option<String>,
-    pub fields: Option<Value>,
-    pub custom_fields: Option<Value>,
+    pub fields: Option<WireFields>,
+    pub custom_fields: Option<WireFields>,
     pub barcode_format: Option<String>,
     pub barcode_message: Option<String>,
     pub barcode_alt_text: Option<String>,
@@ -83,6 +94,139 @@ walletpass_core::deserialize_keeping_unknown!(WirePass, "a Passinstance pass obj
     updated_at: "updatedAt",
     voided_at: "voidedAt",
 });
+
+/// One item of a pass answer's `fields`: an object's `label`, `value` and `changeMessage`
+/// (any JSON value each; other keys skipped; a key given twice, its last value), or a bare
+/// value.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum WireField {
+    Object {
+        label: Option<Value>,
+        value: Option<Value>,
+        change_message: Option<Value>,
+    },
+    Bare(Value),
+}
+
+/// A pass answer's `fields` (or `customFields`), read in one pass without a `Value` per field:
+/// an object keyed by field key (a key given twice keeps its first place and its last value,
+/// as a JSON object map does), or any other JSON value, kept for the error that names it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum WireFields {
+    Keyed(Vec<(String, WireField)>),
+    Other(Value),
+}
+
+/// The visits of a JSON value that is not an object, as the `Value` it is (shared by the
+/// visitors of [`WireField`] and [`WireFields`], which read objects their own way).
+macro_rules! visit_non_object {
+    ($wrap:path) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Bool(v)))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok($wrap(Value::from(v)))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok($wrap(Value::String(v.to_owned())))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok($wrap(Value::String(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($wrap(Value::Null))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map($wrap)
+        }
+    };
+}
+
+impl<'de> Deserialize<'de> for WireField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WireField;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field object or value")
+            }
+            visit_non_object!(WireField::Bare);
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireField, A::Error> {
+                let (mut label, mut value, mut change_message) = (None, None, None);
+                while let Some(key) = map.next_key::<ObjectKey<'de>>()? {
+                    let slot = match key.as_str() {
+                        "label" => &mut label,
+                        "value" => &mut value,
+                        "changeMessage" => &mut change_message,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = Some(map.next_value::<Value>()?);
+                }
+                Ok(WireField::Object {
+                    label,
+                    value,
+                    change_message,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Past this many fields, a key given twice is found through a hash map instead of a scan.
+const FIELDS_SCANNED: usize = 16;
+
+impl<'de> Deserialize<'de> for WireFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = WireFields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object keyed by field key")
+            }
+            visit_non_object!(WireFields::Other);
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireFields, A::Error> {
+                let mut fields: Vec<(String, WireField)> = Vec::new();
+                let mut index: std::collections::HashMap<String, usize> = Default::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let item = map.next_value::<WireField>()?;
+                    let at = if fields.len() < FIELDS_SCANNED {
+                        fields.iter().position(|(k, _)| *k == key)
+                    } else {
+                        if index.is_empty() {
+                            index = fields
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (k, _))| (k.clone(), i))
+                                .collect();
+                        }
+                        index.get(&key).copied()
+                    };
+                    match at {
+                        Some(i) => fields[i].1 = item,
+                        None => {
+                            if !index.is_empty() {
+                                index.insert(key.clone(), fields.len());
+                            }
+                            fields.push((key, item));
+                        }
+                    }
+                }
+                Ok(WireFields::Keyed(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// A template field spec (assumption A8).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -434,6 +578,56 @@ mod tests {
         .unwrap();
         assert!(pass.custom_fields.is_some());
         assert_eq!(pass.extra["installs"], 3);
+    }
+
+    #[test]
+    fn fields_read_in_one_pass_as_a_json_object_map_would() {
+        // A key given twice keeps its first place and its last value (as `serde_json::Map`
+        // does), past the scanned few too; items are objects or bare values.
+        let mut text = String::from(
+            r#"{"a": {"value": 1, "label": "A", "x": [1]}, "b": "2", "a": {"value": 3}"#,
+        );
+        for i in 0..40 {
+            text.push_str(&format!(r#", "k{i}": {i}"#));
+        }
+        text.push_str(
+            r#", "k5": [true, null], "k39": {"changeMessage": "c", "changeMessage": 7}}"#,
+        );
+        let WireFields::Keyed(fields) = serde_json::from_str::<WireFields>(&text).unwrap() else {
+            panic!("not keyed");
+        };
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys.len(), 42);
+        assert_eq!(&keys[..3], ["a", "b", "k0"]);
+        let map: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            map.keys().collect::<Vec<_>>(),
+            keys.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            fields[0].1,
+            WireField::Object {
+                label: None,
+                value: Some(json!(3)),
+                change_message: None
+            }
+        );
+        assert_eq!(fields[1].1, WireField::Bare(json!("2")));
+        assert_eq!(fields[7].1, WireField::Bare(json!([true, null])));
+        assert_eq!(
+            fields[41].1,
+            WireField::Object {
+                label: None,
+                value: None,
+                change_message: Some(json!(7))
+            }
+        );
+        for (odd, value) in [("3", json!(3)), ("[1]", json!([1])), (r#""x""#, json!("x"))] {
+            assert_eq!(
+                serde_json::from_str::<WireFields>(odd).unwrap(),
+                WireFields::Other(value)
+            );
+        }
     }
 
     #[test]

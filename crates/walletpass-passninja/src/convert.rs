@@ -56,15 +56,16 @@ pub(crate) fn value_to_json(field: &Field) -> Result<Value, Error> {
 /// A PassNinja value as a canonical one. Values travel as strings: one reads back as a number
 /// where the template's spec says the field is a number (its default is one) and the text is a
 /// number; a number the vendor sends as a JSON number stays one.
-pub(crate) fn json_to_value(value: &Value, spec: Option<&FieldSpec>) -> FieldValue {
+/// The value is moved in: a text is not copied.
+pub(crate) fn json_to_value(value: Value, spec: Option<&FieldSpec>) -> FieldValue {
     let numeric = spec.is_some_and(|s| matches!(s.default, Some(FieldValue::Number(_))));
     match value {
         Value::String(s) if numeric => match s.trim().parse::<serde_json::Number>() {
             Ok(n) => FieldValue::Number(n),
-            Err(_) => FieldValue::Text(s.clone()),
+            Err(_) => FieldValue::Text(s),
         },
-        Value::String(s) => FieldValue::Text(s.clone()),
-        Value::Number(n) => FieldValue::Number(n.clone()),
+        Value::String(s) => FieldValue::Text(s),
+        Value::Number(n) => FieldValue::Number(n),
         Value::Null => FieldValue::Text(String::new()),
         other => FieldValue::Text(other.to_string()),
     }
@@ -189,31 +190,19 @@ pub(crate) fn recipient_of(
 /// Canonical fields from PassNinja values: template order first (labels and placements from
 /// the specs), then any other keys in the order received.
 pub(crate) fn fields_of(
-    values: &Map<String, Value>,
+    values: Map<String, Value>,
     specs: Option<&[FieldSpec]>,
 ) -> Result<Fields, Error> {
-    let mut keys: Vec<&str> = Vec::new();
-    if let Some(specs) = specs {
-        keys.extend(
-            specs
-                .iter()
-                .map(|s| s.key.as_str())
-                .filter(|k| values.contains_key(*k)),
-        );
-    }
-    for key in values.keys() {
-        if !keys.contains(&key.as_str()) {
-            keys.push(key);
-        }
-    }
-    let mut fields = Vec::with_capacity(keys.len());
-    for key in keys {
+    // The spec'd keys first, in spec order, then the others as the vendor sent them; each
+    // value is moved out of the answer.
+    let mut entries: Vec<Option<(String, Value)>> = values.into_iter().map(Some).collect();
+    let field_of = |key: String, raw: Value| -> Result<Option<Field>, Error> {
         let spec = specs.and_then(|s| s.iter().find(|s| s.key.as_str() == key));
-        let value = json_to_value(&values[key], spec);
+        let value = json_to_value(raw, spec);
         // An empty value is PassNinja's "not set" (the default of a template field that has
         // none): it reads back as an absent field, as on the other backends.
         if value.is_empty() {
-            continue;
+            return Ok(None);
         }
         let mut field = Field::new(key, value).map_err(|e| {
             decode(format!(
@@ -228,7 +217,26 @@ pub(crate) fn fields_of(
                 field = field.with_placement(placement);
             }
         }
-        fields.push(field);
+        Ok(Some(field))
+    };
+    let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
+    for spec in specs.unwrap_or_default() {
+        let held = entries
+            .iter_mut()
+            .find(|e| e.as_ref().is_some_and(|(k, _)| k == spec.key.as_str()))
+            .and_then(Option::take);
+        match held {
+            Some((key, raw)) => fields.extend(field_of(key, raw)?),
+            // A key the specs list twice: the field again, which the check below refuses.
+            None => {
+                if let Some(again) = fields.iter().find(|f| f.key == spec.key).cloned() {
+                    fields.push(again);
+                }
+            }
+        }
+    }
+    for (key, raw) in entries.into_iter().flatten() {
+        fields.extend(field_of(key, raw)?);
     }
     Fields::try_from_vec(fields).map_err(|e| {
         decode(format!(
@@ -262,7 +270,7 @@ fn pass_ref(template: &str, serial: &str) -> Result<PassRef, Error> {
 /// A pass from a get answer. `template` and `serial` are what was asked for, used when the
 /// answer leaves them out.
 pub(crate) fn pass_of(
-    body: &wire::PassBody,
+    body: wire::PassBody,
     template: &str,
     serial: &str,
     specs: Option<&[FieldSpec]>,
@@ -273,10 +281,8 @@ pub(crate) fn pass_of(
         .or(body.id.as_deref())
         .unwrap_or(serial);
     let template = body.pass_template.as_deref().unwrap_or(template);
-    let empty = Map::new();
-    let values = body.pass.as_ref().unwrap_or(&empty);
     let content = PassContent {
-        fields: fields_of(values, specs)?,
+        fields: fields_of(body.pass.unwrap_or_default(), specs)?,
         ..PassContent::default()
     };
     let mut pass = Pass::new(pass_ref(template, serial)?, content);
@@ -470,7 +476,7 @@ mod tests {
             r#"{"discount": "100%", "member.level": "gold", "member.name": "", "points": 5}"#,
         )
         .unwrap();
-        let fields = fields_of(&values, Some(&specs())).unwrap();
+        let fields = fields_of(values.clone(), Some(&specs())).unwrap();
         let keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
         // An empty value is "not set": no field.
         assert_eq!(keys, ["member.level", "discount", "points"]);

@@ -146,14 +146,14 @@ impl PassNinja {
                 tracing::warn!(provider = PROVIDER, %error, "reading the pass back after a write failed; answering with the values sent");
                 let mut body = answer.clone();
                 body.pass = Some(sent.clone());
-                convert::pass_of(&body, template.as_str(), serial, self.specs(template))
+                convert::pass_of(body, template.as_str(), serial, self.specs(template))
             }
         }
     }
 
     async fn fetch(&self, template: &TemplateId, serial: &str) -> Result<Pass> {
         let body = self.get_pass(template, serial).await?;
-        convert::pass_of(&body, template.as_str(), serial, self.specs(template))
+        convert::pass_of(body, template.as_str(), serial, self.specs(template))
     }
 
     async fn update(

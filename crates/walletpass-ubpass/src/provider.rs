@@ -86,15 +86,20 @@ impl WalletProvider for Ubpass {
         let op = Operation::Patch;
         let id = id_of(pass, op)?;
         let read = self.get_wallet_pass_as(op, id).await?;
-        let base = WalletPassWrite::from_read(&read).ok_or_else(|| {
+        let no_base = || {
             Error::new(
                 ErrorKind::Decode,
                 "the pass read has no passName or passMetadata to send back",
             )
             .at(PROVIDER, op)
             .with_resource(id.as_str())
-        })?;
+        };
+        if read.pass_name.is_none() || read.pass_metadata.is_none() {
+            return Err(no_base());
+        }
         let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
+        // The document read becomes the base of the write: its parts are moved, not copied.
+        let base = WalletPassWrite::from_read_owned(read).ok_or_else(no_base)?;
         let next = current.content.into_patched(patch).at(PROVIDER, op)?;
         convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
         let name = convert::pass_name_of(&next)

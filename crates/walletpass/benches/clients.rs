@@ -26,6 +26,14 @@
 //!
 //! The simulators are this same binary started again with `--serve VENDOR`: it prints its base
 //! URL and a control URL (the request log, for recording), and exits when its stdin closes.
+//!
+//! `BENCH_PROFILE=VENDOR,OP,SIDE,N` (OP `get` or `patch`, SIDE `walletpass` or `hand`) runs
+//! nothing else: it sets the vendor up, then runs N operations of one client inside
+//! `profiled_ops`, for instruction counts that do not depend on the machine's load:
+//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*profiled_ops*' BINARY`
+//! (the simulator runs natively in its child process), then the same with the other SIDE.
+//! Add `--cache-sim=yes --branch-sim=yes`: at equal instruction counts, cache misses and
+//! mispredicted branches still make the CPU time differ.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is the failure report
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -62,6 +70,10 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    if let Ok(spec) = std::env::var("BENCH_PROFILE") {
+        profile(&runtime, &spec);
+        return;
+    }
     runtime.block_on(bench());
 }
 
@@ -624,6 +636,62 @@ async fn clients(blocks: usize) {
             );
         }
     }
+}
+
+/// `BENCH_PROFILE`: set a vendor up, then run one client's operations in [`profiled_ops`].
+fn profile(runtime: &tokio::runtime::Runtime, spec: &str) {
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let [vendor, op, side, n] = parts[..] else {
+        panic!("BENCH_PROFILE=VENDOR,OP,SIDE,N, e.g. ubpass,get,walletpass,200");
+    };
+    let vendor = VENDORS.iter().find(|v| v.name == vendor).unwrap();
+    let n: usize = n.parse().unwrap();
+    let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+    let provider = connect(vendor, &sim);
+    let hand = hand_client();
+    let (op, recorded) = runtime.block_on(async {
+        let pass = provider
+            .create(member(1, vendor.template))
+            .await
+            .unwrap()
+            .pass_ref;
+        let op = match op {
+            "get" => Op::Get(pass),
+            "patch" => Op::Patch(
+                pass,
+                PassPatch::builder()
+                    .set_value("tier", "Platinum")
+                    .build()
+                    .unwrap(),
+            ),
+            other => panic!("BENCH_PROFILE: OP is get or patch, not {other}"),
+        };
+        let recorded = record(&sim, provider.as_ref(), &op).await;
+        (op, recorded)
+    });
+    let runner = match side {
+        "walletpass" => Runner::Walletpass(provider.as_ref(), &op),
+        "hand" => Runner::Hand(&hand, &recorded),
+        other => panic!("BENCH_PROFILE: SIDE is walletpass or hand, not {other}"),
+    };
+    // Warm both the connection and the allocator outside the measured part.
+    runtime.block_on(async {
+        for _ in 0..5 {
+            runner.once().await;
+        }
+    });
+    profiled_ops(runtime, &runner, n);
+    println!("{} {spec}: {n} operations run", vendor.name);
+}
+
+/// The measured part of `BENCH_PROFILE` (callgrind's `--toggle-collect` names it).
+#[inline(never)]
+fn profiled_ops(runtime: &tokio::runtime::Runtime, runner: &Runner<'_>, n: usize) {
+    runtime.block_on(async {
+        for _ in 0..n {
+            runner.once().await;
+        }
+    });
 }
 
 /// The size of the answer to the recorded `get`.

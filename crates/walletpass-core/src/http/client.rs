@@ -568,15 +568,14 @@ impl RequestBuilder<'_> {
                 headers.insert(name.clone(), value.clone());
             }
         }
-        let mut request = inner
-            .client
-            .request(self.method.clone(), self.url.clone())
-            .timeout(timeout)
-            .headers(headers);
+        // The request is assembled in place (no reqwest builder copying the headers again).
+        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
+        *request.headers_mut() = headers;
+        *request.timeout_mut() = Some(timeout);
         if let Some(body) = &self.body {
-            request = request.body(body.clone());
+            *request.body_mut() = Some(body.clone().into());
         }
-        let mut response = match request.send().await {
+        let mut response = match inner.client.execute(request).await {
             Ok(r) => r,
             Err(e) => return classify(e),
         };

@@ -23,8 +23,21 @@ pub(super) fn canonical_key(
     n: usize,
     used: &mut BTreeSet<String>,
 ) -> Result<FieldKey, Error> {
-    let mut key: String = raw
-        .unwrap_or_default()
+    let text = raw.unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
+    // The usual case, a key that is already canonical and not yet used, costs one copy.
+    if text.len() <= 60
+        && text.chars().all(allowed)
+        && text
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !used.contains(text)
+    {
+        used.insert(text.to_owned());
+        return FieldKey::new(text).map_err(|e| decode(format!("field key {raw:?}: {e}")));
+    }
+    let mut key: String = text
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-') {

@@ -187,6 +187,20 @@ impl WalletPassWrite {
             account: pass.account.clone(),
         })
     }
+
+    /// [`from_read`](Self::from_read), moving the parts out of the read pass instead of
+    /// copying them. `None` when the read pass has no name or no metadata.
+    pub(crate) fn from_read_owned(pass: WalletPass) -> Option<Self> {
+        Some(Self {
+            notification_header: pass.notification_header,
+            pass_name: pass.pass_name?,
+            pass_metadata: pass.pass_metadata?,
+            upload_info_list: pass.upload_info_list,
+            pass_link_slug: pass.pass_link_slug,
+            status: pass.status,
+            account: pass.account,
+        })
+    }
 }
 
 /// The answer of `GET /wallet-pass/{id}`, which the spec types as an array of passes: the
