@@ -63,7 +63,8 @@ fn main() {
                 .position(|a| a == flag)
                 .map_or(0, |i| args[i + 1].parse::<usize>().unwrap())
         };
-        serve(&vendor, number("--passes"), number("--body"));
+        let pinned = args.iter().any(|a| a == "--pinned");
+        serve(&vendor, number("--passes"), number("--body"), pinned);
         return;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -79,12 +80,24 @@ fn main() {
 
 // ---------------------------------------------------------------- the simulator processes
 
-/// Child mode: serve one simulator (or the bare handler) until stdin closes.
-fn serve(vendor: &str, passes: usize, body: usize) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+/// Child mode: serve one simulator (or the bare handler) until stdin closes. `pinned` (the
+/// simulator-CPU part): a current-thread runtime on the machine's last CPU, so that idle worker
+/// threads spinning for work and the scheduler moving the server between cores (which swamped
+/// the per-request difference: an A/A control read 3.88 with two multi-thread servers) are not
+/// charged to either side; both sides of that comparison are served the same way.
+fn serve(vendor: &str, passes: usize, body: usize, pinned: bool) {
+    let runtime = if pinned {
+        pin_to(last_cpu());
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
     runtime.block_on(async {
         let config = SimConfig {
             request_log: log_entries(),
@@ -211,9 +224,19 @@ struct Sim {
 
 impl Sim {
     fn spawn(vendor: &str, passes: usize, body: usize) -> Sim {
+        Self::spawn_with(vendor, passes, body, &[])
+    }
+
+    /// A simulator for the CPU-per-request part: see [`serve`]'s `pinned`.
+    fn spawn_pinned(vendor: &str, passes: usize, body: usize) -> Sim {
+        Self::spawn_with(vendor, passes, body, &["--pinned"])
+    }
+
+    fn spawn_with(vendor: &str, passes: usize, body: usize, extra: &[&str]) -> Sim {
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--serve", vendor, "--passes", &passes.to_string()])
             .args(["--body", &body.to_string()])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -544,6 +567,9 @@ async fn bench() {
         clients(blocks).await;
     }
     if runs("sim") {
+        // The client on the first CPU, the pinned servers on the last (see `serve`).
+        let all = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+        pin_to(0);
         println!(
             "\nsimulator CPU per GET vs a bare axum handler answering as many bytes ({blocks} interleaved block pairs of 200; load average {})",
             load_average()
@@ -552,6 +578,7 @@ async fn bench() {
             simulator_cpu(vendor, blocks).await;
         }
         bare_control(blocks).await;
+        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &all).unwrap();
     }
     if runs("load") {
         load(env_or("BENCH_LOAD_SECS", 60)).await;
@@ -707,7 +734,7 @@ async fn body_size(client: &reqwest::Client, recorded: &[Recorded]) -> usize {
 }
 
 async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
-    let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+    let sim = Sim::spawn_pinned(vendor.name, vendor.seeded, 0);
     let provider = connect(vendor, &sim);
     let pass = provider
         .create(member(1, vendor.template))
@@ -717,7 +744,7 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
     let client = hand_client();
     let recorded = record(&sim, provider.as_ref(), &Op::Get(pass)).await;
     let size = body_size(&client, &recorded).await;
-    let bare = Sim::spawn("bare", 0, size);
+    let bare = Sim::spawn_pinned("bare", 0, size);
     let bare_recorded: Vec<Recorded> = recorded
         .iter()
         .map(|r| Recorded {
@@ -739,7 +766,10 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
 /// measured the same way (should be 1.00).
 async fn bare_control(blocks: usize) {
     let size = 512;
-    let (one, two) = (Sim::spawn("bare", 0, size), Sim::spawn("bare", 0, size));
+    let (one, two) = (
+        Sim::spawn_pinned("bare", 0, size),
+        Sim::spawn_pinned("bare", 0, size),
+    );
     let get = |sim: &Sim| {
         vec![Recorded {
             method: reqwest::Method::GET,
@@ -758,7 +788,8 @@ async fn bare_control(blocks: usize) {
 }
 
 /// Server CPU per request of `a` and of `b` (each a server process and the requests sent to
-/// it), in interleaved blocks of 200 requests on one client.
+/// it), in interleaved blocks of 200 requests on one client, after one unmeasured warm-up block
+/// on each (first connection, first allocations).
 async fn server_cpu(
     a: (&Sim, &[Recorded]),
     b: (&Sim, &[Recorded]),
@@ -767,6 +798,12 @@ async fn server_cpu(
 ) -> (f64, f64) {
     let (mut spent_a, mut spent_b) = (Duration::ZERO, Duration::ZERO);
     let per_block = 200;
+    for (_, requests) in [a, b] {
+        let runner = Runner::Hand(client, requests);
+        for _ in 0..per_block {
+            runner.once().await;
+        }
+    }
     for block in 0..blocks {
         for first in [block % 2 == 0, block % 2 != 0] {
             let ((target, requests), spent) = if first {
@@ -863,4 +900,20 @@ async fn listing(n: usize) {
         listed as f64 / wall.as_secs_f64(),
         sim_cpu.as_secs_f64() * 1e6 / (listed as f64 / 100.0).max(1.0)
     );
+}
+
+/// The highest-numbered CPU this process may run on.
+fn last_cpu() -> usize {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+    (0..nix::sched::CpuSet::count())
+        .rev()
+        .find(|&cpu| set.is_set(cpu).unwrap_or(false))
+        .unwrap_or(0)
+}
+
+/// Keep this process (every thread made after the call) on one CPU.
+fn pin_to(cpu: usize) {
+    let mut set = nix::sched::CpuSet::new();
+    set.set(cpu).unwrap();
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
 }
