@@ -601,8 +601,11 @@ async fn clients(blocks: usize) {
         "(client CPU per op by getrusage, {blocks} interleaved block pairs; ratio = walletpass / hand-written)"
     );
     let hand = hand_client();
+    // As in the simulator part: this process on the first CPU, the simulator served on the last.
+    let all = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+    pin_to(0);
     for vendor in VENDORS.iter().filter(|v| measures(v)) {
-        let sim = Sim::spawn(vendor.name, vendor.seeded, 0);
+        let sim = Sim::spawn_pinned(vendor.name, vendor.seeded, 0);
         let provider = connect(vendor, &sim);
         let created: Vec<_> = futures::stream::iter(0..vendor.create.max(1))
             .map(|i| {
@@ -663,6 +666,7 @@ async fn clients(blocks: usize) {
             );
         }
     }
+    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &all).unwrap();
 }
 
 /// `BENCH_PROFILE`: set a vendor up, then run one client's operations in [`profiled_ops`].
