@@ -6,7 +6,9 @@
 //!    reqwest with walletpass's default timeouts),
 //!    for `get`, `patch` (its read and its write) and `list_all` (every page). The two clients
 //!    alternate in blocks (ABBA), so drift on the shared machine cancels. Client CPU is
-//!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes.
+//!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes. In this
+//!    part and the next, this process and the simulators it starts share one CPU (the children
+//!    inherit its affinity) and each simulator runs a current-thread runtime (see `serve`).
 //! 2. An A/A control: the hand-written client against a second copy of itself (should be 1.00).
 //! 3. Simulator CPU per `GET` (each vendor's), over a bare axum handler answering a body of the
 //!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`, with the load
@@ -63,8 +65,8 @@ fn main() {
                 .position(|a| a == flag)
                 .map_or(0, |i| args[i + 1].parse::<usize>().unwrap())
         };
-        let pinned = args.iter().any(|a| a == "--pinned");
-        serve(&vendor, number("--passes"), number("--body"), pinned);
+        let single = args.iter().any(|a| a == "--single");
+        serve(&vendor, number("--passes"), number("--body"), single);
         return;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -80,14 +82,14 @@ fn main() {
 
 // ---------------------------------------------------------------- the simulator processes
 
-/// Child mode: serve one simulator (or the bare handler) until stdin closes. `pinned` (the
-/// simulator-CPU part): a current-thread runtime on the machine's last CPU, so that idle worker
-/// threads spinning for work and the scheduler moving the server between cores (which swamped
-/// the per-request difference: an A/A control read 3.88 with two multi-thread servers) are not
-/// charged to either side; both sides of that comparison are served the same way.
-fn serve(vendor: &str, passes: usize, body: usize, pinned: bool) {
-    let runtime = if pinned {
-        pin_to(last_cpu());
+/// Child mode: serve one simulator (or the bare handler) until stdin closes. `single` (the
+/// client and simulator-CPU parts): a current-thread runtime, on the one CPU this child
+/// inherited from the benchmark (see [`pin_to_one_cpu`]), so that idle worker threads spinning
+/// for work and the scheduler moving processes between cores (which swamped the per-request
+/// difference: an A/A control read 3.88 with two multi-thread servers, unpinned) are charged to
+/// neither side; both sides of each comparison are served the same way.
+fn serve(vendor: &str, passes: usize, body: usize, single: bool) {
+    let runtime = if single {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -227,9 +229,9 @@ impl Sim {
         Self::spawn_with(vendor, passes, body, &[])
     }
 
-    /// A simulator for the CPU-per-request part: see [`serve`]'s `pinned`.
-    fn spawn_pinned(vendor: &str, passes: usize, body: usize) -> Sim {
-        Self::spawn_with(vendor, passes, body, &["--pinned"])
+    /// A simulator for the CPU-per-request parts: see [`serve`]'s `single`.
+    fn spawn_single(vendor: &str, passes: usize, body: usize) -> Sim {
+        Self::spawn_with(vendor, passes, body, &["--single"])
     }
 
     fn spawn_with(vendor: &str, passes: usize, body: usize, extra: &[&str]) -> Sim {
@@ -567,9 +569,8 @@ async fn bench() {
         clients(blocks).await;
     }
     if runs("sim") {
-        // The client on the first CPU, the pinned servers on the last (see `serve`).
-        let all = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
-        pin_to(0);
+        // The client and the servers it starts on one CPU (see `serve`).
+        let _pinned = pin_to_one_cpu();
         println!(
             "\nsimulator CPU per GET vs a bare axum handler answering as many bytes ({blocks} interleaved block pairs of 200; load average {})",
             load_average()
@@ -578,7 +579,6 @@ async fn bench() {
             simulator_cpu(vendor, blocks).await;
         }
         bare_control(blocks).await;
-        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &all).unwrap();
     }
     if runs("load") {
         load(env_or("BENCH_LOAD_SECS", 60)).await;
@@ -601,11 +601,10 @@ async fn clients(blocks: usize) {
         "(client CPU per op by getrusage, {blocks} interleaved block pairs; ratio = walletpass / hand-written)"
     );
     let hand = hand_client();
-    // As in the simulator part: this process on the first CPU, the simulator served on the last.
-    let all = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
-    pin_to(0);
+    // As in the simulator part: this process and the simulators it starts on one CPU.
+    let _pinned = pin_to_one_cpu();
     for vendor in VENDORS.iter().filter(|v| measures(v)) {
-        let sim = Sim::spawn_pinned(vendor.name, vendor.seeded, 0);
+        let sim = Sim::spawn_single(vendor.name, vendor.seeded, 0);
         let provider = connect(vendor, &sim);
         let created: Vec<_> = futures::stream::iter(0..vendor.create.max(1))
             .map(|i| {
@@ -666,7 +665,6 @@ async fn clients(blocks: usize) {
             );
         }
     }
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &all).unwrap();
 }
 
 /// `BENCH_PROFILE`: set a vendor up, then run one client's operations in [`profiled_ops`].
@@ -738,7 +736,7 @@ async fn body_size(client: &reqwest::Client, recorded: &[Recorded]) -> usize {
 }
 
 async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
-    let sim = Sim::spawn_pinned(vendor.name, vendor.seeded, 0);
+    let sim = Sim::spawn_single(vendor.name, vendor.seeded, 0);
     let provider = connect(vendor, &sim);
     let pass = provider
         .create(member(1, vendor.template))
@@ -748,7 +746,7 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
     let client = hand_client();
     let recorded = record(&sim, provider.as_ref(), &Op::Get(pass)).await;
     let size = body_size(&client, &recorded).await;
-    let bare = Sim::spawn_pinned("bare", 0, size);
+    let bare = Sim::spawn_single("bare", 0, size);
     let bare_recorded: Vec<Recorded> = recorded
         .iter()
         .map(|r| Recorded {
@@ -771,8 +769,8 @@ async fn simulator_cpu(vendor: &Vendor, blocks: usize) {
 async fn bare_control(blocks: usize) {
     let size = 512;
     let (one, two) = (
-        Sim::spawn_pinned("bare", 0, size),
-        Sim::spawn_pinned("bare", 0, size),
+        Sim::spawn_single("bare", 0, size),
+        Sim::spawn_single("bare", 0, size),
     );
     let get = |sim: &Sim| {
         vec![Recorded {
@@ -906,18 +904,25 @@ async fn listing(n: usize) {
     );
 }
 
-/// The highest-numbered CPU this process may run on.
-fn last_cpu() -> usize {
-    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
-    (0..nix::sched::CpuSet::count())
-        .rev()
-        .find(|&cpu| set.is_set(cpu).unwrap_or(false))
-        .unwrap_or(0)
+/// Keep this process (and every thread and child process made after the call) on the first
+/// CPU it may run on, until the guard drops, which gives back the CPUs it had before.
+fn pin_to_one_cpu() -> Pinned {
+    let pid = nix::unistd::Pid::from_raw(0);
+    let before = nix::sched::sched_getaffinity(pid).unwrap();
+    let first = (0..nix::sched::CpuSet::count())
+        .find(|&cpu| before.is_set(cpu).unwrap_or(false))
+        .unwrap_or(0);
+    let mut set = nix::sched::CpuSet::new();
+    set.set(first).unwrap();
+    nix::sched::sched_setaffinity(pid, &set).unwrap();
+    Pinned(before)
 }
 
-/// Keep this process (every thread made after the call) on one CPU.
-fn pin_to(cpu: usize) {
-    let mut set = nix::sched::CpuSet::new();
-    set.set(cpu).unwrap();
-    nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set).unwrap();
+/// See [`pin_to_one_cpu`].
+struct Pinned(nix::sched::CpuSet);
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &self.0);
+    }
 }
