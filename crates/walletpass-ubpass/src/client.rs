@@ -364,7 +364,7 @@ impl Ubpass {
             .at(PROVIDER, op)
         })?;
         let read = self.get_wallet_pass_as(op, id).await?;
-        let mut body = WalletPassWrite::from_read(&read).ok_or_else(|| {
+        let mut body = WalletPassWrite::from_read_owned(read).ok_or_else(|| {
             Error::new(
                 ErrorKind::Decode,
                 "the pass read has no passName or passMetadata",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use walletpass_core::{Error, ErrorKind, Operation, Result};
+use walletpass_core::{Result, config_error};
 
 use super::config::{ApnsAuth, PushConfig};
 use super::jwt::TokenSigner;
@@ -77,12 +77,6 @@ pub struct ApnsClient {
     signer: Option<TokenSigner>,
 }
 
-fn config_error(message: impl Into<String>) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-}
-
 impl ApnsClient {
     /// A client for `config`, authenticating as `identity` (certificate) or with the token.
     pub fn new(config: &PushConfig, identity: &Identity) -> Result<Self> {
@@ -93,20 +87,20 @@ impl ApnsClient {
             .redirect(reqwest::redirect::Policy::none());
         for pem in &config.extra_roots_pem {
             let ca = reqwest::Certificate::from_pem(pem.as_bytes())
-                .map_err(|e| config_error(format!("APPLE_APNS_CA: {e}")))?;
+                .map_err(|e| config_error(PROVIDER, format!("APPLE_APNS_CA: {e}")))?;
             builder = builder.add_root_certificate(ca);
         }
         let signer = match &config.auth {
             ApnsAuth::Certificate => {
                 let cert = identity
                     .certificate_pem()
-                    .map_err(|e| config_error(e.to_string()))?;
+                    .map_err(|e| config_error(PROVIDER, e.to_string()))?;
                 let key = identity
                     .key_pkcs8_pem()
-                    .map_err(|e| config_error(e.to_string()))?;
+                    .map_err(|e| config_error(PROVIDER, e.to_string()))?;
                 let pem = format!("{}\n{}", key.expose_secret(), cert);
                 let id = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|_| {
-                    config_error("the Pass Type ID certificate and key cannot be used as a TLS client certificate for APNs")
+                    config_error(PROVIDER, "the Pass Type ID certificate and key cannot be used as a TLS client certificate for APNs")
                 })?;
                 builder = builder.identity(id);
                 None
@@ -121,11 +115,11 @@ impl ApnsClient {
                     key_id,
                     team_id.as_deref().unwrap_or(identity.team_id()),
                 )
-                .map_err(config_error)?,
+                .map_err(|e| config_error(PROVIDER, e))?,
             ),
         };
         let http = builder.build().map_err(|e| {
-            config_error("the APNs HTTP/2 client could not be built").with_source(e)
+            config_error(PROVIDER, "the APNs HTTP/2 client could not be built").with_source(e)
         })?;
         Ok(Self {
             http,

@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use walletpass_core::{Error, ErrorKind, Operation};
+use walletpass_core::{Error, config_error};
 
 use crate::PROVIDER;
 use crate::config::Source;
@@ -103,12 +103,6 @@ pub struct PushConfig {
     pub timeout: Duration,
 }
 
-fn config_error(message: String) -> Error {
-    Error::new(ErrorKind::Config, message)
-        .with_provider(PROVIDER)
-        .with_operation(Operation::Configure)
-}
-
 impl PushConfig {
     /// Certificate authentication to `endpoint`, with the default knobs.
     pub fn new(endpoint: &str) -> Result<Self, Error> {
@@ -116,9 +110,12 @@ impl PushConfig {
             .ok()
             .filter(|u| u.scheme() == "https")
             .ok_or_else(|| {
-                config_error(format!(
-                    "{ENV_APNS_URL}: '{endpoint}' is not an https URL (APNs is HTTP/2 over TLS)"
-                ))
+                config_error(
+                    PROVIDER,
+                    format!(
+                        "{ENV_APNS_URL}: '{endpoint}' is not an https URL (APNs is HTTP/2 over TLS)"
+                    ),
+                )
             })?;
         Ok(Self {
             endpoint,
@@ -180,15 +177,16 @@ impl PushConfig {
         let mut config = Self::new(&endpoint)?;
         if let Some(key) = get(ENV_APNS_KEY) {
             let key_id = get(ENV_APNS_KEY_ID).ok_or_else(|| {
-                config_error(format!(
+                config_error(PROVIDER, format!(
                     "{ENV_APNS_KEY} is set but {ENV_APNS_KEY_ID} is not: set the key id shown with the .p8 key in the Apple developer portal"
                 ))
             })?;
             let pem = Source::from_value(&key)
                 .read(ENV_APNS_KEY)
-                .map_err(|e| config_error(e.to_string()))?;
-            let pem = String::from_utf8(pem)
-                .map_err(|_| config_error(format!("{ENV_APNS_KEY}: not a PEM .p8 key")))?;
+                .map_err(|e| config_error(PROVIDER, e.to_string()))?;
+            let pem = String::from_utf8(pem).map_err(|_| {
+                config_error(PROVIDER, format!("{ENV_APNS_KEY}: not a PEM .p8 key"))
+            })?;
             config.auth = ApnsAuth::Token {
                 key_id,
                 team_id: get(ENV_APNS_TEAM_ID),
@@ -198,25 +196,27 @@ impl PushConfig {
         if let Some(ca) = get(ENV_APNS_CA) {
             let pem = Source::from_value(&ca)
                 .read(ENV_APNS_CA)
-                .map_err(|e| config_error(e.to_string()))?;
+                .map_err(|e| config_error(PROVIDER, e.to_string()))?;
             config.extra_roots_pem.push(
                 String::from_utf8(pem)
-                    .map_err(|_| config_error(format!("{ENV_APNS_CA}: not PEM")))?,
+                    .map_err(|_| config_error(PROVIDER, format!("{ENV_APNS_CA}: not PEM")))?,
             );
         }
         if let Some(ms) = get(ENV_PUSH_WINDOW_MS) {
             let ms: u64 = ms.parse().map_err(|_| {
-                config_error(format!(
-                    "{ENV_PUSH_WINDOW_MS}: '{ms}' is not a number of milliseconds"
-                ))
+                config_error(
+                    PROVIDER,
+                    format!("{ENV_PUSH_WINDOW_MS}: '{ms}' is not a number of milliseconds"),
+                )
             })?;
             config.window = Duration::from_millis(ms);
         }
         if let Some(n) = get(ENV_PUSH_CONCURRENCY) {
             config.concurrency = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                config_error(format!(
-                    "{ENV_PUSH_CONCURRENCY}: '{n}' is not a positive number"
-                ))
+                config_error(
+                    PROVIDER,
+                    format!("{ENV_PUSH_CONCURRENCY}: '{n}' is not a positive number"),
+                )
             })?;
         }
         if let Some(secs) = get(ENV_PUSH_LEASE_SECS) {
@@ -235,9 +235,10 @@ pub fn parse_lease(secs: &str) -> Result<Duration, Error> {
         .filter(|s| *s > 0)
         .map(Duration::from_secs)
         .ok_or_else(|| {
-            config_error(format!(
-                "{ENV_PUSH_LEASE_SECS}: '{secs}' is not a positive number of seconds"
-            ))
+            config_error(
+                PROVIDER,
+                format!("{ENV_PUSH_LEASE_SECS}: '{secs}' is not a positive number of seconds"),
+            )
         })
 }
 

@@ -133,15 +133,6 @@ impl Checkpoint {
         Ok(())
     }
 
-    /// Record the target passes one batch job created, as [`Checkpoint::mark_created`] does
-    /// for each (source ref, target ref, target link), in one transaction.
-    pub fn mark_created_all(
-        &self,
-        created: &[(String, String, Option<String>)],
-    ) -> Result<(), CheckpointError> {
-        self.record_outcomes(created, &[], &[])
-    }
-
     /// Record what batch jobs answered, in one transaction (one sync to disk for them all):
     /// the passes `created` (as [`Checkpoint::mark_created`]), the rows whose outcome is
     /// unknown with their error (`errors`, as [`Checkpoint::set_error`]: they stay

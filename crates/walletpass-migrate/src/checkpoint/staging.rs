@@ -44,13 +44,19 @@ DELETE FROM misfits;
 DELETE FROM listed;
 ";
 
+/// The predicate of [`UNLISTED`], written once so that [`LISTED`] is its exact complement.
+macro_rules! unlisted {
+    () => {
+        "i.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.listed l WHERE l.key = i.serial)"
+    };
+}
+
 /// A staged pass (`i`) with a caller-chosen serial that no listed target pass carries.
-pub(crate) const UNLISTED: &str =
-    "i.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.listed l WHERE l.key = i.serial)";
+pub(crate) const UNLISTED: &str = unlisted!();
 
 /// The filter of [`Checkpoint::staged_batch`] for the staged passes that [`UNLISTED`] leaves
 /// out.
-pub(crate) const LISTED: &str = "AND NOT (i.serial IS NOT NULL AND NOT EXISTS (SELECT 1 FROM temp.listed l WHERE l.key = i.serial))";
+pub(crate) const LISTED: &str = concat!("AND NOT (", unlisted!(), ")");
 
 /// The columns of a joined `passes` + `items` row, in the order [`joined`] reads them.
 const JOINED: &str = "p.source_ref, p.source_link, p.target_ref, p.target_link, p.identity, p.state, p.content_hash, p.attempts, p.last_error, p.adopted, \

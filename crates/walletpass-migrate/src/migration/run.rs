@@ -11,7 +11,7 @@ use futures::{Stream, TryStreamExt, stream};
 
 use super::report::write_report;
 use super::{Item, MigrateError, Retire, Run, Strategy, Summary, link_of};
-use crate::checkpoint::{Row, State};
+use crate::checkpoint::{Row, Staged, State};
 use crate::pacing::Pace;
 
 /// Every state a row can be in.
@@ -92,6 +92,19 @@ impl Run<'_> {
         states: &'static [State],
         filter: &'static str,
     ) -> impl Stream<Item = Result<(Row, Item), MigrateError>> + '_ {
+        self.staged_rows_with(states, filter, |row, staged| {
+            Ok((row, Item::from_staged(staged)?))
+        })
+    }
+
+    /// [`staged_rows`](Self::staged_rows), each row's staged pass turned into what the caller
+    /// needs by `convert` (the tally needs only whether it was skipped, not the decoded pass).
+    fn staged_rows_with<T: 'static>(
+        &self,
+        states: &'static [State],
+        filter: &'static str,
+        convert: fn(Row, Staged) -> Result<(Row, T), MigrateError>,
+    ) -> impl Stream<Item = Result<(Row, T), MigrateError>> + '_ {
         let limit = self.batch();
         stream::try_unfold(Some(0i64), move |after| async move {
             let Some(after) = after else {
@@ -103,9 +116,9 @@ impl Run<'_> {
             } else {
                 batch.last().map(|(seq, _, _)| *seq)
             };
-            let rows: Vec<Result<(Row, Item), MigrateError>> = batch
+            let rows: Vec<Result<(Row, T), MigrateError>> = batch
                 .into_iter()
-                .map(|(_, row, staged)| Ok((row, Item::from_staged(staged)?)))
+                .map(|(_, row, staged)| convert(row, staged))
                 .collect();
             Ok::<_, MigrateError>(Some((stream::iter(rows), next)))
         })
@@ -207,22 +220,9 @@ impl Run<'_> {
         let dry_run = self.m.options.dry_run;
         // The rows are walked a batch at a time without decoding their staged passes: only
         // whether each was skipped is needed here.
-        let mut after = 0;
-        let mut batch = Vec::new();
-        loop {
-            let Some((row, skipped)) = batch.pop() else {
-                let next = self.cp.staged_batch(ALL_STATES, "", after, self.batch())?;
-                let Some((last, _, _)) = next.last() else {
-                    break;
-                };
-                after = *last;
-                batch = next
-                    .into_iter()
-                    .rev()
-                    .map(|(_, row, staged)| (row, staged.skipped))
-                    .collect();
-                continue;
-            };
+        let rows = self.staged_rows_with(ALL_STATES, "", |row, staged| Ok((row, staged.skipped)));
+        futures::pin_mut!(rows);
+        while let Some((row, skipped)) = rows.try_next().await? {
             match row.state {
                 s if s.is_on_target() && skipped => {}
                 s if s.is_on_target() && row.adopted => summary.adopted += 1,

@@ -199,11 +199,7 @@ impl RawEntry {
             method: method.clone(),
             head,
             target_len: target.len(),
-            body: if body.is_empty() {
-                Bytes::new()
-            } else {
-                Bytes::copy_from_slice(body)
-            },
+            body: Bytes::copy_from_slice(body),
             status: 0,
             fault: None,
         }

@@ -177,15 +177,7 @@ impl WalletPassWrite {
     /// The writable part of a pass as read, for a whole-document update that changes nothing
     /// by itself. `None` when the read pass has no name or no metadata.
     pub fn from_read(pass: &WalletPass) -> Option<Self> {
-        Some(Self {
-            notification_header: pass.notification_header.clone(),
-            pass_name: pass.pass_name.clone()?,
-            pass_metadata: pass.pass_metadata.clone()?,
-            upload_info_list: pass.upload_info_list.clone(),
-            pass_link_slug: pass.pass_link_slug.clone(),
-            status: pass.status.clone(),
-            account: pass.account.clone(),
-        })
+        Self::from_read_owned(pass.clone())
     }
 
     /// [`from_read`](Self::from_read), moving the parts out of the read pass instead of
