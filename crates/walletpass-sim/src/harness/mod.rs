@@ -5,9 +5,10 @@
 //!
 //! A vendor simulator builds its axum `Router` and hands it to [`serve()`] together with its
 //! [`VendorResponses`] (how that vendor words a 429 and a 5xx); everything else is here: the
-//! settings and switches in this module, the request log in `request_log`, the serving layer in
+//! settings and switches in this module, the request log in `request_log`, the read-answer cache in `answer_cache`, the serving layer in
 //! `serve`.
 
+mod answer_cache;
 mod request_log;
 mod serve;
 
@@ -15,6 +16,7 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub(crate) use answer_cache::AnswerCache;
 pub use request_log::{LoggedRequest, RequestLog};
 pub(crate) use serve::serve_app;
 pub use serve::{RunningSim, VendorResponses, serve};
@@ -120,6 +122,14 @@ impl Deviation {
         Deviation::SearchFindsNothing,
         Deviation::AcceptBadCredentials,
         Deviation::ListDropsField,
+    ];
+
+    /// The switches that change what a read of a pass answers (the simulators render such
+    /// reads each time instead of serving a kept answer).
+    pub(crate) const ON_READ: [Deviation; 3] = [
+        Deviation::DropFieldOnRead,
+        Deviation::LoseBarcode,
+        Deviation::ChangeLabel,
     ];
 }
 

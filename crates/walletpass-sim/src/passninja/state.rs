@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::errors::ApiError;
+use crate::harness::AnswerCache;
 
 /// An account the simulator accepts: `X-ACCOUNT-ID` and its `X-API-KEY` (left out of `Debug`).
 #[derive(Clone, Serialize, Deserialize)]
@@ -250,9 +251,6 @@ impl WebhookResult {
     }
 }
 
-/// How many rendered read answers the store keeps (a few hundred bytes each).
-const ANSWER_CACHE: usize = 4096;
-
 /// Everything the simulator knows.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -272,8 +270,8 @@ pub struct Store {
     /// Rendered `GET /passes/{template}/{serial}` answers by position in `passes`. An answer
     /// shows only the serial, the template and the values, so changing the values through
     /// [`Store::set_values`] drops the pass's entry and [`Store::reindex`] drops them all; the
-    /// map is emptied when it reaches [`ANSWER_CACHE`] entries.
-    pub(crate) answers: HashMap<usize, bytes::Bytes>,
+    /// map is emptied when it reaches [`AnswerCache::CAPACITY`] entries.
+    pub(crate) answers: AnswerCache<usize>,
     pub(crate) webhooks: Vec<Webhook>,
     pub(crate) results: Vec<WebhookResult>,
     pub(crate) next_template: u64,
@@ -318,7 +316,7 @@ impl Store {
 
     /// Replace the values of the pass at `index` (the one way they change after creation).
     pub(crate) fn set_values(&mut self, index: usize, values: Map<String, Value>) {
-        self.answers.remove(&index);
+        self.answers.forget(&index);
         if let Some(pass) = self.passes.get_mut(index) {
             pass.values = values;
         }
@@ -326,15 +324,12 @@ impl Store {
 
     /// The rendered read answer of the pass at `index`, if one is kept.
     pub(crate) fn cached_answer(&self, index: usize) -> Option<bytes::Bytes> {
-        self.answers.get(&index).cloned()
+        self.answers.get(&index)
     }
 
     /// Keep the rendered read answer of the pass at `index`.
     pub(crate) fn keep_answer(&mut self, index: usize, answer: bytes::Bytes) {
-        if self.answers.len() >= ANSWER_CACHE {
-            self.answers.clear();
-        }
-        self.answers.insert(index, answer);
+        self.answers.keep(index, answer);
     }
 
     /// Add a pass at the end of the issue order.
@@ -376,7 +371,7 @@ impl Store {
     }
 
     fn index(&mut self, index: usize, pass: &Pass) {
-        self.answers.remove(&index);
+        self.answers.forget(&index);
         self.by_key
             .entry(pass.template.clone())
             .or_default()

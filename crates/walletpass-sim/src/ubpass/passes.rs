@@ -227,14 +227,7 @@ fn render<'a>(
     let (pass_metadata, upload_info_list) = if opts.summary {
         (None, None)
     } else {
-        let corrupts = opts.read
-            && [
-                Deviation::DropFieldOnRead,
-                Deviation::LoseBarcode,
-                Deviation::ChangeLabel,
-            ]
-            .iter()
-            .any(|d| state.deviates(*d));
+        let corrupts = opts.read && Deviation::ON_READ.iter().any(|d| state.deviates(*d));
         let drops = opts.listing && state.deviates(Deviation::ListDropsField);
         let meta = if corrupts || drops {
             let mut meta = pass.metadata.clone();
@@ -448,13 +441,7 @@ pub async fn get(
     // created pass reads as `Draft` only until its time comes, and the read deviations are
     // left to render each time.
     let settled = pass.ready_at.is_none_or(|at| Instant::now() >= at);
-    let corrupts = [
-        Deviation::DropFieldOnRead,
-        Deviation::LoseBarcode,
-        Deviation::ChangeLabel,
-    ]
-    .iter()
-    .any(|d| state.deviates(*d));
+    let corrupts = Deviation::ON_READ.iter().any(|d| state.deviates(*d));
     if settled && !corrupts {
         ws.keep_answer(seq, bytes.clone());
     }

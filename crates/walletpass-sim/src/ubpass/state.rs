@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::model::{PassMetadata, UploadInfo};
-use crate::harness::{Deviation, SimConfig};
+use crate::harness::{AnswerCache, Deviation, SimConfig};
 
 /// Which wallet an install is counted for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,9 +144,6 @@ pub struct StoredLocation {
     pub pass_id: String,
 }
 
-/// How many rendered read answers a workspace keeps (about 1 KiB each).
-const ANSWER_CACHE: usize = 4096;
-
 /// One workspace and everything in it.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
@@ -159,8 +156,8 @@ pub struct Workspace {
     by_id: HashMap<String, u64>,
     /// Rendered `GET /wallet-pass/{id}` answers by pass `seq`: a pass's entry is dropped
     /// whenever the pass is borrowed mutably or removed, and the whole map when it reaches
-    /// [`ANSWER_CACHE`] entries, so it never outgrows a few MiB.
-    answers: HashMap<u64, Bytes>,
+    /// [`AnswerCache::CAPACITY`] entries, so it never outgrows a few MiB.
+    answers: AnswerCache<u64>,
     /// Notifications in insertion order.
     pub notifications: Vec<StoredNotification>,
     /// Locations in insertion order.
@@ -185,28 +182,25 @@ impl Workspace {
     pub fn pass_mut(&mut self, id: &str) -> Option<&mut StoredPass> {
         let at = self.position(id)?;
         let pass = self.passes.get_mut(at).filter(|p| !p.deleted)?;
-        self.answers.remove(&pass.seq);
+        self.answers.forget(&pass.seq);
         Some(pass)
     }
 
     /// Add a pass; its `seq` must be above every stored one (as [`Store::next_seq`] hands out).
     pub fn push_pass(&mut self, pass: StoredPass) {
         self.by_id.insert(pass.id.clone(), pass.seq);
-        self.answers.remove(&pass.seq);
+        self.answers.forget(&pass.seq);
         self.passes.push(pass);
     }
 
     /// The rendered read answer of the pass with `seq`, if one is kept.
     pub(crate) fn cached_answer(&self, seq: u64) -> Option<Bytes> {
-        self.answers.get(&seq).cloned()
+        self.answers.get(&seq)
     }
 
     /// Keep the rendered read answer of the pass with `seq`.
     pub(crate) fn keep_answer(&mut self, seq: u64, answer: Bytes) {
-        if self.answers.len() >= ANSWER_CACHE {
-            self.answers.clear();
-        }
-        self.answers.insert(seq, answer);
+        self.answers.keep(seq, answer);
     }
 
     /// Delete a live pass: kept as a tombstone that still answers reads when `keep_readable`,
@@ -215,7 +209,7 @@ impl Workspace {
         let Some(at) = self.position(id).filter(|at| !self.passes[*at].deleted) else {
             return false;
         };
-        self.answers.remove(&self.passes[at].seq);
+        self.answers.forget(&self.passes[at].seq);
         if keep_readable {
             self.passes[at].deleted = true;
         } else {

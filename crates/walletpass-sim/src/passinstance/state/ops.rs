@@ -128,13 +128,7 @@ impl Sim {
         // known, and the read deviations (and deleted passes) are left to render each time.
         let now = OffsetDateTime::now_utc();
         let settled = pass.expiration_date.is_none_or(|e| e <= now) && self.origin.get().is_some();
-        let corrupts = [
-            Deviation::DropFieldOnRead,
-            Deviation::ChangeLabel,
-            Deviation::LoseBarcode,
-        ]
-        .iter()
-        .any(|d| self.deviates(*d));
+        let corrupts = Deviation::ON_READ.iter().any(|d| self.deviates(*d));
         if live && settled && !corrupts {
             store.keep_answer(id, body.clone());
         }

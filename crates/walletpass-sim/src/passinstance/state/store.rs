@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
+use crate::harness::AnswerCache;
+
 use super::records::{
     BatchRecord, BundleRecord, NotificationRecord, PassRecord, TemplateRecord, WebhookRecord,
 };
@@ -37,12 +39,9 @@ pub struct Store {
     /// Rendered `GET /passes/{id}` answers by pass id. Every change to a stored pass goes
     /// through [`Store::insert_pass`], [`Store::pass_mut`], [`Store::put_pass`] or
     /// [`Store::remove_pass`], which drop its entry; the map is emptied when it reaches
-    /// [`ANSWER_CACHE`] entries.
-    answers: HashMap<String, Bytes>,
+    /// [`AnswerCache::CAPACITY`] entries.
+    answers: AnswerCache<String>,
 }
-
-/// How many rendered read answers the store keeps (well under a KiB each).
-const ANSWER_CACHE: usize = 4096;
 
 impl Store {
     /// A template by id.
@@ -59,32 +58,29 @@ impl Store {
 
     /// A stored pass, mutably (its kept answer is dropped: the caller may change it).
     pub(super) fn pass_mut(&mut self, id: &str) -> Option<&mut PassRecord> {
-        self.answers.remove(id);
+        self.answers.forget(id);
         self.passes.get_mut(id)
     }
 
     /// Replace a stored pass with a new version of it (same id, same place in the order).
     pub(super) fn put_pass(&mut self, pass: PassRecord) {
-        self.answers.remove(&pass.id);
+        self.answers.forget(&pass.id);
         self.passes.insert(pass.id.clone(), pass);
     }
 
     /// The rendered read answer of a pass, if one is kept.
     pub(super) fn cached_answer(&self, id: &str) -> Option<Bytes> {
-        self.answers.get(id).cloned()
+        self.answers.get(id)
     }
 
     /// Keep the rendered read answer of a pass.
     pub(super) fn keep_answer(&mut self, id: &str, answer: Bytes) {
-        if self.answers.len() >= ANSWER_CACHE {
-            self.answers.clear();
-        }
-        self.answers.insert(id.to_owned(), answer);
+        self.answers.keep(id.to_owned(), answer);
     }
 
     /// Store a new pass at the end of the ordered indexes.
     pub(super) fn insert_pass(&mut self, pass: PassRecord) {
-        self.answers.remove(&pass.id);
+        self.answers.forget(&pass.id);
         let entry = (pass.seq, pass.id.clone());
         self.serials.insert(
             (pass.template_id.clone(), pass.serial_number.clone()),
@@ -101,7 +97,7 @@ impl Store {
     /// Take a pass out of the store and its indexes (found by binary search on its creation
     /// order, so a delete does not scan the store).
     pub(super) fn remove_pass(&mut self, id: &str) -> Option<PassRecord> {
-        self.answers.remove(id);
+        self.answers.forget(id);
         let pass = self.passes.remove(id)?;
         self.serials
             .remove(&(pass.template_id.clone(), pass.serial_number.clone()));
