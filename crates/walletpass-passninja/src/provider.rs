@@ -239,12 +239,10 @@ impl WalletProvider for PassNinja {
     }
 
     async fn get(&self, pass: &PassRef) -> Result<Pass> {
-        async {
-            let (template, serial) = ids::check_pass_ref(pass)?;
-            self.fetch(template, serial).await
-        }
-        .await
-        .at(PROVIDER, Operation::Get)
+        let (template, serial) = ids::check_pass_ref(pass).at(PROVIDER, Operation::Get)?;
+        self.fetch(template, serial)
+            .await
+            .at(PROVIDER, Operation::Get)
     }
 
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
