@@ -97,15 +97,19 @@ impl WalletProvider for Ubpass {
         if read.pass_name.is_none() || read.pass_metadata.is_none() {
             return Err(no_base());
         }
-        let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
-        // The document read becomes the base of the write: its parts are moved, not copied.
-        let base = WalletPassWrite::from_read_owned(read).ok_or_else(no_base)?;
-        let next = current.content.into_patched(patch).at(PROVIDER, op)?;
-        convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
-        let name = convert::pass_name_of(&next)
-            .at(PROVIDER, op)?
-            .unwrap_or_else(|| base.pass_name.clone());
-        let body = convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?;
+        // In a block, so that the pass read, its canonical form and the patched content are
+        // dropped before the write is sent rather than carried in this future across it.
+        let body = {
+            let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
+            // The document read becomes the base of the write: its parts are moved, not copied.
+            let base = WalletPassWrite::from_read_owned(read).ok_or_else(no_base)?;
+            let next = current.content.into_patched(patch).at(PROVIDER, op)?;
+            convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
+            let name = convert::pass_name_of(&next)
+                .at(PROVIDER, op)?
+                .unwrap_or_else(|| base.pass_name.clone());
+            convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?
+        };
         let wire = self.update_wallet_pass_as(op, id, &body).await?;
         convert::pass_from_wire(&wire).at(PROVIDER, op)
     }
