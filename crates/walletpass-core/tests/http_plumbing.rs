@@ -574,3 +574,55 @@ async fn an_error_past_every_allowed_attempt_is_marked_exhausted() {
         .unwrap_err();
     assert!(err.is_retryable() && !err.is_exhausted(), "{err:?}");
 }
+
+/// `send_json_map` converts a decoded answer; an answer that does not decode is a `Decode`
+/// error naming the provider and operation, and the conversion is not run; the conversion's own
+/// error comes back as it is.
+#[tokio::test]
+async fn send_json_map_converts_decoded_answers_and_only_those() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/passes/good"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([1, 2, 3])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/passes/bad"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"not\": \"a list\"}"))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let sum: u32 = client
+        .request(Operation::Get, Method::GET, &["passes", "good"])
+        .send_json_map(|items: Vec<u32>| Ok(items.iter().sum()))
+        .await
+        .unwrap();
+    assert_eq!(sum, 6);
+
+    let called = std::sync::atomic::AtomicBool::new(false);
+    let err = client
+        .request(Operation::Get, Method::GET, &["passes", "bad"])
+        .send_json_map(|items: Vec<u32>| {
+            called.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(items.len())
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.provider(), "test");
+    assert_eq!(err.operation(), Some(Operation::Get));
+    assert!(!called.load(std::sync::atomic::Ordering::SeqCst));
+
+    let err = client
+        .request(Operation::Get, Method::GET, &["passes", "good"])
+        .send_json_map(|_: Vec<u32>| -> walletpass_core::Result<()> {
+            Err(walletpass_core::Error::new(
+                ErrorKind::Conflict,
+                "converted badly",
+            ))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.to_string().contains("converted badly"), "{err}");
+}

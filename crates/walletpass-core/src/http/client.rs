@@ -451,7 +451,16 @@ impl RequestBuilder<'_> {
     }
 
     /// Send, retrying what is safe to retry, and return the first successful answer.
-    pub async fn send(self) -> Result<ApiResponse> {
+    ///
+    /// A function returning an `async move` block rather than an `async fn`: an `async fn`
+    /// keeps its by-value `self` twice in its future (the argument and the body's copy of it),
+    /// and every caller's future embeds this one, so the extra 300 bytes were copied at each
+    /// level of every call.
+    pub fn send(mut self) -> impl Future<Output = Result<ApiResponse>> + Send {
+        async move { self.send_inner().await }
+    }
+
+    async fn send_inner(&mut self) -> Result<ApiResponse> {
         let inner = &self.client.inner;
         let decorate = |e: Error| {
             let e = e.with_provider(inner.provider).or_operation(self.operation);
@@ -460,7 +469,7 @@ impl RequestBuilder<'_> {
                 _ => e,
             }
         };
-        if let Some(error) = self.error {
+        if let Some(error) = self.error.take() {
             return Err(decorate(error));
         }
         let started = Instant::now();
@@ -484,7 +493,17 @@ impl RequestBuilder<'_> {
             // The budget bounds the whole call, so an attempt gets at most what is left of it.
             let left = inner.retry.budget.saturating_sub(started.elapsed());
             let timeout = inner.timeout.min(left).max(Duration::from_millis(1));
-            let outcome = self.attempt_once(timeout).instrument(span.clone()).await;
+            // The attempt (reqwest's response and body futures) is boxed: every future above
+            // this one embeds it otherwise, and is copied whole at each level of every call.
+            // Boxed, it is allocated once an attempt, small enough for the allocator's
+            // per-thread cache. A span no subscriber listens to is not worth a wrapper: the
+            // attempt runs instrumented only when the span is recorded.
+            let once = Box::pin(self.attempt_once(timeout));
+            let outcome = if span.is_disabled() {
+                once.await
+            } else {
+                once.instrument(span.clone()).await
+            };
             let (error, retry_safe) = match outcome {
                 Attempt::Answer(response) if response.status.is_success() => {
                     span.record("status", response.status.as_u16());
@@ -532,14 +551,39 @@ impl RequestBuilder<'_> {
         }
     }
 
+    /// Send, decode the JSON answer and convert it with `convert`: a backend's conversion from
+    /// its wire type runs in this future, so the backend adds no `async` level of its own. An
+    /// answer that does not decode is an [`ErrorKind::Decode`] error and `convert` is not
+    /// called; an error `convert` returns is returned as it is.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> walletpass_core::Result<()> {
+    /// use walletpass_core::http::{HttpClient, Method};
+    /// use walletpass_core::Operation;
+    /// let client = HttpClient::builder("example").base_url("https://api.example.com/v1").build()?;
+    /// let count: usize = client
+    ///     .request(Operation::List, Method::GET, &["passes"])
+    ///     .send_json_map(|passes: Vec<serde_json::Value>| Ok(passes.len()))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn send_json_map<T, U, F>(mut self, convert: F) -> impl Future<Output = Result<U>> + Send
+    where
+        T: DeserializeOwned,
+        F: FnOnce(T) -> Result<U> + Send,
+    {
+        async move {
+            let answer = self.send_inner().await?.json().map_err(|e| {
+                e.with_provider(self.client.inner.provider)
+                    .or_operation(self.operation)
+            })?;
+            convert(answer)
+        }
+    }
+
     /// Send and decode the JSON answer.
-    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
-        let provider = self.client.inner.provider;
-        let operation = self.operation;
-        self.send()
-            .await?
-            .json()
-            .map_err(|e| e.with_provider(provider).or_operation(operation))
+    pub fn send_json<T: DeserializeOwned>(self) -> impl Future<Output = Result<T>> + Send {
+        self.send_json_map(Ok)
     }
 
     fn parse_error(&self, response: &ApiResponse) -> Error {
@@ -558,11 +602,12 @@ impl RequestBuilder<'_> {
         error
     }
 
-    async fn attempt_once(&self, timeout: Duration) -> Attempt {
-        let inner = &self.client.inner;
+    /// The reqwest request for one attempt. Not part of [`attempt_once`](Self::attempt_once)'s
+    /// body, so the request and its headers are not kept in that future's state.
+    fn build(&self, timeout: Duration) -> reqwest::Request {
         // The auth values are shared bytes: cloning them copies no secret. They win over a
         // request header of the same name.
-        let mut headers = inner.auth_values.clone();
+        let mut headers = self.client.inner.auth_values.clone();
         for (name, value) in &self.headers {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
@@ -575,13 +620,22 @@ impl RequestBuilder<'_> {
         if let Some(body) = &self.body {
             *request.body_mut() = Some(body.clone().into());
         }
-        let mut response = match inner.client.execute(request).await {
-            Ok(r) => r,
-            Err(e) => return classify(e),
-        };
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        match response.bytes().await {
+        request
+    }
+
+    async fn attempt_once(&self, timeout: Duration) -> Attempt {
+        let (status, headers, body) =
+            match self.client.inner.client.execute(self.build(timeout)).await {
+                // The response is consumed in this arm, so it is not kept in the future beside
+                // the read of its body.
+                Ok(mut response) => (
+                    response.status(),
+                    std::mem::take(response.headers_mut()),
+                    response.bytes(),
+                ),
+                Err(e) => return classify(e),
+            };
+        match body.await {
             Ok(body) => Attempt::Answer(ApiResponse {
                 status,
                 headers,
