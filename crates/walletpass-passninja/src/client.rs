@@ -176,11 +176,16 @@ impl PassNinja {
     // wire bodies and answers the vendor's own shapes; `provider.rs` converts them.
 
     /// "Get a pass": `GET /passes/{template}/{serial}`.
-    pub(crate) async fn get_pass(
-        &self,
+    ///
+    /// `then` converts the answer inside the request's own future; a plain function, not an
+    /// `async fn`: the read is on every `get`, `patch` and `put`, and a wrapper level would be
+    /// copied on each of them.
+    pub(crate) fn get_pass<'a, U: Send + 'a>(
+        &'a self,
         template: &TemplateId,
         serial: &str,
-    ) -> Result<wire::PassBody, Error> {
+        then: impl FnOnce(wire::PassBody) -> Result<U, Error> + Send + 'a,
+    ) -> impl Future<Output = Result<U, Error>> + Send + 'a {
         self.http
             .request(
                 Operation::Get,
@@ -188,8 +193,7 @@ impl PassNinja {
                 &["passes", template.as_str(), serial],
             )
             .resource(format!("{template}/{serial}"))
-            .send_json()
-            .await
+            .send_json_map(then)
     }
 
     /// "Create a pass": `POST /passes`. Not idempotent: a retry could issue a second pass.
@@ -207,14 +211,14 @@ impl PassNinja {
 
     /// "Update a pass" (`PATCH`) and "Replace a pass" (`PUT`) on
     /// `/passes/{template}/{serial}`; both are idempotent.
-    pub(crate) async fn update_pass(
+    pub(crate) fn update_pass(
         &self,
         pass: &PassRef,
         template: &TemplateId,
         serial: &str,
         method: Method,
         values: &serde_json::Map<String, Value>,
-    ) -> Result<wire::PassBody, Error> {
+    ) -> impl Future<Output = Result<wire::PassBody, Error>> + Send {
         let op = if method == Method::PUT {
             Operation::Put
         } else {
@@ -226,7 +230,6 @@ impl PassNinja {
             .idempotent(true)
             .resource(pass.to_string())
             .send_json()
-            .await
     }
 
     /// "Delete a pass": `DELETE /passes/{template}/{serial}`.
