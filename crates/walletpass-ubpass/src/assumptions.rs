@@ -5,7 +5,7 @@
 //!
 //! | # | Assumption | Where |
 //! |---|---|---|
-//! | U1 | **Single read shape**: `GET /wallet-pass/{id}` answers an array (as the spec's schema says) or an object; both are read, an empty array is `NotFound`, and an answer without `id` is the pass asked for. | `Ubpass::get_wallet_pass` in `client.rs` |
+//! | U1 | **Single read shape**: `GET /wallet-pass/{id}` answers an array (as the spec's schema says) or an object; both are read, an empty array is `NotFound`, and an answer without `id` is the pass asked for. | `Ubpass::read_pass` (behind `get_wallet_pass`) in `client.rs` |
 //! | U2 | **Upload keys**: entries are sent as `uploadKey` (every documented example) and read as `uploadKey` or `fileKey` (the schema); the `POST /uploads` answer is read as `{key, url}` (guide) or `{msg}` (spec). | `wire::UploadInfo`, `uploads.rs` |
 //! | U3 | **Whole-document PATCH**: a PATCH leaves the optional top-level properties it does not carry as they are; the composed patch sends them all anyway (status, slug, header, images as read). | `provider.rs` (`patch`), `convert::to_wire` |
 //! | U4 | **Duplicate names**: a duplicate `passName` is answered `INVALID_INPUT` with `context.passName`; it is mapped to `Conflict`, and a retried create then returns the existing pass when it holds the content sent. | `error::parse_error`, `Ubpass::create_pass` |

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use walletpass_core::http::{AuthHeaders, HttpClient, Method};
+use walletpass_core::http::{AuthHeaders, HttpClient, Method, RequestBuilder};
 use walletpass_core::paging;
 use walletpass_core::{
     Capabilities, Cursor, Error, ErrorKind, NewPass, Operation, Page, Pass, PassContent, PassId,
@@ -156,27 +156,39 @@ impl Ubpass {
         op: Operation,
         id: &PassId,
     ) -> Result<WalletPass> {
+        self.read_pass(op, id, Ok)?.await
+    }
+
+    /// The read of [`get_wallet_pass`](Self::get_wallet_pass), its id checked now, `then`
+    /// applied to the pass read. The request's own future, with no `async` level around it:
+    /// `get` and `patch` await it directly.
+    pub(crate) fn read_pass<'a, U: Send + 'a>(
+        &'a self,
+        op: Operation,
+        id: &'a PassId,
+        then: impl FnOnce(WalletPass) -> Result<U> + Send + 'a,
+    ) -> Result<impl Future<Output = Result<U>> + Send + 'a> {
         let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, op)?;
-        let FirstPass(first) = self
+        Ok(self
             .http
             .request(op, Method::GET, &["wallet-pass", id])
             .resource(id)
-            .send_json()
-            .await?;
-        let Some(mut pass) = first else {
-            return Err(Error::new(
-                ErrorKind::NotFound,
-                format!("pass '{id}' does not exist (the vendor answered an empty array)"),
-            )
-            .at(PROVIDER, op)
-            .with_resource(id));
-        };
-        // `id` is optional in the schema: an answer without one is the pass asked for.
-        if pass.id.is_none() {
-            pass.id = Some(id.to_owned());
-        }
-        Ok(pass)
+            .send_json_map(move |FirstPass(first)| {
+                let Some(mut pass) = first else {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!("pass '{id}' does not exist (the vendor answered an empty array)"),
+                    )
+                    .at(PROVIDER, op)
+                    .with_resource(id));
+                };
+                // `id` is optional in the schema: an answer without one is the pass asked for.
+                if pass.id.is_none() {
+                    pass.id = Some(id.to_owned());
+                }
+                then(pass)
+            }))
     }
 
     /// `GET /wallet-pass` with the vendor's filters (arrays sent comma-separated, as the spec's
@@ -223,15 +235,25 @@ impl Ubpass {
         id: &PassId,
         body: &WalletPassWrite,
     ) -> Result<WalletPass> {
+        self.update_request(op, id, body)?.send_json().await
+    }
+
+    /// The request of [`update_wallet_pass_as`](Self::update_wallet_pass_as), its id checked
+    /// and its body encoded: a caller that sends it itself can drop the body first.
+    pub(crate) fn update_request(
+        &self,
+        op: Operation,
+        id: &PassId,
+        body: &WalletPassWrite,
+    ) -> Result<RequestBuilder<'_>> {
         let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, op)?;
-        self.http
+        Ok(self
+            .http
             .request(op, Method::PATCH, &["wallet-pass", id])
             .json(body)
             .resource(id)
-            .idempotent(true)
-            .send_json()
-            .await
+            .idempotent(true))
     }
 
     /// `DELETE /wallet-pass/{id}` → 204.

@@ -77,15 +77,19 @@ impl WalletProvider for Ubpass {
     }
 
     async fn get(&self, pass: &PassRef) -> Result<Pass> {
-        let id = id_of(pass, Operation::Get)?;
-        let wire = self.get_wallet_pass(id).await?;
-        convert::pass_from_wire(&wire).at(PROVIDER, Operation::Get)
+        let op = Operation::Get;
+        let id = id_of(pass, op)?;
+        // The conversion runs inside the request's future: the canonical pass (584 bytes) is
+        // what travels up the future levels, not the 1 KB wire document.
+        self.read_pass(op, id, |wire| {
+            convert::pass_from_wire(&wire).at(PROVIDER, op)
+        })?
+        .await
     }
 
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
         let op = Operation::Patch;
         let id = id_of(pass, op)?;
-        let read = self.get_wallet_pass_as(op, id).await?;
         let no_base = || {
             Error::new(
                 ErrorKind::Decode,
@@ -94,12 +98,14 @@ impl WalletProvider for Ubpass {
             .at(PROVIDER, op)
             .with_resource(id.as_str())
         };
-        if read.pass_name.is_none() || read.pass_metadata.is_none() {
-            return Err(no_base());
-        }
-        // In a block, so that the pass read, its canonical form and the patched content are
-        // dropped before the write is sent rather than carried in this future across it.
-        let body = {
+        // In a block, so that the pass read, its canonical form, the patched content and the
+        // encoded body are dropped before the write is sent rather than carried in this
+        // future across it.
+        let write = {
+            let read = self.read_pass(op, id, Ok)?.await?;
+            if read.pass_name.is_none() || read.pass_metadata.is_none() {
+                return Err(no_base());
+            }
             let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
             // The document read becomes the base of the write: its parts are moved, not copied.
             let base = WalletPassWrite::from_read_owned(read).ok_or_else(no_base)?;
@@ -108,9 +114,10 @@ impl WalletProvider for Ubpass {
             let name = convert::pass_name_of(&next)
                 .at(PROVIDER, op)?
                 .unwrap_or_else(|| base.pass_name.clone());
-            convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?
+            let body = convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?;
+            self.update_request(op, id, &body)?
         };
-        let wire = self.update_wallet_pass_as(op, id, &body).await?;
+        let wire = write.send_json().await?;
         convert::pass_from_wire(&wire).at(PROVIDER, op)
     }
 
