@@ -206,54 +206,67 @@ impl Passinstance {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        match call(pass.id.to_string()).await {
-            Err(err) if err.kind() == ErrorKind::NotFound => {
-                let Some(template) = &pass.template else {
-                    return Err(err);
-                };
-                if check_template_id(template).is_err() {
-                    return Err(err);
-                }
-                match self
-                    .find_by_serial(template, pass.id.as_str(), operation)
-                    .await?
-                {
-                    Some(found) if found.pass_ref.id != pass.id => {
-                        call(found.pass_ref.id.to_string()).await
-                    }
-                    _ => Err(err),
-                }
-            }
-            other => other,
+        let err = match call(pass.id.to_string()).await {
+            Err(err) if err.kind() == ErrorKind::NotFound => err,
+            other => return other,
+        };
+        // The lookup runs only for an id the vendor does not know: boxed, so that its future
+        // is not part of every call's.
+        match Box::pin(self.id_by_serial(pass, operation)).await? {
+            Some(id) => call(id).await,
+            None => Err(err),
         }
     }
 
+    /// The id of the pass whose serial number is `pass.id` in the template `pass` names, when
+    /// that is another id than `pass.id`.
+    async fn id_by_serial(
+        &self,
+        pass: &PassRef,
+        operation: Operation,
+    ) -> Result<Option<String>, Error> {
+        let Some(template) = &pass.template else {
+            return Ok(None);
+        };
+        if check_template_id(template).is_err() {
+            return Ok(None);
+        }
+        Ok(self
+            .find_by_serial(template, pass.id.as_str(), operation)
+            .await?
+            .map(|found| found.pass_ref.id)
+            .filter(|id| *id != pass.id)
+            .map(|id| id.to_string()))
+    }
+
     /// `GET /passes/{id}`.
-    pub(crate) async fn get_by_id(&self, id: String, operation: Operation) -> Result<Pass, Error> {
-        let wire: WirePass = self
-            .http
+    ///
+    /// This and [`put_by_id`](Self::put_by_id) are plain functions returning the request's
+    /// future, the conversion inside it: they run on every `get`, `patch` and `put`, and an
+    /// `async fn` level would be copied on each.
+    pub(crate) fn get_by_id(
+        &self,
+        id: String,
+        operation: Operation,
+    ) -> impl Future<Output = Result<Pass, Error>> + Send {
+        self.http
             .request(operation, Method::GET, &["passes", &id])
             .resource(format!("pass {id}"))
-            .send_json()
-            .await?;
-        pass_from_wire(wire).at(PROVIDER, operation)
+            .send_json_map(move |wire: WirePass| pass_from_wire(wire).at(PROVIDER, operation))
     }
 
     /// `PUT /passes/{id}` with the full content.
-    pub(crate) async fn put_by_id(
+    pub(crate) fn put_by_id(
         &self,
         id: String,
         body: &PassBody,
         operation: Operation,
-    ) -> Result<Pass, Error> {
-        let wire: WirePass = self
-            .http
+    ) -> impl Future<Output = Result<Pass, Error>> + Send {
+        self.http
             .request(operation, Method::PUT, &["passes", &id])
             .json(body)
             .resource(format!("pass {id}"))
-            .send_json()
-            .await?;
-        pass_from_wire(wire).at(PROVIDER, operation)
+            .send_json_map(move |wire: WirePass| pass_from_wire(wire).at(PROVIDER, operation))
     }
 
     /// `POST /passes/{id}/void` (idempotent: voiding twice leaves the pass voided).

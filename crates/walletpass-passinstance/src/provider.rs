@@ -19,7 +19,7 @@ use crate::convert::{
     webhook_from_wire,
 };
 use crate::webhook::PassinstanceWebhookVerifier;
-use crate::wire::{WebhookBody, WirePass, WireTemplate, WireWebhook};
+use crate::wire::{PassBody, WebhookBody, WirePass, WireTemplate, WireWebhook};
 
 /// What Passinstance supports, as this crate reaches it.
 pub fn capabilities() -> Capabilities {
@@ -65,15 +65,19 @@ fn unsupported(operation: Operation) -> Error {
 }
 
 impl Passinstance {
+    /// The body of a `PUT` of `content`, checked against the vendor's limits.
+    fn put_body(&self, content: &PassContent, operation: Operation) -> Result<PassBody, Error> {
+        self.check_fits(content).at(PROVIDER, operation)?;
+        pass_body(None, None, content).at(PROVIDER, operation)
+    }
+
     async fn replace(
         &self,
         pass: &PassRef,
-        content: &PassContent,
+        body: &PassBody,
         operation: Operation,
     ) -> Result<Pass, Error> {
-        self.check_fits(content).at(PROVIDER, operation)?;
-        let body = pass_body(None, None, content).at(PROVIDER, operation)?;
-        self.on_pass(pass, operation, |id| self.put_by_id(id, &body, operation))
+        self.on_pass(pass, operation, |id| self.put_by_id(id, body, operation))
             .await
     }
 }
@@ -102,21 +106,27 @@ impl WalletProvider for Passinstance {
     /// Composed: read the pass, merge the patch into its content, and `PUT` the whole content
     /// back. Not atomic: a change made by someone else between the read and the write is lost.
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass, Error> {
-        let current = self
-            .on_pass(pass, Operation::Patch, |id| {
-                self.get_by_id(id, Operation::Patch)
-            })
-            .await?;
-        let merged = current
-            .content
-            .into_patched(patch)
-            .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
-        self.replace(&current.pass_ref, &merged, Operation::Patch)
-            .await
+        // In a block, so that the pass read and the merged content are dropped before the
+        // write is sent rather than carried in this future across it.
+        let (found, body) = {
+            let current = self
+                .on_pass(pass, Operation::Patch, |id| {
+                    self.get_by_id(id, Operation::Patch)
+                })
+                .await?;
+            let merged = current
+                .content
+                .into_patched(patch)
+                .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
+            (current.pass_ref, self.put_body(&merged, Operation::Patch)?)
+        };
+        self.replace(&found, &body, Operation::Patch).await
     }
 
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass, Error> {
-        self.replace(pass, &content, Operation::Put).await
+        let body = self.put_body(&content, Operation::Put)?;
+        drop(content);
+        self.replace(pass, &body, Operation::Put).await
     }
 
     async fn delete(&self, pass: &PassRef) -> Result<(), Error> {
