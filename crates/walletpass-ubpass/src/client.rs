@@ -156,7 +156,8 @@ impl Ubpass {
         op: Operation,
         id: &PassId,
     ) -> Result<WalletPass> {
-        self.read_pass(op, id, Ok)?.await
+        let read = self.read_pass(op, id, Ok)?;
+        read.await
     }
 
     /// The read of [`get_wallet_pass`](Self::get_wallet_pass), its id checked now, `then`
@@ -235,7 +236,8 @@ impl Ubpass {
         id: &PassId,
         body: &WalletPassWrite,
     ) -> Result<WalletPass> {
-        self.update_request(op, id, body)?.send_json().await
+        let request = self.update_request(op, id, body)?;
+        request.send_json().await
     }
 
     /// The request of [`update_wallet_pass_as`](Self::update_wallet_pass_as), its id checked

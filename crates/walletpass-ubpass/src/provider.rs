@@ -80,11 +80,13 @@ impl WalletProvider for Ubpass {
         let op = Operation::Get;
         let id = id_of(pass, op)?;
         // The conversion runs inside the request's future: the canonical pass (584 bytes) is
-        // what travels up the future levels, not the 1 KB wire document.
-        self.read_pass(op, id, |wire| {
+        // what travels up the future levels, not the 1 KB wire document. The future is bound
+        // before it is awaited: `read_pass(..)?.await` would keep the `?`'s temporary, a second
+        // copy of the future, in this one across the await.
+        let read = self.read_pass(op, id, |wire| {
             convert::pass_from_wire(&wire).at(PROVIDER, op)
-        })?
-        .await
+        })?;
+        read.await
     }
 
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
@@ -102,7 +104,8 @@ impl WalletProvider for Ubpass {
         // encoded body are dropped before the write is sent rather than carried in this
         // future across it.
         let write = {
-            let read = self.read_pass(op, id, Ok)?.await?;
+            let read = self.read_pass(op, id, Ok)?;
+            let read = read.await?;
             if read.pass_name.is_none() || read.pass_metadata.is_none() {
                 return Err(no_base());
             }
