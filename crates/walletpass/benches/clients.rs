@@ -22,7 +22,9 @@
 //!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
 //!
 //! Run: `cargo bench -p walletpass --bench clients` (a few minutes; Linux only, for `/proc`).
-//! `BENCH_BLOCKS` (default 20) sets how many block pairs each comparison runs; `BENCH_ONLY`
+//! `BENCH_BLOCKS` (default 400) sets how many block pairs each comparison runs (a block of
+//! `get`s is about 1 ms of CPU: with 20 pairs the A/A control moved between 0.97 and 1.19 from
+//! run to run, with 400 between 0.99 and 1.02, and the client part takes about 25 s); `BENCH_ONLY`
 //! (comma-separated: `clients`, `sim`, `load`, `list`) runs only those parts, `BENCH_VENDORS`
 //! (comma-separated vendor names) only those vendors.
 //!
@@ -564,7 +566,7 @@ fn measures(vendor: &Vendor) -> bool {
 }
 
 async fn bench() {
-    let blocks = env_or("BENCH_BLOCKS", 20);
+    let blocks = env_or("BENCH_BLOCKS", 400);
     if runs("clients") {
         clients(blocks).await;
     }
