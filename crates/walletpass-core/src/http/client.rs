@@ -456,6 +456,7 @@ impl RequestBuilder<'_> {
     /// keeps its by-value `self` twice in its future (the argument and the body's copy of it),
     /// and every caller's future embeds this one, so the extra 300 bytes were copied at each
     /// level of every call.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
     pub fn send(mut self) -> impl Future<Output = Result<ApiResponse>> + Send {
         async move { self.send_inner().await }
     }
@@ -567,6 +568,7 @@ impl RequestBuilder<'_> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    #[allow(clippy::manual_async_fn)] // not an `async fn`, which would store `self` twice
     pub fn send_json_map<T, U, F>(mut self, convert: F) -> impl Future<Output = Result<U>> + Send
     where
         T: DeserializeOwned,
