@@ -156,7 +156,7 @@ impl Ubpass {
         op: Operation,
         id: &PassId,
     ) -> Result<WalletPass> {
-        let read = self.read_pass(op, id, Ok)?;
+        let read = self.read_pass(op, id, |pass| Ok(*pass))?;
         read.await
     }
 
@@ -167,7 +167,7 @@ impl Ubpass {
         &'a self,
         op: Operation,
         id: &'a PassId,
-        then: impl FnOnce(WalletPass) -> Result<U> + Send + 'a,
+        then: impl FnOnce(Box<WalletPass>) -> Result<U> + Send + 'a,
     ) -> Result<impl Future<Output = Result<U>> + Send + 'a> {
         let id = id.as_str();
         check_id("pass_id", id).at(PROVIDER, op)?;

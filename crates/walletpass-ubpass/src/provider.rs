@@ -18,7 +18,7 @@ use walletpass_core::{
 use crate::PROVIDER;
 use crate::client::{CreateOptions, ListPasses, MAX_PAGE_SIZE, Ubpass};
 use crate::convert;
-use crate::wire::WalletPassWrite;
+use crate::wire::{WalletPass, WalletPassWrite};
 
 /// What ubpass supports through the trait.
 pub fn capabilities() -> Capabilities {
@@ -111,7 +111,7 @@ impl WalletProvider for Ubpass {
             }
             let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
             // The document read becomes the base of the write: its parts are moved, not copied.
-            let base = WalletPassWrite::from_read_owned(read).ok_or_else(no_base)?;
+            let base = WalletPassWrite::from_read_owned(*read).ok_or_else(no_base)?;
             let next = current.content.into_patched(patch).at(PROVIDER, op)?;
             convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
             let name = convert::pass_name_of(&next)
@@ -120,7 +120,8 @@ impl WalletProvider for Ubpass {
             let body = convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?;
             self.update_request(op, id, &body)?
         };
-        let wire = write.send_json().await?;
+        // Boxed, as the read: the answer is a kilobyte.
+        let wire: Box<WalletPass> = write.send_json().await?;
         convert::pass_from_wire(&wire).at(PROVIDER, op)
     }
 

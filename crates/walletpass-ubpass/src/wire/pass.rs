@@ -197,9 +197,10 @@ impl WalletPassWrite {
 
 /// The answer of `GET /wallet-pass/{id}`, which the spec types as an array of passes: the
 /// first item of an array (`None` for an empty one; the others are checked as JSON and
-/// skipped), or an object itself, decoded in one pass.
+/// skipped), or an object itself, decoded in one pass. Boxed: the document is a kilobyte, and
+/// the read hands it on through several calls; moved by value, each of them copied it.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FirstPass(pub Option<WalletPass>);
+pub struct FirstPass(pub Option<Box<WalletPass>>);
 
 impl<'de> Deserialize<'de> for FirstPass {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -210,12 +211,12 @@ impl<'de> Deserialize<'de> for FirstPass {
                 f.write_str("an array of WalletPassInfo objects, or one")
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<FirstPass, A::Error> {
-                let first = seq.next_element::<WalletPass>()?;
+                let first = seq.next_element::<Box<WalletPass>>()?;
                 while seq.next_element::<de::IgnoredAny>()?.is_some() {}
                 Ok(FirstPass(first))
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<FirstPass, A::Error> {
-                WalletPass::deserialize(de::value::MapAccessDeserializer::new(map))
+                Box::<WalletPass>::deserialize(de::value::MapAccessDeserializer::new(map))
                     .map(|p| FirstPass(Some(p)))
             }
         }
