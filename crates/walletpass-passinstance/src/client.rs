@@ -243,7 +243,8 @@ impl Passinstance {
     ///
     /// This and [`put_by_id`](Self::put_by_id) are plain functions returning the request's
     /// future, the conversion inside it: they run on every `get`, `patch` and `put`, and an
-    /// `async fn` level would be copied on each.
+    /// `async fn` level would be copied on each. The answer is decoded into a box, so the
+    /// half-kilobyte document is not copied as it is handed to the conversion.
     pub(crate) fn get_by_id(
         &self,
         id: String,
@@ -252,7 +253,7 @@ impl Passinstance {
         self.http
             .request(operation, Method::GET, &["passes", &id])
             .resource(format!("pass {id}"))
-            .send_json_map(move |wire: WirePass| pass_from_wire(wire).at(PROVIDER, operation))
+            .send_json_map(move |wire: Box<WirePass>| pass_from_wire(*wire).at(PROVIDER, operation))
     }
 
     /// `PUT /passes/{id}` with the full content.
@@ -266,7 +267,7 @@ impl Passinstance {
             .request(operation, Method::PUT, &["passes", &id])
             .json(body)
             .resource(format!("pass {id}"))
-            .send_json_map(move |wire: WirePass| pass_from_wire(wire).at(PROVIDER, operation))
+            .send_json_map(move |wire: Box<WirePass>| pass_from_wire(*wire).at(PROVIDER, operation))
     }
 
     /// `POST /passes/{id}/void` (idempotent: voiding twice leaves the pass voided).

@@ -179,12 +179,13 @@ impl PassNinja {
     ///
     /// `then` converts the answer inside the request's own future; a plain function, not an
     /// `async fn`: the read is on every `get`, `patch` and `put`, and a wrapper level would be
-    /// copied on each of them.
+    /// copied on each of them. The answer is decoded into a box, so it is not copied as it is
+    /// handed on.
     pub(crate) fn get_pass<'a, U: Send + 'a>(
         &'a self,
         template: &TemplateId,
         serial: &str,
-        then: impl FnOnce(wire::PassBody) -> Result<U, Error> + Send + 'a,
+        then: impl FnOnce(Box<wire::PassBody>) -> Result<U, Error> + Send + 'a,
     ) -> impl Future<Output = Result<U, Error>> + Send + 'a {
         self.http
             .request(
@@ -218,7 +219,7 @@ impl PassNinja {
         serial: &str,
         method: Method,
         values: &serde_json::Map<String, Value>,
-    ) -> impl Future<Output = Result<wire::PassBody, Error>> + Send {
+    ) -> impl Future<Output = Result<Box<wire::PassBody>, Error>> + Send {
         let op = if method == Method::PUT {
             Operation::Put
         } else {

@@ -159,7 +159,7 @@ impl PassNinja {
     ) -> impl Future<Output = Result<Pass>> + Send + 'a {
         let specs = self.specs(template);
         self.get_pass(template, serial, move |body| {
-            convert::pass_of(body, template.as_str(), serial, specs)
+            convert::pass_of(*body, template.as_str(), serial, specs)
         })
     }
 
@@ -306,7 +306,7 @@ impl WalletProvider for PassNinja {
             .get_pass(template, serial, Ok)
             .await
             .at(PROVIDER, Operation::Get)?;
-        convert::pass_of(body, template.as_str(), serial, self.specs(template))
+        convert::pass_of(*body, template.as_str(), serial, self.specs(template))
             .at(PROVIDER, Operation::Get)
     }
 
