@@ -243,8 +243,7 @@ impl Passinstance {
     ///
     /// This and [`put_by_id`](Self::put_by_id) are plain functions returning the request's
     /// future, the conversion inside it: they run on every `get`, `patch` and `put`, and an
-    /// `async fn` level would be copied on each. The answer is decoded into a box, so the
-    /// half-kilobyte document is not copied as it is handed to the conversion.
+    /// `async fn` level would be copied on each.
     pub(crate) fn get_by_id(
         &self,
         id: String,
@@ -253,7 +252,7 @@ impl Passinstance {
         self.http
             .request(operation, Method::GET, &["passes", &id])
             .resource(format!("pass {id}"))
-            .send_json_map(move |wire: Box<WirePass>| pass_from_wire(*wire).at(PROVIDER, operation))
+            .send_json_map(answered_pass(operation))
     }
 
     /// `PUT /passes/{id}` with the full content.
@@ -267,19 +266,19 @@ impl Passinstance {
             .request(operation, Method::PUT, &["passes", &id])
             .json(body)
             .resource(format!("pass {id}"))
-            .send_json_map(move |wire: Box<WirePass>| pass_from_wire(*wire).at(PROVIDER, operation))
+            .send_json_map(answered_pass(operation))
     }
 
     /// `POST /passes/{id}/void` (idempotent: voiding twice leaves the pass voided).
-    pub(crate) async fn void_by_id(&self, id: String) -> Result<Pass, Error> {
-        let wire: WirePass = self
-            .http
+    pub(crate) fn void_by_id(
+        &self,
+        id: String,
+    ) -> impl Future<Output = Result<Pass, Error>> + Send {
+        self.http
             .request(Operation::Void, Method::POST, &["passes", &id, "void"])
             .idempotent(true)
             .resource(format!("pass {id}"))
-            .send_json()
-            .await?;
-        pass_from_wire(wire).at(PROVIDER, Operation::Void)
+            .send_json_map(answered_pass(Operation::Void))
     }
 
     /// `DELETE /passes/{id}`.
@@ -369,4 +368,12 @@ impl Passinstance {
             .send()
             .await
     }
+}
+
+/// The conversion of a pass the vendor answered, for [`RequestBuilder::send_json_map`]: decoded
+/// into a box, so the half-kilobyte document is not copied as it is handed on.
+///
+/// [`RequestBuilder::send_json_map`]: walletpass_core::http::RequestBuilder::send_json_map
+fn answered_pass(operation: Operation) -> impl FnOnce(Box<WirePass>) -> Result<Pass, Error> + Send {
+    move |wire| pass_from_wire(*wire).at(PROVIDER, operation)
 }

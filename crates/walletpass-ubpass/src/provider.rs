@@ -79,10 +79,9 @@ impl WalletProvider for Ubpass {
     async fn get(&self, pass: &PassRef) -> Result<Pass> {
         let op = Operation::Get;
         let id = id_of(pass, op)?;
-        // The conversion runs inside the request's future: the canonical pass (584 bytes) is
-        // what travels up the future levels, not the 1 KB wire document. The future is bound
-        // before it is awaited: `read_pass(..)?.await` would keep the `?`'s temporary, a second
-        // copy of the future, in this one across the await.
+        // The conversion runs inside the request's future, so this one never holds the wire
+        // document. The future is bound before it is awaited: `read_pass(..)?.await` would
+        // keep the `?`'s temporary, a second copy of the future, in this one across the await.
         let read = self.read_pass(op, id, |wire| {
             convert::pass_from_wire(&wire).at(PROVIDER, op)
         })?;
