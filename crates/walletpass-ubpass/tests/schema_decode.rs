@@ -1,7 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 //! Every schema-valid answer decodes: a property test that builds random bodies from the ubpass
 //! OpenAPI file itself (property names, types, formats, enums and required sets are READ from
-//! `shared/vendor-docs/ubpass-openapi.json` when the test runs, not copied here), serves them
+//! the vendor's `ubpass-openapi.json` when the test runs, not restated here: the file is
+//! committed verbatim as `tests/data/ubpass-openapi.json`, so a clone anywhere runs the test,
+//! and held byte for byte to `shared/vendor-docs/ubpass-openapi.json` wherever the docs sit
+//! above the repository), serves them
 //! from a loopback server pinned to each operation's path as the answers of the documented operations, and asserts that the client
 //! reads each one:
 //!
@@ -33,22 +36,38 @@ use walletpass_ubpass::{LocationQuery, NotificationQuery, Ubpass, UbpassConfig};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// The vendor docs: `shared/vendor-docs/` next to the repository (`../shared/vendor-docs/`
-/// from the repository root), found by walking up from this crate so that a git worktree
-/// placed deeper finds it too.
+/// The vendor's OpenAPI file, as committed in `tests/data/` (a verbatim copy of
+/// `shared/vendor-docs/ubpass-openapi.json`; see `the_committed_openapi_file_is_the_vendors`).
 fn openapi() -> Arc<Value> {
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let file = here
+    Arc::new(serde_json::from_str(COMMITTED_OPENAPI).unwrap())
+}
+
+const COMMITTED_OPENAPI: &str = include_str!("data/ubpass-openapi.json");
+
+/// The vendor docs, `shared/vendor-docs/` next to the repository (`../shared/vendor-docs/` from
+/// the repository root), found by walking up from this crate so that a git worktree placed
+/// deeper finds it too; `None` in a clone without them.
+fn vendor_openapi_file() -> Option<PathBuf> {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .map(|dir| dir.join("shared/vendor-docs/ubpass-openapi.json"))
         .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "shared/vendor-docs/ubpass-openapi.json not found above {}",
-                here.display()
-            )
-        });
-    Arc::new(serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap())
+}
+
+/// The committed copy is the vendor's file, byte for byte, wherever the vendor docs are there
+/// to compare with (a clone without them has only the copy, and says so).
+#[test]
+fn the_committed_openapi_file_is_the_vendors() {
+    match vendor_openapi_file() {
+        Some(file) => assert!(
+            std::fs::read_to_string(&file).unwrap() == COMMITTED_OPENAPI,
+            "tests/data/ubpass-openapi.json differs from {}: copy the vendor's file again",
+            file.display()
+        ),
+        None => eprintln!(
+            "shared/vendor-docs/ubpass-openapi.json is not above this clone: only the committed copy is used"
+        ),
+    }
 }
 
 fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
