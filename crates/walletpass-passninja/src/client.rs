@@ -211,7 +211,8 @@ impl PassNinja {
     }
 
     /// "Update a pass" (`PATCH`) and "Replace a pass" (`PUT`) on
-    /// `/passes/{template}/{serial}`; both are idempotent.
+    /// `/passes/{template}/{serial}`; both are idempotent. The answer is only checked to be an
+    /// object (P15): the caller reads the pass back.
     pub(crate) fn update_pass(
         &self,
         pass: &PassRef,
@@ -219,7 +220,7 @@ impl PassNinja {
         serial: &str,
         method: Method,
         values: &serde_json::Map<String, Value>,
-    ) -> impl Future<Output = Result<Box<wire::PassBody>, Error>> + Send {
+    ) -> impl Future<Output = Result<wire::WriteAnswer, Error>> + Send {
         let op = if method == Method::PUT {
             Operation::Put
         } else {

@@ -56,7 +56,33 @@ pub struct UpdatePass<'a> {
     pub pass: &'a Map<String, Value>,
 }
 
-/// A pass as create, get, patch and put answer it.
+/// The answer of `PATCH` and `PUT /passes/{template}/{serial}`: a JSON object whose members are
+/// skipped unread, because the pass is read back by `GET` afterwards (P15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteAnswer;
+
+impl<'de> Deserialize<'de> for WriteAnswer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = WriteAnswer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a PassNinja pass object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WriteAnswer, A::Error> {
+                use serde::de::IgnoredAny;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(WriteAnswer)
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// A pass as create and get answer it (patch and put answer one too: see [`WriteAnswer`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PassBody {
     /// The serial (same as `serialNumber`).

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use walletpass_core::http::RetryPolicy;
 use walletpass_core::{
     ErrorKind, FieldSpec, FieldValue, ListQuery, NewPass, NewTemplate, NewWebhookSubscription,
-    PassContent, PassPatch, PassRef, PassStatus, Placement, Platform, TemplateId, WalletProvider,
-    WebhookEventKind, WebhookId,
+    Operation, PassContent, PassPatch, PassRef, PassStatus, Placement, Platform, TemplateId,
+    WalletProvider, WebhookEventKind, WebhookId,
 };
 use walletpass_passninja::{ERROR_CODES, PassNinja, PassNinjaConfig};
 use wiremock::matchers::{body_json, header, method, path};
@@ -407,6 +407,41 @@ async fn patch_pass() {
         .unwrap();
     let pass = provider.patch(&pass_ref(), &patch).await.unwrap();
     assert_eq!(pass.serial_number, SERIAL);
+}
+
+#[tokio::test]
+async fn write_answers_are_objects_whose_members_are_not_read() {
+    // "Patch a pass" and "Update a pass" answer the pass, but the pass is read back (P15): a
+    // write that was made does not fail because its answer's members have other types.
+    let (server, provider) = setup().await;
+    api("PATCH", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"id": 838, "urls": "none", "pass": [1, {"a": null}], "added": {"x": [true]}}),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_get_pass(&server).await;
+    let patch = PassPatch::builder()
+        .set_value("member.name", "Ted")
+        .build()
+        .unwrap();
+    let pass = provider.patch(&pass_ref(), &patch).await.unwrap();
+    assert_eq!(pass.serial_number, SERIAL);
+    assert_eq!(
+        pass.content.field("member.name").unwrap().value.to_text(),
+        "John"
+    );
+    // An answer that is not an object is not the documented answer: a decode error.
+    api("PATCH", "/v1/passes/ptk_0x14/838b8cf60dac2bfad9", None)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(["838b8cf60dac2bfad9"])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider.patch(&pass_ref(), &patch).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.operation(), Some(Operation::Patch), "{err}");
 }
 
 #[tokio::test]

@@ -19,3 +19,4 @@
 //! | P12 | **Legacy deliveries**: | legacy-format subscriptions cannot be created (as documented) and are not simulated; every delivery carries `Authorization: Bearer <token>`. |
 //! | P13 | **Plain http**: | the simulator itself serves plain http on loopback; delivery URLs must be `https://`, loopback hosts included. |
 //! | P14 | **Create is not retried**: | every `POST /passes` issues a new pass (no idempotency key), answered 200. |
+//! | P15 | **Write answers**: | `PATCH` and `PUT` answer 200 with `{id, passTemplate, serialNumber, urls}`, as the doc's examples do (no field values). |
