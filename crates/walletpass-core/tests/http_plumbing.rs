@@ -626,3 +626,83 @@ async fn send_json_map_converts_decoded_answers_and_only_those() {
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert!(err.to_string().contains("converted badly"), "{err}");
 }
+
+#[tokio::test]
+async fn every_request_carries_the_user_agent_and_accept_and_auth_wins_over_a_request_header() {
+    let server = MockServer::start().await;
+    // The defaults, as reqwest would add them: the user agent and `accept: */*`.
+    Mock::given(method("GET"))
+        .and(path("/v1/plain"))
+        .and(header(
+            "user-agent",
+            concat!("walletpass/", env!("CARGO_PKG_VERSION")),
+        ))
+        .and(header("accept", "*/*"))
+        .and(header("x-api-key", SECRET))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A request header replaces `accept` but not the auth header of the same name.
+    Mock::given(method("GET"))
+        .and(path("/v1/own"))
+        .and(header("accept", "application/json"))
+        .and(header("x-api-key", SECRET))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    client
+        .request(Operation::Get, Method::GET, &["plain"])
+        .send()
+        .await
+        .unwrap();
+    client
+        .request(Operation::Get, Method::GET, &["own"])
+        .header(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        )
+        .header(
+            http::HeaderName::from_static("x-api-key"),
+            http::HeaderValue::from_static("forged"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let seen = server.received_requests().await.unwrap();
+    let values = |i: usize, name: &str| -> Vec<String> {
+        seen[i]
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(values(1, "accept"), ["application/json"]);
+    assert_eq!(values(1, "x-api-key"), [SECRET]);
+    // A configured user agent is sent instead; one a header cannot carry is a config error.
+    let agent = |agent: &str| {
+        HttpClient::builder("test")
+            .base_url(server.uri())
+            .user_agent(agent)
+            .build()
+    };
+    let err = agent("walletpass\nx").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.to_string().contains("user_agent"), "{err}");
+    Mock::given(method("GET"))
+        .and(path("/mine"))
+        .and(header("user-agent", "my-app/2"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    agent("my-app/2")
+        .unwrap()
+        .request(Operation::Get, Method::GET, &["mine"])
+        .send()
+        .await
+        .unwrap();
+}
