@@ -31,7 +31,14 @@ pub fn opaque(id: &str) -> Result<(), &'static str> {
     if id.len() > MAX_OPAQUE_ID_LEN {
         return Err("at most 256 bytes");
     }
-    if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Ids are nearly always ASCII, whose whitespace and control characters are exactly the
+    // bytes up to the space and DEL; the Unicode tables are consulted only for other ids.
+    let bad = if id.is_ascii() {
+        id.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        id.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if bad {
         return Err("no whitespace or control characters");
     }
     match crate::model::path_problem(id) {

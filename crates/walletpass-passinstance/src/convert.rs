@@ -183,11 +183,11 @@ pub(crate) fn pass_body(
             value: value_to_wire(field.key.as_str(), &field.value)?,
             change_message: field.change_message.clone(),
         };
-        fields.push((field.key.to_string(), body));
+        fields.push((field.key.as_str().to_owned(), body));
     }
     let barcode = content.barcode.as_ref();
     Ok(PassBody {
-        template_id: template.map(ToString::to_string),
+        template_id: template.map(|t| t.as_str().to_owned()),
         serial_number: serial.map(str::to_owned),
         fields: FieldBodies(fields),
         barcode_format: barcode.map(|b| b.format.as_str().to_owned()),

@@ -128,7 +128,7 @@ pub(crate) fn values_of<'a>(
                 format!("fields[{}]: PassNinja has no change messages", field.key),
             ));
         }
-        out.insert(field.key.to_string(), value_to_json(field)?);
+        out.insert(field.key.as_str().to_owned(), value_to_json(field)?);
     }
     Ok(out)
 }

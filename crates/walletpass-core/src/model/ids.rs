@@ -18,9 +18,10 @@ pub(crate) fn path_problem(segment: &str) -> Option<&'static str> {
     if segment == "." || segment == ".." {
         return Some("an id, not a path segment such as . or ..");
     }
+    // The characters are ASCII, and no byte of a multi-byte character is ASCII.
     segment
-        .chars()
-        .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%'))
+        .bytes()
+        .any(|b| matches!(b, b'/' | b'\\' | b'?' | b'#' | b'%'))
         .then_some("no / \\ ? # or % (they would change the request's URL path)")
 }
 
@@ -243,6 +244,23 @@ mod tests {
         }
         assert!(PassRef::parse("ptk_0x14/..").is_err());
         assert!(PassRef::parse("../x").is_err());
+    }
+
+    #[test]
+    fn every_character_is_judged_by_its_unicode_class_ascii_or_not() {
+        // The ASCII fast path must agree with the Unicode rule on every ASCII character, and
+        // the rule still applies to the others (NBSP, NEL, an ideographic space, a C1 control).
+        let rule = |c: char| {
+            !(c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%'))
+        };
+        let chars = (0u8..=0x7f)
+            .map(char::from)
+            .chain(['\u{a0}', '\u{85}', '\u{3000}', '\u{9f}', 'é', '鍵', '🎟']);
+        for c in chars {
+            for id in [format!("a{c}b"), format!("{c}ORDER"), format!("ORDER-{c}")] {
+                assert_eq!(PassId::new(id.as_str()).is_ok(), rule(c), "{id:?}");
+            }
+        }
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl Pass {
     /// A pass with this address and content, active, with no links or timestamps.
     pub fn new(pass_ref: PassRef, content: PassContent) -> Self {
         Self {
-            serial_number: pass_ref.id.to_string(),
+            serial_number: pass_ref.id.as_str().to_owned(),
             pass_ref,
             status: PassStatus::Active,
             content,

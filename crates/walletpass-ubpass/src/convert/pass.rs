@@ -166,7 +166,7 @@ pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
         installed_at: None,
     });
     Ok(Pass {
-        serial_number: id.to_string(),
+        serial_number: id.as_str().to_owned(),
         pass_ref: PassRef::new(id),
         status: status_from_wire(pass.status.as_deref()),
         content,
