@@ -206,7 +206,7 @@ impl Passinstance {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
-        let err = match call(pass.id.to_string()).await {
+        let err = match call(pass.id.as_str().to_owned()).await {
             Err(err) if err.kind() == ErrorKind::NotFound => err,
             other => return other,
         };
@@ -251,21 +251,22 @@ impl Passinstance {
     ) -> impl Future<Output = Result<Pass, Error>> + Send {
         self.http
             .request(operation, Method::GET, &["passes", &id])
-            .resource(format!("pass {id}"))
+            .resource(["pass ", id.as_str()].concat())
             .send_json_map(answered_pass(operation))
     }
 
-    /// `PUT /passes/{id}` with the full content.
-    pub(crate) fn put_by_id(
-        &self,
+    /// `PUT /passes/{id}` with the full content. The body is encoded when this is called, so
+    /// the future does not borrow it (`use<'a>`): a caller can drop it before awaiting.
+    pub(crate) fn put_by_id<'a>(
+        &'a self,
         id: String,
         body: &PassBody,
         operation: Operation,
-    ) -> impl Future<Output = Result<Pass, Error>> + Send {
+    ) -> impl Future<Output = Result<Pass, Error>> + Send + use<'a> {
         self.http
             .request(operation, Method::PUT, &["passes", &id])
             .json(body)
-            .resource(format!("pass {id}"))
+            .resource(["pass ", id.as_str()].concat())
             .send_json_map(answered_pass(operation))
     }
 
@@ -277,7 +278,7 @@ impl Passinstance {
         self.http
             .request(Operation::Void, Method::POST, &["passes", &id, "void"])
             .idempotent(true)
-            .resource(format!("pass {id}"))
+            .resource(["pass ", id.as_str()].concat())
             .send_json_map(answered_pass(Operation::Void))
     }
 
@@ -285,7 +286,7 @@ impl Passinstance {
     pub(crate) async fn delete_by_id(&self, id: String) -> Result<ApiResponse, Error> {
         self.http
             .request(Operation::Delete, Method::DELETE, &["passes", &id])
-            .resource(format!("pass {id}"))
+            .resource(["pass ", id.as_str()].concat())
             .send()
             .await
     }

@@ -106,9 +106,10 @@ impl WalletProvider for Passinstance {
     /// Composed: read the pass, merge the patch into its content, and `PUT` the whole content
     /// back. Not atomic: a change made by someone else between the read and the write is lost.
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass, Error> {
-        // In a block, so that the pass read and the merged content are dropped before the
-        // write is sent rather than carried in this future across it.
-        let (found, body) = {
+        // In a block, so that the pass read, the merged content and the body are dropped
+        // before the write is sent rather than carried in this future across it (the write's
+        // future holds the encoded body).
+        let write = {
             let current = self
                 .on_pass(pass, Operation::Patch, |id| {
                     self.get_by_id(id, Operation::Patch)
@@ -118,9 +119,12 @@ impl WalletProvider for Passinstance {
                 .content
                 .into_patched(patch)
                 .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
-            (current.pass_ref, self.put_body(&merged, Operation::Patch)?)
+            let body = self.put_body(&merged, Operation::Patch)?;
+            // The read resolved the vendor's id (a serial number was looked up there), so the
+            // write goes to that id directly.
+            self.put_by_id(current.pass_ref.id.into(), &body, Operation::Patch)
         };
-        self.replace(&found, &body, Operation::Patch).await
+        write.await
     }
 
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass, Error> {
