@@ -108,10 +108,10 @@ impl WalletProvider for Ubpass {
             if read.pass_name.is_none() || read.pass_metadata.is_none() {
                 return Err(no_base());
             }
-            let current = convert::pass_from_wire(&read).at(PROVIDER, op)?;
+            let current = convert::content_of(&read).at(PROVIDER, op)?;
             // The document read becomes the base of the write: its parts are moved, not copied.
             let base = WalletPassWrite::from_read_owned(*read).ok_or_else(no_base)?;
-            let next = current.content.into_patched(patch).at(PROVIDER, op)?;
+            let next = current.into_patched(patch).at(PROVIDER, op)?;
             convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
             let name = convert::pass_name_of(&next)
                 .at(PROVIDER, op)?

@@ -139,6 +139,18 @@ pub fn content_from_wire(
     Ok(content)
 }
 
+/// The canonical content of a vendor document alone: what a patch merges into.
+pub fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
+    let no_metadata = PassMetadata::default();
+    content_from_wire(
+        pass.pass_name.as_deref(),
+        pass.notification_header.as_deref(),
+        pass.account.as_ref(),
+        pass.pass_metadata.as_ref().unwrap_or(&no_metadata),
+        pass.upload_info_list.as_deref().unwrap_or_default(),
+    )
+}
+
 /// The canonical pass of a vendor document.
 pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
     let raw_id = pass
@@ -146,14 +158,7 @@ pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
         .as_deref()
         .ok_or_else(|| decode("the vendor's pass has no id".into()))?;
     let id = PassId::new(raw_id).map_err(|e| decode(format!("the vendor's pass id: {e}")))?;
-    let no_metadata = PassMetadata::default();
-    let content = content_from_wire(
-        pass.pass_name.as_deref(),
-        pass.notification_header.as_deref(),
-        pass.account.as_ref(),
-        pass.pass_metadata.as_ref().unwrap_or(&no_metadata),
-        pass.upload_info_list.as_deref().unwrap_or_default(),
-    )?;
+    let content = content_of(pass)?;
     let (apple, google, total) = (
         count(pass.apple_active_count),
         count(pass.google_active_count),
