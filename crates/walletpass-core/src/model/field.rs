@@ -319,29 +319,39 @@ impl Fields {
     }
 
     fn validate(&self) -> Result<(), ValidationError> {
+        // A pass has a handful of fields: up to this many, a repeated key is found by scanning
+        // the ones before it, without the allocation of a set (run on every read and write).
+        const SCANNED: usize = 32;
         let mut seen = std::collections::BTreeSet::new();
-        for field in &self.0 {
+        let mut placed = [0usize; Placement::ALL.len()];
+        for (i, field) in self.0.iter().enumerate() {
             field.validate()?;
-            if !seen.insert(field.key.as_str()) {
+            let repeated = if self.0.len() <= SCANNED {
+                self.0[..i].iter().any(|earlier| earlier.key == field.key)
+            } else {
+                !seen.insert(field.key.as_str())
+            };
+            if repeated {
                 return Err(ValidationError::DuplicateFieldKey {
                     key: field.key.to_string(),
                 });
             }
+            if let Some(at) = Placement::ALL
+                .iter()
+                .position(|p| Some(*p) == field.placement)
+            {
+                placed[at] += 1;
+            }
         }
-        for placement in Placement::ALL {
-            if let Some(max) = placement.max_fields() {
-                let found = self
-                    .0
-                    .iter()
-                    .filter(|f| f.placement == Some(placement))
-                    .count();
-                if found > max {
-                    return Err(ValidationError::TooManyFields {
-                        placement,
-                        max,
-                        found,
-                    });
-                }
+        for (placement, found) in Placement::ALL.into_iter().zip(placed) {
+            if let Some(max) = placement.max_fields()
+                && found > max
+            {
+                return Err(ValidationError::TooManyFields {
+                    placement,
+                    max,
+                    found,
+                });
             }
         }
         Ok(())
@@ -469,6 +479,19 @@ mod tests {
         let err = Fields::try_from_vec(vec![text("a", "1"), text("a", "2")]).unwrap_err();
         assert_eq!(err, ValidationError::DuplicateFieldKey { key: "a".into() });
         assert_eq!(err.field(), "fields[a]");
+        // Short lists are scanned and long ones go through a set: both find the first key
+        // repeated, wherever it is, and accept distinct keys.
+        for n in [3, 31, 32, 33, 200] {
+            let distinct: Vec<Field> = (0..n).map(|i| text(&format!("k{i}"), "x")).collect();
+            assert!(Fields::try_from_vec(distinct.clone()).is_ok(), "{n}");
+            for (first, again) in [(0, n - 1), (n / 2, n / 2 + 1), (n - 2, n - 1)] {
+                let mut fields = distinct.clone();
+                fields[again] = text(&format!("k{first}"), "y");
+                let err = Fields::try_from_vec(fields).unwrap_err();
+                let key = format!("k{first}");
+                assert_eq!(err, ValidationError::DuplicateFieldKey { key }, "{n}");
+            }
+        }
     }
 
     #[test]
