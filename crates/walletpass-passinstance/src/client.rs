@@ -5,15 +5,17 @@
 use std::fmt;
 use std::sync::Arc;
 
-use walletpass_core::http::{ApiResponse, HttpClient, Method};
+use walletpass_core::http::{ApiResponse, HttpClient, Method, RequestBuilder};
 use walletpass_core::paging::{self, PageInfo};
 use walletpass_core::{
-    Capabilities, Error, ErrorKind, ListQuery, NewPass, Operation, Page, Pass, PassContent,
+    Capabilities, Error, ErrorKind, ListQuery, NewPass, Operation, Page, Pass, PassContent, PassId,
     PassRef, ResultExt, TemplateId, WalletProviderExt,
 };
 
 use crate::config::PassinstanceConfig;
-use crate::convert::{check_template_id, pass_body, pass_from_wire, same_content};
+use crate::convert::{
+    check_template_id, content_from_wire, pass_body, pass_from_wire, pass_id_of, same_content,
+};
 use crate::wire::{PassBody, TemplateBody, WebhookBody, WireList, WirePass, WireTemplate};
 use crate::{PROVIDER, provider};
 
@@ -249,10 +251,28 @@ impl Passinstance {
         id: String,
         operation: Operation,
     ) -> impl Future<Output = Result<Pass, Error>> + Send {
-        self.http
-            .request(operation, Method::GET, &["passes", &id])
-            .resource(["pass ", id.as_str()].concat())
+        self.get_request(&id, operation)
             .send_json_map(answered_pass(operation))
+    }
+
+    /// `GET /passes/{id}`, read as the pass's id and content alone: what a patch merges into.
+    pub(crate) fn content_by_id(
+        &self,
+        id: String,
+        operation: Operation,
+    ) -> impl Future<Output = Result<(PassId, PassContent), Error>> + Send {
+        self.get_request(&id, operation)
+            .send_json_map(move |mut wire: Box<WirePass>| {
+                let id = pass_id_of(&wire).at(PROVIDER, operation)?;
+                let content = content_from_wire(&mut wire).at(PROVIDER, operation)?;
+                Ok((id, content))
+            })
+    }
+
+    fn get_request(&self, id: &str, operation: Operation) -> RequestBuilder<'_> {
+        self.http
+            .request(operation, Method::GET, &["passes", id])
+            .resource(["pass ", id].concat())
     }
 
     /// `PUT /passes/{id}` with the full content. The body is encoded when this is called, so

@@ -256,29 +256,26 @@ fn fields_from_wire(raw: Option<WireFields>) -> Result<Fields, Error> {
         .map_err(|e| decode(format!("the pass's fields are not valid: {e}")).with_source(e))
 }
 
-/// A pass answer as a canonical [`Pass`].
-pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
-    let id = PassId::new(wire.id.clone())
-        .map_err(|e| decode(format!("pass id '{}' is not usable: {e}", wire.id)).with_source(e))?;
-    let template = wire
-        .template_id
-        .as_deref()
-        .map(|t| {
-            TemplateId::new(t)
-                .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
-        })
-        .transpose()?;
-    let fields = fields_from_wire(wire.fields.or(wire.custom_fields))?;
-    let barcode = match (&wire.barcode_format, &wire.barcode_message) {
+/// The id of a pass as answered.
+pub(crate) fn pass_id_of(wire: &WirePass) -> Result<PassId, Error> {
+    PassId::new(wire.id.as_str())
+        .map_err(|e| decode(format!("pass id '{}' is not usable: {e}", wire.id)).with_source(e))
+}
+
+/// The canonical content of a pass as answered: what a patch merges into, and part of
+/// [`pass_from_wire`]. The parts it reads are taken out of `wire`.
+pub(crate) fn content_from_wire(wire: &mut WirePass) -> Result<PassContent, Error> {
+    let fields = fields_from_wire(wire.fields.take().or_else(|| wire.custom_fields.take()))?;
+    let barcode = match (wire.barcode_format.as_deref(), wire.barcode_message.take()) {
         (Some(format), Some(message)) => {
             // A format word or an empty message the canonical model cannot hold leaves the
             // barcode out of the read (logged at debug), not the whole pass unreadable.
             match barcode_from(format).and_then(|f| {
-                Barcode::new(f, message.clone())
+                Barcode::new(f, message)
                     .map_err(|e| decode(format!("the barcode is not valid: {e}")))
             }) {
                 Ok(mut barcode) => {
-                    barcode.alt_text = wire.barcode_alt_text.clone();
+                    barcode.alt_text = wire.barcode_alt_text.take();
                     Some(barcode)
                 }
                 Err(e) => {
@@ -289,7 +286,7 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
         }
         _ => None,
     };
-    let content = PassContent {
+    Ok(PassContent {
         fields,
         barcode,
         appearance: Appearance::default(),
@@ -297,8 +294,22 @@ pub(crate) fn pass_from_wire(wire: WirePass) -> Result<Pass, Error> {
         expiration_date: lenient_date("expirationDate", wire.expiration_date.as_deref()),
         images: Default::default(),
         locations: Vec::new(),
-        extra: wire.extra,
-    };
+        extra: std::mem::take(&mut wire.extra),
+    })
+}
+
+/// A pass answer as a canonical [`Pass`].
+pub(crate) fn pass_from_wire(mut wire: WirePass) -> Result<Pass, Error> {
+    let id = pass_id_of(&wire)?;
+    let template = wire
+        .template_id
+        .as_deref()
+        .map(|t| {
+            TemplateId::new(t)
+                .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
+        })
+        .transpose()?;
+    let content = content_from_wire(&mut wire)?;
     let status = match wire.status.as_deref() {
         Some(word) => PassStatus::parse(word),
         None if wire.voided_at.is_some() => PassStatus::Voided,

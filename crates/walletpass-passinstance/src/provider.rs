@@ -110,19 +110,18 @@ impl WalletProvider for Passinstance {
         // before the write is sent rather than carried in this future across it (the write's
         // future holds the encoded body).
         let write = {
-            let current = self
+            let (id, content) = self
                 .on_pass(pass, Operation::Patch, |id| {
-                    self.get_by_id(id, Operation::Patch)
+                    self.content_by_id(id, Operation::Patch)
                 })
                 .await?;
-            let merged = current
-                .content
+            let merged = content
                 .into_patched(patch)
                 .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
             let body = self.put_body(&merged, Operation::Patch)?;
             // The read resolved the vendor's id (a serial number was looked up there), so the
             // write goes to that id directly.
-            self.put_by_id(current.pass_ref.id.into(), &body, Operation::Patch)
+            self.put_by_id(id.into(), &body, Operation::Patch)
         };
         write.await
     }
