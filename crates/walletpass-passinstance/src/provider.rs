@@ -70,16 +70,6 @@ impl Passinstance {
         self.check_fits(content).at(PROVIDER, operation)?;
         pass_body(None, None, content).at(PROVIDER, operation)
     }
-
-    async fn replace(
-        &self,
-        pass: &PassRef,
-        body: &PassBody,
-        operation: Operation,
-    ) -> Result<Pass, Error> {
-        self.on_pass(pass, operation, |id| self.put_by_id(id, body, operation))
-            .await
-    }
 }
 
 #[async_trait]
@@ -129,7 +119,10 @@ impl WalletProvider for Passinstance {
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass, Error> {
         let body = self.put_body(&content, Operation::Put)?;
         drop(content);
-        self.replace(pass, &body, Operation::Put).await
+        self.on_pass(pass, Operation::Put, |id| {
+            self.put_by_id(id, &body, Operation::Put)
+        })
+        .await
     }
 
     async fn delete(&self, pass: &PassRef) -> Result<(), Error> {

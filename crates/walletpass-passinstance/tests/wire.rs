@@ -694,6 +694,72 @@ async fn a_template_and_serial_reference_is_looked_up() {
 }
 
 #[tokio::test]
+async fn a_patch_by_serial_writes_to_the_id_its_read_looked_up() {
+    // A2 and A6: the read looks the serial up once; the PUT goes to the vendor's id it found,
+    // never to the serial, and no second lookup is made.
+    let server = MockServer::start().await;
+    authed("GET")
+        .and(path("/api/v1/passes/ORDER-1001"))
+        .respond_with(
+            ResponseTemplate::new(404).set_body_json(
+                json!({ "error": "Not Found", "message": "Pass ORDER-1001 not found" }),
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("GET")
+        .and(path("/api/v1/passes"))
+        .and(query_param("serialNumber", "ORDER-1001"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list(
+            vec![pass_answer("pass_9", "ORDER-1001")],
+            1,
+            1,
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("GET")
+        .and(path("/api/v1/passes/pass_9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("PUT")
+        .and(path("/api/v1/passes/pass_9"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = PassRef::in_template(
+        TemplateId::new(TEMPLATE).unwrap(),
+        PassId::new("ORDER-1001").unwrap(),
+    );
+    let patch = PassPatch::builder()
+        .set_value("tier", "Platinum")
+        .build()
+        .unwrap();
+    let pass = bearer(&server).patch(&r, &patch).await.unwrap();
+    assert_eq!(pass.pass_ref.id.as_str(), "pass_9");
+    let methods: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "GET /api/v1/passes/ORDER-1001",
+            "GET /api/v1/passes",
+            "GET /api/v1/passes/pass_9",
+            "PUT /api/v1/passes/pass_9"
+        ]
+    );
+}
+
+#[tokio::test]
 async fn what_passinstance_cannot_do_fails_before_any_request() {
     let server = MockServer::start().await;
     let provider = bearer(&server);
