@@ -23,29 +23,12 @@ pub(super) fn canonical_key(
     n: usize,
     used: &mut BTreeSet<String>,
 ) -> Result<FieldKey, Error> {
-    let text = raw.unwrap_or_default();
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
-    // The usual case, a key that is already canonical and not yet used, costs one copy.
-    if text.len() <= 60
-        && text.chars().all(allowed)
-        && text
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !used.contains(text)
-    {
-        used.insert(text.to_owned());
-        return FieldKey::new(text).map_err(|e| decode(format!("field key {raw:?}: {e}")));
-    }
-    let mut key: String = text
+    // One rule for every key: a key already canonical comes out of it unchanged.
+    let mut key: String = raw
+        .unwrap_or_default()
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if allowed(c) { c } else { '_' })
         .take(60)
         .collect();
     if key.is_empty() {
@@ -58,11 +41,12 @@ pub(super) fn canonical_key(
     {
         key.insert(0, '_');
     }
-    let base = key.clone();
-    let mut i = 2;
-    while used.contains(&key) {
-        key = format!("{base}_{i}");
-        i += 1;
+    if used.contains(&key) {
+        let base = key;
+        key = (2..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|k| !used.contains(k))
+            .unwrap_or_default();
     }
     used.insert(key.clone());
     FieldKey::new(key).map_err(|e| decode(format!("field key {raw:?}: {e}")))

@@ -186,3 +186,28 @@ fn odd_vendor_values_do_not_fail_a_read() {
     assert!(pass.content.field("tab_key").is_some());
     assert_eq!(pass.created_at, None);
 }
+
+#[test]
+fn vendor_keys_are_made_canonical_by_one_rule() {
+    // The module docs: `_` for each character outside the alphabet, `field<n>` when missing,
+    // `_2`, `_3` when repeated; a canonical key comes out unchanged.
+    let mut used = std::collections::BTreeSet::new();
+    let mut key = |raw: Option<&str>, n: usize| {
+        super::fields::canonical_key(raw, n, &mut used)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(key(Some("member.name"), 1), "member.name");
+    assert_eq!(key(Some("member.name"), 2), "member.name_2");
+    assert_eq!(key(Some("member.name"), 3), "member.name_3");
+    assert_eq!(key(Some("tab key/é"), 4), "tab_key__");
+    assert_eq!(key(None, 5), "field5");
+    assert_eq!(key(Some(""), 6), "field6");
+    assert_eq!(key(Some("-x"), 7), "_-x");
+    assert_eq!(key(Some(&"k".repeat(70)), 8), "k".repeat(60));
+    assert_eq!(
+        key(Some(&"k".repeat(70)), 9),
+        format!("{}_2", "k".repeat(60))
+    );
+}
