@@ -654,10 +654,9 @@ async fn a_409_on_create_returns_the_identical_pass_or_stays_a_conflict() {
     assert!(err.to_string().contains("pass_9"), "{err}");
 }
 
-#[tokio::test]
-async fn a_template_and_serial_reference_is_looked_up() {
-    // A2: an id the vendor does not know is looked up as a serial number in the template.
-    let server = MockServer::start().await;
+/// A2: `ORDER-1001` is not a pass id (404); looked up as a serial number, it is `pass_9`, which
+/// is then read. Each of the three requests is expected once.
+async fn mount_serial_lookup(server: &MockServer) {
     authed("GET")
         .and(path("/api/v1/passes/ORDER-1001"))
         .respond_with(
@@ -666,7 +665,7 @@ async fn a_template_and_serial_reference_is_looked_up() {
             ),
         )
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     authed("GET")
         .and(path("/api/v1/passes"))
@@ -677,14 +676,21 @@ async fn a_template_and_serial_reference_is_looked_up() {
             1,
         )))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
     authed("GET")
         .and(path("/api/v1/passes/pass_9"))
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test]
+async fn a_template_and_serial_reference_is_looked_up() {
+    // A2: an id the vendor does not know is looked up as a serial number in the template.
+    let server = MockServer::start().await;
+    mount_serial_lookup(&server).await;
     let r = PassRef::in_template(
         TemplateId::new(TEMPLATE).unwrap(),
         PassId::new("ORDER-1001").unwrap(),
@@ -698,33 +704,7 @@ async fn a_patch_by_serial_writes_to_the_id_its_read_looked_up() {
     // A2 and A6: the read looks the serial up once; the PUT goes to the vendor's id it found,
     // never to the serial, and no second lookup is made.
     let server = MockServer::start().await;
-    authed("GET")
-        .and(path("/api/v1/passes/ORDER-1001"))
-        .respond_with(
-            ResponseTemplate::new(404).set_body_json(
-                json!({ "error": "Not Found", "message": "Pass ORDER-1001 not found" }),
-            ),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
-    authed("GET")
-        .and(path("/api/v1/passes"))
-        .and(query_param("serialNumber", "ORDER-1001"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(list(
-            vec![pass_answer("pass_9", "ORDER-1001")],
-            1,
-            1,
-        )))
-        .expect(1)
-        .mount(&server)
-        .await;
-    authed("GET")
-        .and(path("/api/v1/passes/pass_9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_serial_lookup(&server).await;
     authed("PUT")
         .and(path("/api/v1/passes/pass_9"))
         .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_9", "ORDER-1001")))
