@@ -15,6 +15,7 @@ use walletpass_core::{
 use crate::config::PassinstanceConfig;
 use crate::convert::{
     check_template_id, content_from_wire, pass_body, pass_from_wire, pass_id_of, same_content,
+    template_of,
 };
 use crate::wire::{PassBody, TemplateBody, WebhookBody, WireList, WirePass, WireTemplate};
 use crate::{PROVIDER, provider};
@@ -120,7 +121,7 @@ impl Passinstance {
             .request(Operation::Create, Method::POST, &["passes"])
             .json(&prepared.body)
             .idempotent(true)
-            .resource(format!("pass {}", prepared.serial))
+            .resource(pass_resource(&prepared.serial))
             .send_json::<WirePass>()
             .await;
         match created {
@@ -243,9 +244,9 @@ impl Passinstance {
 
     /// `GET /passes/{id}`.
     ///
-    /// This and [`put_by_id`](Self::put_by_id) are plain functions returning the request's
-    /// future, the conversion inside it: they run on every `get`, `patch` and `put`, and an
-    /// `async fn` level would be copied on each.
+    /// This, [`content_by_id`](Self::content_by_id) and [`put_by_id`](Self::put_by_id) are plain
+    /// functions returning the request's future, the conversion inside it: `get` runs this one,
+    /// `patch` the other two and `put` the last, and an `async fn` level would be copied on each.
     pub(crate) fn get_by_id(
         &self,
         id: String,
@@ -256,6 +257,8 @@ impl Passinstance {
     }
 
     /// `GET /passes/{id}`, read as the pass's id and content alone: what a patch merges into.
+    /// The answer is checked as [`get_by_id`](Self::get_by_id) checks it (its template id too),
+    /// so a read that `get` would refuse fails the patch before anything is written.
     pub(crate) fn content_by_id(
         &self,
         id: String,
@@ -264,6 +267,7 @@ impl Passinstance {
         self.get_request(&id, operation)
             .send_json_map(move |mut wire: Box<WirePass>| {
                 let id = pass_id_of(&wire).at(PROVIDER, operation)?;
+                template_of(&wire).at(PROVIDER, operation)?;
                 let content = content_from_wire(&mut wire).at(PROVIDER, operation)?;
                 Ok((id, content))
             })
@@ -272,7 +276,7 @@ impl Passinstance {
     fn get_request(&self, id: &str, operation: Operation) -> RequestBuilder<'_> {
         self.http
             .request(operation, Method::GET, &["passes", id])
-            .resource(["pass ", id].concat())
+            .resource(pass_resource(id))
     }
 
     /// `PUT /passes/{id}` with the full content. The body is encoded when this is called, so
@@ -286,7 +290,7 @@ impl Passinstance {
         self.http
             .request(operation, Method::PUT, &["passes", &id])
             .json(body)
-            .resource(["pass ", id.as_str()].concat())
+            .resource(pass_resource(&id))
             .send_json_map(answered_pass(operation))
     }
 
@@ -298,7 +302,7 @@ impl Passinstance {
         self.http
             .request(Operation::Void, Method::POST, &["passes", &id, "void"])
             .idempotent(true)
-            .resource(["pass ", id.as_str()].concat())
+            .resource(pass_resource(&id))
             .send_json_map(answered_pass(Operation::Void))
     }
 
@@ -306,7 +310,7 @@ impl Passinstance {
     pub(crate) async fn delete_by_id(&self, id: String) -> Result<ApiResponse, Error> {
         self.http
             .request(Operation::Delete, Method::DELETE, &["passes", &id])
-            .resource(["pass ", id.as_str()].concat())
+            .resource(pass_resource(&id))
             .send()
             .await
     }
@@ -389,6 +393,11 @@ impl Passinstance {
             .send()
             .await
     }
+}
+
+/// How errors name the pass `id` (built without the formatter: it runs on every request).
+fn pass_resource(id: &str) -> String {
+    ["pass ", id].concat()
 }
 
 /// The conversion of a pass the vendor answered, for [`RequestBuilder::send_json_map`]: decoded

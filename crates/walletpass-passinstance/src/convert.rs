@@ -168,7 +168,7 @@ fn check_extra(extra: &Map<String, Value>, managed: &[&str], what: &str) -> Resu
     }
 }
 
-/// The body of a create (`template` and `serial` set) or a replace (both `None`).
+/// The body of a create (`template` and `serial` set) or of a `PUT` (both `None`).
 pub(crate) fn pass_body(
     template: Option<&TemplateId>,
     serial: Option<&str>,
@@ -262,8 +262,20 @@ pub(crate) fn pass_id_of(wire: &WirePass) -> Result<PassId, Error> {
         .map_err(|e| decode(format!("pass id '{}' is not usable: {e}", wire.id)).with_source(e))
 }
 
+/// The template of a pass as answered, when it names one.
+pub(crate) fn template_of(wire: &WirePass) -> Result<Option<TemplateId>, Error> {
+    wire.template_id
+        .as_deref()
+        .map(|t| {
+            TemplateId::new(t)
+                .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
+        })
+        .transpose()
+}
+
 /// The canonical content of a pass as answered: what a patch merges into, and part of
-/// [`pass_from_wire`]. The parts it reads are taken out of `wire`.
+/// [`pass_from_wire`]. The fields, the barcode message and alt text and `extra` are moved out
+/// of `wire` (the rest is read in place); the other members are left for `pass_from_wire`.
 pub(crate) fn content_from_wire(wire: &mut WirePass) -> Result<PassContent, Error> {
     let fields = fields_from_wire(wire.fields.take().or_else(|| wire.custom_fields.take()))?;
     let barcode = match (wire.barcode_format.as_deref(), wire.barcode_message.take()) {
@@ -301,14 +313,7 @@ pub(crate) fn content_from_wire(wire: &mut WirePass) -> Result<PassContent, Erro
 /// A pass answer as a canonical [`Pass`].
 pub(crate) fn pass_from_wire(mut wire: WirePass) -> Result<Pass, Error> {
     let id = pass_id_of(&wire)?;
-    let template = wire
-        .template_id
-        .as_deref()
-        .map(|t| {
-            TemplateId::new(t)
-                .map_err(|e| decode(format!("templateId '{t}' is not usable: {e}")).with_source(e))
-        })
-        .transpose()?;
+    let template = template_of(&wire)?;
     let content = content_from_wire(&mut wire)?;
     let status = match wire.status.as_deref() {
         Some(word) => PassStatus::parse(word),

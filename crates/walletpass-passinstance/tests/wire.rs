@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use walletpass_core::http::RetryPolicy;
 use walletpass_core::{
     Barcode, BarcodeFormat, ErrorKind, Field, FieldSpec, ListQuery, NewPass, NewTemplate,
-    NewWebhookSubscription, PassContent, PassId, PassPatch, PassRef, PassStatus, Placement,
-    TemplateId, WalletProvider, WebhookEventKind, WebhookId,
+    NewWebhookSubscription, Operation, PassContent, PassId, PassPatch, PassRef, PassStatus,
+    Placement, TemplateId, WalletProvider, WebhookEventKind, WebhookId,
 };
 use walletpass_passinstance::{
     BatchId, BatchRequest, BatchStatus, NewBundle, NotificationTarget, Passinstance,
@@ -737,6 +737,70 @@ async fn a_patch_by_serial_writes_to_the_id_its_read_looked_up() {
             "PUT /api/v1/passes/pass_9"
         ]
     );
+}
+
+#[tokio::test]
+async fn a_patch_whose_put_finds_no_pass_is_not_found_without_a_lookup() {
+    // A2 and A6: the read resolved the id, so a 404 on the PUT (the pass deleted in between)
+    // is the answer; the id is not looked up again as a serial number, which could name
+    // another pass.
+    let server = MockServer::start().await;
+    authed("GET")
+        .and(path("/api/v1/passes/pass_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    authed("PUT")
+        .and(path("/api/v1/passes/pass_1"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({ "error": "Not Found", "message": "Pass pass_1 not found" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let r = PassRef::in_template(
+        TemplateId::new(TEMPLATE).unwrap(),
+        PassId::new("pass_1").unwrap(),
+    );
+    let patch = PassPatch::builder()
+        .set_value("tier", "Platinum")
+        .build()
+        .unwrap();
+    let err = bearer(&server).patch(&r, &patch).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(err.operation(), Some(Operation::Patch), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_patch_fails_before_writing_when_the_read_has_an_unusable_template_id() {
+    // A3: a read `get` would refuse (here its templateId holds a `/`) is refused by the patch's
+    // read as well, before any PUT.
+    let server = MockServer::start().await;
+    let mut answer = pass_answer("pass_1", "S");
+    answer["templateId"] = json!("tpl/../x");
+    authed("GET")
+        .and(path("/api/v1/passes/pass_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let provider = bearer(&server);
+    let patch = PassPatch::builder()
+        .set_value("tier", "Platinum")
+        .build()
+        .unwrap();
+    let got = provider.get(&pass_ref("pass_1")).await.unwrap_err();
+    let err = provider
+        .patch(&pass_ref("pass_1"), &patch)
+        .await
+        .unwrap_err();
+    assert_eq!(got.kind(), ErrorKind::Decode, "{got}");
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(err.to_string().contains("templateId"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[tokio::test]
