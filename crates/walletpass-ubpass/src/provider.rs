@@ -99,15 +99,18 @@ impl WalletProvider for Ubpass {
             .at(PROVIDER, op)
             .with_resource(id.as_str())
         };
-        // In a block, so that the pass read, its canonical form, the patched content and the
-        // encoded body are dropped before the write is sent rather than carried in this
-        // future across it.
+        // In a block, so that the pass read, its content, the patched content and the encoded
+        // body are dropped before the write is sent rather than carried in this future across
+        // it.
         let write = {
             let read = self.read_pass(op, id, Ok)?;
             let read = read.await?;
             if read.pass_name.is_none() || read.pass_metadata.is_none() {
                 return Err(no_base());
             }
+            // The read is checked as `get` checks it (its id too), so a document `get` would
+            // refuse fails the patch before anything is written.
+            convert::id_of(&read).at(PROVIDER, op)?;
             let current = convert::content_of(&read).at(PROVIDER, op)?;
             // The document read becomes the base of the write: its parts are moved, not copied.
             let base = WalletPassWrite::from_read_owned(*read).ok_or_else(no_base)?;

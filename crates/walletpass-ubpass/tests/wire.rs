@@ -337,6 +337,36 @@ async fn the_documented_patch_example_and_its_response() {
 }
 
 #[tokio::test]
+async fn a_patch_fails_before_writing_when_the_read_has_an_unusable_id() {
+    // A document `get` refuses (its id holds a `/`) is refused by the patch's read as well,
+    // before any PATCH is sent.
+    let server = MockServer::start().await;
+    let mut read = fixture("get-pass-response.json");
+    read[0]["id"] = json!("a/../b");
+    expect(
+        "GET",
+        &format!("/v1/wallet-pass/{PASS_ID}"),
+        Auth::ApiKey,
+        Some(WS),
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(&read))
+    .expect(2)
+    .mount(&server)
+    .await;
+    let provider = provider(&server, Auth::ApiKey, Some(WS));
+    let pass = PassRef::new(PassId::new(PASS_ID).unwrap());
+    let patch = PassPatch::builder()
+        .set_value("auxiliaryFieldKey", "VIP Platinum")
+        .build()
+        .unwrap();
+    let got = provider.get(&pass).await.unwrap_err();
+    let err = provider.patch(&pass, &patch).await.unwrap_err();
+    assert_eq!(got.kind(), ErrorKind::Decode, "{got}");
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn patch_through_the_trait_changes_only_the_given_fields() {
     // PATCH sends the whole document (ubpass-update-pass-schema.txt: passName and passMetadata
     // required): the document sent must be the document read with one value changed.

@@ -43,10 +43,14 @@ pub(super) fn canonical_key(
     }
     if used.contains(&key) {
         let base = key;
-        key = (2..)
-            .map(|i| format!("{base}_{i}"))
-            .find(|k| !used.contains(k))
-            .unwrap_or_default();
+        let mut i = 2;
+        key = loop {
+            let candidate = format!("{base}_{i}");
+            if !used.contains(&candidate) {
+                break candidate;
+            }
+            i += 1;
+        };
     }
     used.insert(key.clone());
     FieldKey::new(key).map_err(|e| decode(format!("field key {raw:?}: {e}")))

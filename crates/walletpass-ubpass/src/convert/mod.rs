@@ -46,8 +46,9 @@
 //!
 //! **Reads never fail on vendor quirks** they can carry: a color that is not `#rrggbb`/`rgb()`
 //! is kept in `extra` under its vendor name; a field key outside the canonical alphabet is
-//! rewritten (`_` for each other character, `field<n>` when missing, `_2` when repeated); a
-//! timestamp that is not RFC 3339 is left out.
+//! rewritten (`_` for each other character, cut at 60 characters, `_` put first when it begins
+//! with `-`, `.` or `:`, `field<n>` when missing, `_2`, `_3`, ... when repeated); a timestamp
+//! that is not RFC 3339 is left out.
 //!
 //! The mapping is split by concern: [`fit`] checks what a content can hold before anything is
 //! sent, [`fields`] maps fields both ways, [`images`] names the image files, [`pass`] reads a
@@ -67,7 +68,7 @@ use crate::PROVIDER;
 
 pub use document::{generated_pass_name, pass_name_of, to_wire};
 pub use fit::check_fits;
-pub use pass::{content_from_wire, content_of, pass_from_wire};
+pub use pass::{content_from_wire, content_of, id_of, pass_from_wire};
 
 /// The most characters the vendor takes in `relevantText` and location names.
 pub const MAX_TEXT: usize = 255;

@@ -151,13 +151,18 @@ pub fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
     )
 }
 
-/// The canonical pass of a vendor document.
-pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
+/// The id of a vendor document, checked.
+pub fn id_of(pass: &WalletPass) -> Result<PassId, Error> {
     let raw_id = pass
         .id
         .as_deref()
         .ok_or_else(|| decode("the vendor's pass has no id".into()))?;
-    let id = PassId::new(raw_id).map_err(|e| decode(format!("the vendor's pass id: {e}")))?;
+    PassId::new(raw_id).map_err(|e| decode(format!("the vendor's pass id: {e}")))
+}
+
+/// The canonical pass of a vendor document.
+pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
+    let id = id_of(pass)?;
     let content = content_of(pass)?;
     let (apple, google, total) = (
         count(pass.apple_active_count),

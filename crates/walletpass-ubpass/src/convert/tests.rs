@@ -201,6 +201,9 @@ fn vendor_keys_are_made_canonical_by_one_rule() {
     assert_eq!(key(Some("member.name"), 1), "member.name");
     assert_eq!(key(Some("member.name"), 2), "member.name_2");
     assert_eq!(key(Some("member.name"), 3), "member.name_3");
+    assert_eq!(key(Some("a_2"), 10), "a_2");
+    assert_eq!(key(Some("a"), 11), "a");
+    assert_eq!(key(Some("a"), 12), "a_3");
     assert_eq!(key(Some("tab key/é"), 4), "tab_key__");
     assert_eq!(key(None, 5), "field5");
     assert_eq!(key(Some(""), 6), "field6");
