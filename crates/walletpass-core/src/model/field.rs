@@ -481,7 +481,7 @@ mod tests {
         assert_eq!(err.field(), "fields[a]");
         // Short lists are scanned and long ones go through a set: both find the first key
         // repeated, wherever it is, and accept distinct keys.
-        for n in [3, 31, 32, 33, 200] {
+        for n in [4, 31, 32, 33, 200] {
             let distinct: Vec<Field> = (0..n).map(|i| text(&format!("k{i}"), "x")).collect();
             assert!(Fields::try_from_vec(distinct.clone()).is_ok(), "{n}");
             for (first, again) in [(0, n - 1), (n / 2, n / 2 + 1), (n - 2, n - 1)] {
@@ -491,6 +491,28 @@ mod tests {
                 let key = format!("k{first}");
                 assert_eq!(err, ValidationError::DuplicateFieldKey { key }, "{n}");
             }
+            // The key reported is the first one seen again ([.., a, .., b, b, .., a] names b),
+            // and a field that is itself invalid is reported before a later repeat.
+            let mut fields = distinct.clone();
+            fields[n - 2] = text("k1", "y");
+            fields[n - 1] = text("k0", "y");
+            let err = Fields::try_from_vec(fields).unwrap_err();
+            assert_eq!(
+                err,
+                ValidationError::DuplicateFieldKey { key: "k1".into() },
+                "{n}"
+            );
+            let mut fields = distinct.clone();
+            fields[1] = Field {
+                label: Some("Label".into()),
+                ..text("k1", "")
+            };
+            fields[n - 1] = text("k0", "y");
+            let err = Fields::try_from_vec(fields).unwrap_err();
+            assert!(
+                matches!(err, ValidationError::LabelWithoutValue { .. }),
+                "{n}: {err}"
+            );
         }
     }
 
@@ -506,6 +528,19 @@ mod tests {
                 placement: Placement::Header,
                 max: 3,
                 found: 4
+            }
+        );
+        // Two placements over their limit: the first in `Placement::ALL` order is reported.
+        let over: Vec<Field> = (0..3)
+            .map(|i| text(&format!("p{i}"), "x").with_placement(Placement::Primary))
+            .chain((0..5).map(|i| text(&format!("a{i}"), "x").with_placement(Placement::Auxiliary)))
+            .collect();
+        assert_eq!(
+            Fields::try_from_vec(over).unwrap_err(),
+            ValidationError::TooManyFields {
+                placement: Placement::Primary,
+                max: 2,
+                found: 3
             }
         );
         let backs: Vec<Field> = (0..20)

@@ -258,7 +258,18 @@ mod tests {
             .chain(['\u{a0}', '\u{85}', '\u{3000}', '\u{9f}', 'é', '鍵', '🎟']);
         for c in chars {
             for id in [format!("a{c}b"), format!("{c}ORDER"), format!("ORDER-{c}")] {
-                assert_eq!(PassId::new(id.as_str()).is_ok(), rule(c), "{id:?}");
+                let checked = PassId::new(id.as_str());
+                assert_eq!(checked.is_ok(), rule(c), "{id:?}");
+                // And the error names the rule the character broke.
+                if let Err(err) = checked {
+                    let path = matches!(c, '/' | '\\' | '?' | '#' | '%');
+                    let named = if path {
+                        "URL path"
+                    } else {
+                        "whitespace or control"
+                    };
+                    assert!(err.to_string().contains(named), "{id:?}: {err}");
+                }
             }
         }
     }
