@@ -83,6 +83,16 @@ fn pass_ref(id: &str) -> PassRef {
     PassRef::new(PassId::new(id).unwrap())
 }
 
+/// Reference "Get a pass": `GET /passes/pass_1` answers the documented pass, expected once.
+async fn mount_read_of_pass_1(server: &MockServer) {
+    authed("GET")
+        .and(path("/api/v1/passes/pass_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 fn list(items: Vec<Value>, page: u64, total_pages: u64) -> Value {
     json!({ "data": items, "pagination": { "page": page, "limit": 100, "total": 0, "totalPages": total_pages } })
 }
@@ -133,12 +143,7 @@ async fn api_key_mode_sends_only_x_api_key() {
 async fn get_put_void_delete_address_the_pass_id() {
     // Reference: GET, PUT, DELETE /passes/{id} and POST /passes/{id}/void.
     let server = MockServer::start().await;
-    authed("GET")
-        .and(path("/api/v1/passes/pass_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_read_of_pass_1(&server).await;
     // A6: PUT sends the whole content, without templateId or serialNumber.
     authed("PUT")
         .and(path("/api/v1/passes/pass_1"))
@@ -190,12 +195,7 @@ async fn get_put_void_delete_address_the_pass_id() {
 async fn patch_reads_merges_and_puts_everything_back() {
     // A6: patch = GET + merge + PUT; untouched fields and the barcode are sent unchanged.
     let server = MockServer::start().await;
-    authed("GET")
-        .and(path("/api/v1/passes/pass_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_read_of_pass_1(&server).await;
     authed("PUT")
         .and(path("/api/v1/passes/pass_1"))
         .and(header("content-type", "application/json"))
@@ -583,12 +583,7 @@ async fn a_429_is_retried_after_the_advertised_delay() {
         .expect(1)
         .mount(&server)
         .await;
-    authed("GET")
-        .and(path("/api/v1/passes/pass_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_read_of_pass_1(&server).await;
     let provider = PassinstanceConfig::bearer(TOKEN)
         .with_base_url(base(&server))
         .with_retry(RetryPolicy {
@@ -745,12 +740,7 @@ async fn a_patch_whose_put_finds_no_pass_is_not_found_without_a_lookup() {
     // is the answer; the id is not looked up again as a serial number, which could name
     // another pass.
     let server = MockServer::start().await;
-    authed("GET")
-        .and(path("/api/v1/passes/pass_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(pass_answer("pass_1", "S")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_read_of_pass_1(&server).await;
     authed("PUT")
         .and(path("/api/v1/passes/pass_1"))
         .respond_with(
