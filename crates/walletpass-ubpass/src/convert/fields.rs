@@ -17,6 +17,9 @@ pub(super) enum Slot<'a> {
     Back(&'a BackPassField),
 }
 
+/// Characters a vendor key keeps, from its start (see the module docs).
+const MAX_KEY_CHARS: usize = 60;
+
 /// A canonical key for a vendor key (see the module docs).
 pub(super) fn canonical_key(
     raw: Option<&str>,
@@ -24,13 +27,19 @@ pub(super) fn canonical_key(
     used: &mut BTreeSet<String>,
 ) -> Result<FieldKey, Error> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
-    // One rule for every key: a key already canonical comes out of it unchanged.
-    let mut key: String = raw
-        .unwrap_or_default()
-        .chars()
-        .map(|c| if allowed(c) { c } else { '_' })
-        .take(60)
-        .collect();
+    // One rule for every key: a key already canonical comes out of it unchanged. A key whose
+    // every character is allowed (so ASCII, one byte each) and that is not past the cut is what
+    // the rule gives back, and is copied whole rather than character by character.
+    let raw_key = raw.unwrap_or_default();
+    let mut key: String = if raw_key.len() <= MAX_KEY_CHARS && raw_key.chars().all(allowed) {
+        raw_key.to_owned()
+    } else {
+        raw_key
+            .chars()
+            .map(|c| if allowed(c) { c } else { '_' })
+            .take(MAX_KEY_CHARS)
+            .collect()
+    };
     if key.is_empty() {
         key = format!("field{n}");
     }

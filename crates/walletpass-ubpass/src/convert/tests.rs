@@ -213,4 +213,12 @@ fn vendor_keys_are_made_canonical_by_one_rule() {
         key(Some(&"k".repeat(70)), 9),
         format!("{}_2", "k".repeat(60))
     );
+    // At the cut and one past it, all allowed or not.
+    assert_eq!(key(Some(&"m".repeat(60)), 13), "m".repeat(60));
+    assert_eq!(key(Some(&"n".repeat(61)), 14), "n".repeat(60));
+    let odd = format!("{}/", "p".repeat(59));
+    assert_eq!(key(Some(&odd), 15), format!("{}_", "p".repeat(59)));
+    let long_odd = format!("{}é", "q".repeat(60));
+    assert_eq!(key(Some(&long_odd), 16), "q".repeat(60));
+    assert_eq!(key(Some("é"), 17), "_");
 }
