@@ -20,11 +20,42 @@ pub(super) enum Slot<'a> {
 /// Characters a vendor key keeps, from its start (see the module docs).
 const MAX_KEY_CHARS: usize = 60;
 
+/// The canonical keys given out so far in one document. A document has a handful of fields: up
+/// to [`UsedKeys::SCANNED`] keys they are kept in a list and scanned, without the code and the
+/// allocations of a set; past that, in a set, so that a long document is not read in quadratic
+/// time.
+#[derive(Debug, Default)]
+pub(super) struct UsedKeys {
+    list: Vec<String>,
+    set: BTreeSet<String>,
+}
+
+impl UsedKeys {
+    const SCANNED: usize = 32;
+
+    fn contains(&self, key: &str) -> bool {
+        if self.set.is_empty() {
+            self.list.iter().any(|k| k == key)
+        } else {
+            self.set.contains(key)
+        }
+    }
+
+    fn insert(&mut self, key: String) {
+        if self.set.is_empty() && self.list.len() < Self::SCANNED {
+            self.list.push(key);
+        } else {
+            self.set.extend(self.list.drain(..));
+            self.set.insert(key);
+        }
+    }
+}
+
 /// A canonical key for a vendor key (see the module docs).
 pub(super) fn canonical_key(
     raw: Option<&str>,
     n: usize,
-    used: &mut BTreeSet<String>,
+    used: &mut UsedKeys,
 ) -> Result<FieldKey, Error> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
     // One rule for every key: a key already canonical comes out of it unchanged. A key whose
@@ -69,7 +100,7 @@ pub(super) fn text_field(
     f: &PassField,
     placement: Option<Placement>,
     n: usize,
-    used: &mut BTreeSet<String>,
+    used: &mut UsedKeys,
 ) -> Result<Field, Error> {
     let field = Field {
         key: canonical_key(f.key.as_deref(), n, used)?,
@@ -101,11 +132,7 @@ pub(super) fn readable(mut field: Field) -> Result<Field, Error> {
     Ok(field)
 }
 
-pub(super) fn back_field(
-    f: &BackPassField,
-    n: usize,
-    used: &mut BTreeSet<String>,
-) -> Result<Field, Error> {
+pub(super) fn back_field(f: &BackPassField, n: usize, used: &mut UsedKeys) -> Result<Field, Error> {
     let key = canonical_key(f.key.as_deref(), n, used)?;
     let mut links = Vec::new();
     for (i, v) in f.value.iter().flatten().enumerate() {
@@ -133,7 +160,7 @@ pub(super) fn back_field(
 
 /// The canonical fields of a document, each with the vendor field it came from.
 pub(super) fn fields_with_slots(meta: &PassMetadata) -> Result<Vec<(Field, Slot<'_>)>, Error> {
-    let mut used = BTreeSet::new();
+    let mut used = UsedKeys::default();
     let mut out = Vec::new();
     let mut n = 0;
     if let Some(top) = &meta.top_field {

@@ -191,7 +191,7 @@ fn odd_vendor_values_do_not_fail_a_read() {
 fn vendor_keys_are_made_canonical_by_one_rule() {
     // The module docs: `_` for each character outside the alphabet, `field<n>` when missing,
     // `_2`, `_3` when repeated; a canonical key comes out unchanged.
-    let mut used = std::collections::BTreeSet::new();
+    let mut used = super::fields::UsedKeys::default();
     let mut key = |raw: Option<&str>, n: usize| {
         super::fields::canonical_key(raw, n, &mut used)
             .unwrap()
@@ -221,4 +221,26 @@ fn vendor_keys_are_made_canonical_by_one_rule() {
     let long_odd = format!("{}é", "q".repeat(60));
     assert_eq!(key(Some(&long_odd), 16), "q".repeat(60));
     assert_eq!(key(Some("é"), 17), "_");
+}
+
+#[test]
+fn repeated_keys_are_told_apart_below_and_past_the_scanned_count() {
+    // Up to 32 keys are scanned, past that looked up in a set: the answers must not change
+    // where one hands over to the other.
+    let mut used = super::fields::UsedKeys::default();
+    let mut key = |raw: &str, n: usize| {
+        super::fields::canonical_key(Some(raw), n, &mut used)
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let mut expected = vec!["k".to_owned()];
+    expected.extend((2..=40).map(|i| format!("k_{i}")));
+    let given: Vec<String> = (1..=40).map(|n| key("k", n)).collect();
+    assert_eq!(given, expected);
+    // Every earlier key is still known after the hand-over, the first and the 32nd included.
+    assert_eq!(key("k_32", 41), "k_32_2");
+    assert_eq!(key("k", 42), "k_41");
+    assert_eq!(key("other", 43), "other");
+    assert_eq!(key("other", 44), "other_2");
 }
