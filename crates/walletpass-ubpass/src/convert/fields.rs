@@ -2,7 +2,7 @@
 //! (keys made canonical, labels on empty values left out), and canonical fields as the
 //! vendor's `PassField` / `BackPassField`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use walletpass_core::{Error, Field, FieldKey, FieldValue, Link, Placement};
 
@@ -23,11 +23,13 @@ const MAX_KEY_CHARS: usize = 60;
 /// The canonical keys given out so far in one document. A document has a handful of fields: up
 /// to [`UsedKeys::SCANNED`] keys they are kept in a list and scanned, without the code and the
 /// allocations of a set; past that, in a set, so that a long document is not read in quadratic
-/// time.
+/// time (nor one that repeats a key many times: see `suffixes`).
 #[derive(Debug, Default)]
 pub(super) struct UsedKeys {
     list: Vec<String>,
     set: BTreeSet<String>,
+    /// For a key given more than once, the suffix to try next (only repeated keys are here).
+    suffixes: BTreeMap<String, usize>,
 }
 
 impl UsedKeys {
@@ -83,7 +85,9 @@ pub(super) fn canonical_key(
     }
     if used.contains(&key) {
         let base = key;
-        let mut i = 2;
+        // The suffixes below the one this base last got are all taken (keys are never given
+        // back), so the search starts there: n repeats of one key cost n lookups, not n^2.
+        let mut i = used.suffixes.get(&base).copied().unwrap_or(2);
         key = loop {
             let candidate = format!("{base}_{i}");
             if !used.contains(&candidate) {
@@ -91,6 +95,7 @@ pub(super) fn canonical_key(
             }
             i += 1;
         };
+        used.suffixes.insert(base, i + 1);
     }
     used.insert(key.clone());
     FieldKey::new(key).map_err(|e| decode(format!("field key {raw:?}: {e}")))

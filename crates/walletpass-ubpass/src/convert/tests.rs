@@ -243,4 +243,8 @@ fn repeated_keys_are_told_apart_below_and_past_the_scanned_count() {
     assert_eq!(key("k", 42), "k_41");
     assert_eq!(key("other", 43), "other");
     assert_eq!(key("other", 44), "other_2");
+    // A suffix taken by a vendor key after a repeat is skipped on the next repeat.
+    assert_eq!(key("other_3", 45), "other_3");
+    assert_eq!(key("other", 46), "other_4");
+    assert_eq!(key("other_2", 47), "other_2_2");
 }
