@@ -1,8 +1,12 @@
 //! PassNinja's JSON shapes, named and spelled as in `passninja-api.txt`. Nothing here leaves
 //! the crate through the trait; [`crate::convert`] turns them into canonical values and back.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use walletpass_core::http::ObjectKey;
 
 /// `urls` of a pass.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -18,6 +22,127 @@ pub struct Urls {
 walletpass_core::deserialize_keeping_unknown!(Urls, "a PassNinja Urls object", other: other, {
     landing: "landing",
 });
+
+/// `urls` in a pass answer or list row: informational, so read leniently, as
+/// [`walletpass_core::lenient::or_default`] reads it, but in one pass, without a `Value` of the
+/// whole block first. An object is read as [`Urls`] (a key given twice keeps its last value,
+/// as a JSON object map does); anything else (null, a string, an array), or an object whose
+/// last `landing` is neither a string nor null, reads as no links (logged at debug).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct LenientUrls(pub Urls);
+
+impl walletpass_core::http::decode::IntoField for LenientUrls {
+    type Field = Urls;
+    fn into_field(self) -> Urls {
+        self.0
+    }
+}
+
+/// A `landing` value as read: text, null, or of another shape (skipped, not kept).
+enum Landing {
+    Text(String),
+    Null,
+    Misfit,
+}
+
+impl<'de> Deserialize<'de> for Landing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Landing;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a link")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Landing, E> {
+                Ok(Landing::Text(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Landing, E> {
+                Ok(Landing::Text(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Landing, E> {
+                Ok(Landing::Null)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Landing, E> {
+                Ok(Landing::Misfit)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Landing, E> {
+                Ok(Landing::Misfit)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Landing, E> {
+                Ok(Landing::Misfit)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Landing, E> {
+                Ok(Landing::Misfit)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Landing, A::Error> {
+                de::IgnoredAny.visit_seq(seq).map(|_| Landing::Misfit)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Landing, A::Error> {
+                de::IgnoredAny.visit_map(map).map(|_| Landing::Misfit)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for LenientUrls {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn left_out<E>(self, shape: &str) -> Result<LenientUrls, E> {
+                tracing::debug!(shape, "urls of another shape were left out");
+                Ok(LenientUrls::default())
+            }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientUrls;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a PassNinja Urls object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LenientUrls, A::Error> {
+                let mut landing = Landing::Null;
+                let mut other = Map::new();
+                while let Some(key) = map.next_key::<ObjectKey<'de>>()? {
+                    if key.as_str() == "landing" {
+                        landing = map.next_value()?;
+                    } else {
+                        let value = map.next_value::<Value>()?;
+                        other.insert(key.into_owned(), value);
+                    }
+                }
+                let landing = match landing {
+                    Landing::Text(text) => Some(text),
+                    Landing::Null => None,
+                    Landing::Misfit => return self.left_out("an object whose landing is not text"),
+                };
+                Ok(LenientUrls(Urls { landing, other }))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LenientUrls, E> {
+                Ok(LenientUrls::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<LenientUrls, E> {
+                self.left_out("text")
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LenientUrls, E> {
+                self.left_out("a boolean")
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LenientUrls, E> {
+                self.left_out("a number")
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LenientUrls, E> {
+                self.left_out("a number")
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LenientUrls, E> {
+                self.left_out("a number")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LenientUrls, A::Error> {
+                de::IgnoredAny.visit_seq(seq)?;
+                self.left_out("an array")
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// The body of `POST /passes`.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -105,7 +230,7 @@ walletpass_core::deserialize_keeping_unknown!(PassBody, "a PassNinja PassBody ob
     id: "id",
     pass_template: "passTemplate" | "passType",
     serial_number: "serialNumber",
-    urls: "urls" as walletpass_core::lenient::OrDefault<Urls>,
+    urls: "urls" as LenientUrls,
     pass: "pass",
     message_status: "messageStatus",
 });
@@ -137,7 +262,7 @@ walletpass_core::deserialize_keeping_unknown!(ListedPass, "a PassNinja ListedPas
     id: "id",
     pass_template: "passTemplate",
     serial_number: "serialNumber",
-    urls: "urls" as walletpass_core::lenient::OrDefault<Urls>,
+    urls: "urls" as LenientUrls,
     issued_date: "issuedDate",
     installed_date: "installedDate",
     status: "status",
@@ -413,4 +538,62 @@ pub struct LegacyEvent {
     /// Attempt counter.
     #[serde(default)]
     pub attempt: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_read_in_one_pass_as_the_value_first_reader_reads_them() {
+        // The reference: `lenient::or_default`, which builds a `Value` and then reads `Urls`
+        // from it. Every shape must read the same through `LenientUrls`.
+        let cases = [
+            r#"null"#,
+            r#""none""#,
+            r#"7"#,
+            r#"-7"#,
+            r#"0.5"#,
+            r#"true"#,
+            r#"[1, {"landing": "x"}]"#,
+            r#"{}"#,
+            r#"{"landing": "https://example.com/p"}"#,
+            r#"{"landing": null, "apple": "a"}"#,
+            r#"{"landing": "https://l", "apple": "a", "google": {"x": [1]}}"#,
+            r#"{"landing": 5, "apple": "a"}"#,
+            r#"{"landing": ["x"]}"#,
+            r#"{"landing": {"href": "x"}}"#,
+            r#"{"landing": "first", "landing": "second"}"#,
+            r#"{"landing": 5, "landing": "second"}"#,
+            r#"{"landing": "first", "landing": 5}"#,
+            r#"{"apple": "a", "google": "g", "apple": "b"}"#,
+        ];
+        for case in cases {
+            let reference: Urls =
+                walletpass_core::lenient::or_default(&mut serde_json::Deserializer::from_str(case))
+                    .unwrap();
+            let read: LenientUrls = serde_json::from_str(case).unwrap();
+            assert_eq!(read.0, reference, "{case}");
+            // Keys in the order the JSON object map keeps them.
+            let keys = |u: &Urls| u.other.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(&read.0), keys(&reference), "{case}");
+        }
+        // Not JSON is still an error, as it was.
+        assert!(serde_json::from_str::<LenientUrls>(r#"{"landing": }"#).is_err());
+    }
+
+    #[test]
+    fn a_pass_answer_reads_its_urls_leniently() {
+        let body: PassBody = serde_json::from_str(
+            r#"{"id": "s1", "urls": {"landing": "https://l", "apple": "a"}, "pass": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(body.urls.landing.as_deref(), Some("https://l"));
+        assert_eq!(body.urls.other["apple"], "a");
+        let body: PassBody = serde_json::from_str(r#"{"id": "s1", "urls": [1]}"#).unwrap();
+        assert_eq!(body.urls, Urls::default());
+        let row: ListedPass =
+            serde_json::from_str(r#"{"id": "s1", "urls": {"landing": 3}}"#).unwrap();
+        assert_eq!(row.urls, Urls::default());
+    }
 }
