@@ -73,16 +73,56 @@ pub(crate) struct LenientCount(Option<i64>);
 
 impl<'de> Deserialize<'de> for LenientCount {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = Option::<Value>::deserialize(d)?;
-        Ok(LenientCount(match value {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
-            Some(other) => {
-                tracing::debug!(value = %other, "ubpass: a counter that is not an integer was left out");
-                None
+        // Read straight from the JSON, without a `Value` first.
+        struct V;
+        impl V {
+            fn left_out<E>(self, shape: &dyn fmt::Display) -> Result<LenientCount, E> {
+                tracing::debug!(value = %shape, "ubpass: a counter that is not an integer was left out");
+                Ok(LenientCount(None))
             }
-        }))
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = LenientCount;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LenientCount, E> {
+                Ok(LenientCount(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<LenientCount, E> {
+                Ok(LenientCount(None))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientCount, E> {
+                Ok(LenientCount(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LenientCount, E> {
+                match i64::try_from(v) {
+                    Ok(v) => Ok(LenientCount(Some(v))),
+                    Err(_) => self.left_out(&v),
+                }
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientCount, E> {
+                self.left_out(&v)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<LenientCount, E> {
+                self.left_out(&v)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientCount, E> {
+                match v.trim().parse::<i64>() {
+                    Ok(n) => Ok(LenientCount(Some(n))),
+                    Err(_) => self.left_out(&format_args!("{v:?}")),
+                }
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<LenientCount, A::Error> {
+                de::IgnoredAny.visit_seq(seq)?;
+                self.left_out(&"an array")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<LenientCount, A::Error> {
+                de::IgnoredAny.visit_map(map)?;
+                self.left_out(&"an object")
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -102,4 +142,53 @@ pub fn count(value: Option<i64>) -> Option<u64> {
         tracing::debug!(value, "ubpass: a negative counter is not a count; left out");
     }
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How counters were read before: through a `Value` first.
+    fn through_a_value(text: &str) -> Option<i64> {
+        match serde_json::from_str::<Option<Value>>(text).unwrap() {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.trim().parse().ok(),
+            Some(_) => None,
+        }
+    }
+
+    #[test]
+    fn counters_read_straight_from_the_json_as_through_a_value() {
+        let cases = [
+            "null",
+            "0",
+            "7",
+            "-7",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "1e3",
+            "5.0",
+            "0.5",
+            "-0.0",
+            "true",
+            r#""12""#,
+            r#"" 12 ""#,
+            r#""-3""#,
+            r#""1.5""#,
+            r#""many""#,
+            r#""""#,
+            "[1]",
+            "[]",
+            r#"{"n": 1}"#,
+            "{}",
+        ];
+        for case in cases {
+            let read = serde_json::from_str::<LenientCount>(case).unwrap().0;
+            assert_eq!(read, through_a_value(case), "{case}");
+        }
+        assert!(serde_json::from_str::<LenientCount>("[1,").is_err());
+    }
 }
