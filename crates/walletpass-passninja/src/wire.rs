@@ -23,13 +23,15 @@ walletpass_core::deserialize_keeping_unknown!(Urls, "a PassNinja Urls object", o
     landing: "landing",
 });
 
-/// `urls` in a pass answer or list row: informational, so read leniently, as
-/// [`walletpass_core::lenient::or_default`] reads it, but in one pass, without a `Value` of the
-/// whole block first. An object is read as [`Urls`] (a key given twice keeps its last value,
-/// as a JSON object map does); anything else (null, a string, an array), or an object whose
-/// last `landing` is neither a string nor null, reads as no links (logged at debug).
+/// `urls` in a pass answer or list row: informational, so read leniently, with the results of
+/// [`walletpass_core::lenient::or_default`], but in one pass, without a `Value` of the whole
+/// block first. An object is read as [`Urls`] (a key given twice keeps its last value, as a
+/// JSON object map does); null reads as no links; anything else (a string, a number, an array),
+/// or an object whose last `landing` is neither a string nor null, reads as no links too,
+/// logged at debug. What is skipped is still read as a `Value`, so JSON that a `Value` refuses
+/// (a number out of range, a lone surrogate, nesting past serde_json's limit) is still an error.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct LenientUrls(pub Urls);
+pub(crate) struct LenientUrls(pub(crate) Urls);
 
 impl walletpass_core::http::decode::IntoField for LenientUrls {
     type Field = Urls;
@@ -75,10 +77,12 @@ impl<'de> Deserialize<'de> for Landing {
                 Ok(Landing::Misfit)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Landing, A::Error> {
-                de::IgnoredAny.visit_seq(seq).map(|_| Landing::Misfit)
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(|_| Landing::Misfit)
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Landing, A::Error> {
-                de::IgnoredAny.visit_map(map).map(|_| Landing::Misfit)
+                Value::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|_| Landing::Misfit)
             }
         }
         d.deserialize_any(V)
@@ -136,7 +140,7 @@ impl<'de> Deserialize<'de> for LenientUrls {
                 self.left_out("a number")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LenientUrls, A::Error> {
-                de::IgnoredAny.visit_seq(seq)?;
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
                 self.left_out("an array")
             }
         }
@@ -578,8 +582,24 @@ mod tests {
             let keys = |u: &Urls| u.other.keys().cloned().collect::<Vec<_>>();
             assert_eq!(keys(&read.0), keys(&reference), "{case}");
         }
-        // Not JSON is still an error, as it was.
-        assert!(serde_json::from_str::<LenientUrls>(r#"{"landing": }"#).is_err());
+        // What the reference refuses is refused: not JSON, and JSON a `Value` cannot hold,
+        // also where it is skipped.
+        let deep = format!("[{}{}]", "[".repeat(200), "]".repeat(200));
+        let refused = [
+            r#"{"landing": }"#.to_owned(),
+            "[1e400]".to_owned(),
+            r#"{"landing": ["\udc00"]}"#.to_owned(),
+            r#"{"landing": [1e400], "landing": "x"}"#.to_owned(),
+            r#"{"apple": 1e400}"#.to_owned(),
+            deep.clone(),
+            format!(r#"{{"landing": {deep}}}"#),
+        ];
+        for case in &refused {
+            let reference: Result<Urls, _> =
+                walletpass_core::lenient::or_default(&mut serde_json::Deserializer::from_str(case));
+            assert!(reference.is_err(), "{case}");
+            assert!(serde_json::from_str::<LenientUrls>(case).is_err(), "{case}");
+        }
     }
 
     #[test]

@@ -141,20 +141,22 @@ pub fn content_from_wire(
 
 /// The canonical content of a vendor document alone: what a patch merges into.
 pub fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
-    let content = |meta: &PassMetadata| {
-        content_from_wire(
-            pass.pass_name.as_deref(),
-            pass.notification_header.as_deref(),
-            pass.account.as_ref(),
-            meta,
-            pass.upload_info_list.as_deref().unwrap_or_default(),
-        )
+    // Empty metadata is made (and dropped) only for a document without any.
+    let no_metadata;
+    let meta = match &pass.pass_metadata {
+        Some(meta) => meta,
+        None => {
+            no_metadata = PassMetadata::default();
+            &no_metadata
+        }
     };
-    match &pass.pass_metadata {
-        Some(meta) => content(meta),
-        // Empty metadata is made (and dropped) only for a document without any.
-        None => content(&PassMetadata::default()),
-    }
+    content_from_wire(
+        pass.pass_name.as_deref(),
+        pass.notification_header.as_deref(),
+        pass.account.as_ref(),
+        meta,
+        pass.upload_info_list.as_deref().unwrap_or_default(),
+    )
 }
 
 /// The id of a vendor document, checked.

@@ -66,9 +66,12 @@ impl IntoField for LenientString {
     }
 }
 
-/// An informational counter (`integer`, `int32` in the schema, with no minimum): any integer
-/// is kept as it is, negative ones included; a value that is not an integer at all (a float, a
-/// string) is left out, logged at debug, so that a counter never makes an answer unreadable.
+/// An informational counter (`integer`, `int32` in the schema, with no minimum): an integer
+/// that fits an `i64`, negative ones included, or a string holding one (`"12"`, `" 12 "`), is
+/// kept; anything else (a fraction or a number written with a fraction or exponent such as
+/// `5.0` or `1e3`, other text, a boolean, an array, an object) is left out, logged at debug,
+/// so that a counter never makes an answer unreadable. Read straight from the JSON; what is
+/// skipped is still read as a `Value`, so JSON a `Value` refuses is still an error.
 pub(crate) struct LenientCount(Option<i64>);
 
 impl<'de> Deserialize<'de> for LenientCount {
@@ -87,9 +90,6 @@ impl<'de> Deserialize<'de> for LenientCount {
                 f.write_str("an integer")
             }
             fn visit_unit<E: de::Error>(self) -> Result<LenientCount, E> {
-                Ok(LenientCount(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<LenientCount, E> {
                 Ok(LenientCount(None))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<LenientCount, E> {
@@ -114,12 +114,12 @@ impl<'de> Deserialize<'de> for LenientCount {
                 }
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<LenientCount, A::Error> {
-                de::IgnoredAny.visit_seq(seq)?;
-                self.left_out(&"an array")
+                let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+                self.left_out(&value)
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<LenientCount, A::Error> {
-                de::IgnoredAny.visit_map(map)?;
-                self.left_out(&"an object")
+                let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                self.left_out(&value)
             }
         }
         d.deserialize_any(V)
@@ -148,14 +148,14 @@ pub fn count(value: Option<i64>) -> Option<u64> {
 mod tests {
     use super::*;
 
-    /// How counters were read before: through a `Value` first.
-    fn through_a_value(text: &str) -> Option<i64> {
-        match serde_json::from_str::<Option<Value>>(text).unwrap() {
+    /// How counters were read before (`b5ee30e`): through a `Value` first.
+    fn through_a_value(text: &str) -> serde_json::Result<Option<i64>> {
+        Ok(match serde_json::from_str::<Option<Value>>(text)? {
             None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
+            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
+            Some(Value::String(s)) if s.trim().parse::<i64>().is_ok() => s.trim().parse().ok(),
             Some(_) => None,
-        }
+        })
     }
 
     #[test]
@@ -187,8 +187,18 @@ mod tests {
         ];
         for case in cases {
             let read = serde_json::from_str::<LenientCount>(case).unwrap().0;
-            assert_eq!(read, through_a_value(case), "{case}");
+            assert_eq!(read, through_a_value(case).unwrap(), "{case}");
         }
-        assert!(serde_json::from_str::<LenientCount>("[1,").is_err());
+        // What the `Value` reading refused is refused: not JSON, and JSON a `Value` cannot
+        // hold, also inside a value that is left out.
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let refused = ["[1,", "[1e400]", r#"["\udc00"]"#, r#"{"n": 1e400}"#, &deep];
+        for case in refused {
+            assert!(through_a_value(case).is_err(), "{case}");
+            assert!(
+                serde_json::from_str::<LenientCount>(case).is_err(),
+                "{case}"
+            );
+        }
     }
 }
