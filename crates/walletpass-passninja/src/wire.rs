@@ -40,55 +40,6 @@ impl walletpass_core::http::decode::IntoField for LenientUrls {
     }
 }
 
-/// A `landing` value as read: text, null, or of another shape (skipped, not kept).
-enum Landing {
-    Text(String),
-    Null,
-    Misfit,
-}
-
-impl<'de> Deserialize<'de> for Landing {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Landing;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a link")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Landing, E> {
-                Ok(Landing::Text(v.to_owned()))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Landing, E> {
-                Ok(Landing::Text(v))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Landing, E> {
-                Ok(Landing::Null)
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Landing, E> {
-                Ok(Landing::Misfit)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Landing, E> {
-                Ok(Landing::Misfit)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Landing, E> {
-                Ok(Landing::Misfit)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Landing, E> {
-                Ok(Landing::Misfit)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Landing, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(|_| Landing::Misfit)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Landing, A::Error> {
-                Value::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|_| Landing::Misfit)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
 impl<'de> Deserialize<'de> for LenientUrls {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -104,20 +55,20 @@ impl<'de> Deserialize<'de> for LenientUrls {
                 f.write_str("a PassNinja Urls object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LenientUrls, A::Error> {
-                let mut landing = Landing::Null;
+                let mut landing = Value::Null;
                 let mut other = Map::new();
                 while let Some(key) = map.next_key::<ObjectKey<'de>>()? {
+                    let value = map.next_value::<Value>()?;
                     if key.as_str() == "landing" {
-                        landing = map.next_value()?;
+                        landing = value;
                     } else {
-                        let value = map.next_value::<Value>()?;
                         other.insert(key.into_owned(), value);
                     }
                 }
                 let landing = match landing {
-                    Landing::Text(text) => Some(text),
-                    Landing::Null => None,
-                    Landing::Misfit => return self.left_out("an object whose landing is not text"),
+                    Value::String(text) => Some(text),
+                    Value::Null => None,
+                    _ => return self.left_out("an object whose landing is not text"),
                 };
                 Ok(LenientUrls(Urls { landing, other }))
             }
