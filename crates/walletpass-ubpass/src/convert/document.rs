@@ -13,10 +13,9 @@ use super::METADATA_EXTRA;
 use super::OWNED;
 use super::RAW_EXTRA;
 use super::TOP_LEVEL_EXTRA;
-use super::content_from_wire;
 use super::fields::Slot;
 use super::fields::fields_with_slots;
-use super::images::image_file;
+use super::images::{image_file, images_of};
 use crate::PROVIDER;
 use crate::wire::{
     BackPassField, BackPassFieldValue, MetadataLocation, PassField, PassMetadata, UploadInfo,
@@ -323,12 +322,14 @@ pub fn to_wire(
     let base_uploads = base.and_then(|b| b.upload_info_list.as_ref());
     let upload_info_list = match base_uploads {
         Some(old) => {
-            let same = content_from_wire(None, None, None, &PassMetadata::default(), old)
-                .map(|c| {
-                    c.images == content.images
-                        && c.extra.get("uploadInfoList") == content.extra.get("uploadInfoList")
-                })
-                .unwrap_or(false);
+            // The same reading of the list as `content_from_wire`'s, without the rest of it.
+            let (images, others) = images_of(old);
+            let same = images == content.images
+                && match content.extra.get("uploadInfoList") {
+                    None => others.is_empty(),
+                    Some(Value::Array(items)) => !others.is_empty() && *items == others,
+                    Some(_) => false,
+                };
             Some(reuse(Some(old), same, uploads))
         }
         // A fresh document always carries the list, so that a put without images clears them

@@ -1,7 +1,30 @@
 //! The image files ubpass knows (`logo.png`, `icon.png`, `strip.png`, `footer.png`) and the
 //! canonical image roles they hold.
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 use walletpass_core::ImageRole;
+
+use crate::wire::UploadInfo;
+
+/// A document's `uploadInfoList` as the canonical model reads it: the images by role (the first
+/// upload of each known file that has a key), and every other upload as JSON, in order (kept in
+/// `extra.uploadInfoList`).
+pub(super) fn images_of(uploads: &[UploadInfo]) -> (BTreeMap<ImageRole, String>, Vec<Value>) {
+    let mut images = BTreeMap::new();
+    let mut others = Vec::new();
+    for upload in uploads {
+        let role = upload.file_name.as_deref().and_then(image_role);
+        match (role, upload.key()) {
+            (Some(role), Some(key)) if !images.contains_key(&role) => {
+                images.insert(role, key.to_owned());
+            }
+            _ => others.push(serde_json::to_value(upload).unwrap_or(Value::Null)),
+        }
+    }
+    (images, others)
+}
 
 pub(super) fn image_file(role: ImageRole) -> Option<&'static str> {
     match role {
@@ -13,14 +36,16 @@ pub(super) fn image_file(role: ImageRole) -> Option<&'static str> {
     }
 }
 
+/// The role of a file by its name, in any letter case (without a lowercased copy of it).
 pub(super) fn image_role(file_name: &str) -> Option<ImageRole> {
-    match file_name.to_ascii_lowercase().as_str() {
-        "logo.png" => Some(ImageRole::Logo),
-        "icon.png" => Some(ImageRole::Icon),
-        "strip.png" => Some(ImageRole::Strip),
-        "footer.png" => Some(ImageRole::Footer),
-        _ => None,
-    }
+    [
+        ImageRole::Logo,
+        ImageRole::Icon,
+        ImageRole::Strip,
+        ImageRole::Footer,
+    ]
+    .into_iter()
+    .find(|&role| image_file(role).is_some_and(|file| file.eq_ignore_ascii_case(file_name)))
 }
 
 pub(super) fn role_name(role: ImageRole) -> &'static str {

@@ -10,7 +10,7 @@ use walletpass_core::{
 
 use super::decode;
 use super::fields::fields_with_slots;
-use super::images::image_role;
+use super::images::images_of;
 use super::status_from_wire;
 use crate::wire::{PassMetadata, UploadInfo, WalletPass, count};
 
@@ -87,17 +87,7 @@ pub fn content_from_wire(
             None
         }
     };
-    let mut images = std::collections::BTreeMap::new();
-    let mut other_uploads = Vec::new();
-    for upload in uploads {
-        let role = upload.file_name.as_deref().and_then(image_role);
-        match (role, upload.key()) {
-            (Some(role), Some(key)) if !images.contains_key(&role) => {
-                images.insert(role, key.to_owned());
-            }
-            _ => other_uploads.push(serde_json::to_value(upload).unwrap_or(Value::Null)),
-        }
-    }
+    let (images, other_uploads) = images_of(uploads);
     if !other_uploads.is_empty() {
         extra.insert("uploadInfoList".into(), Value::Array(other_uploads));
     }

@@ -248,3 +248,75 @@ fn repeated_keys_are_told_apart_below_and_past_the_scanned_count() {
     assert_eq!(key("other", 46), "other_4");
     assert_eq!(key("other_2", 47), "other_2_2");
 }
+
+#[test]
+fn an_upload_list_is_written_back_as_read_until_its_canonical_reading_changes() {
+    // openapi WalletPassInfo.uploadInfoList: the first keyed upload of a known file is an
+    // image; the rest (a repeat, an unknown file, one without a key) is extra.uploadInfoList.
+    let mut read = doc();
+    let list = serde_json::json!([
+        {"fileName": "LOGO.PNG", "fileKey": "k-logo"},
+        {"fileName": "logo.png", "uploadKey": "k-logo-2"},
+        {"fileName": "banner.png", "uploadKey": "k-banner"},
+        {"fileName": "icon.png"},
+    ]);
+    read.upload_info_list = Some(serde_json::from_value(list.clone()).unwrap());
+    let base = WalletPassWrite::from_read(&read).unwrap();
+    let content = pass_from_wire(&read).unwrap().content;
+    assert_eq!(content.images[&ImageRole::Logo], "k-logo");
+    assert_eq!(content.extra["uploadInfoList"].as_array().unwrap().len(), 3);
+    let name = || pass_name_of(&content).unwrap().unwrap();
+    // Unchanged: the list as read, its schema's `fileKey` and the upper-case name kept.
+    let written = to_wire(&content, name(), Some(&base)).unwrap();
+    assert_eq!(written.upload_info_list, base.upload_info_list);
+    // Each change to its reading writes the list afresh from the content.
+    let fresh = |content: &PassContent| {
+        let w = to_wire(content, name(), Some(&base)).unwrap();
+        serde_json::to_value(w.upload_info_list).unwrap()
+    };
+    let mut changed = content.clone();
+    changed.images.insert(ImageRole::Logo, "k-new".into());
+    let w = fresh(&changed);
+    assert_eq!(
+        w[0],
+        serde_json::json!({"fileName": "logo.png", "uploadKey": "k-new"})
+    );
+    assert_eq!(w.as_array().unwrap().len(), 4);
+    let mut changed = content.clone();
+    changed.extra.remove("uploadInfoList");
+    assert_eq!(
+        fresh(&changed),
+        serde_json::json!([{"fileName": "logo.png", "uploadKey": "k-logo"}])
+    );
+    let mut changed = content.clone();
+    changed.extra["uploadInfoList"][2] = serde_json::json!({"fileName": "footer.png"});
+    assert_eq!(
+        fresh(&changed)[3],
+        serde_json::json!({"fileName": "footer.png"})
+    );
+    let mut changed = content.clone();
+    changed
+        .extra
+        .insert("uploadInfoList".into(), serde_json::json!([]));
+    assert_eq!(fresh(&changed).as_array().unwrap().len(), 1);
+    // A list without a canonical rest is written back as read while extra has no list.
+    let mut read = doc();
+    read.upload_info_list = Some(
+        serde_json::from_value(serde_json::json!([{"fileName": "Strip.png", "uploadKey": "s"}]))
+            .unwrap(),
+    );
+    let base = WalletPassWrite::from_read(&read).unwrap();
+    let content = pass_from_wire(&read).unwrap().content;
+    assert!(!content.extra.contains_key("uploadInfoList"));
+    let written = to_wire(&content, name(), Some(&base)).unwrap();
+    assert_eq!(written.upload_info_list, base.upload_info_list);
+    let mut changed = content.clone();
+    changed
+        .extra
+        .insert("uploadInfoList".into(), serde_json::json!([]));
+    let w = to_wire(&changed, name(), Some(&base)).unwrap();
+    assert_eq!(
+        serde_json::to_value(w.upload_info_list).unwrap(),
+        serde_json::json!([{"fileName": "strip.png", "uploadKey": "s"}])
+    );
+}
