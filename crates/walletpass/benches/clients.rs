@@ -9,7 +9,8 @@
 //!    getrusage(RUSAGE_SELF) of this process: the simulators run in child processes. In this
 //!    part and the next, this process and the simulators it starts share one CPU (the children
 //!    inherit its affinity) and each simulator runs a current-thread runtime (see `serve`).
-//! 2. An A/A control: the hand-written client against a second copy of itself (should be 1.00).
+//! 2. An A/A control: the hand-written client against a second copy of itself, for ubpass
+//!    `get` and `patch` (should be 1.00).
 //! 3. Simulator CPU per `GET` (each vendor's), over a bare axum handler answering a body of the
 //!    same size, both in child processes, read from `/proc/PID/task/*/schedstat`, with the load
 //!    average at the start and an A/A control (the bare handler against a second copy of
@@ -20,6 +21,12 @@
 //!    `DEFAULT_REQUEST_LOG`; 0 keeps none, to tell the ring filling from a leak).
 //! 5. Passinstance simulator listing rates, `list_all` of 100,000 and 1,000,000 passes
 //!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
+//! 6. Only when `BENCH_ONLY` names `counts` (it needs valgrind; about half a minute): per
+//!    vendor, instruction, cache-miss and mispredicted-branch counts per `get` and `patch` of
+//!    each client run alone under callgrind, walletpass's over the hand-written client's, with
+//!    an A/A control (`BENCH_COUNT_OPS`, default 200, operations a run). Counts do not depend
+//!    on the machine's load, so they repeat where the CPU-time ratios drift and show where a
+//!    difference in time comes from.
 //!
 //! Run: `cargo bench -p walletpass --bench clients` (a few minutes; Linux only, for `/proc`).
 //! `BENCH_BLOCKS` (default 400) sets how many block pairs each comparison runs (a block of
@@ -558,6 +565,11 @@ fn runs(part: &str) -> bool {
         .is_none_or(|only| only.split(',').any(|p| p.trim() == part))
 }
 
+/// Whether `BENCH_ONLY` is set and names `part` (for the parts a plain run leaves out).
+fn named(part: &str) -> bool {
+    std::env::var("BENCH_ONLY").is_ok_and(|only| only.split(',').any(|p| p.trim() == part))
+}
+
 /// Whether `BENCH_VENDORS` (when set) names `vendor`.
 fn measures(vendor: &Vendor) -> bool {
     std::env::var("BENCH_VENDORS").map_or(true, |only| {
@@ -567,6 +579,9 @@ fn measures(vendor: &Vendor) -> bool {
 
 async fn bench() {
     let blocks = env_or("BENCH_BLOCKS", 400);
+    if named("counts") {
+        counts(env_or("BENCH_COUNT_OPS", 200));
+    }
     if runs("clients") {
         clients(blocks).await;
     }
@@ -650,21 +665,25 @@ async fn clients(blocks: usize) {
             );
         }
         if vendor.name == "ubpass" {
-            let recorded = record(&sim, provider.as_ref(), &ops[0].1).await;
-            let other = hand_client();
-            let (a, b) = compare(
-                &Runner::Hand(&hand, &recorded),
-                &Runner::Hand(&other, &recorded),
-                GET_BLOCK,
-                blocks,
-            )
-            .await;
-            println!(
-                "{:<13} {:<9} A/A control: hand-written {a:.1} us vs hand-written {b:.1} us  ratio {:.3}",
-                vendor.name,
-                "get",
-                a / b
-            );
+            // For `patch` too: its ratio moves more from run to run than `get`'s, and this
+            // tells how much of that the measurement itself gives.
+            for (name, op, per_block) in &ops[..2] {
+                let recorded = record(&sim, provider.as_ref(), op).await;
+                let other = hand_client();
+                let (a, b) = compare(
+                    &Runner::Hand(&hand, &recorded),
+                    &Runner::Hand(&other, &recorded),
+                    *per_block,
+                    blocks,
+                )
+                .await;
+                println!(
+                    "{:<13} {:<9} A/A control: hand-written {a:.1} us vs hand-written {b:.1} us  ratio {:.3}",
+                    vendor.name,
+                    name,
+                    a / b
+                );
+            }
         }
     }
 }
@@ -926,5 +945,142 @@ struct Pinned(nix::sched::CpuSet);
 impl Drop for Pinned {
     fn drop(&mut self) {
         let _ = nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &self.0);
+    }
+}
+
+// ---------------------------------------------------------------- counts by callgrind
+
+/// The events `counts` prints, as callgrind names them, with the heading each is printed under.
+const COUNTED: [(&str, &str); 6] = [
+    ("Ir", "instructions"),
+    ("I1mr", "I1 misses"),
+    ("D1mr", "D1 read misses"),
+    ("D1mw", "D1 write misses"),
+    ("Bcm", "cond. mispredicted"),
+    ("Bim", "indirect mispredicted"),
+];
+
+/// `BENCH_ONLY=counts` (only when named: it needs valgrind): per vendor,
+/// `get` and `patch`, each client run alone for `ops` operations under callgrind (with its
+/// cache and branch simulators, on this machine's cache sizes) as `BENCH_PROFILE` runs it, and
+/// the counts per operation printed with walletpass's over the hand-written client's, plus an
+/// A/A control (the hand-written client against itself). Counts do not depend on what else the
+/// machine is doing, so this reading is repeatable where the CPU-time ratios drift; what a miss
+/// costs in time depends on the CPU, which is why the timed part stays the goal's measure.
+fn counts(ops: usize) {
+    let exe = std::env::current_exe().unwrap();
+    let run = |vendor: &str, op: &str, side: &str, tag: &str| {
+        let out = std::env::temp_dir().join(format!(
+            "walletpass-bench-{}-{vendor}-{op}-{side}-{tag}.callgrind",
+            std::process::id()
+        ));
+        let run = Command::new("valgrind")
+            .args([
+                "--tool=callgrind",
+                "--cache-sim=yes",
+                "--branch-sim=yes",
+                "--collect-atstart=no",
+                "--toggle-collect=*profiled_ops*",
+            ])
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(&exe)
+            .arg("--bench")
+            .env("BENCH_PROFILE", format!("{vendor},{op},{side},{ops}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("BENCH_ONLY=counts runs valgrind, which did not start: {e}")
+            });
+        assert!(
+            run.status.success(),
+            "valgrind {vendor},{op},{side}: {}\n{}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let text = std::fs::read_to_string(&out).unwrap();
+        std::fs::remove_file(&out).unwrap();
+        Counted::parse(&text, ops)
+    };
+    let mut geometry = None;
+    println!(
+        "\ncallgrind counts per operation, each client alone for {ops} operations (walletpass / hand-written)"
+    );
+    println!(
+        "{:<28}{}",
+        "",
+        COUNTED
+            .map(|(_, heading)| format!("{heading:>23}"))
+            .join("")
+    );
+    let line = |label: &str, a: &Counted, b: &Counted| {
+        let cells = a.values.iter().zip(&b.values).map(|(x, y)| {
+            format!(
+                "{:>13} {:>9}",
+                format!("{x:.0}/{y:.0}"),
+                format!("{:.2}", x / y)
+            )
+        });
+        println!("{label:<28}{}", cells.collect::<Vec<_>>().join(""));
+    };
+    for vendor in VENDORS.iter().filter(|v| measures(v)) {
+        for op in ["get", "patch"] {
+            // The two sides at once, one on each core: callgrind runs one thread at a time.
+            let (lib, base) = std::thread::scope(|s| {
+                let lib = s.spawn(|| run(vendor.name, op, "walletpass", "a"));
+                let base = run(vendor.name, op, "hand", "a");
+                (lib.join().unwrap(), base)
+            });
+            geometry.get_or_insert_with(|| lib.geometry.clone());
+            line(&format!("{:<14}{op}", vendor.name), &lib, &base);
+        }
+    }
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| run("ubpass", "get", "hand", "a"));
+        let b = run("ubpass", "get", "hand", "b");
+        (a.join().unwrap(), b)
+    });
+    line("A/A control: ubpass get", &a, &b);
+    if let Some(geometry) = geometry {
+        println!("(simulated caches, from this CPU: {geometry})");
+    }
+}
+
+/// The counts of one callgrind run, per operation.
+struct Counted {
+    values: Vec<f64>,
+    geometry: String,
+}
+
+impl Counted {
+    fn parse(text: &str, ops: usize) -> Counted {
+        let field = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("callgrind output without {prefix:?}"))
+        };
+        let events: Vec<&str> = field("events:").split_whitespace().collect();
+        let totals: Vec<f64> = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("summary:")
+                    .or_else(|| l.strip_prefix("totals:"))
+            })
+            .unwrap_or_else(|| panic!("callgrind output without totals"))
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let values = COUNTED
+            .iter()
+            .map(|(event, _)| {
+                let at = events.iter().position(|e| e == event).unwrap();
+                totals[at] / ops as f64
+            })
+            .collect();
+        // The last level is left out: callgrind's guess at it is not always this CPU's.
+        let geometry = ["desc: I1 cache:", "desc: D1 cache:"]
+            .map(|p| format!("{} {}", &p[6..8], field(p).trim()))
+            .join("; ");
+        Counted { values, geometry }
     }
 }
