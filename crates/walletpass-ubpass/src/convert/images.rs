@@ -20,6 +20,7 @@ pub(super) fn images_of(uploads: &[UploadInfo]) -> (BTreeMap<ImageRole, String>,
             (Some(role), Some(key)) if !images.contains_key(&role) => {
                 images.insert(role, key.to_owned());
             }
+            // An `UploadInfo` (strings and a JSON map) always serializes: the `Null` is never used.
             _ => others.push(serde_json::to_value(upload).unwrap_or(Value::Null)),
         }
     }
@@ -37,7 +38,7 @@ pub(super) fn image_file(role: ImageRole) -> Option<&'static str> {
 }
 
 /// The role of a file by its name, in any letter case (without a lowercased copy of it).
-pub(super) fn image_role(file_name: &str) -> Option<ImageRole> {
+fn image_role(file_name: &str) -> Option<ImageRole> {
     [
         ImageRole::Logo,
         ImageRole::Icon,
