@@ -22,17 +22,18 @@
 //! 5. Passinstance simulator listing rates, `list_all` of 100,000 and 1,000,000 passes
 //!    (`BENCH_LIST_SIZES`, comma-separated, changes them; goal: 1,000,000 in under 60 s).
 //! 6. Only when `BENCH_ONLY` names `counts` (it needs valgrind; about half a minute): per
-//!    vendor, instruction, cache-miss and mispredicted-branch counts per `get` and `patch` of
-//!    each client run alone under callgrind, walletpass's over the hand-written client's, with
-//!    an A/A control (`BENCH_COUNT_OPS`, default 200, operations a run). Counts do not depend
-//!    on the machine's load, so they repeat where the CPU-time ratios drift and show where a
-//!    difference in time comes from.
+//!    vendor, instruction, simulated cache-miss and mispredicted-branch counts per `get` and
+//!    per `patch`, each client in its own process under callgrind (averaged over
+//!    `BENCH_COUNT_OPS` operations, default 200), walletpass's over the hand-written client's,
+//!    with an A/A control (the hand-written client against itself, ubpass `get`). Counts do not
+//!    depend on the machine's load, so they repeat where the CPU-time ratios drift and show
+//!    where a difference in time comes from.
 //!
 //! Run: `cargo bench -p walletpass --bench clients` (a few minutes; Linux only, for `/proc`).
 //! `BENCH_BLOCKS` (default 400) sets how many block pairs each comparison runs (a block of
 //! `get`s is about 1 ms of CPU: with 20 pairs the A/A control moved between 0.97 and 1.19 from
 //! run to run, with 400 between 0.99 and 1.02, and the client part takes about 25 s); `BENCH_ONLY`
-//! (comma-separated: `clients`, `sim`, `load`, `list`) runs only those parts, `BENCH_VENDORS`
+//! (comma-separated: `clients`, `sim`, `load`, `list`, `counts`) runs only those parts, `BENCH_VENDORS`
 //! (comma-separated vendor names) only those vendors.
 //!
 //! The simulators are this same binary started again with `--serve VENDOR`: it prints its base
@@ -85,6 +86,9 @@ fn main() {
     if let Ok(spec) = std::env::var("BENCH_PROFILE") {
         profile(&runtime, &spec);
         return;
+    }
+    if named("counts") {
+        counts(env_or("BENCH_COUNT_OPS", 200));
     }
     runtime.block_on(bench());
 }
@@ -579,9 +583,6 @@ fn measures(vendor: &Vendor) -> bool {
 
 async fn bench() {
     let blocks = env_or("BENCH_BLOCKS", 400);
-    if named("counts") {
-        counts(env_or("BENCH_COUNT_OPS", 200));
-    }
     if runs("clients") {
         clients(blocks).await;
     }
@@ -960,21 +961,31 @@ const COUNTED: [(&str, &str); 6] = [
     ("Bim", "indirect mispredicted"),
 ];
 
-/// `BENCH_ONLY=counts` (only when named: it needs valgrind): per vendor,
-/// `get` and `patch`, each client run alone for `ops` operations under callgrind (with its
-/// cache and branch simulators, on this machine's cache sizes) as `BENCH_PROFILE` runs it, and
-/// the counts per operation printed with walletpass's over the hand-written client's, plus an
-/// A/A control (the hand-written client against itself). Counts do not depend on what else the
-/// machine is doing, so this reading is repeatable where the CPU-time ratios drift; what a miss
-/// costs in time depends on the CPU, which is why the timed part stays the goal's measure.
+/// `BENCH_ONLY=counts` (only when named: it needs valgrind): per vendor, `get` and `patch`,
+/// each client in its own process for `ops` operations under callgrind (with its cache and
+/// branch simulators, on this machine's L1 cache sizes) as `BENCH_PROFILE` runs it, and the
+/// counts per operation printed with walletpass's over the hand-written client's, plus an A/A
+/// control (the hand-written client against itself, ubpass `get`, whatever `BENCH_VENDORS`
+/// says). Counts do not depend on what else the machine is doing, so this reading is repeatable
+/// where the CPU-time ratios drift; what a miss costs in time depends on the CPU, which is why
+/// the timed part stays the goal's measure.
 fn counts(ops: usize) {
+    assert!(ops > 0, "BENCH_COUNT_OPS: at least 1 operation a run");
+    // One clear failure before anything runs, rather than one per run.
+    if let Err(e) = Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+    {
+        panic!("BENCH_ONLY=counts runs valgrind (callgrind), which did not start: {e}");
+    }
     let exe = std::env::current_exe().unwrap();
     let run = |vendor: &str, op: &str, side: &str, tag: &str| {
         let out = std::env::temp_dir().join(format!(
             "walletpass-bench-{}-{vendor}-{op}-{side}-{tag}.callgrind",
             std::process::id()
         ));
-        let run = Command::new("valgrind")
+        let done = Command::new("valgrind")
             .args([
                 "--tool=callgrind",
                 "--cache-sim=yes",
@@ -989,18 +1000,16 @@ fn counts(ops: usize) {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
-            .unwrap_or_else(|e| {
-                panic!("BENCH_ONLY=counts runs valgrind, which did not start: {e}")
-            });
+            .unwrap();
+        let text = std::fs::read_to_string(&out);
+        let _ = std::fs::remove_file(&out);
         assert!(
-            run.status.success(),
+            done.status.success(),
             "valgrind {vendor},{op},{side}: {}\n{}",
-            run.status,
-            String::from_utf8_lossy(&run.stderr)
+            done.status,
+            String::from_utf8_lossy(&done.stderr)
         );
-        let text = std::fs::read_to_string(&out).unwrap();
-        std::fs::remove_file(&out).unwrap();
-        Counted::parse(&text, ops)
+        Counted::parse(&text.unwrap(), ops)
     };
     let mut geometry = None;
     println!(
@@ -1010,13 +1019,13 @@ fn counts(ops: usize) {
         "{:<28}{}",
         "",
         COUNTED
-            .map(|(_, heading)| format!("{heading:>23}"))
+            .map(|(_, heading)| format!("{heading:>25}"))
             .join("")
     );
     let line = |label: &str, a: &Counted, b: &Counted| {
         let cells = a.values.iter().zip(&b.values).map(|(x, y)| {
             format!(
-                "{:>13} {:>9}",
+                "{:>16} {:>8}",
                 format!("{x:.0}/{y:.0}"),
                 format!("{:.2}", x / y)
             )
@@ -1025,7 +1034,7 @@ fn counts(ops: usize) {
     };
     for vendor in VENDORS.iter().filter(|v| measures(v)) {
         for op in ["get", "patch"] {
-            // The two sides at once, one on each core: callgrind runs one thread at a time.
+            // The two sides in parallel (callgrind runs a program's threads one at a time).
             let (lib, base) = std::thread::scope(|s| {
                 let lib = s.spawn(|| run(vendor.name, op, "walletpass", "a"));
                 let base = run(vendor.name, op, "hand", "a");
@@ -1060,6 +1069,7 @@ impl Counted {
                 .unwrap_or_else(|| panic!("callgrind output without {prefix:?}"))
         };
         let events: Vec<&str> = field("events:").split_whitespace().collect();
+        // Callgrind leaves the trailing events that count 0 off its totals line.
         let totals: Vec<f64> = text
             .lines()
             .find_map(|l| {
@@ -1074,9 +1084,13 @@ impl Counted {
             .iter()
             .map(|(event, _)| {
                 let at = events.iter().position(|e| e == event).unwrap();
-                totals[at] / ops as f64
+                totals.get(at).copied().unwrap_or(0.0) / ops as f64
             })
-            .collect();
+            .collect::<Vec<f64>>();
+        assert!(
+            values[0] > 0.0,
+            "callgrind counted nothing: profiled_ops was never entered"
+        );
         // The last level is left out: callgrind's guess at it is not always this CPU's.
         let geometry = ["desc: I1 cache:", "desc: D1 cache:"]
             .map(|p| format!("{} {}", &p[6..8], field(p).trim()))
