@@ -1013,7 +1013,7 @@ fn counts(ops: usize) {
     };
     let mut geometry = None;
     println!(
-        "\ncallgrind counts per operation, each client alone for {ops} operations (walletpass / hand-written)"
+        "\ncallgrind counts per operation, each client in its own process for {ops} operations (walletpass / hand-written)"
     );
     println!(
         "{:<28}{}",
