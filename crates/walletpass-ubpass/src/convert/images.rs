@@ -1,5 +1,5 @@
-//! The image files ubpass knows (`logo.png`, `icon.png`, `strip.png`, `footer.png`) and the
-//! canonical image roles they hold.
+//! The image files ubpass knows (`logo.png`, `icon.png`, `strip.png`, `footer.png`), the
+//! canonical image roles they hold, and a document's upload list read as those images.
 
 use std::collections::BTreeMap;
 
