@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use walletpass_core::{
-    BarcodeFormat, Color, Error, ErrorKind, Field, FieldValue, ImageRole, PassContent, Placement,
+    BarcodeFormat, Color, Error, ErrorKind, Field, FieldValue, PassContent, Placement,
 };
 
 use super::MAX_TEXT;
@@ -15,7 +15,7 @@ use super::RAW_EXTRA;
 use super::TOP_LEVEL_EXTRA;
 use super::fields::Slot;
 use super::fields::fields_with_slots;
-use super::images::{image_file, images_of};
+use super::images::{FILE_ROLES, image_file, images_of};
 use crate::PROVIDER;
 use crate::wire::{
     BackPassField, BackPassFieldValue, MetadataLocation, PassField, PassMetadata, UploadInfo,
@@ -284,12 +284,7 @@ pub fn to_wire(
     }
 
     let mut uploads: Vec<UploadInfo> = Vec::new();
-    for role in [
-        ImageRole::Icon,
-        ImageRole::Logo,
-        ImageRole::Strip,
-        ImageRole::Footer,
-    ] {
+    for role in FILE_ROLES {
         if let (Some(key), Some(file)) = (content.images.get(&role), image_file(role)) {
             uploads.push(UploadInfo {
                 file_name: Some(file.to_owned()),
@@ -324,12 +319,8 @@ pub fn to_wire(
         Some(old) => {
             // The same reading of the list as `content_from_wire`'s, without the rest of it.
             let (images, others) = images_of(old);
-            let same = images == content.images
-                && match content.extra.get("uploadInfoList") {
-                    None => others.is_empty(),
-                    Some(Value::Array(items)) => !others.is_empty() && *items == others,
-                    Some(_) => false,
-                };
+            let same =
+                images == content.images && others.as_ref() == content.extra.get("uploadInfoList");
             Some(reuse(Some(old), same, uploads))
         }
         // A fresh document always carries the list, so that a put without images clears them

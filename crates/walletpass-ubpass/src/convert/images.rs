@@ -8,10 +8,18 @@ use walletpass_core::ImageRole;
 
 use crate::wire::UploadInfo;
 
+/// The roles ubpass has a file for, in the order a fresh document lists them.
+pub(super) const FILE_ROLES: [ImageRole; 4] = [
+    ImageRole::Icon,
+    ImageRole::Logo,
+    ImageRole::Strip,
+    ImageRole::Footer,
+];
+
 /// A document's `uploadInfoList` as the canonical model reads it: the images by role (the first
-/// upload of each known file that has a key), and every other upload as JSON, in order (kept in
-/// `extra.uploadInfoList`).
-pub(super) fn images_of(uploads: &[UploadInfo]) -> (BTreeMap<ImageRole, String>, Vec<Value>) {
+/// upload of each known file that has a key), and every other upload as JSON, in order: the
+/// value of `extra.uploadInfoList`, absent when there is none.
+pub(super) fn images_of(uploads: &[UploadInfo]) -> (BTreeMap<ImageRole, String>, Option<Value>) {
     let mut images = BTreeMap::new();
     let mut others = Vec::new();
     for upload in uploads {
@@ -24,7 +32,7 @@ pub(super) fn images_of(uploads: &[UploadInfo]) -> (BTreeMap<ImageRole, String>,
             _ => others.push(serde_json::to_value(upload).unwrap_or(Value::Null)),
         }
     }
-    (images, others)
+    (images, (!others.is_empty()).then_some(Value::Array(others)))
 }
 
 pub(super) fn image_file(role: ImageRole) -> Option<&'static str> {
@@ -39,14 +47,9 @@ pub(super) fn image_file(role: ImageRole) -> Option<&'static str> {
 
 /// The role of a file by its name, in any letter case (without a lowercased copy of it).
 fn image_role(file_name: &str) -> Option<ImageRole> {
-    [
-        ImageRole::Logo,
-        ImageRole::Icon,
-        ImageRole::Strip,
-        ImageRole::Footer,
-    ]
-    .into_iter()
-    .find(|&role| image_file(role).is_some_and(|file| file.eq_ignore_ascii_case(file_name)))
+    FILE_ROLES
+        .into_iter()
+        .find(|&role| image_file(role).is_some_and(|file| file.eq_ignore_ascii_case(file_name)))
 }
 
 pub(super) fn role_name(role: ImageRole) -> &'static str {

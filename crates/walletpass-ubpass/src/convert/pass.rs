@@ -88,8 +88,8 @@ pub fn content_from_wire(
         }
     };
     let (images, other_uploads) = images_of(uploads);
-    if !other_uploads.is_empty() {
-        extra.insert("uploadInfoList".into(), Value::Array(other_uploads));
+    if let Some(other_uploads) = other_uploads {
+        extra.insert("uploadInfoList".into(), other_uploads);
     }
     let mut locations = Vec::new();
     for (i, loc) in meta.locations.iter().flatten().enumerate() {
