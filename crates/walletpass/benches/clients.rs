@@ -571,7 +571,7 @@ fn runs(part: &str) -> bool {
 
 /// Whether `BENCH_ONLY` is set and names `part` (for the parts a plain run leaves out).
 fn named(part: &str) -> bool {
-    std::env::var("BENCH_ONLY").is_ok_and(|only| only.split(',').any(|p| p.trim() == part))
+    std::env::var_os("BENCH_ONLY").is_some() && runs(part)
 }
 
 /// Whether `BENCH_VENDORS` (when set) names `vendor`.
@@ -1011,7 +1011,14 @@ fn counts(ops: usize) {
         );
         Counted::parse(&text.unwrap(), ops)
     };
-    let mut geometry = None;
+    // Two runs in parallel (callgrind runs a program's threads one at a time).
+    let pair = |a: [&str; 4], b: [&str; 4]| {
+        std::thread::scope(|s| {
+            let first = s.spawn(|| run(a[0], a[1], a[2], a[3]));
+            let second = run(b[0], b[1], b[2], b[3]);
+            (first.join().unwrap(), second)
+        })
+    };
     println!(
         "\ncallgrind counts per operation, each client in its own process for {ops} operations (walletpass / hand-written)"
     );
@@ -1034,25 +1041,19 @@ fn counts(ops: usize) {
     };
     for vendor in VENDORS.iter().filter(|v| measures(v)) {
         for op in ["get", "patch"] {
-            // The two sides in parallel (callgrind runs a program's threads one at a time).
-            let (lib, base) = std::thread::scope(|s| {
-                let lib = s.spawn(|| run(vendor.name, op, "walletpass", "a"));
-                let base = run(vendor.name, op, "hand", "a");
-                (lib.join().unwrap(), base)
-            });
-            geometry.get_or_insert_with(|| lib.geometry.clone());
+            let (lib, base) = pair(
+                [vendor.name, op, "walletpass", "a"],
+                [vendor.name, op, "hand", "a"],
+            );
             line(&format!("{:<14}{op}", vendor.name), &lib, &base);
         }
     }
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(|| run("ubpass", "get", "hand", "a"));
-        let b = run("ubpass", "get", "hand", "b");
-        (a.join().unwrap(), b)
-    });
+    let (a, b) = pair(
+        ["ubpass", "get", "hand", "a"],
+        ["ubpass", "get", "hand", "b"],
+    );
     line("A/A control: ubpass get", &a, &b);
-    if let Some(geometry) = geometry {
-        println!("(simulated caches, from this CPU: {geometry})");
-    }
+    println!("(simulated caches, from this CPU: {})", a.geometry);
 }
 
 /// The counts of one callgrind run, per operation.
