@@ -301,7 +301,7 @@ impl Ubpass {
             })
             .await?;
         page.items
-            .iter()
+            .into_iter()
             .find(|p| p.pass_name.as_deref() == Some(name))
             .map(convert::pass_from_wire)
             .transpose()
@@ -358,7 +358,7 @@ impl Ubpass {
             self.create_wallet_pass(&body).await
         };
         match created {
-            Ok(wire) => convert::pass_from_wire(&wire).at(PROVIDER, op),
+            Ok(wire) => convert::pass_from_wire(wire).at(PROVIDER, op),
             Err(e) if e.kind() == ErrorKind::Conflict => {
                 let expected = sent_content(&body);
                 match self.find_by_name(&name).await? {
@@ -396,17 +396,17 @@ impl Ubpass {
             .at(PROVIDER, op)
         })?;
         body.status = Some(word.to_owned());
-        convert::pass_from_wire(&self.update_wallet_pass_as(op, id, &body).await?)
+        convert::pass_from_wire(self.update_wallet_pass_as(op, id, &body).await?)
     }
 }
 
 /// The canonical content the vendor will hold after a write of `body`.
 fn sent_content(body: &WalletPassWrite) -> Option<PassContent> {
     convert::content_from_wire(
-        Some(&body.pass_name),
-        body.notification_header.as_deref(),
-        body.account.as_ref(),
-        &body.pass_metadata,
+        Some(body.pass_name.clone()),
+        body.notification_header.clone(),
+        body.account.clone(),
+        body.pass_metadata.clone(),
         body.upload_info_list.as_deref().unwrap_or_default(),
     )
     .ok()

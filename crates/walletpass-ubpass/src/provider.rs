@@ -18,7 +18,7 @@ use walletpass_core::{
 use crate::PROVIDER;
 use crate::client::{CreateOptions, ListPasses, MAX_PAGE_SIZE, Ubpass};
 use crate::convert;
-use crate::wire::{WalletPass, WalletPassWrite};
+use crate::wire::WalletPass;
 
 /// What ubpass supports through the trait.
 pub fn capabilities() -> Capabilities {
@@ -83,7 +83,7 @@ impl WalletProvider for Ubpass {
         // document. The future is bound before it is awaited: `read_pass(..)?.await` would
         // keep the `?`'s temporary, a second copy of the future, in this one across the await.
         let read = self.read_pass(op, id, |wire| {
-            convert::pass_from_wire(&wire).at(PROVIDER, op)
+            convert::pass_from_wire(*wire).at(PROVIDER, op)
         })?;
         read.await
     }
@@ -111,20 +111,23 @@ impl WalletProvider for Ubpass {
             // The read is checked as `get` checks it (its id too), so a document `get` would
             // refuse fails the patch before anything is written.
             convert::id_of(&read).at(PROVIDER, op)?;
-            let current = convert::content_of(&read).at(PROVIDER, op)?;
-            // The document read becomes the base of the write: its parts are moved, not copied.
-            let base = WalletPassWrite::from_read_owned(*read).ok_or_else(no_base)?;
+            // The document read is read as canonical content (its parts copied), and becomes
+            // the base of the write (moved): its unchanged parts move into the write.
+            let (current, base) = convert::read_for_write(*read)
+                .at(PROVIDER, op)?
+                .ok_or_else(no_base)?;
             let next = current.into_patched(patch).at(PROVIDER, op)?;
             convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
-            let name = convert::pass_name_of(&next)
-                .at(PROVIDER, op)?
-                .unwrap_or_else(|| base.pass_name.clone());
-            let body = convert::to_wire(&next, name, Some(&base)).at(PROVIDER, op)?;
+            let name = match convert::pass_name_of(&next).at(PROVIDER, op)? {
+                Some(name) => name,
+                None => base.pass_name().to_owned(),
+            };
+            let body = convert::to_wire(&next, name, Some(base)).at(PROVIDER, op)?;
             self.update_request(op, id, &body)?
         };
         // Boxed, as the read: the answer is a kilobyte.
         let wire: Box<WalletPass> = write.send_json().await?;
-        convert::pass_from_wire(&wire).at(PROVIDER, op)
+        convert::pass_from_wire(*wire).at(PROVIDER, op)
     }
 
     async fn put(&self, pass: &PassRef, content: PassContent) -> Result<Pass> {
@@ -146,7 +149,7 @@ impl WalletProvider for Ubpass {
         };
         let body = convert::to_wire(&content, name, None).at(PROVIDER, op)?;
         let wire = self.update_wallet_pass_as(op, id, &body).await?;
-        convert::pass_from_wire(&wire).at(PROVIDER, op)
+        convert::pass_from_wire(wire).at(PROVIDER, op)
     }
 
     async fn delete(&self, pass: &PassRef) -> Result<()> {
@@ -197,7 +200,7 @@ impl WalletProvider for Ubpass {
         }
         let items = page
             .items
-            .iter()
+            .into_iter()
             .map(convert::pass_from_wire)
             .collect::<Result<Vec<_>>>()
             .at(PROVIDER, op)?;

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use walletpass_core::{
-    BarcodeFormat, Color, Error, ErrorKind, Field, FieldValue, PassContent, Placement,
+    BarcodeFormat, Color, Error, ErrorKind, Field, FieldValue, Fields, PassContent, Placement,
 };
 
 use super::MAX_TEXT;
@@ -13,13 +13,12 @@ use super::METADATA_EXTRA;
 use super::OWNED;
 use super::RAW_EXTRA;
 use super::TOP_LEVEL_EXTRA;
-use super::fields::Slot;
-use super::fields::fields_with_slots;
 use super::images::{FILE_ROLES, image_file, images_of};
+use super::pass::content_of;
 use crate::PROVIDER;
 use crate::wire::{
     BackPassField, BackPassFieldValue, MetadataLocation, PassField, PassMetadata, UploadInfo,
-    WalletPassWrite,
+    WalletPass, WalletPassWrite,
 };
 
 pub(super) fn string_extra(content: &PassContent, key: &str) -> Result<Option<String>, Error> {
@@ -181,48 +180,131 @@ pub(super) fn check_extra(content: &PassContent, base: Option<&PassMetadata>) ->
     Ok(())
 }
 
+/// The document a write goes over (the composed `patch`): the document as read, whose
+/// unchanged parts move into the write, and the canonical fields read from it, which tell
+/// which fields are unchanged. Made by [`read_for_write`], so the two always agree.
+#[derive(Clone, Debug)]
+pub struct Base {
+    doc: WalletPassWrite,
+    /// One canonical field for each of `doc`'s fields, in the order [`canonical_fields`] reads
+    /// them: the top field, the secondary fields, the back fields.
+    fields: Fields,
+    /// How many of `fields` came from the top field (0 or 1) and from the secondary fields
+    /// (counted when read: the write takes fields out of `doc`).
+    top: usize,
+    secondary: usize,
+}
+
+/// A document read for a write over it: its canonical content (what a patch merges into) and
+/// the base of the write. `None` when the document has no `passName` or no `passMetadata`.
+pub fn read_for_write(read: WalletPass) -> Result<Option<(PassContent, Base)>, Error> {
+    let content = content_of(&read)?;
+    let Some(doc) = WalletPassWrite::from_read_owned(read) else {
+        return Ok(None);
+    };
+    let meta = &doc.pass_metadata;
+    let top = usize::from(meta.top_field.is_some());
+    let secondary = meta.secondary_fields.as_ref().map_or(0, Vec::len);
+    let fields = content.fields.clone();
+    Ok(Some((
+        content,
+        Base {
+            doc,
+            fields,
+            top,
+            secondary,
+        },
+    )))
+}
+
+/// Where a field of the base document sits.
+#[derive(Clone, Copy)]
+enum Slot {
+    Top,
+    Secondary(usize),
+    Back(usize),
+}
+
+impl Base {
+    /// The `passName` of the document read.
+    pub fn pass_name(&self) -> &str {
+        &self.doc.pass_name
+    }
+
+    /// The slot of the base field equal to `field`, the `n`th field of the content written:
+    /// an unchanged field is usually where it was, so that position is tried first.
+    fn slot_of(&self, field: &Field, n: usize) -> Option<Slot> {
+        let at = match self.fields.iter().nth(n) {
+            Some(f) if f == field => n,
+            _ => self.fields.iter().position(|f| f == field)?,
+        };
+        let (top, secondary) = (self.top, self.secondary);
+        Some(if at < top {
+            Slot::Top
+        } else if at < top + secondary {
+            Slot::Secondary(at - top)
+        } else {
+            Slot::Back(at - top - secondary)
+        })
+    }
+
+    /// The vendor field that `field` (the `n`th of the content written) was read from, moved
+    /// out of the base, when it is unchanged and written to the same kind of slot (`top`: the
+    /// top field; otherwise a secondary field). Each base field is taken at most once: the
+    /// content's keys are unique, and a field equal to a base field has its key.
+    fn take_text(&mut self, field: &Field, n: usize, top: bool) -> Option<PassField> {
+        let slot = self.slot_of(field, n)?;
+        let meta = &mut self.doc.pass_metadata;
+        match (slot, top) {
+            (Slot::Top, true) => meta.top_field.take(),
+            (Slot::Secondary(i), false) => take_at(&mut meta.secondary_fields, i),
+            _ => None,
+        }
+    }
+
+    /// [`take_text`](Self::take_text) for a back field.
+    fn take_back(&mut self, field: &Field, n: usize) -> Option<BackPassField> {
+        match self.slot_of(field, n)? {
+            Slot::Back(i) => take_at(&mut self.doc.pass_metadata.back_fields, i),
+            _ => None,
+        }
+    }
+}
+
+/// The `i`th item of a list, moved out (a default one left in its place).
+fn take_at<T: Default>(list: &mut Option<Vec<T>>, i: usize) -> Option<T> {
+    list.as_mut()?.get_mut(i).map(std::mem::take)
+}
+
 /// The document for `content` under `pass_name`. With `base` (the document as read), every part
 /// whose canonical value is unchanged is taken from `base` verbatim, and the properties the
 /// canonical model does not cover (status, slug) are kept. Call [`check_fits`] first.
 pub fn to_wire(
     content: &PassContent,
     pass_name: String,
-    base: Option<&WalletPassWrite>,
+    mut base: Option<Base>,
 ) -> Result<WalletPassWrite, Error> {
-    let base_meta = base.map(|b| &b.pass_metadata);
-    let base_fields = match base_meta {
-        Some(meta) => fields_with_slots(meta)?,
-        None => Vec::new(),
-    };
-    let slot_of = |field: &Field| {
-        base_fields
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, slot)| *slot)
-    };
     let mut meta = PassMetadata::default();
     let mut secondary = Vec::new();
     let mut back = Vec::new();
-    for field in &content.fields {
+    for (n, field) in content.fields.iter().enumerate() {
         let links = matches!(field.value, FieldValue::Links(_));
-        let slot = slot_of(field);
         match (field.placement, links) {
             (Some(Placement::Header), _) => {
-                meta.top_field = Some(match slot {
-                    Some(Slot::Top(f)) => f.clone(),
-                    _ => pass_field(field),
-                });
+                let kept = base.as_mut().and_then(|b| b.take_text(field, n, true));
+                meta.top_field = Some(kept.unwrap_or_else(|| pass_field(field)));
             }
-            (Some(Placement::Back), _) | (None, true) => back.push(match slot {
-                Some(Slot::Back(f)) => f.clone(),
-                _ => back_pass_field(field),
-            }),
-            _ => secondary.push(match slot {
-                Some(Slot::Secondary(f)) => f.clone(),
-                _ => pass_field(field),
-            }),
+            (Some(Placement::Back), _) | (None, true) => {
+                let kept = base.as_mut().and_then(|b| b.take_back(field, n));
+                back.push(kept.unwrap_or_else(|| back_pass_field(field)));
+            }
+            _ => {
+                let kept = base.as_mut().and_then(|b| b.take_text(field, n, false));
+                secondary.push(kept.unwrap_or_else(|| pass_field(field)));
+            }
         }
     }
+    let base_meta = base.as_ref().map(|b| &b.doc.pass_metadata);
     // A list the read document had stays present (possibly empty) so that an update clears it.
     let had = |list: fn(&PassMetadata) -> bool| base_meta.is_some_and(list);
     meta.secondary_fields =
@@ -251,7 +333,11 @@ pub fn to_wire(
         None => meta.qr_text = string_extra(content, "qrText")?,
     }
 
-    let base_locations = base_meta.and_then(|m| m.locations.as_ref());
+    let had_locations = base_meta.is_some_and(|m| m.locations.is_some());
+    let mut base_locations = base
+        .as_mut()
+        .and_then(|b| b.doc.pass_metadata.locations.take())
+        .unwrap_or_default();
     let mut locations = Vec::new();
     for (i, loc) in content.locations.iter().enumerate() {
         let fresh = MetadataLocation {
@@ -262,16 +348,16 @@ pub fn to_wire(
             relevant_text: loc.relevant_text.clone(),
             ..MetadataLocation::default()
         };
-        let old = base_locations.and_then(|l| l.get(i));
-        let same = old.is_some_and(|o| {
+        let old = base_locations.get_mut(i).filter(|o| {
             o.latitude == Some(loc.latitude)
                 && o.longitude == Some(loc.longitude)
                 && o.altitude == loc.altitude
                 && o.relevant_text == loc.relevant_text
         });
-        locations.push(reuse(old, same, fresh));
+        locations.push(old.map_or(fresh, std::mem::take));
     }
-    meta.locations = (!locations.is_empty() || base_locations.is_some()).then_some(locations);
+    meta.locations = (!locations.is_empty() || had_locations).then_some(locations);
+    let base_meta = base.as_ref().map(|b| &b.doc.pass_metadata);
 
     check_extra(content, base_meta)?;
     for (key, value) in &content.extra {
@@ -314,14 +400,15 @@ pub fn to_wire(
             );
         }
     }
-    let base_uploads = base.and_then(|b| b.upload_info_list.as_ref());
+    let mut base = base.map(|b| b.doc);
+    let base_uploads = base.as_mut().and_then(|b| b.upload_info_list.take());
     let upload_info_list = match base_uploads {
         Some(old) => {
             // The same reading of the list as `content_from_wire`'s, without the rest of it.
-            let (images, others) = images_of(old);
+            let (images, others) = images_of(&old);
             let same =
                 images == content.images && others.as_ref() == content.extra.get("uploadInfoList");
-            Some(reuse(Some(old), same, uploads))
+            Some(if same { old } else { uploads })
         }
         // A fresh document always carries the list, so that a put without images clears them
         // (the vendor keeps an optional property a PATCH leaves out).
@@ -334,12 +421,12 @@ pub fn to_wire(
         pass_metadata: meta,
         upload_info_list,
         pass_link_slug: string_extra(content, "passLinkSlug")?
-            .or_else(|| base.and_then(|b| b.pass_link_slug.clone())),
-        status: base.and_then(|b| b.status.clone()),
+            .or_else(|| base.as_mut().and_then(|b| b.pass_link_slug.take())),
+        status: base.as_mut().and_then(|b| b.status.take()),
         account: content
             .extra
             .get("account")
             .cloned()
-            .or_else(|| base.and_then(|b| b.account.clone())),
+            .or_else(|| base.and_then(|b| b.account)),
     })
 }

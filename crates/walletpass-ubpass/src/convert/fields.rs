@@ -7,15 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use walletpass_core::{Error, Field, FieldKey, FieldValue, Link, Placement};
 
 use super::decode;
-use crate::wire::{BackPassField, PassField, PassMetadata};
-
-/// Where a field sits in the document, and the vendor field it came from.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Slot<'a> {
-    Top(&'a PassField),
-    Secondary(&'a PassField),
-    Back(&'a BackPassField),
-}
+use crate::wire::{BackPassField, PassField};
 
 /// Characters a vendor key keeps, from its start (see the module docs).
 const MAX_KEY_CHARS: usize = 60;
@@ -53,19 +45,20 @@ impl UsedKeys {
     }
 }
 
-/// A canonical key for a vendor key (see the module docs).
+/// A canonical key for a vendor key (see the module docs). A key already canonical is kept as
+/// it is, without a copy.
 pub(super) fn canonical_key(
-    raw: Option<&str>,
+    raw: Option<String>,
     n: usize,
     used: &mut UsedKeys,
 ) -> Result<FieldKey, Error> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-');
     // One rule for every key: a key already canonical comes out of it unchanged. A key whose
     // every character is allowed (so ASCII, one byte each) and that is not past the cut is what
-    // the rule gives back, and is copied whole rather than character by character.
+    // the rule gives back, and is kept whole rather than rebuilt character by character.
     let raw_key = raw.unwrap_or_default();
     let mut key: String = if raw_key.len() <= MAX_KEY_CHARS && raw_key.chars().all(allowed) {
-        raw_key.to_owned()
+        raw_key
     } else {
         raw_key
             .chars()
@@ -98,21 +91,21 @@ pub(super) fn canonical_key(
         used.suffixes.insert(base, i + 1);
     }
     used.insert(key.clone());
-    FieldKey::new(key).map_err(|e| decode(format!("field key {raw:?}: {e}")))
+    FieldKey::new(key).map_err(|e| decode(format!("the vendor's field {n}: {e}")))
 }
 
 pub(super) fn text_field(
-    f: &PassField,
+    f: PassField,
     placement: Option<Placement>,
     n: usize,
     used: &mut UsedKeys,
 ) -> Result<Field, Error> {
     let field = Field {
-        key: canonical_key(f.key.as_deref(), n, used)?,
-        label: f.label.clone(),
-        value: FieldValue::Text(f.value.clone().unwrap_or_default()),
+        key: canonical_key(f.key, n, used)?,
+        label: f.label,
+        value: FieldValue::Text(f.value.unwrap_or_default()),
         placement,
-        change_message: f.change_message.clone(),
+        change_message: f.change_message,
     };
     readable(field)
 }
@@ -137,16 +130,13 @@ pub(super) fn readable(mut field: Field) -> Result<Field, Error> {
     Ok(field)
 }
 
-pub(super) fn back_field(f: &BackPassField, n: usize, used: &mut UsedKeys) -> Result<Field, Error> {
-    let key = canonical_key(f.key.as_deref(), n, used)?;
+pub(super) fn back_field(f: BackPassField, n: usize, used: &mut UsedKeys) -> Result<Field, Error> {
+    let key = canonical_key(f.key, n, used)?;
     let mut links = Vec::new();
-    for (i, v) in f.value.iter().flatten().enumerate() {
+    for (i, v) in f.value.into_iter().flatten().enumerate() {
         let raw = v.link.as_deref().unwrap_or_default();
         match url::Url::parse(raw) {
-            Ok(url) => links.push(Link {
-                label: v.text.clone(),
-                url,
-            }),
+            Ok(url) => links.push(Link { label: v.text, url }),
             // The schema types a link as any string: one that is not a URL is left out of the
             // canonical view (a write that leaves the field unchanged sends it back verbatim).
             Err(e) => {
@@ -156,36 +146,39 @@ pub(super) fn back_field(f: &BackPassField, n: usize, used: &mut UsedKeys) -> Re
     }
     readable(Field {
         key,
-        label: f.label.clone(),
+        label: f.label,
         value: FieldValue::Links(links),
         placement: Some(Placement::Back),
-        change_message: f.change_message.clone(),
+        change_message: f.change_message,
     })
 }
 
-/// The canonical fields of a document, each with the vendor field it came from.
-pub(super) fn fields_with_slots(meta: &PassMetadata) -> Result<Vec<(Field, Slot<'_>)>, Error> {
+/// The canonical fields of a document's top, secondary and back fields, which they consume.
+pub(super) fn canonical_fields(
+    top: Option<PassField>,
+    secondary: Option<Vec<PassField>>,
+    back: Option<Vec<BackPassField>>,
+) -> Result<Vec<Field>, Error> {
     let mut used = UsedKeys::default();
-    let mut out = Vec::new();
+    let secondary = secondary.unwrap_or_default();
+    let back = back.unwrap_or_default();
+    let mut out = Vec::with_capacity(usize::from(top.is_some()) + secondary.len() + back.len());
     let mut n = 0;
-    if let Some(top) = &meta.top_field {
+    if let Some(top) = top {
         n += 1;
-        out.push((
-            text_field(top, Some(Placement::Header), n, &mut used)?,
-            Slot::Top(top),
-        ));
+        out.push(text_field(top, Some(Placement::Header), n, &mut used)?);
     }
     let max_secondary = Placement::Secondary.max_fields().unwrap_or(usize::MAX);
-    for (i, f) in meta.secondary_fields.iter().flatten().enumerate() {
+    for (i, f) in secondary.into_iter().enumerate() {
         n += 1;
         // Past the canonical limit a secondary field reads with no placement (which writes
         // back as a secondary field), so a long list stays readable.
         let placement = (i < max_secondary).then_some(Placement::Secondary);
-        out.push((text_field(f, placement, n, &mut used)?, Slot::Secondary(f)));
+        out.push(text_field(f, placement, n, &mut used)?);
     }
-    for f in meta.back_fields.iter().flatten() {
+    for f in back {
         n += 1;
-        out.push((back_field(f, n, &mut used)?, Slot::Back(f)));
+        out.push(back_field(f, n, &mut used)?);
     }
     Ok(out)
 }

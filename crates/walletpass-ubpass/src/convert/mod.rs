@@ -66,9 +66,9 @@ use walletpass_core::{Error, ErrorKind, PassStatus};
 
 use crate::PROVIDER;
 
-pub use document::{generated_pass_name, pass_name_of, to_wire};
+pub use document::{generated_pass_name, pass_name_of, read_for_write, to_wire};
 pub use fit::check_fits;
-pub use pass::{content_from_wire, content_of, id_of, pass_from_wire};
+pub use pass::{content_from_wire, id_of, pass_from_wire};
 
 /// The most characters the vendor takes in `relevantText` and location names.
 pub const MAX_TEXT: usize = 255;

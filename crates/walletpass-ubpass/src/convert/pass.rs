@@ -4,12 +4,12 @@
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use walletpass_core::{
-    Appearance, Barcode, BarcodeFormat, Color, Error, Field, Fields, InstallStats, Location, Pass,
+    Appearance, Barcode, BarcodeFormat, Color, Error, Fields, InstallStats, Location, Pass,
     PassContent, PassId, PassLinks, PassRef,
 };
 
 use super::decode;
-use super::fields::fields_with_slots;
+use super::fields::canonical_fields;
 use super::images::images_of;
 use super::status_from_wire;
 use crate::wire::{PassMetadata, UploadInfo, WalletPass, count};
@@ -19,7 +19,7 @@ pub(super) fn parse_time(text: Option<&str>) -> Option<OffsetDateTime> {
 }
 
 pub(super) fn color_from_wire(
-    raw: Option<&str>,
+    raw: Option<String>,
     name: &str,
     extra: &mut Map<String, Value>,
 ) -> Option<Color> {
@@ -27,62 +27,62 @@ pub(super) fn color_from_wire(
     match raw.parse::<Color>() {
         Ok(c) => Some(c),
         Err(_) => {
-            extra.insert(name.to_owned(), Value::String(raw.to_owned()));
+            extra.insert(name.to_owned(), Value::String(raw));
             None
         }
     }
 }
 
-/// The canonical content of a vendor document.
+/// The canonical content of a vendor document's parts, which it consumes (its strings move
+/// into the content rather than being copied).
 pub fn content_from_wire(
-    pass_name: Option<&str>,
-    notification_header: Option<&str>,
-    account: Option<&Value>,
-    meta: &PassMetadata,
+    pass_name: Option<String>,
+    notification_header: Option<String>,
+    account: Option<Value>,
+    meta: PassMetadata,
     uploads: &[UploadInfo],
 ) -> Result<PassContent, Error> {
     let mut extra = Map::new();
     if let Some(name) = pass_name {
-        extra.insert("passName".into(), Value::String(name.to_owned()));
+        extra.insert("passName".into(), Value::String(name));
     }
     if let Some(header) = notification_header {
-        extra.insert(
-            "notificationHeader".into(),
-            Value::String(header.to_owned()),
-        );
+        extra.insert("notificationHeader".into(), Value::String(header));
     }
     if let Some(account) = account {
-        extra.insert("account".into(), account.clone());
+        extra.insert("account".into(), account);
     }
-    let fields: Vec<Field> = fields_with_slots(meta)?
-        .into_iter()
-        .map(|(f, _)| f)
-        .collect();
+    let PassMetadata {
+        description,
+        organization_name,
+        background_color,
+        display_text_color,
+        top_field,
+        secondary_fields,
+        back_fields,
+        qr_url,
+        qr_text,
+        locations: wire_locations,
+        other,
+    } = meta;
+    let fields = canonical_fields(top_field, secondary_fields, back_fields)?;
     let appearance = Appearance {
-        organization_name: meta.organization_name.clone(),
-        description: meta.description.clone(),
+        organization_name,
+        description,
         logo_text: None,
-        background_color: color_from_wire(
-            meta.background_color.as_deref(),
-            "backgroundColor",
-            &mut extra,
-        ),
-        foreground_color: color_from_wire(
-            meta.display_text_color.as_deref(),
-            "displayTextColor",
-            &mut extra,
-        ),
+        background_color: color_from_wire(background_color, "backgroundColor", &mut extra),
+        foreground_color: color_from_wire(display_text_color, "displayTextColor", &mut extra),
         label_color: None,
     };
-    let barcode = match meta.qr_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Some(Barcode {
+    let barcode = match qr_url.filter(|u| !u.is_empty()) {
+        Some(message) => Some(Barcode {
             format: BarcodeFormat::Qr,
-            message: url.to_owned(),
-            alt_text: meta.qr_text.clone(),
+            message,
+            alt_text: qr_text,
         }),
         None => {
-            if let Some(text) = &meta.qr_text {
-                extra.insert("qrText".into(), Value::String(text.clone()));
+            if let Some(text) = qr_text {
+                extra.insert("qrText".into(), Value::String(text));
             }
             None
         }
@@ -92,7 +92,7 @@ pub fn content_from_wire(
         extra.insert("uploadInfoList".into(), other_uploads);
     }
     let mut locations = Vec::new();
-    for (i, loc) in meta.locations.iter().flatten().enumerate() {
+    for (i, loc) in wire_locations.into_iter().flatten().enumerate() {
         let (Some(latitude), Some(longitude)) = (loc.latitude, loc.longitude) else {
             return Err(decode(format!(
                 "passMetadata.locations[{i}] has no latitude or longitude"
@@ -102,11 +102,11 @@ pub fn content_from_wire(
             latitude,
             longitude,
             altitude: loc.altitude,
-            relevant_text: loc.relevant_text.clone(),
+            relevant_text: loc.relevant_text,
         });
     }
-    for (key, value) in &meta.other {
-        extra.insert(key.clone(), value.clone());
+    for (key, value) in other {
+        extra.insert(key, value);
     }
     let content = PassContent {
         fields: Fields::try_from_vec(fields)
@@ -129,22 +129,14 @@ pub fn content_from_wire(
     Ok(content)
 }
 
-/// The canonical content of a vendor document alone: what a patch merges into.
-pub fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
-    // Empty metadata is made (and dropped) only for a document without any.
-    let no_metadata;
-    let meta = match &pass.pass_metadata {
-        Some(meta) => meta,
-        None => {
-            no_metadata = PassMetadata::default();
-            &no_metadata
-        }
-    };
+/// The canonical content of a vendor document alone, the document kept: what a patch merges
+/// into (the parts it reads are copied).
+pub(super) fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
     content_from_wire(
-        pass.pass_name.as_deref(),
-        pass.notification_header.as_deref(),
-        pass.account.as_ref(),
-        meta,
+        pass.pass_name.clone(),
+        pass.notification_header.clone(),
+        pass.account.clone(),
+        pass.pass_metadata.clone().unwrap_or_default(),
         pass.upload_info_list.as_deref().unwrap_or_default(),
     )
 }
@@ -158,10 +150,9 @@ pub fn id_of(pass: &WalletPass) -> Result<PassId, Error> {
     PassId::new(raw_id).map_err(|e| decode(format!("the vendor's pass id: {e}")))
 }
 
-/// The canonical pass of a vendor document.
-pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
-    let id = id_of(pass)?;
-    let content = content_of(pass)?;
+/// The canonical pass of a vendor document, which it consumes.
+pub fn pass_from_wire(pass: WalletPass) -> Result<Pass, Error> {
+    let id = id_of(&pass)?;
     let (apple, google, total) = (
         count(pass.apple_active_count),
         count(pass.google_active_count),
@@ -173,18 +164,28 @@ pub fn pass_from_wire(pass: &WalletPass) -> Result<Pass, Error> {
         total: total.or_else(|| apple.unwrap_or(0).checked_add(google.unwrap_or(0))),
         installed_at: None,
     });
+    let status = status_from_wire(pass.status.as_deref());
+    let created_at = parse_time(pass.created_time.as_deref());
+    let updated_at = parse_time(pass.updated_time.as_deref());
+    let content = content_from_wire(
+        pass.pass_name,
+        pass.notification_header,
+        pass.account,
+        pass.pass_metadata.unwrap_or_default(),
+        pass.upload_info_list.as_deref().unwrap_or_default(),
+    )?;
     Ok(Pass {
         serial_number: id.as_str().to_owned(),
         pass_ref: PassRef::new(id),
-        status: status_from_wire(pass.status.as_deref()),
+        status,
         content,
         links: PassLinks {
-            landing: pass.pass_link.clone(),
+            landing: pass.pass_link,
             download: None,
-            google: pass.google_pass_link.clone(),
+            google: pass.google_pass_link,
         },
         installs,
-        created_at: parse_time(pass.created_time.as_deref()),
-        updated_at: parse_time(pass.updated_time.as_deref()),
+        created_at,
+        updated_at,
     })
 }

@@ -5,8 +5,14 @@ use walletpass_core::{
     Placement,
 };
 
+use super::document::Base;
 use super::*;
 use crate::wire::{WalletPass, WalletPassWrite};
+
+/// `read` as the base of a write over it, as the composed `patch` makes it.
+fn over(read: &WalletPass) -> Base {
+    read_for_write(read.clone()).unwrap().unwrap().1
+}
 
 fn doc() -> WalletPass {
     serde_json::from_str(include_str!("../../tests/fixtures/get-pass-response.json"))
@@ -16,7 +22,7 @@ fn doc() -> WalletPass {
 
 #[test]
 fn the_documented_pass_reads_as_the_mapping_says() {
-    let pass = pass_from_wire(&doc()).unwrap();
+    let pass = pass_from_wire(doc()).unwrap();
     assert_eq!(
         pass.pass_ref.id.as_str(),
         "1f089d37-5ebe-6778-af59-99631cec7ab5"
@@ -58,9 +64,9 @@ fn the_documented_pass_reads_as_the_mapping_says() {
 fn unchanged_content_writes_back_the_document_as_read() {
     let read = doc();
     let base = WalletPassWrite::from_read(&read).unwrap();
-    let content = pass_from_wire(&read).unwrap().content;
+    let content = pass_from_wire(read.clone()).unwrap().content;
     let name = pass_name_of(&content).unwrap().unwrap();
-    let written = to_wire(&content, name, Some(&base)).unwrap();
+    let written = to_wire(&content, name, Some(over(&read))).unwrap();
     assert_eq!(written, base);
 }
 
@@ -134,10 +140,9 @@ fn extra_keys_that_name_no_ubpass_property_are_refused_not_dropped() {
     let mut read = doc();
     let meta = read.pass_metadata.as_mut().unwrap();
     meta.other.insert("vendorNew".into(), serde_json::json!(1));
-    let base = WalletPassWrite::from_read(&read).unwrap();
-    let content = pass_from_wire(&read).unwrap().content;
+    let content = pass_from_wire(read.clone()).unwrap().content;
     assert_eq!(
-        to_wire(&content, "N".into(), Some(&base))
+        to_wire(&content, "N".into(), Some(over(&read)))
             .unwrap()
             .pass_metadata
             .other["vendorNew"],
@@ -162,15 +167,14 @@ fn raw_extra_values_that_contradict_the_canonical_ones_are_refused() {
     // A vendor color the model could not read is replaced by a canonical color set over it.
     let mut read = doc();
     read.pass_metadata.as_mut().unwrap().background_color = Some("blue".into());
-    let base = WalletPassWrite::from_read(&read).unwrap();
-    let mut content = pass_from_wire(&read).unwrap().content;
+    let mut content = pass_from_wire(read.clone()).unwrap().content;
     content.appearance.background_color = Some("#102030".parse().unwrap());
-    let w = to_wire(&content, "N".into(), Some(&base)).unwrap();
+    let w = to_wire(&content, "N".into(), Some(over(&read))).unwrap();
     assert_eq!(w.pass_metadata.background_color.as_deref(), Some("#102030"));
     content
         .extra
         .insert("backgroundColor".into(), serde_json::json!("red"));
-    let err = to_wire(&content, "N".into(), Some(&base)).unwrap_err();
+    let err = to_wire(&content, "N".into(), Some(over(&read))).unwrap_err();
     assert!(err.message().contains("extra.backgroundColor"), "{err}");
 }
 
@@ -181,7 +185,7 @@ fn odd_vendor_values_do_not_fail_a_read() {
     meta.background_color = Some("blue".into());
     meta.top_field.as_mut().unwrap().key = Some("tab key".into());
     read.created_time = Some("04-09-2025 21:09:36".into());
-    let pass = pass_from_wire(&read).unwrap();
+    let pass = pass_from_wire(read.clone()).unwrap();
     assert_eq!(pass.content.extra["backgroundColor"], "blue");
     assert!(pass.content.field("tab_key").is_some());
     assert_eq!(pass.created_at, None);
@@ -193,7 +197,7 @@ fn vendor_keys_are_made_canonical_by_one_rule() {
     // `_2`, `_3` when repeated; a canonical key comes out unchanged.
     let mut used = super::fields::UsedKeys::default();
     let mut key = |raw: Option<&str>, n: usize| {
-        super::fields::canonical_key(raw, n, &mut used)
+        super::fields::canonical_key(raw.map(str::to_owned), n, &mut used)
             .unwrap()
             .as_str()
             .to_owned()
@@ -229,7 +233,7 @@ fn repeated_keys_are_told_apart_below_and_past_the_scanned_count() {
     // where one hands over to the other.
     let mut used = super::fields::UsedKeys::default();
     let mut key = |raw: &str, n: usize| {
-        super::fields::canonical_key(Some(raw), n, &mut used)
+        super::fields::canonical_key(Some(raw.to_owned()), n, &mut used)
             .unwrap()
             .as_str()
             .to_owned()
@@ -262,18 +266,18 @@ fn an_upload_list_is_written_back_as_read_until_its_canonical_reading_changes() 
     ]);
     read.upload_info_list = Some(serde_json::from_value(list.clone()).unwrap());
     let base = WalletPassWrite::from_read(&read).unwrap();
-    let content = pass_from_wire(&read).unwrap().content;
+    let content = pass_from_wire(read.clone()).unwrap().content;
     assert_eq!(content.images[&ImageRole::Logo], "k-logo");
     assert_eq!(content.extra["uploadInfoList"].as_array().unwrap().len(), 3);
     // The fixture's passName, the same in both halves of this test.
     let name = || "VIP MEMBERSHIP PASS".to_owned();
     assert_eq!(pass_name_of(&content).unwrap(), Some(name()));
     // Unchanged: the list as read, its schema's `fileKey` and the upper-case name kept.
-    let written = to_wire(&content, name(), Some(&base)).unwrap();
+    let written = to_wire(&content, name(), Some(over(&read))).unwrap();
     assert_eq!(written.upload_info_list, base.upload_info_list);
     // Each change to its reading writes the list afresh from the content.
     let fresh = |content: &PassContent| {
-        let w = to_wire(content, name(), Some(&base)).unwrap();
+        let w = to_wire(content, name(), Some(over(&read))).unwrap();
         serde_json::to_value(w.upload_info_list).unwrap()
     };
     let mut changed = content.clone();
@@ -308,18 +312,67 @@ fn an_upload_list_is_written_back_as_read_until_its_canonical_reading_changes() 
             .unwrap(),
     );
     let base = WalletPassWrite::from_read(&read).unwrap();
-    let content = pass_from_wire(&read).unwrap().content;
+    let content = pass_from_wire(read.clone()).unwrap().content;
     assert!(!content.extra.contains_key("uploadInfoList"));
-    let written = to_wire(&content, name(), Some(&base)).unwrap();
+    let written = to_wire(&content, name(), Some(over(&read))).unwrap();
     assert_eq!(written.upload_info_list, base.upload_info_list);
     // An empty or null extra.uploadInfoList is not the absent one the read gave: written afresh.
     for empty in [serde_json::json!([]), serde_json::Value::Null] {
         let mut changed = content.clone();
         changed.extra.insert("uploadInfoList".into(), empty);
-        let w = to_wire(&changed, name(), Some(&base)).unwrap();
+        let w = to_wire(&changed, name(), Some(over(&read))).unwrap();
         assert_eq!(
             serde_json::to_value(w.upload_info_list).unwrap(),
             serde_json::json!([{"fileName": "strip.png", "uploadKey": "s"}])
         );
     }
+}
+
+#[test]
+fn a_write_over_a_document_sends_each_unchanged_field_as_read_after_others_moved() {
+    // Vendor parts the canonical model does not read (a property of a field, a link's
+    // shortLinkId) show which fields were sent back as read and which were written afresh.
+    let mut read = doc();
+    let meta = read.pass_metadata.as_mut().unwrap();
+    for f in meta.secondary_fields.iter_mut().flatten() {
+        f.other.insert("vendorX".into(), serde_json::json!(1));
+    }
+    for f in meta.back_fields.iter_mut().flatten() {
+        for v in f.value.iter_mut().flatten() {
+            v.short_link_id = Some(format!("s-{}", f.key.as_deref().unwrap()));
+        }
+    }
+    let sent = WalletPassWrite::from_read(&read).unwrap().pass_metadata;
+    let mut content = pass_from_wire(read.clone()).unwrap().content;
+    // The first secondary and back fields removed (every later field one place earlier), the
+    // second secondary field changed, a new secondary field added at the end.
+    content.fields.remove("auxiliaryFieldKey").unwrap();
+    content.fields.remove("featured").unwrap();
+    let mut changed = content.fields.get("auxiliaryFieldKey2").unwrap().clone();
+    changed.value = FieldValue::Text("Jan 1, 2027".into());
+    content.fields.upsert(changed).unwrap();
+    content
+        .fields
+        .upsert(
+            Field::new("added", "new")
+                .unwrap()
+                .with_placement(Placement::Secondary),
+        )
+        .unwrap();
+    let w = to_wire(&content, "N".into(), Some(over(&read)))
+        .unwrap()
+        .pass_metadata;
+    assert_eq!(w.top_field, sent.top_field);
+    let secondary = w.secondary_fields.unwrap();
+    let old = sent.secondary_fields.unwrap();
+    assert_eq!(secondary.len(), 3);
+    assert_eq!(secondary[0].value.as_deref(), Some("Jan 1, 2027"));
+    assert!(
+        secondary[0].other.is_empty(),
+        "a changed field is written afresh"
+    );
+    assert_eq!(secondary[1], old[2], "unchanged: sent as read");
+    assert_eq!(secondary[2].key.as_deref(), Some("added"));
+    assert!(secondary[2].other.is_empty());
+    assert_eq!(w.back_fields.unwrap(), sent.back_fields.unwrap()[1..]);
 }
