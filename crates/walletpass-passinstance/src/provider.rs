@@ -70,6 +70,17 @@ impl Passinstance {
         self.check_fits(content).at(PROVIDER, operation)?;
         pass_body(None, None, content).at(PROVIDER, operation)
     }
+
+    /// `patch` merged into `content`, as the body of the write. Out of line, so that the merged
+    /// content lives in this call's stack frame only, not in the frame that polls the requests
+    /// (which sits above every poll of reqwest's and hyper's futures).
+    #[inline(never)]
+    fn patched_body(&self, content: PassContent, patch: &PassPatch) -> Result<PassBody, Error> {
+        let merged = content
+            .into_patched(patch)
+            .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
+        self.put_body(&merged, Operation::Patch)
+    }
 }
 
 #[async_trait]
@@ -105,10 +116,7 @@ impl WalletProvider for Passinstance {
                     self.content_by_id(id, Operation::Patch)
                 })
                 .await?;
-            let merged = content
-                .into_patched(patch)
-                .map_err(|e| Error::from(e).at(PROVIDER, Operation::Patch))?;
-            let body = self.put_body(&merged, Operation::Patch)?;
+            let body = self.patched_body(content, patch)?;
             // The read resolved the vendor's id (a serial number was looked up there), so the
             // write goes to that id directly.
             self.put_by_id(id.into(), &body, Operation::Patch)

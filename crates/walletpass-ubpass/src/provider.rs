@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use secrecy::SecretString;
+use walletpass_core::http::RequestBuilder;
 use walletpass_core::paging;
 use walletpass_core::{
     BarcodeFormat, BatchProvider, Capabilities, CreatedWebhookSubscription, Error, ErrorKind,
@@ -91,40 +92,10 @@ impl WalletProvider for Ubpass {
     async fn patch(&self, pass: &PassRef, patch: &PassPatch) -> Result<Pass> {
         let op = Operation::Patch;
         let id = id_of(pass, op)?;
-        let no_base = || {
-            Error::new(
-                ErrorKind::Decode,
-                "the pass read has no passName or passMetadata to send back",
-            )
-            .at(PROVIDER, op)
-            .with_resource(id.as_str())
-        };
-        // In a block, so that the pass read, its content, the patched content and the encoded
-        // body are dropped before the write is sent rather than carried in this future across
-        // it.
-        let write = {
-            let read = self.read_pass(op, id, Ok)?;
-            let read = read.await?;
-            if read.pass_name.is_none() || read.pass_metadata.is_none() {
-                return Err(no_base());
-            }
-            // The read is checked as `get` checks it (its id too), so a document `get` would
-            // refuse fails the patch before anything is written.
-            convert::id_of(&read).at(PROVIDER, op)?;
-            // The document read is read as canonical content (its parts copied), and becomes
-            // the base of the write (moved): its unchanged parts move into the write.
-            let (current, base) = convert::read_for_write(*read)
-                .at(PROVIDER, op)?
-                .ok_or_else(no_base)?;
-            let next = current.into_patched(patch).at(PROVIDER, op)?;
-            convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
-            let name = match convert::pass_name_of(&next).at(PROVIDER, op)? {
-                Some(name) => name,
-                None => base.pass_name().to_owned(),
-            };
-            let body = convert::to_wire(&next, name, Some(base)).at(PROVIDER, op)?;
-            self.update_request(op, id, &body)?
-        };
+        let read = self.read_pass(op, id, Ok)?;
+        let read = read.await?;
+        // The document read is consumed here: only the request is carried across the write.
+        let write = self.patched_write(id, read, patch)?;
         // Boxed, as the read: the answer is a kilobyte.
         let wire: Box<WalletPass> = write.send_json().await?;
         convert::pass_from_wire(*wire).at(PROVIDER, op)
@@ -259,5 +230,49 @@ impl WalletProvider for Ubpass {
 
     fn batch(&self) -> Option<&dyn BatchProvider> {
         None
+    }
+}
+
+impl Ubpass {
+    /// The write of a composed `patch`: `patch` merged into the document `read`, as the update
+    /// request that sends it back whole. A plain function, out of line, rather than part of
+    /// `patch`'s future: its large locals (the document, its content, the merged content, the
+    /// encoded body) live in this call's stack frame only, not in the frame that polls the
+    /// requests.
+    #[inline(never)]
+    fn patched_write(
+        &self,
+        id: &PassId,
+        read: Box<WalletPass>,
+        patch: &PassPatch,
+    ) -> Result<RequestBuilder<'_>> {
+        let op = Operation::Patch;
+        let no_base = || {
+            Error::new(
+                ErrorKind::Decode,
+                "the pass read has no passName or passMetadata to send back",
+            )
+            .at(PROVIDER, op)
+            .with_resource(id.as_str())
+        };
+        if read.pass_name.is_none() || read.pass_metadata.is_none() {
+            return Err(no_base());
+        }
+        // The read is checked as `get` checks it (its id too), so a document `get` would refuse
+        // fails the patch before anything is written.
+        convert::id_of(&read).at(PROVIDER, op)?;
+        // The document read is read as canonical content (its parts copied), and becomes the
+        // base of the write (moved): its unchanged parts move into the write.
+        let (current, base) = convert::read_for_write(*read)
+            .at(PROVIDER, op)?
+            .ok_or_else(no_base)?;
+        let next = current.into_patched(patch).at(PROVIDER, op)?;
+        convert::check_fits(&next, &self.caps).at(PROVIDER, op)?;
+        let name = match convert::pass_name_of(&next).at(PROVIDER, op)? {
+            Some(name) => name,
+            None => base.pass_name().to_owned(),
+        };
+        let body = convert::to_wire(&next, name, Some(base)).at(PROVIDER, op)?;
+        self.update_request(op, id, &body)
     }
 }

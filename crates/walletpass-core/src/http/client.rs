@@ -625,12 +625,26 @@ impl RequestBuilder<'_> {
         F: FnOnce(T) -> Result<U> + Send,
     {
         async move {
-            let answer = self.send_inner().await?.json().map_err(|e| {
-                e.with_provider(self.client.inner.provider)
-                    .or_operation(self.operation)
-            })?;
-            convert(answer)
+            let response = self.send_inner().await?;
+            self.answer(&response, convert)
         }
+    }
+
+    /// The answer decoded and converted. Out of line, so that the decoded value and the
+    /// conversion's locals live in this call's stack frame, not in the frame that polls the
+    /// request: that frame sits above every poll of reqwest's and hyper's futures, which a
+    /// large one pushes onto stack lines the cache holds less often.
+    #[inline(never)]
+    fn answer<T, U, F>(&self, response: &ApiResponse, convert: F) -> Result<U>
+    where
+        T: DeserializeOwned,
+        F: FnOnce(T) -> Result<U>,
+    {
+        let answer = response.json().map_err(|e| {
+            e.with_provider(self.client.inner.provider)
+                .or_operation(self.operation)
+        })?;
+        convert(answer)
     }
 
     /// Send and decode the JSON answer.
