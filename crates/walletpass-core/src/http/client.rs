@@ -494,15 +494,7 @@ impl RequestBuilder<'_> {
             if let Some(limiter) = &inner.limiter {
                 Box::pin(limiter.until_ready()).await;
             }
-            let span = tracing::debug_span!(
-                "walletpass.http",
-                provider = inner.provider,
-                operation = %self.operation,
-                method = %self.method,
-                path = %self.url.path(),
-                attempt,
-                status = tracing::field::Empty,
-            );
+            let span = self.span(attempt);
             // The budget bounds the whole call, so an attempt gets at most what is left of it.
             let left = inner.retry.budget.saturating_sub(started.elapsed());
             let timeout = (left < inner.timeout).then(|| left.max(Duration::from_millis(1)));
@@ -524,6 +516,21 @@ impl RequestBuilder<'_> {
             let wait = self.retry_wait(error, attempt, started, &mut backoff)?;
             Box::pin(tokio::time::sleep(wait)).await;
         }
+    }
+
+    /// The span of an attempt. Out of line: its field values are built on the stack, in this
+    /// call's frame rather than in the frame that polls the request.
+    #[inline(never)]
+    fn span(&self, attempt: u32) -> tracing::Span {
+        tracing::debug_span!(
+            "walletpass.http",
+            provider = self.client.inner.provider,
+            operation = %self.operation,
+            method = %self.method,
+            path = %self.url.path(),
+            attempt,
+            status = tracing::field::Empty,
+        )
     }
 
     /// The answer of an attempt, or the error it ended in (decorated) and whether the request
