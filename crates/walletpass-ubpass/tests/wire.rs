@@ -324,7 +324,7 @@ async fn the_documented_patch_example_and_its_response() {
             .update_wallet_pass(&PassId::new(PASS_ID).unwrap(), &body)
             .await
             .unwrap();
-        let pass = walletpass_ubpass::pass_from_wire(updated.clone()).unwrap();
+        let pass = walletpass_ubpass::pass_from_wire(updated).unwrap();
         assert_eq!(
             pass.content.extra["passName"],
             "VIP MEMBERSHIP PASS - UPDATED"
@@ -648,9 +648,7 @@ async fn rate_limits_and_duplicate_names() {
     assert_eq!(err.resource(), Some(PASS_ID));
     let listed: WalletPass =
         serde_json::from_value(fixture("list-passes-response.json")["items"][0].clone()).unwrap();
-    let same = walletpass_ubpass::pass_from_wire(listed.clone())
-        .unwrap()
-        .content;
+    let same = walletpass_ubpass::pass_from_wire(listed).unwrap().content;
     let pass = ub.create(NewPass::new(same)).await.unwrap();
     assert_eq!(pass.pass_ref.id.as_str(), PASS_ID);
 }

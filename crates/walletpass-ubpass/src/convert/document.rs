@@ -183,10 +183,10 @@ pub(super) fn check_extra(content: &PassContent, base: Option<&PassMetadata>) ->
 /// The document a write goes over (the composed `patch`): the document as read, whose
 /// unchanged parts move into the write, and the canonical fields read from it, which tell
 /// which fields are unchanged. Made by [`read_for_write`], so the two always agree.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Base {
     doc: WalletPassWrite,
-    /// One canonical field for each of `doc`'s fields, in the order [`canonical_fields`] reads
+    /// One canonical field for each of `doc`'s fields, in the order `canonical_fields` reads
     /// them: the top field, the secondary fields, the back fields.
     fields: Fields,
     /// How many of `fields` came from the top field (0 or 1) and from the secondary fields
@@ -234,7 +234,7 @@ impl Base {
     /// The slot of the base field equal to `field`, the `n`th field of the content written:
     /// an unchanged field is usually where it was, so that position is tried first.
     fn slot_of(&self, field: &Field, n: usize) -> Option<Slot> {
-        let at = match self.fields.iter().nth(n) {
+        let at = match self.fields.as_slice().get(n) {
             Some(f) if f == field => n,
             _ => self.fields.iter().position(|f| f == field)?,
         };

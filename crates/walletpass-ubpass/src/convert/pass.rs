@@ -33,8 +33,8 @@ pub(super) fn color_from_wire(
     }
 }
 
-/// The canonical content of a vendor document's parts, which it consumes (its strings move
-/// into the content rather than being copied).
+/// The canonical content of a vendor document's parts. The parts given by value are consumed
+/// (their strings move into the content rather than being copied); the upload list is read.
 pub fn content_from_wire(
     pass_name: Option<String>,
     notification_header: Option<String>,
@@ -130,7 +130,7 @@ pub fn content_from_wire(
 }
 
 /// The canonical content of a vendor document alone, the document kept: what a patch merges
-/// into (the parts it reads are copied).
+/// into (its name, header, account and metadata are copied whole, then consumed).
 pub(super) fn content_of(pass: &WalletPass) -> Result<PassContent, Error> {
     content_from_wire(
         pass.pass_name.clone(),

@@ -334,7 +334,8 @@ fn a_write_over_a_document_sends_each_unchanged_field_as_read_after_others_moved
     // shortLinkId) show which fields were sent back as read and which were written afresh.
     let mut read = doc();
     let meta = read.pass_metadata.as_mut().unwrap();
-    for f in meta.secondary_fields.iter_mut().flatten() {
+    let top = meta.top_field.iter_mut();
+    for f in top.chain(meta.secondary_fields.iter_mut().flatten()) {
         f.other.insert("vendorX".into(), serde_json::json!(1));
     }
     for f in meta.back_fields.iter_mut().flatten() {
@@ -362,9 +363,11 @@ fn a_write_over_a_document_sends_each_unchanged_field_as_read_after_others_moved
     let w = to_wire(&content, "N".into(), Some(over(&read)))
         .unwrap()
         .pass_metadata;
+    // The top field kept its place: found there, and sent as read.
     assert_eq!(w.top_field, sent.top_field);
+    assert!(w.top_field.unwrap().other.contains_key("vendorX"));
     let secondary = w.secondary_fields.unwrap();
-    let old = sent.secondary_fields.unwrap();
+    let old = sent.secondary_fields.clone().unwrap();
     assert_eq!(secondary.len(), 3);
     assert_eq!(secondary[0].value.as_deref(), Some("Jan 1, 2027"));
     assert!(
@@ -374,5 +377,45 @@ fn a_write_over_a_document_sends_each_unchanged_field_as_read_after_others_moved
     assert_eq!(secondary[1], old[2], "unchanged: sent as read");
     assert_eq!(secondary[2].key.as_deref(), Some("added"));
     assert!(secondary[2].other.is_empty());
-    assert_eq!(w.back_fields.unwrap(), sent.back_fields.unwrap()[1..]);
+    assert_eq!(
+        w.back_fields.unwrap(),
+        sent.back_fields.clone().unwrap()[1..]
+    );
+    // Only the last secondary field removed: the ones before it are where they were, and sent
+    // as read.
+    let mut content = pass_from_wire(read.clone()).unwrap().content;
+    content.fields.remove("auxiliaryFieldKey3").unwrap();
+    let w = to_wire(&content, "N".into(), Some(over(&read)))
+        .unwrap()
+        .pass_metadata;
+    assert_eq!(w.secondary_fields.unwrap(), old[..2]);
+    assert_eq!(w.back_fields, sent.back_fields);
+}
+
+#[test]
+fn a_write_over_a_document_sends_unchanged_locations_as_read() {
+    // openapi PassLocation: `name` (and `id`) are the vendor's, not in the canonical model; an
+    // unchanged location keeps them, a changed one is written afresh.
+    let mut read = doc();
+    let located = serde_json::json!([
+        {"id": "l1", "name": "Front door", "latitude": 1.0, "longitude": 2.0, "relevantText": "A"},
+        {"id": "l2", "name": "Back door", "latitude": 3.0, "longitude": 4.0, "relevantText": "B"},
+    ]);
+    read.pass_metadata.as_mut().unwrap().locations = Some(serde_json::from_value(located).unwrap());
+    let mut content = pass_from_wire(read.clone()).unwrap().content;
+    content.locations[0].relevant_text = Some("A2".into());
+    let w = to_wire(&content, "N".into(), Some(over(&read))).unwrap();
+    let locations = serde_json::to_value(w.pass_metadata.locations).unwrap();
+    assert_eq!(
+        locations,
+        serde_json::json!([
+            {"name": "Location 1", "latitude": 1.0, "longitude": 2.0, "relevantText": "A2"},
+            {"id": "l2", "name": "Back door", "latitude": 3.0, "longitude": 4.0, "relevantText": "B"},
+        ])
+    );
+    // A list the document had stays present when the content has none, so that it is cleared.
+    read.pass_metadata.as_mut().unwrap().locations = Some(Vec::new());
+    let content = pass_from_wire(read.clone()).unwrap().content;
+    let w = to_wire(&content, "N".into(), Some(over(&read))).unwrap();
+    assert_eq!(w.pass_metadata.locations, Some(Vec::new()));
 }
