@@ -633,7 +633,7 @@ impl RequestBuilder<'_> {
     {
         async move {
             let response = self.send_inner().await?;
-            self.answer(response, convert)
+            self.answer(&response, convert)
         }
     }
 
@@ -642,7 +642,7 @@ impl RequestBuilder<'_> {
     /// request: that frame sits above every poll of reqwest's and hyper's futures, which a
     /// large one pushes onto stack lines the cache holds less often.
     #[inline(never)]
-    fn answer<T, U, F>(&self, response: ApiResponse, convert: F) -> Result<U>
+    fn answer<T, U, F>(&self, response: &ApiResponse, convert: F) -> Result<U>
     where
         T: DeserializeOwned,
         F: FnOnce(T) -> Result<U>,
@@ -651,8 +651,6 @@ impl RequestBuilder<'_> {
             e.with_provider(self.client.inner.provider)
                 .or_operation(self.operation)
         })?;
-        // The body is not kept beside the value decoded from it while that is converted.
-        drop(response);
         convert(answer)
     }
 
