@@ -83,25 +83,17 @@ pub(super) fn back_pass_field(field: &Field) -> BackPassField {
     }
 }
 
-/// Keep `base` when it holds the same canonical value as `fresh`.
-pub(super) fn reuse<T: Clone>(base: Option<&T>, same: bool, fresh: T) -> T {
-    match base {
-        Some(b) if same => b.clone(),
-        _ => fresh,
-    }
-}
-
 pub(super) fn color_to_wire(
     color: Option<Color>,
     base: Option<&str>,
     raw_extra: Option<String>,
 ) -> Option<String> {
     match color {
-        Some(c) => Some(reuse(
-            base.map(str::to_owned).as_ref(),
-            base.and_then(|b| b.parse::<Color>().ok()) == Some(c),
-            c.to_string(),
-        )),
+        // The read document's spelling of the same color is sent back as it was read.
+        Some(c) => Some(match base {
+            Some(b) if b.parse::<Color>().ok() == Some(c) => b.to_owned(),
+            _ => c.to_string(),
+        }),
         None => raw_extra,
     }
 }
